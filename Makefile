@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CUSTOMERS ?= 20000
+SEED ?= 7
+
+.PHONY: demo test lint typecheck unit clean install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/andmesh generate order-to-cash --customers $(CUSTOMERS) --seed $(SEED) --out data/
+	$(BIN)/andmesh run examples/order_to_cash --data data/
+	$(BIN)/andmesh status
+	@echo
+	@echo "Where to look:"
+	@echo "  specs:      examples/order_to_cash/ (mesh.yaml, domains/*/products/*)"
+	@echo "  data:       data/ (operational sources), data/truth/ (the generator's ground truth)"
+	@echo "  workspace:  .andmesh/ (andmesh.db metadata, catalog.db + warehouse/ Iceberg tables)"
+	@echo "  try:        $(BIN)/andmesh products show order_management.orders"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) .andmesh data build *.egg-info

@@ -1,0 +1,1 @@
+"""andmesh: a data mesh platform for business units and the enterprise."""

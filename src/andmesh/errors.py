@@ -1,0 +1,112 @@
+"""One error hierarchy for andmesh; details live in attributes, not only in messages.
+
+The CLI maps these to exit codes (``exit_code``) and the API to HTTP statuses in one
+place each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class AndmeshError(Exception):
+    """Root of every error andmesh raises on purpose."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  fix: {self.hint}"
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One problem found in a spec file, located precisely enough to jump to it."""
+
+    file: Path
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+    hint: str | None = None
+    severity: str = "error"
+    code: str = "spec"
+
+    def location(self) -> str:
+        where = str(self.file)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def format(self) -> str:
+        text = f"{self.location()}: {self.severity}: {self.message}"
+        if self.path:
+            text += f" (at {self.path})"
+        if self.hint:
+            text += f"\n    fix: {self.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.file),
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+            "hint": self.hint,
+            "severity": self.severity,
+            "code": self.code,
+        }
+
+
+class SpecError(AndmeshError, ValueError):
+    """One or more spec files are invalid; ``problems`` lists every one of them."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[SpecProblem]) -> None:
+        self.problems = problems
+        first = problems[0].format() if problems else "invalid spec"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(first + more)
+
+
+class UsageError(AndmeshError, ValueError):
+    """The command or call was used wrongly (unknown product, bad option…)."""
+
+    exit_code = 2
+
+
+class EngineError(AndmeshError):
+    """The table engine failed while building or checking a product."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, product: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.product = product
+
+
+class StorageError(AndmeshError):
+    """An output port could not be read or published."""
+
+    exit_code = 2
+
+
+class ContractViolation(AndmeshError):
+    """Data broke its contract's blocking checks; nothing was published."""
+
+    exit_code = 1
+
+    def __init__(self, product: str, failures: list[str]) -> None:
+        self.product = product
+        self.failures = failures
+        super().__init__(f"{product}: {len(failures)} blocking check(s) failed: " + "; ".join(failures[:5]))

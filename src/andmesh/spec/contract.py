@@ -1,0 +1,118 @@
+"""ODCS v3 data contracts: validated with the official JSON Schema AND the models.
+
+The ``open-data-contract-standard`` pydantic models alone accept (and silently drop)
+a misspelt nested key; the JSON Schema bundled with the same package does not. We run
+the schema first, turn each error into a located problem with a suggestion, and only
+then build the model.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import re
+from functools import cache
+from typing import Any
+
+import jsonschema
+from open_data_contract_standard.model import OpenDataContractStandard
+from pydantic import ValidationError
+
+from andmesh.errors import SpecProblem
+from andmesh.spec.suggest import hint_for
+from andmesh.spec.validate import field_names, model_at
+from andmesh.spec.yamlsource import PathKey, YamlDocument
+
+SUPPORTED_ODCS_VERSIONS = ("v3.0.0", "v3.0.1", "v3.0.2", "v3.1.0", "v3.2.0")
+_UNEXPECTED = re.compile(r"'([^']+)'")
+
+
+@cache
+def odcs_json_schema() -> dict[str, Any]:
+    """The official ODCS JSON Schema shipped inside ``open_data_contract_standard``."""
+    text = (importlib.resources.files("open_data_contract_standard") / "schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> jsonschema.Draft201909Validator:
+    return jsonschema.Draft201909Validator(odcs_json_schema())
+
+
+def _schema_problems(doc: YamlDocument) -> list[SpecProblem]:
+    problems: dict[tuple[PathKey, str], SpecProblem] = {}
+    for error in _validator().iter_errors(doc.data):
+        for leaf in _leaves(error):
+            path: PathKey = tuple(leaf.absolute_path)
+            if leaf.validator in ("additionalProperties", "unevaluatedProperties"):
+                model = model_at(OpenDataContractStandard, path)
+                allowed = field_names(model) if model is not None else []
+                for key in _UNEXPECTED.findall(leaf.message.split("(", 1)[-1]):
+                    where = (*path, key)
+                    problems.setdefault(
+                        (where, "unknown"),
+                        doc.problem(
+                            where,
+                            f"unknown key `{key}` (the ODCS standard does not define it here)",
+                            hint_for(key, allowed, "keys") or "remove it, or move it under customProperties",
+                            code="odcs-schema",
+                        ),
+                    )
+            elif leaf.validator == "required":
+                missing = _UNEXPECTED.findall(leaf.message)
+                key = missing[0] if missing else "?"
+                problems.setdefault(
+                    (path, f"required:{key}"),
+                    doc.problem(path, f"missing required key `{key}`", f"add `{key}:`", code="odcs-schema"),
+                )
+            elif leaf.validator == "enum":
+                options = [str(v) for v in leaf.validator_value]
+                problems.setdefault(
+                    (path, "enum"),
+                    doc.problem(
+                        path,
+                        f"{leaf.instance!r} is not allowed here",
+                        hint_for(str(leaf.instance), options, "values"),
+                        code="odcs-schema",
+                    ),
+                )
+            else:
+                problems.setdefault(
+                    (path, leaf.message),
+                    doc.problem(path, leaf.message, code="odcs-schema"),
+                )
+    return sorted(problems.values(), key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """The most specific errors under a oneOf/anyOf failure (the ones a person can fix)."""
+    if not error.context:
+        return [error]
+    best = jsonschema.exceptions.best_match(error.context)
+    return _leaves(best) if best is not None else [error]
+
+
+def validate_contract(doc: YamlDocument) -> tuple[OpenDataContractStandard | None, list[SpecProblem]]:
+    """Validate an ODCS document; returns the model (if valid) and every problem found."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [doc.problem((), "a data contract must be a mapping", code="odcs-schema")]
+    api_version = data.get("apiVersion")
+    if api_version not in SUPPORTED_ODCS_VERSIONS:
+        return None, [
+            doc.problem(
+                ("apiVersion",),
+                f"unsupported ODCS apiVersion {api_version!r}",
+                hint_for(str(api_version), SUPPORTED_ODCS_VERSIONS, "versions"),
+                code="odcs-schema",
+            )
+        ]
+    problems = _schema_problems(doc)
+    if problems:
+        return None, problems
+    try:
+        model = OpenDataContractStandard.model_validate(data)
+    except ValidationError as exc:
+        return None, [doc.problem(tuple(err["loc"]), err["msg"], code="odcs-model") for err in exc.errors()]
+    return model, []

@@ -1,0 +1,653 @@
+"""Load a mesh folder: parse every spec, validate each against its kind, resolve references.
+
+Lint collects every problem (it never stops at the first); :func:`load_mesh` raises a
+:class:`~andmesh.errors.SpecError` carrying all of them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+from open_data_contract_standard.model import OpenDataContractStandard
+from pydantic import ValidationError
+from sqlglot import exp
+
+from andmesh.errors import SpecError, SpecProblem
+from andmesh.spec.contract import validate_contract
+from andmesh.spec.graph import topological_order
+from andmesh.spec.mesh import Contract, Domain, InputRef, Mesh, OutputPort, PipelineRef, Product
+from andmesh.spec.models import (
+    ANDMESH_API_VERSION,
+    PRODUCT_CUSTOM_PROPERTIES,
+    DataProductSpec,
+    DomainSpec,
+    MeshSpec,
+    SourceSpec,
+)
+from andmesh.spec.suggest import hint_for
+from andmesh.spec.validate import validate_model
+from andmesh.spec.yamlsource import YamlDocument, load_yaml
+
+MESH_FILE = "mesh.yaml"
+SKIPPED_DIRS = {".andmesh", ".git", ".venv", "__pycache__", "node_modules", "data"}
+LIBRARY_METRICS = ("nullValues", "missingValues", "invalidValues", "duplicateValues", "rowCount")
+
+
+@dataclass
+class SpecFile:
+    """A parsed spec file and its validated model (None when invalid)."""
+
+    doc: YamlDocument
+    kind: str
+    model: Any = None
+
+
+@dataclass
+class LintReport:
+    """Every problem found in a mesh, and what was loaded."""
+
+    root: Path
+    files: int = 0
+    problems: list[SpecProblem] = field(default_factory=list)
+    mesh: Mesh | None = None
+
+    @property
+    def errors(self) -> list[SpecProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+KindValidator = Callable[[YamlDocument], tuple[Any, list[SpecProblem]]]
+
+# Kinds this loader understands. Later parts of andmesh (enterprise, governance) add
+# their own kinds here through ``register_kind``.
+KINDS: dict[str, tuple[str, KindValidator]] = {
+    "Mesh": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, MeshSpec)),
+    "Domain": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, DomainSpec)),
+    "DataProduct": ("v1.0.0", lambda doc: validate_model(doc, DataProductSpec, code="odps")),
+    "DataContract": ("v3.1.0", validate_contract),
+}
+
+
+def register_kind(kind: str, api_version: str, validator: KindValidator) -> None:
+    """Teach the loader a new spec kind (used by the enterprise and governance packages)."""
+    KINDS[kind] = (api_version, validator)
+
+
+def find_mesh_root(path: Path) -> Path:
+    """The folder holding ``mesh.yaml``: ``path`` itself, its parent if a file, or an ancestor."""
+    path = path.resolve()
+    if path.is_file():
+        path = path.parent
+    for candidate in (path, *path.parents):
+        if (candidate / MESH_FILE).is_file():
+            return candidate
+    raise SpecError(
+        [
+            SpecProblem(
+                path,
+                None,
+                None,
+                "",
+                f"no {MESH_FILE} found in {path} or its parents",
+                hint="point at a mesh folder, or create one with `andmesh init <folder>`",
+                code="mesh",
+            )
+        ]
+    )
+
+
+def spec_files(root: Path) -> list[Path]:
+    files = []
+    for file in sorted(root.rglob("*")):
+        if file.suffix not in (".yaml", ".yml") or not file.is_file():
+            continue
+        if any(part in SKIPPED_DIRS or part.startswith(".") for part in file.relative_to(root).parts[:-1]):
+            continue
+        files.append(file)
+    return files
+
+
+def _parse(file: Path, problems: list[SpecProblem]) -> SpecFile | None:
+    loaded = load_yaml(file)
+    if isinstance(loaded, SpecProblem):
+        problems.append(loaded)
+        return None
+    data = loaded.data
+    if data is None:
+        return None  # an empty file declares nothing
+    if not isinstance(data, dict):
+        problems.append(loaded.problem((), "a spec file must be a mapping with `apiVersion` and `kind`"))
+        return None
+    kind = data.get("kind")
+    if kind is None:
+        problems.append(
+            loaded.problem((), "missing `kind`", "add `kind:` (one of " + ", ".join(sorted(KINDS)) + ")")
+        )
+        return None
+    if kind not in KINDS:
+        problems.append(
+            loaded.problem(("kind",), f"unknown kind {kind!r}", hint_for(str(kind), KINDS, "kinds"), code="kind")
+        )
+        return None
+    expected_api, validator = KINDS[kind]
+    if "apiVersion" not in data:
+        problems.append(loaded.problem((), "missing `apiVersion`", f"add `apiVersion: {expected_api}`"))
+        return None
+    model, found = validator(loaded)
+    problems.extend(found)
+    return SpecFile(loaded, kind, model)
+
+
+def lint_mesh(path: Path) -> LintReport:
+    """Check every spec under a mesh folder; collect all problems; build the mesh if clean."""
+    try:
+        root = find_mesh_root(path)
+    except SpecError as exc:
+        return LintReport(root=path, problems=exc.problems)
+    report = LintReport(root=root)
+    parsed: list[SpecFile] = []
+    for file in spec_files(root):
+        report.files += 1
+        spec = _parse(file, report.problems)
+        if spec is not None:
+            parsed.append(spec)
+    mesh = _resolve(root, parsed, report.problems)
+    report.problems.sort(key=lambda p: (str(p.file), p.line or 0, p.column or 0))
+    if report.ok:
+        report.mesh = mesh
+    return report
+
+
+def load_mesh(path: Path) -> Mesh:
+    """Load a mesh, raising :class:`SpecError` with every problem if anything is wrong."""
+    report = lint_mesh(path)
+    if report.mesh is None:
+        raise SpecError(report.errors or [SpecProblem(path, None, None, "", "mesh could not be loaded")])
+    return report.mesh
+
+
+# --- cross-references -------------------------------------------------------------------
+
+
+def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) -> Mesh | None:
+    meshes = [s for s in parsed if s.kind == "Mesh"]
+    mesh_file = root / MESH_FILE
+    root_spec = next((s for s in meshes if s.doc.file == mesh_file), None)
+    for extra in meshes:
+        if extra is not root_spec:
+            problems.append(extra.doc.problem(("kind",), "a mesh has one `Mesh` spec, at its root", code="mesh"))
+    if root_spec is None or root_spec.model is None:
+        if root_spec is None:
+            problems.append(SpecProblem(mesh_file, 1, 1, "", "mesh.yaml must declare `kind: Mesh`", code="mesh"))
+        return None
+    mesh = Mesh(root=root, file=mesh_file, spec=root_spec.model)
+
+    for spec in (s for s in parsed if s.kind == "Domain" and s.model is not None):
+        model: DomainSpec = spec.model
+        if model.name in mesh.domains:
+            other = mesh.domains[model.name].file
+            problems.append(spec.doc.problem(("name",), f"domain `{model.name}` is already declared in {other}"))
+            continue
+        usernames = {m.username for m in model.team}
+        if model.owner not in usernames:
+            problems.append(
+                spec.doc.problem(
+                    ("owner",),
+                    f"owner `{model.owner}` is not a member of the domain's team",
+                    hint_for(model.owner, usernames, "team members") or "add the owner to `team`",
+                    code="owner",
+                )
+            )
+        mesh.domains[model.name] = Domain(model.name, spec.doc.file, model)
+
+    contracts: dict[str, tuple[SpecFile, OpenDataContractStandard]] = {}
+    for spec in (s for s in parsed if s.kind == "DataContract" and s.model is not None):
+        contract: OpenDataContractStandard = spec.model
+        cid = contract.id or ""
+        if cid in contracts:
+            problems.append(
+                spec.doc.problem(("id",), f"contract id `{cid}` is already used by {contracts[cid][0].doc.file}")
+            )
+            continue
+        contracts[cid] = (spec, contract)
+        problems.extend(_contract_rules(spec.doc, contract))
+
+    products = [s for s in parsed if s.kind == "DataProduct" and s.model is not None]
+    used_contracts: set[str] = set()
+    for spec in products:
+        product = _product(mesh, spec, contracts, problems)
+        if product is None:
+            continue
+        if product.id in mesh.products:
+            problems.append(
+                spec.doc.problem(("id",), f"product `{product.id}` is already declared in {mesh.products[product.id].file}")
+            )
+            continue
+        mesh.products[product.id] = product
+        used_contracts.update(port.contract.id for port in product.outputs)
+
+    _resolve_inputs(mesh, products, problems)
+    _check_ports_unique(mesh, products, problems)
+    _check_cycles(mesh, products, problems)
+    for cid, (spec, _) in contracts.items():
+        if cid not in used_contracts and not any(p.file == spec.doc.file for p in problems):
+            problems.append(
+                SpecProblem(
+                    spec.doc.file,
+                    *spec.doc.locate(("id",)),
+                    "id",
+                    f"contract `{cid}` is not promised by any product's output port",
+                    hint="reference it as `contractId` of an output port in a product.yaml, or remove it",
+                    severity="warning",
+                    code="orphan-contract",
+                )
+            )
+    return mesh
+
+
+def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> list[SpecProblem]:
+    """Rules beyond the standard's schema that andmesh needs to run the contract."""
+    problems: list[SpecProblem] = []
+    objects = contract.schema_ or []
+    if len(objects) != 1:
+        problems.append(
+            doc.problem(
+                ("schema",),
+                f"an andmesh contract describes exactly one table; this one has {len(objects)} schema objects",
+                "split it into one contract per output port",
+            )
+        )
+        return problems
+    seen: set[str] = set()
+    positions: list[int] = []
+    keys = 0
+    for index, prop in enumerate(objects[0].properties or []):
+        path = ("schema", 0, "properties", index)
+        if not prop.name:
+            problems.append(doc.problem(path, "property without a `name`", "add `name:`"))
+            continue
+        if prop.name in seen:
+            problems.append(doc.problem((*path, "name"), f"property `{prop.name}` is declared twice"))
+        seen.add(prop.name)
+        if prop.primaryKey:
+            keys += 1
+            if prop.primaryKeyPosition is not None:
+                positions.append(prop.primaryKeyPosition)
+        for q_index, rule in enumerate(prop.quality or []):
+            problems.extend(_quality_rule(doc, (*path, "quality", q_index), rule.metric or rule.rule, rule.type))
+    for q_index, rule in enumerate(objects[0].quality or []):
+        problems.extend(_quality_rule(doc, ("schema", 0, "quality", q_index), rule.metric or rule.rule, rule.type))
+    if keys > 1 and sorted(positions) != list(range(1, keys + 1)):
+        problems.append(
+            doc.problem(
+                ("schema", 0, "properties"),
+                f"a composite primary key of {keys} properties needs primaryKeyPosition 1..{keys}",
+                "number each key property's `primaryKeyPosition` from 1",
+            )
+        )
+    return problems
+
+
+def _quality_rule(doc: YamlDocument, path: tuple[str | int, ...], metric: str | None, kind: str | None) -> list[SpecProblem]:
+    if (kind or "library") != "library" or metric is None:
+        return []
+    if metric in LIBRARY_METRICS:
+        return []
+    return [
+        doc.problem(
+            (*path, "metric"),
+            f"unknown quality metric `{metric}`",
+            hint_for(metric, LIBRARY_METRICS, "metrics"),
+            code="quality",
+        )
+    ]
+
+
+def _product(
+    mesh: Mesh,
+    spec: SpecFile,
+    contracts: dict[str, tuple[SpecFile, OpenDataContractStandard]],
+    problems: list[SpecProblem],
+) -> Product | None:
+    doc = spec.doc
+    model: DataProductSpec = spec.model
+    domain_name = model.domain or ""
+    if domain_name not in mesh.domains:
+        problems.append(
+            doc.problem(
+                ("domain",) if model.domain else (),
+                f"unknown domain `{domain_name}`" if model.domain else "missing `domain`",
+                hint_for(domain_name, mesh.domains, "domains"),
+                code="reference",
+            )
+        )
+        return None
+    name = model.name or model.id.split(".")[-1]
+    if model.id != f"{domain_name}.{name}":
+        problems.append(
+            doc.problem(
+                ("id",),
+                f"product id `{model.id}` must be `<domain>.<name>`",
+                f"use `id: {domain_name}.{name}`",
+            )
+        )
+        return None
+    product = Product(id=model.id, domain=domain_name, name=name, dir=doc.file.parent, file=doc.file, spec=model)
+
+    team = {m.username for m in mesh.domains[domain_name].spec.team} | {m.username for m in mesh.spec.team}
+    owners = [(i, m) for i, m in enumerate(model.team or []) if (m.role or "").lower() == "owner"]
+    if not owners:
+        problems.append(
+            doc.problem(("team",) if model.team else (), "the product has no owner", "add a team member with `role: owner`", code="owner")
+        )
+    for index, member in owners:
+        if member.username not in team:
+            problems.append(
+                doc.problem(
+                    ("team", index, "username"),
+                    f"owner `{member.username}` is not a member of domain `{domain_name}`",
+                    hint_for(member.username or "", team, "team members"),
+                    code="owner",
+                )
+            )
+
+    custom_index = {cp.property: i for i, cp in enumerate(model.customProperties or [])}
+    for prop, index in custom_index.items():
+        if prop not in PRODUCT_CUSTOM_PROPERTIES:
+            problems.append(
+                SpecProblem(
+                    doc.file,
+                    *doc.locate(("customProperties", index, "property")),
+                    f"customProperties[{index}].property",
+                    f"custom property `{prop}` is not used by andmesh",
+                    hint=hint_for(prop, PRODUCT_CUSTOM_PROPERTIES, "andmesh properties"),
+                    severity="warning",
+                )
+            )
+    product.sources = _sources(doc, model, custom_index.get("sources"), problems)
+
+    ports = model.outputPorts or []
+    if not ports:
+        problems.append(doc.problem((), "a data product needs at least one output port", "add `outputPorts:`"))
+    pipelines = _pipelines(doc, product, custom_index.get("pipeline"), [p.name for p in ports], problems)
+    for index, port in enumerate(ports):
+        path = ("outputPorts", index)
+        if not port.contractId:
+            problems.append(doc.problem(path, f"output port `{port.name}` has no `contractId`", "add the id of its contract"))
+            continue
+        if port.contractId not in contracts:
+            problems.append(
+                doc.problem(
+                    (*path, "contractId"),
+                    f"no contract with id `{port.contractId}`",
+                    hint_for(port.contractId, contracts, "contract ids") or "write a contract.yaml beside product.yaml",
+                    code="reference",
+                )
+            )
+            continue
+        cspec, cmodel = contracts[port.contractId]
+        objects = cmodel.schema_ or []
+        if len(objects) == 1 and objects[0].name != port.name:
+            problems.append(
+                cspec.doc.problem(
+                    ("schema", 0, "name"),
+                    f"the schema object is named `{objects[0].name}` but the output port is `{port.name}`",
+                    f"rename it to `{port.name}`",
+                    code="reference",
+                )
+            )
+        pipeline = pipelines.get(port.name)
+        if pipeline is None or len(objects) != 1:
+            continue
+        product.outputs.append(
+            OutputPort(
+                name=port.name,
+                product_id=product.id,
+                domain=domain_name,
+                version=port.version,
+                contract=Contract(id=port.contractId, file=cspec.doc.file, model=cmodel),
+                pipeline=pipeline,
+            )
+        )
+    return product
+
+
+def _sources(doc: YamlDocument, model: DataProductSpec, index: int | None, problems: list[SpecProblem]) -> list[SourceSpec]:
+    if index is None:
+        return []
+    raw = model.customProperties[index].value if model.customProperties else None
+    base = ("customProperties", index, "value")
+    if not isinstance(raw, list):
+        problems.append(doc.problem(base, "`sources` must be a list of {name, path, format}"))
+        return []
+    sources: list[SourceSpec] = []
+    for i, item in enumerate(raw):
+        try:
+            sources.append(SourceSpec.model_validate(item))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = (*base, i, *[p for p in err["loc"] if isinstance(p, str | int)])
+                key = err["loc"][-1] if err["loc"] else ""
+                hint = hint_for(str(key), SourceSpec.model_fields, "keys") if err["type"] == "extra_forbidden" else None
+                problems.append(doc.problem(loc, f"source: `{key}`: {err['msg']}", hint))
+    return sources
+
+
+def _pipelines(
+    doc: YamlDocument, product: Product, index: int | None, port_names: list[str], problems: list[SpecProblem]
+) -> dict[str, PipelineRef]:
+    if index is None:
+        problems.append(
+            doc.problem(
+                ("customProperties",) if product.spec.customProperties else (),
+                "the product declares no pipeline",
+                "add a custom property `{property: pipeline, value: <file>.sql}`",
+            )
+        )
+        return {}
+    raw = product.spec.customProperties[index].value if product.spec.customProperties else None
+    base = ("customProperties", index, "value")
+    if isinstance(raw, str):
+        if len(port_names) != 1:
+            problems.append(
+                doc.problem(base, "with several output ports, `pipeline` must map each port name to its pipeline")
+            )
+            return {}
+        mapping = {port_names[0]: raw}
+    elif isinstance(raw, dict):
+        mapping = {str(k): str(v) for k, v in raw.items()}
+        for port in port_names:
+            if port not in mapping:
+                problems.append(doc.problem(base, f"no pipeline for output port `{port}`", f"add `{port}: <file>.sql`"))
+        for port in mapping:
+            if port not in port_names:
+                problems.append(
+                    doc.problem((*base, port), f"`{port}` is not an output port", hint_for(port, port_names, "ports"))
+                )
+    else:
+        problems.append(doc.problem(base, "`pipeline` must be a file name or a mapping of port → file"))
+        return {}
+
+    names = {s.name for s in product.sources} | {p.name for p in product.spec.inputPorts or []}
+    refs: dict[str, PipelineRef] = {}
+    for port, target in mapping.items():
+        where = (*base, port) if isinstance(raw, dict) else base
+        file_part, _, function = target.partition(":")
+        file = product.dir / file_part
+        if not file.is_file():
+            nearby = [p.name for p in product.dir.iterdir() if p.suffix in (".sql", ".py")]
+            problems.append(
+                doc.problem(
+                    where, f"pipeline file `{file_part}` does not exist", hint_for(file_part, nearby, "files"), code="pipeline"
+                )
+            )
+            continue
+        if file.suffix == ".sql":
+            problems.extend(sql_problems(file, names, product.id))
+            refs[port] = PipelineRef("sql", file)
+        elif file.suffix == ".py":
+            function = function or "build"
+            problems.extend(_python_problems(file, function))
+            refs[port] = PipelineRef("python", file, function)
+        else:
+            problems.append(doc.problem(where, f"pipeline `{file_part}` must be a .sql or .py file", code="pipeline"))
+    return refs
+
+
+def sql_problems(file: Path, names: set[str], product_id: str, dialect: str = "duckdb") -> list[SpecProblem]:
+    """SQL pipeline checks: it parses, is one SELECT, and reads only declared inputs."""
+    text = file.read_text(encoding="utf-8")
+    try:
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        detail = exc.errors[0] if exc.errors else {}
+        return [
+            SpecProblem(
+                file,
+                detail.get("line"),
+                detail.get("col"),
+                "",
+                f"SQL does not parse: {detail.get('description', exc)}",
+                hint=f"near `{detail.get('highlight', '')}`" if detail.get("highlight") else None,
+                code="sql",
+            )
+        ]
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        return [
+            SpecProblem(
+                file, 1, 1, "", "a SQL pipeline is exactly one SELECT query", hint="remove other statements", code="sql"
+            )
+        ]
+    query = statements[0]
+    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    problems = []
+    for table in query.find_all(exp.Table):
+        if isinstance(table.this, exp.Func) or not table.name:
+            problems.append(
+                SpecProblem(
+                    file,
+                    _line_of(text, table.sql(dialect=dialect)),
+                    None,
+                    "",
+                    f"`{table.sql(dialect=dialect)}` reads data the product does not declare",
+                    hint="declare the file as a source in product.yaml and select from its name",
+                    code="sql",
+                )
+            )
+            continue
+        if table.name in ctes:
+            continue
+        if table.db or table.name not in names:
+            problems.append(
+                SpecProblem(
+                    file,
+                    _line_of(text, table.name),
+                    None,
+                    "",
+                    f"`{table.sql(dialect=dialect)}` is neither a source nor an input port of {product_id}",
+                    hint=hint_for(table.name, names, "inputs"),
+                    code="sql",
+                )
+            )
+    return problems
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle and needle in line:
+            return number
+    return None
+
+
+def _python_problems(file: Path, function: str) -> list[SpecProblem]:
+    text = file.read_text(encoding="utf-8")
+    try:
+        tree = ast.parse(text, filename=str(file))
+    except SyntaxError as exc:
+        return [SpecProblem(file, exc.lineno, exc.offset, "", f"Python does not parse: {exc.msg}", code="pipeline")]
+    functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if function not in functions:
+        return [
+            SpecProblem(
+                file,
+                1,
+                1,
+                "",
+                f"no function `{function}` in {file.name}",
+                hint=hint_for(function, functions, "functions") or f"define `def {function}(inputs):`",
+                code="pipeline",
+            )
+        ]
+    return []
+
+
+def _resolve_inputs(mesh: Mesh, products: list[SpecFile], problems: list[SpecProblem]) -> None:
+    by_contract = {port.contract.id: port for port in mesh.ports()}
+    for spec in products:
+        model: DataProductSpec = spec.model
+        product = mesh.products.get(model.id)
+        if product is None or product.file != spec.doc.file:
+            continue
+        source_names = {s.name for s in product.sources}
+        for index, port in enumerate(model.inputPorts or []):
+            path = ("inputPorts", index)
+            upstream = by_contract.get(port.contractId)
+            if upstream is None:
+                problems.append(
+                    spec.doc.problem(
+                        (*path, "contractId"),
+                        f"input port `{port.name}`: no output port promises contract `{port.contractId}`",
+                        hint_for(port.contractId, by_contract, "contract ids"),
+                        code="reference",
+                    )
+                )
+                continue
+            if upstream.product_id == product.id:
+                problems.append(spec.doc.problem((*path, "contractId"), "a product cannot read its own output port"))
+                continue
+            if port.name in source_names:
+                problems.append(spec.doc.problem((*path, "name"), f"`{port.name}` is both a source and an input port name"))
+            product.inputs.append(InputRef(port.name, port.contractId, upstream.product_id, upstream.name))
+
+
+def _check_ports_unique(mesh: Mesh, products: list[SpecFile], problems: list[SpecProblem]) -> None:
+    seen: dict[str, str] = {}
+    for spec in products:
+        product = mesh.products.get(spec.model.id)
+        if product is None or product.file != spec.doc.file:
+            continue
+        for index, port in enumerate(spec.model.outputPorts or []):
+            table = f"{product.domain}.{port.name}"
+            if table in seen:
+                problems.append(
+                    spec.doc.problem(
+                        ("outputPorts", index, "name"),
+                        f"output port `{port.name}` is already published by {seen[table]} in domain {product.domain}",
+                        "port names are table names: make them unique within the domain",
+                    )
+                )
+            seen[table] = product.id
+
+
+def _check_cycles(mesh: Mesh, products: list[SpecFile], problems: list[SpecProblem]) -> None:
+    _, cycle = topological_order({pid: p.upstream for pid, p in mesh.products.items()})
+    if cycle:
+        product = mesh.products[cycle[0]]
+        spec = next(s for s in products if s.doc.file == product.file)
+        problems.append(
+            spec.doc.problem(
+                ("inputPorts",),
+                "dependency cycle: " + " → ".join(cycle),
+                "a product cannot depend on itself through its inputs; break the cycle",
+                code="cycle",
+            )
+        )
