@@ -1,0 +1,274 @@
+"""The one Python facade that the CLI, the API and the web pages all call.
+
+It owns no logic of its own: it wires the workspace (store, catalog, warehouse) to
+the spec loader, the pipeline runner and the readers, and returns result models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, Field
+
+from andmesh.engine import get_engine
+from andmesh.errors import UsageError
+from andmesh.pipeline.results import RunResult
+from andmesh.pipeline.run import ProgressCallback, run_mesh
+from andmesh.scaffold import scaffold_mesh
+from andmesh.spec import LintReport, Mesh, lint_mesh, load_mesh
+from andmesh.spec.suggest import hint_for
+from andmesh.storage.warehouse import PortVersion, Warehouse
+from andmesh.store.metadata import MetadataStore
+from andmesh.workspace import Workspace
+
+
+class PortSummary(BaseModel):
+    product_id: str
+    table_id: str
+    domain: str
+    owner: str | None
+    current_version: int | None = None
+    rows: int | None = None
+    published_at: dt.datetime | None = None
+    last_status: str | None = Field(None, description="Outcome of the port in its latest run.")
+    last_run: str | None = None
+    checks_passed: int = 0
+    checks_failed: int = 0
+    checks_other: int = Field(0, description="warnings, errors and skipped checks in the latest run")
+
+
+class StatusReport(BaseModel):
+    workspace: str
+    mesh: str | None
+    mesh_root: str | None
+    last_run: dict[str, Any] | None
+    ports: list[PortSummary]
+    open_incidents: int
+
+
+class ColumnInfo(BaseModel):
+    name: str
+    logical_type: str | None
+    required: bool
+    primary_key: bool
+    classification: str | None
+    description: str | None
+
+
+class ProductDetail(BaseModel):
+    product_id: str
+    domain: str
+    owner: str | None
+    description: str | None
+    status: str
+    inputs: list[str]
+    downstream: list[str]
+    table_id: str
+    contract_id: str
+    contract_version: str
+    contract_file: str
+    columns: list[ColumnInfo]
+    versions: list[PortVersion]
+    catalog_uri: str
+    warehouse: str
+    how_to_read: dict[str, str]
+    incidents: list[dict[str, Any]]
+
+
+class Andmesh:
+    """Everything andmesh can do, for one workspace."""
+
+    def __init__(self, workspace: Workspace | None = None) -> None:
+        self.workspace = workspace or Workspace.resolve()
+        self._store: MetadataStore | None = None
+        self._warehouse: Warehouse | None = None
+
+    @property
+    def store(self) -> MetadataStore:
+        if self._store is None:
+            self.workspace.create()
+            self._store = MetadataStore(self.workspace.store_url)
+        return self._store
+
+    @property
+    def warehouse(self) -> Warehouse:
+        if self._warehouse is None:
+            self.workspace.create()
+            self._warehouse = Warehouse(self.workspace.catalog_url, self.workspace.warehouse)
+        return self._warehouse
+
+    # --- specs ------------------------------------------------------------------------
+
+    @staticmethod
+    def init(target: Path, name: str | None = None) -> list[Path]:
+        return scaffold_mesh(target, name)
+
+    @staticmethod
+    def lint(path: Path) -> LintReport:
+        return lint_mesh(path)
+
+    def mesh(self, path: Path | None = None) -> Mesh:
+        """The mesh at ``path``, or the one this workspace last ran."""
+        if path is None:
+            remembered = self.workspace.facts().get("mesh_root")
+            if not remembered:
+                raise UsageError(
+                    f"no mesh given and the workspace {self.workspace.root} has not run one yet",
+                    hint="run `andmesh run <mesh folder>` first, or pass `--mesh <folder>`",
+                )
+            path = Path(remembered)
+        return load_mesh(path)
+
+    # --- running ----------------------------------------------------------------------
+
+    def data_root(self, mesh: Mesh, data: Path | None) -> Path:
+        if data is not None:
+            return data.resolve()
+        if os.environ.get("ANDMESH_DATA"):
+            return Path(os.environ["ANDMESH_DATA"]).resolve()
+        if mesh.spec.dataRoot:
+            return (mesh.root / mesh.spec.dataRoot).resolve()
+        return Path("data").resolve()
+
+    def run(
+        self,
+        path: Path,
+        *,
+        data: Path | None = None,
+        select: list[str] | None = None,
+        force: bool = False,
+        engine: str | None = None,
+        on_event: ProgressCallback | None = None,
+    ) -> RunResult:
+        mesh = load_mesh(path)
+        data_root = self.data_root(mesh, data)
+        with self.workspace.lock():
+            result = run_mesh(
+                mesh,
+                engine=get_engine(engine or mesh.spec.engine),
+                store=self.store,
+                warehouse=self.warehouse,
+                data_root=data_root,
+                selectors=select,
+                force=force,
+                on_event=on_event,
+            )
+            self.workspace.remember(mesh_root=mesh.root, data_root=data_root)
+        return result
+
+    # --- reading ----------------------------------------------------------------------
+
+    def status(self) -> StatusReport:
+        facts = self.workspace.facts()
+        mesh = self.mesh() if facts.get("mesh_root") else None
+        latest = self.store.latest_product_runs()
+        ports = []
+        table_ids = [p.table_id for p in mesh.ports()] if mesh else self.warehouse.tables()
+        for table_id in table_ids:
+            port = next((p for p in mesh.ports() if p.table_id == table_id), None) if mesh else None
+            product = mesh.products[port.product_id] if mesh and port else None
+            current = self.warehouse.current(table_id)
+            row = latest.get(table_id)
+            summary = PortSummary(
+                product_id=product.id if product else table_id,
+                table_id=table_id,
+                domain=table_id.split(".")[0],
+                owner=product.owner if product else None,
+                current_version=current.version if current else None,
+                rows=current.rows if current else None,
+                published_at=current.committed_at if current else None,
+                last_status=row["status"] if row else None,
+                last_run=row["run_id"] if row else None,
+            )
+            # An up-to-date or skipped port was not checked this time: show the checks of
+            # the run that produced the current version.
+            checked_in = row["run_id"] if row and row["status"] not in ("up_to_date", "skipped") else None
+            checked_in = checked_in or (current.run_id if current else None)
+            if checked_in:
+                for check in self.store.check_results(checked_in, table_id):
+                    if check["status"] == "passed":
+                        summary.checks_passed += 1
+                    elif check["status"] == "failed":
+                        summary.checks_failed += 1
+                    else:
+                        summary.checks_other += 1
+            ports.append(summary)
+        last_run = self.store.last_run()
+        incidents = self.store.incidents(run_id=last_run["id"]) if last_run else []
+        return StatusReport(
+            workspace=str(self.workspace.root),
+            mesh=mesh.name if mesh else None,
+            mesh_root=str(mesh.root) if mesh else None,
+            last_run=last_run,
+            ports=ports,
+            open_incidents=len(incidents),
+        )
+
+    def products(self) -> list[PortSummary]:
+        return self.status().ports
+
+    def product(self, product_id: str) -> ProductDetail:
+        mesh = self.mesh()
+        product = mesh.products.get(product_id)
+        if product is None:
+            raise UsageError(f"no product `{product_id}` in mesh {mesh.name}", hint=hint_for(product_id, mesh.products))
+        port = product.output()
+        versions = self.warehouse.versions(port.table_id)
+        catalog = self.workspace.catalog_url
+        return ProductDetail(
+            product_id=product.id,
+            domain=product.domain,
+            owner=product.owner,
+            description=product.spec.description.purpose if product.spec.description else None,
+            status=product.spec.status,
+            inputs=[f"{ref.name} ← {ref.product_id}" for ref in product.inputs]
+            + [f"{s.name} ← source {s.path}" for s in product.sources],
+            downstream=mesh.downstream(product.id),
+            table_id=port.table_id,
+            contract_id=port.contract.id,
+            contract_version=port.contract.version,
+            contract_file=str(port.contract.file),
+            columns=[
+                ColumnInfo(
+                    name=p.name or "",
+                    logical_type=p.logicalType,
+                    required=bool(p.required),
+                    primary_key=bool(p.primaryKey),
+                    classification=p.classification,
+                    description=p.description,
+                )
+                for p in port.contract.properties
+            ],
+            versions=versions,
+            catalog_uri=catalog,
+            warehouse=str(self.workspace.warehouse),
+            how_to_read={
+                "andmesh": f"andmesh read {port.table_id} [--version N]",
+                "pyiceberg": (
+                    "from pyiceberg.catalog.sql import SqlCatalog; "
+                    f"SqlCatalog('andmesh', uri='{catalog}', warehouse='{self.workspace.warehouse.as_uri()}')"
+                    f".load_table('{port.table_id}').scan().to_arrow()"
+                ),
+                "duckdb": (
+                    f"select * from read_parquet({versions[-1].files!r})"
+                    if versions
+                    else "not published yet"
+                ),
+            },
+            incidents=self.store.incidents(product_id=product.id)[-5:],
+        )
+
+    def version(self, table_id: str, version: int | None = None) -> PortVersion:
+        return self.warehouse.version(table_id, version)
+
+    def read(self, table_id: str, version: int | None = None, limit: int | None = None) -> pa.Table:
+        """A published version's rows (for small reads; engines read the files directly)."""
+        pinned = self.warehouse.version(table_id, version)
+        tables = [pq.read_table(f) for f in pinned.files]
+        table = pa.concat_tables(tables) if tables else pa.table({})
+        return table.slice(0, limit) if limit is not None else table

@@ -1,0 +1,320 @@
+"""Run a mesh: build each selected product in dependency order, gate it, publish it.
+
+For each output port: bind inputs (sources and the upstream's current versions) →
+evaluate the pipeline on the engine → write the candidate to staging → run the
+contract's checks on the staged files (one pass) → publish a new version atomically,
+or hold it back and record an incident. A product whose upstream was not published
+in this run is skipped; the rest of the mesh goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from andmesh.engine.base import Engine
+from andmesh.errors import AndmeshError, EngineError
+from andmesh.faults import fault_point
+from andmesh.pipeline.build import bind_inputs, evaluate, fingerprint
+from andmesh.pipeline.conform import conform
+from andmesh.pipeline.plan import select_products
+from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
+from andmesh.quality.checks import run_checks
+from andmesh.quality.results import CheckResult, CheckStatus
+from andmesh.spec.mesh import Mesh, OutputPort, Product
+from andmesh.storage.warehouse import PortVersion, Warehouse
+from andmesh.store.metadata import MetadataStore
+
+
+class ProgressEvent(BaseModel):
+    """Sent to the caller's progress callback as the run advances."""
+
+    kind: str  # "plan" | "start" | "done"
+    index: int
+    total: int
+    table_id: str = ""
+    status: str = ""
+    message: str = ""
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def new_run_id() -> str:
+    stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def recover(store: MetadataStore, warehouse: Warehouse) -> list[str]:
+    """Settle what an interrupted run left: its records and its unreferenced files."""
+    notes: list[str] = []
+    for run in store.unfinished_runs():
+        for row in store.product_runs(run_id=run["id"]):
+            if row["status"] not in ("building", "publishing"):
+                continue
+            landed = next((v for v in warehouse.versions(row["table_id"]) if v.run_id == run["id"]), None)
+            if landed is not None:
+                store.update_product(
+                    row["id"],
+                    status=PortStatus.published.value,
+                    version=landed.version,
+                    snapshot_id=landed.snapshot_id,
+                    rows=landed.rows,
+                    message="committed before the crash; recorded on recovery",
+                )
+            else:
+                store.update_product(
+                    row["id"],
+                    status="aborted",
+                    message="interrupted before its version was committed; the previous version stayed current",
+                )
+        store.finish_run(run["id"], "crashed", {"recovered_at": dt.datetime.now(tz=dt.UTC).isoformat()})
+        notes.append(f"run {run['id']} had been interrupted: recorded as crashed")
+    notes.extend(f"removed leftover {path}" for path in warehouse.repair())
+    return notes
+
+
+@dataclass
+class RunContext:
+    mesh: Mesh
+    engine: Engine
+    store: MetadataStore
+    warehouse: Warehouse
+    data_root: Path
+    run_id: str
+    force: bool
+
+
+def run_mesh(
+    mesh: Mesh,
+    *,
+    engine: Engine,
+    store: MetadataStore,
+    warehouse: Warehouse,
+    data_root: Path,
+    selectors: list[str] | None = None,
+    force: bool = False,
+    on_event: ProgressCallback | None = None,
+) -> RunResult:
+    """Build, check and publish the selected products. The caller holds the workspace lock."""
+    started = dt.datetime.now(tz=dt.UTC)
+    clock = time.perf_counter()
+    repaired = recover(store, warehouse)
+    order = select_products(mesh, selectors)
+    ports = [port for pid in order for port in mesh.products[pid].outputs]
+    run_id = new_run_id()
+    store.start_run(
+        run_id,
+        mesh=mesh.name,
+        mesh_root=str(mesh.root),
+        engine=engine.name,
+        selection=",".join(selectors) if selectors else None,
+    )
+    context = RunContext(mesh, engine, store, warehouse, data_root, run_id, force)
+    emit = on_event or (lambda _event: None)
+    emit(ProgressEvent(kind="plan", index=0, total=len(ports)))
+    held: dict[str, str] = {}  # product id → why it has no new version in this run
+    outcomes: list[PortOutcome] = []
+    for index, port in enumerate(ports, start=1):
+        product = mesh.products[port.product_id]
+        emit(ProgressEvent(kind="start", index=index, total=len(ports), table_id=port.table_id))
+        outcome = _run_port(context, product, port, held)
+        outcomes.append(outcome)
+        if outcome.status in (PortStatus.blocked, PortStatus.failed, PortStatus.skipped):
+            held[product.id] = f"{port.table_id} {outcome.status.value}"
+        emit(
+            ProgressEvent(
+                kind="done",
+                index=index,
+                total=len(ports),
+                table_id=port.table_id,
+                status=outcome.status.value,
+                message=outcome.message,
+            )
+        )
+    result = RunResult(
+        run_id=run_id,
+        mesh=mesh.name,
+        engine=engine.name,
+        started_at=started,
+        seconds=round(time.perf_counter() - clock, 3),
+        outcomes=outcomes,
+        repaired=repaired,
+    )
+    store.finish_run(
+        run_id,
+        result.status,
+        {status.value: result.count(status) for status in PortStatus} | {"rows": result.rows, "seconds": result.seconds},
+    )
+    return result
+
+
+def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[str, str]) -> PortOutcome:
+    clock = time.perf_counter()
+    current = ctx.warehouse.current(port.table_id)
+    outcome = PortOutcome(
+        product_id=product.id,
+        table_id=port.table_id,
+        status=PortStatus.skipped,
+        version=current.version if current else None,
+    )
+    blocked_upstream = [f"{pid} ({held[pid]})" for pid in product.upstream if pid in held]
+    row_id = ctx.store.start_product(ctx.run_id, product.id, port.table_id)
+    try:
+        if blocked_upstream:
+            outcome.message = "not built: upstream not published in this run: " + ", ".join(blocked_upstream)
+            return _finish(ctx, row_id, outcome, clock)
+        upstream = _upstream_versions(ctx, product)
+        print_ = fingerprint(product, port, ctx.data_root, upstream)
+        if not ctx.force and current is not None and current.fingerprint == print_:
+            outcome.status = PortStatus.up_to_date
+            outcome.rows = current.rows
+            outcome.message = f"inputs unchanged since version {current.version}"
+            return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
+        return _build_and_publish(ctx, product, port, upstream, print_, outcome, row_id, clock)
+    except AndmeshError as exc:
+        outcome.status = PortStatus.failed
+        outcome.message = str(exc)
+        ctx.store.record_incident(
+            ctx.run_id, product.id, port.table_id, "build_failed", exc.message, {"hint": exc.hint}
+        )
+        return _finish(ctx, row_id, outcome, clock)
+
+
+def _upstream_versions(ctx: RunContext, product: Product) -> dict[str, PortVersion]:
+    upstream: dict[str, PortVersion] = {}
+    for ref in product.inputs:
+        table_id = f"{ctx.mesh.products[ref.product_id].domain}.{ref.port}"
+        version = ctx.warehouse.current(table_id)
+        if version is None:
+            raise _no_upstream(product.id, ref.product_id)
+        upstream[ref.name] = version
+    return upstream
+
+
+def _no_upstream(product_id: str, upstream_id: str) -> AndmeshError:
+    return EngineError(
+        f"{product_id}: upstream {upstream_id} has no published version to read",
+        product=product_id,
+        hint=f"run it first, or select with its upstream: `--select +{product_id}`",
+    )
+
+
+def _build_and_publish(
+    ctx: RunContext,
+    product: Product,
+    port: OutputPort,
+    upstream: dict[str, PortVersion],
+    print_: str,
+    outcome: PortOutcome,
+    row_id: int,
+    clock: float,
+) -> PortOutcome:
+    session = ctx.engine.session()
+    staged_dir = ctx.warehouse.staging_dir(ctx.run_id, port.table_id)
+    try:
+        inputs = bind_inputs(session, product, ctx.data_root, upstream)
+        expr = evaluate(session, port, inputs, ctx.mesh.spec.sqlDialect)
+        conformed, extra = conform(expr, port.contract)
+        try:
+            staged = session.write_parquet(conformed, staged_dir)
+        except Exception as exc:
+            raise EngineError(f"{product.id}: the pipeline failed on the engine: {exc}", product=product.id) from exc
+        fault_point("run.after_stage")
+        staged_table = session.register("__staged__", [str(f) for f in staged], "parquet")
+        checks = run_checks(session, staged_table, port.contract, port.table_id)
+        checks.checks.extend(
+            CheckResult(
+                id=f"{port.name}.{column}.extra",
+                kind="schema",
+                object=port.name,
+                property=column,
+                status=CheckStatus.warning,
+                severity="warning",
+                measured="present",
+                threshold="not in contract",
+                message=f"column `{column}` is not in the contract and is not published",
+            )
+            for column in extra
+        )
+    finally:
+        session.close()
+    outcome.checks = checks
+    outcome.rows = checks.rows
+    ctx.store.record_checks(ctx.run_id, product.id, port.table_id, (c.storable() for c in checks.checks))
+    if not checks.passed:
+        shutil.rmtree(staged_dir, ignore_errors=True)
+        failures = checks.blocking
+        outcome.status = PortStatus.blocked
+        outcome.message = (
+            f"{len(failures)} blocking check(s) failed; consumers keep "
+            + (f"version {outcome.version}" if outcome.version else "no version (never published)")
+            + ": "
+            + "; ".join(f"{c.id}: {c.message}" for c in failures[:3])
+        )
+        ctx.store.record_incident(
+            ctx.run_id,
+            product.id,
+            port.table_id,
+            "contract_violation",
+            f"{len(failures)} blocking check(s) failed on {port.table_id}",
+            {
+                "failures": [
+                    {
+                        "check": c.id,
+                        "status": c.status.value,
+                        "measured": c.storable()["measured"],
+                        "threshold": c.storable()["threshold"],
+                        "message": c.message,
+                        "samples": c.samples,
+                    }
+                    for c in failures
+                ],
+                "rows": checks.rows,
+                "kept_version": outcome.version,
+            },
+        )
+        return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
+    ctx.store.update_product(row_id, status="publishing", fingerprint=print_)
+    version = ctx.warehouse.publish(
+        port.table_id,
+        staged,
+        run_id=ctx.run_id,
+        contract_version=port.contract.version,
+        fingerprint=print_,
+    )
+    outcome.status = PortStatus.published
+    outcome.version = version.version
+    outcome.rows = version.rows
+    outcome.message = f"version {version.version} published"
+    return _finish(ctx, row_id, outcome, clock, fingerprint=print_, snapshot_id=version.snapshot_id)
+
+
+def _finish(
+    ctx: RunContext,
+    row_id: int,
+    outcome: PortOutcome,
+    clock: float,
+    *,
+    fingerprint: str | None = None,
+    snapshot_id: int | None = None,
+) -> PortOutcome:
+    outcome.seconds = round(time.perf_counter() - clock, 3)
+    ctx.store.update_product(
+        row_id,
+        status=outcome.status.value,
+        rows=outcome.rows,
+        seconds=outcome.seconds,
+        version=outcome.version,
+        snapshot_id=snapshot_id,
+        fingerprint=fingerprint,
+        message=outcome.message,
+    )
+    return outcome

@@ -1,0 +1,477 @@
+"""Compile an ODCS contract into checks, and evaluate them in as few scans as possible.
+
+Every row-level check (required, ranges, accepted values, patterns, null and missing
+counts, row count) becomes one column of a single aggregate query over the table;
+each uniqueness check (unique, primary key, duplicateValues) is one grouped query.
+Expressions are Ibis, so the same plan runs on DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt_types
+from ibis import _
+from open_data_contract_standard.model import DataQuality, SchemaProperty
+
+from andmesh.engine.base import EngineSession
+from andmesh.quality.operators import satisfies, threshold_of
+from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
+from andmesh.spec.mesh import Contract
+
+Predicate = Callable[[ibis.Table], ibis.expr.types.BooleanValue]
+SAMPLE_ROWS = 5
+PII_CLASSES = {"pii", "restricted", "confidential", "sensitive"}
+
+# logicalType → test on the Ibis data type of the column
+LOGICAL_TYPES: dict[str, Callable[[dt_types.DataType], bool]] = {
+    "string": lambda t: t.is_string() or t.is_uuid(),
+    "integer": lambda t: t.is_integer() or (t.is_decimal() and getattr(t, "scale", None) == 0),
+    "number": lambda t: t.is_numeric(),
+    "boolean": lambda t: t.is_boolean(),
+    "date": lambda t: t.is_date(),
+    "timestamp": lambda t: t.is_timestamp(),
+    "time": lambda t: t.is_time(),
+    "array": lambda t: t.is_array(),
+    "object": lambda t: t.is_struct() or t.is_map() or t.is_json(),
+    "map": lambda t: t.is_map(),
+}
+RANGE_OPTIONS = {
+    "minimum": "<",
+    "exclusiveMinimum": "<=",
+    "maximum": ">",
+    "exclusiveMaximum": ">=",
+}
+EVALUATED_OPTIONS = {*RANGE_OPTIONS, "pattern", "minLength", "maxLength"}
+
+
+@dataclass
+class PlannedCheck:
+    """A check before it runs: either already decided, or a measure to compute."""
+
+    id: str
+    kind: str
+    object: str
+    property: str | None
+    severity: str = "error"
+    threshold: dict[str, Any] = field(default_factory=lambda: {"mustBe": 0})
+    measure: Callable[[ibis.Table], ibis.Value] | None = None  # one column of the shared aggregate
+    failing: Predicate | None = None  # rows that fail, for samples
+    group_keys: list[str] | None = None  # duplicates among these columns (own grouped query)
+    percent: bool = False
+    decided: CheckResult | None = None
+    describe: str = ""
+
+    def result(self, status: CheckStatus, measured: Any, message: str, query: str | None = None) -> CheckResult:
+        return CheckResult(
+            id=self.id,
+            kind=self.kind,
+            object=self.object,
+            property=self.property,
+            status=status,
+            severity=self.severity,
+            measured=measured,
+            threshold=self.threshold,
+            message=message,
+            query=query,
+        )
+
+
+def _decided(
+    check_id: str, kind: str, obj: str, prop: str | None, status: CheckStatus, message: str, **extra: Any
+) -> PlannedCheck:
+    planned = PlannedCheck(check_id, kind, obj, prop, severity=extra.pop("severity", "error"))
+    planned.decided = planned.result(status, extra.get("measured"), message)
+    planned.decided.threshold = extra.get("threshold")
+    return planned
+
+
+def _literal(value: Any, dtype: dt_types.DataType) -> Any:
+    """A contract bound as a literal of the column's type (dates and timestamps parsed)."""
+    if dtype.is_date():
+        return ibis.literal(dt.date.fromisoformat(str(value)[:10]))
+    if dtype.is_timestamp():
+        parsed = dt.datetime.fromisoformat(str(value))
+        if dtype.timezone is None and parsed.tzinfo is not None:  # type: ignore[attr-defined]
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        return ibis.literal(parsed, type=dtype)
+    return ibis.literal(value)
+
+
+def plan_checks(contract: Contract, schema: ibis.Schema) -> list[PlannedCheck]:
+    """Turn a contract into the list of checks to run against a table with ``schema``."""
+    obj = contract.schema_object.name or "table"
+    columns = dict(schema.items())
+    planned: list[PlannedCheck] = []
+    keys: list[tuple[int, str]] = []
+    for prop in contract.properties:
+        name = prop.name or ""
+        planned.extend(_property_checks(obj, prop, columns.get(name)))
+        if prop.primaryKey:
+            keys.append((prop.primaryKeyPosition or 0, name))
+    if keys:
+        key_cols = [name for _, name in sorted(keys)]
+        present = all(k in columns for k in key_cols)
+        check_id = f"{obj}.primaryKey"
+        if not present:
+            missing = [k for k in key_cols if k not in columns]
+            planned.append(
+                _decided(check_id, "primaryKey", obj, ",".join(key_cols), CheckStatus.error, f"key column(s) {missing} missing")
+            )
+        else:
+            planned.append(
+                PlannedCheck(
+                    check_id,
+                    "primaryKey",
+                    obj,
+                    ",".join(key_cols),
+                    group_keys=key_cols,
+                    describe=f"primary key ({', '.join(key_cols)}) unique",
+                )
+            )
+            planned.append(
+                PlannedCheck(
+                    f"{obj}.primaryKey.notNull",
+                    "primaryKey",
+                    obj,
+                    ",".join(key_cols),
+                    measure=lambda t, k=key_cols: ibis.or_(*[t[c].isnull() for c in k]).sum(),
+                    failing=lambda t, k=key_cols: ibis.or_(*[t[c].isnull() for c in k]),
+                    describe="rows with a null key column",
+                )
+            )
+    for index, rule in enumerate(contract.schema_object.quality or []):
+        planned.append(_quality_check(obj, None, None, rule, index, columns))
+    return planned
+
+
+def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | None) -> list[PlannedCheck]:
+    name = prop.name or ""
+    base = f"{obj}.{name}"
+    checks: list[PlannedCheck] = []
+    if dtype is None:
+        checks.append(
+            _decided(
+                f"{base}.present",
+                "schema",
+                obj,
+                name,
+                CheckStatus.failed,
+                f"column `{name}` is missing from the data",
+                measured="missing",
+                threshold="present",
+            )
+        )
+        reason = f"column `{name}` is missing, so this check cannot be evaluated"
+        for kind in _value_check_kinds(prop):
+            checks.append(_decided(f"{base}.{kind}", kind, obj, name, CheckStatus.error, reason))
+        return checks
+    checks.append(_decided(f"{base}.present", "schema", obj, name, CheckStatus.passed, "present", measured="present"))
+    logical = prop.logicalType
+    type_ok = True
+    if logical:
+        test = LOGICAL_TYPES.get(logical)
+        type_ok = test is not None and test(dtype)
+        checks.append(
+            _decided(
+                f"{base}.type",
+                "type",
+                obj,
+                name,
+                CheckStatus.passed if type_ok else CheckStatus.failed,
+                f"{dtype} is {'' if type_ok else 'not '}a {logical}",
+                measured=str(dtype),
+                threshold=logical,
+            )
+        )
+    col_type = dtype
+    if prop.required:
+        checks.append(
+            PlannedCheck(
+                f"{base}.required",
+                "required",
+                obj,
+                name,
+                measure=lambda t, c=name: t[c].isnull().sum(),
+                failing=lambda t, c=name: t[c].isnull(),
+                describe="null values",
+            )
+        )
+    if prop.unique:
+        checks.append(
+            PlannedCheck(f"{base}.unique", "unique", obj, name, group_keys=[name], describe="rows sharing a value")
+        )
+    options = prop.logicalTypeOptions or {}
+    for option, value in options.items():
+        check_id = f"{base}.{option}"
+        if option not in EVALUATED_OPTIONS:
+            checks.append(
+                _decided(
+                    check_id,
+                    option,
+                    obj,
+                    name,
+                    CheckStatus.skipped,
+                    f"logicalTypeOptions.{option} is not evaluated by this version of the gate",
+                    threshold={option: value},
+                )
+            )
+            continue
+        if not type_ok:
+            checks.append(
+                _decided(check_id, option, obj, name, CheckStatus.error, f"cannot check {option}: column has type {col_type}")
+            )
+            continue
+        if option in RANGE_OPTIONS:
+            checks.append(_range_check(obj, name, option, value, col_type))
+        else:
+            checks.append(_string_option_check(obj, name, option, value))
+    for index, rule in enumerate(prop.quality or []):
+        checks.append(_quality_check(obj, name, col_type, rule, index, None))
+    for index, _rel in enumerate(prop.relationships or []):
+        checks.append(
+            _decided(
+                f"{base}.relationship[{index}]",
+                "relationship",
+                obj,
+                name,
+                CheckStatus.skipped,
+                "relationships between products are not evaluated by this version of the gate",
+            )
+        )
+    return checks
+
+
+def _value_check_kinds(prop: SchemaProperty) -> list[str]:
+    kinds = []
+    if prop.logicalType:
+        kinds.append("type")
+    if prop.required:
+        kinds.append("required")
+    if prop.unique:
+        kinds.append("unique")
+    kinds.extend((prop.logicalTypeOptions or {}).keys())
+    kinds.extend(f"quality[{i}]" for i in range(len(prop.quality or [])))
+    return kinds
+
+
+def _range_check(obj: str, name: str, option: str, value: Any, dtype: dt_types.DataType) -> PlannedCheck:
+    op = RANGE_OPTIONS[option]
+    try:
+        bound = _literal(value, dtype)
+    except (TypeError, ValueError) as exc:
+        return _decided(
+            f"{obj}.{name}.{option}", option, obj, name, CheckStatus.error, f"bound {value!r} is not valid for {dtype}: {exc}"
+        )
+
+    def failing(t: ibis.Table) -> Any:
+        col = t[name]
+        return {"<": col < bound, "<=": col <= bound, ">": col > bound, ">=": col >= bound}[op]
+
+    return PlannedCheck(
+        f"{obj}.{name}.{option}",
+        "range",
+        obj,
+        name,
+        threshold={option: value},
+        measure=lambda t: failing(t).sum(),
+        failing=failing,
+        describe=f"values {op} {value}",
+    )
+
+
+def _string_option_check(obj: str, name: str, option: str, value: Any) -> PlannedCheck:
+    def failing(t: ibis.Table) -> Any:
+        col = t[name].cast("string")
+        if option == "pattern":
+            return col.notnull() & ~col.re_search(str(value))
+        if option == "minLength":
+            return col.length() < int(value)
+        return col.length() > int(value)
+
+    return PlannedCheck(
+        f"{obj}.{name}.{option}",
+        option,
+        obj,
+        name,
+        threshold={option: value},
+        measure=lambda t: failing(t).sum(),
+        failing=failing,
+        describe=f"values breaking {option} {value!r}",
+    )
+
+
+def _quality_check(
+    obj: str,
+    name: str | None,
+    dtype: dt_types.DataType | None,
+    rule: DataQuality,
+    index: int,
+    columns: dict[str, dt_types.DataType] | None,
+) -> PlannedCheck:
+    where = f"{obj}.{name}" if name else obj
+    metric = rule.metric or rule.rule
+    check_id = f"{where}.quality[{index}]" + (f".{metric}" if metric else "")
+    severity = (rule.severity or "error").lower()
+    severity = "warning" if severity in ("warning", "warn", "info") else "error"
+    threshold = threshold_of(rule)
+    kind = rule.type or "library"
+
+    def decided(status: CheckStatus, message: str) -> PlannedCheck:
+        return _decided(check_id, metric or kind, obj, name, status, message, severity=severity, threshold=threshold)
+
+    if kind != "library":
+        return decided(CheckStatus.skipped, f"`type: {kind}` rules are not evaluated by this version of the gate")
+    if not threshold:
+        return decided(CheckStatus.error, "the rule sets no threshold (mustBe, mustBeLessThan, …): it cannot pass or fail")
+    args = rule.arguments or {}
+    percent = (rule.unit or "rows") == "percent"
+    check = PlannedCheck(check_id, metric or "", obj, name, severity=severity, threshold=threshold, percent=percent)
+    if metric == "rowCount":
+        check.measure = lambda t: t.count()
+        check.percent = False
+        check.describe = "rows"
+        return check
+    if metric == "duplicateValues":
+        props = args.get("properties") or ([name] if name else None)
+        if not props:
+            return decided(CheckStatus.error, "duplicateValues on an object needs `arguments.properties`")
+        if columns is not None and any(p not in columns for p in props):
+            return decided(CheckStatus.error, f"column(s) {[p for p in props if p not in columns]} missing")
+        check.group_keys = list(props)
+        check.describe = "rows sharing a value"
+        return check
+    if name is None or dtype is None:
+        return decided(CheckStatus.error, f"metric `{metric}` needs a property")
+    if metric == "nullValues":
+        check.measure = lambda t: t[name].isnull().sum()
+        check.failing = lambda t: t[name].isnull()
+        check.describe = "null values"
+        return check
+    if metric == "missingValues":
+        missing = [m for m in args.get("missingValues", []) if m is not None]
+
+        def is_missing(t: ibis.Table) -> Any:
+            col = t[name]
+            return col.isnull() | col.isin(missing) if missing else col.isnull()
+
+        check.measure = lambda t: is_missing(t).sum()
+        check.failing = is_missing
+        check.describe = "missing values"
+        return check
+    if metric == "invalidValues":
+        valid = args.get("validValues")
+        pattern = args.get("pattern")
+        if valid is None and pattern is None:
+            return decided(CheckStatus.error, "invalidValues needs `arguments.validValues` or `arguments.pattern`")
+
+        def is_invalid(t: ibis.Table) -> Any:
+            col = t[name]
+            bad = col.notnull()
+            if valid is not None:
+                bad = bad & ~col.isin(valid)
+            if pattern is not None:
+                bad = bad & ~col.cast("string").re_search(str(pattern))
+            return bad
+
+        check.measure = lambda t: is_invalid(t).sum()
+        check.failing = is_invalid
+        check.describe = "invalid values"
+        return check
+    return decided(CheckStatus.error, f"unknown metric `{metric}`: cannot be evaluated")
+
+
+def run_checks(session: EngineSession, table: ibis.Table, contract: Contract, table_name: str) -> CheckRun:
+    """Evaluate every check of ``contract`` on ``table``: one aggregate + one query per key."""
+    started = dt.datetime.now(tz=dt.UTC)
+    clock = time.perf_counter()
+    plan = plan_checks(contract, table.schema())
+    measures = {}
+    for index, check in enumerate(plan):
+        if check.measure is None or check.decided is not None:
+            continue
+        try:
+            measures[f"m{index}"] = check.measure(table)
+        except Exception as exc:  # an argument that does not fit the column's type
+            check.decided = check.result(CheckStatus.error, None, f"cannot be evaluated on this column: {exc}")
+    aggregate = table.aggregate(__rows=table.count(), **measures)
+    row = session.to_arrow(aggregate).to_pylist()[0]
+    rows = int(row.pop("__rows") or 0)
+    aggregate_sql = str(ibis.to_sql(aggregate))
+    pii = {p.name for p in contract.properties if (p.classification or "").lower() in PII_CLASSES}
+    results: list[CheckResult] = []
+    for index, check in enumerate(plan):
+        if check.decided is not None:
+            results.append(check.decided)
+            continue
+        if check.group_keys is not None:
+            keys = check.group_keys
+            dupes = (
+                table.filter(ibis.and_(*[table[k].notnull() for k in keys]))
+                .group_by(keys)
+                .aggregate(n=_.count())
+                .filter(_.n > 1)
+            )
+            query = dupes.aggregate(rows=_.n.sum(), values=_.count())
+            value = session.to_arrow(query).to_pylist()[0]
+            measured = int(value["rows"] or 0)
+            result = _judge(check, measured, rows, str(ibis.to_sql(query)))
+            if result.status in (CheckStatus.failed, CheckStatus.warning):
+                sample = dupes.order_by(ibis.desc("n")).limit(SAMPLE_ROWS)
+                result.samples = _mask(session.to_arrow(sample).to_pylist(), pii)
+            results.append(result)
+            continue
+        measured = int(row[f"m{index}"] or 0)
+        result = _judge(check, measured, rows, aggregate_sql)
+        if result.status in (CheckStatus.failed, CheckStatus.warning) and check.failing is not None:
+            cols = list(dict.fromkeys([*(k for k in _key_columns(contract) if k in table.columns), check.property]))
+            cols = [c for c in cols if c and c in table.columns]
+            sample = table.filter(check.failing(table)).select(cols).limit(SAMPLE_ROWS)
+            result.samples = _mask(session.to_arrow(sample).to_pylist(), pii)
+        results.append(result)
+    return CheckRun(
+        contract_id=contract.id,
+        table=table_name,
+        rows=rows,
+        started_at=started,
+        seconds=round(time.perf_counter() - clock, 4),
+        checks=results,
+    )
+
+
+def _judge(check: PlannedCheck, count: int, rows: int, query: str) -> CheckResult:
+    measured: float = count
+    if check.percent:
+        measured = round(100.0 * count / rows, 4) if rows else 0.0
+    ok = satisfies(measured, check.threshold)
+    unit = "%" if check.percent else ""
+    message = f"{measured}{unit} {check.describe}".strip()
+    if ok:
+        return check.result(CheckStatus.passed, measured, message, query)
+    status = CheckStatus.failed if check.severity == "error" else CheckStatus.warning
+    return check.result(status, measured, f"{message}; the contract asks {check.threshold}", query)
+
+
+def _key_columns(contract: Contract) -> list[str]:
+    keyed = sorted((p.primaryKeyPosition or 0, p.name or "") for p in contract.properties if p.primaryKey)
+    return [name for _, name in keyed]
+
+
+def _mask(rows: list[dict[str, Any]], pii: set[str]) -> list[dict[str, Any]]:
+    masked = []
+    for row in rows:
+        clean = {}
+        for key, value in row.items():
+            if key in pii and value is not None:
+                clean[key] = "***"
+            elif isinstance(value, dt.date | dt.datetime):
+                clean[key] = value.isoformat()
+            else:
+                clean[key] = value
+        masked.append(clean)
+    return masked

@@ -1,0 +1,234 @@
+"""Output ports as versioned Apache Iceberg tables (pyiceberg, SQL catalog).
+
+A product version is one atomic Iceberg commit that replaces the table's files with
+the newly staged ones. The engine writes Parquet itself; this module only moves the
+files under the table's location and commits them (``add_files``), so a big output is
+never materialised in Python memory. Every commit carries ``andmesh.*`` snapshot
+properties, so the version history can be read from the table alone, by any engine.
+
+Crash safety: files are moved into a fresh ``data/v<N>-<run>/`` folder, then a single
+catalog commit makes them visible. A crash before the commit leaves only unreferenced
+files, which :meth:`Warehouse.repair` deletes; readers keep seeing the previous
+snapshot throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pyarrow.parquet as pq
+from pydantic import BaseModel, Field
+from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+from pyiceberg.expressions import AlwaysTrue
+from pyiceberg.table import Table
+from pyiceberg.table.snapshots import Snapshot
+
+from andmesh.errors import StorageError, UsageError
+from andmesh.faults import fault_point
+
+VERSION_KEY = "andmesh.version"
+RUN_KEY = "andmesh.run-id"
+CONTRACT_KEY = "andmesh.contract-version"
+FINGERPRINT_KEY = "andmesh.fingerprint"
+
+
+class PortVersion(BaseModel):
+    """One published, immutable version of an output port."""
+
+    table_id: str = Field(description="`<domain>.<port>`", examples=["order_management.orders"])
+    version: int = Field(description="1, 2, 3… per output port", examples=[3])
+    snapshot_id: int = Field(description="The Iceberg snapshot that holds this version.")
+    committed_at: dt.datetime
+    rows: int
+    bytes: int
+    files: list[str] = Field(description="Parquet data files (absolute paths) of this version.")
+    contract_version: str | None = None
+    run_id: str | None = None
+    fingerprint: str | None = None
+
+
+def _to_path(location: str) -> Path:
+    parsed = urlparse(location)
+    return Path(parsed.path) if parsed.scheme in ("file", "") else Path(location)
+
+
+class Warehouse:
+    """The Iceberg catalog and the folder holding every output port's files."""
+
+    def __init__(self, catalog_uri: str, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.catalog_uri = catalog_uri
+        self.catalog = SqlCatalog("andmesh", uri=catalog_uri, warehouse=root.resolve().as_uri())
+
+    # --- staging ---------------------------------------------------------------------
+
+    @property
+    def staging_root(self) -> Path:
+        return self.root / "_staging"
+
+    def staging_dir(self, run_id: str, table_id: str) -> Path:
+        """An empty folder where the engine writes a port's candidate files."""
+        folder = self.staging_root / run_id / table_id
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        return folder
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _table(self, table_id: str) -> Table | None:
+        try:
+            return self.catalog.load_table(table_id)
+        except (NoSuchTableError, NoSuchNamespaceError):
+            return None
+
+    def tables(self) -> list[str]:
+        found = []
+        for (namespace,) in self.catalog.list_namespaces():
+            for ident in self.catalog.list_tables(namespace):
+                found.append(".".join(ident))
+        return sorted(found)
+
+    def versions(self, table_id: str) -> list[PortVersion]:
+        """Every published version of a port, oldest first."""
+        table = self._table(table_id)
+        if table is None:
+            return []
+        return [self._version(table_id, table, s) for s in table.snapshots() if self._is_version(s)]
+
+    def current(self, table_id: str) -> PortVersion | None:
+        """The version readers get by default (the table's current snapshot)."""
+        table = self._table(table_id)
+        if table is None or table.current_snapshot() is None:
+            return None
+        snapshot = table.current_snapshot()
+        assert snapshot is not None
+        return self._version(table_id, table, snapshot) if self._is_version(snapshot) else None
+
+    def version(self, table_id: str, version: int | None = None) -> PortVersion:
+        """A pinned version, or the current one when ``version`` is None."""
+        found = self.current(table_id) if version is None else None
+        if version is not None:
+            found = next((v for v in self.versions(table_id) if v.version == version), None)
+        if found is None:
+            known = [v.version for v in self.versions(table_id)]
+            what = f"version {version} of {table_id}" if version is not None else f"a published version of {table_id}"
+            raise UsageError(
+                f"there is no {what}",
+                hint=f"published versions: {known}" if known else "run the mesh first: `andmesh run <mesh>`",
+            )
+        return found
+
+    @staticmethod
+    def _is_version(snapshot: Snapshot) -> bool:
+        props = snapshot.summary.additional_properties if snapshot.summary else {}
+        return VERSION_KEY in props and snapshot.summary is not None and snapshot.summary.operation.value != "delete"
+
+    def _version(self, table_id: str, table: Table, snapshot: Snapshot) -> PortVersion:
+        props = snapshot.summary.additional_properties if snapshot.summary else {}
+        files = [task.file for task in table.scan(snapshot_id=snapshot.snapshot_id).plan_files()]
+        return PortVersion(
+            table_id=table_id,
+            version=int(props[VERSION_KEY]),
+            snapshot_id=snapshot.snapshot_id,
+            committed_at=dt.datetime.fromtimestamp(snapshot.timestamp_ms / 1000, tz=dt.UTC),
+            rows=sum(f.record_count for f in files),
+            bytes=sum(f.file_size_in_bytes for f in files),
+            files=[str(_to_path(f.file_path)) for f in files],
+            contract_version=props.get(CONTRACT_KEY),
+            run_id=props.get(RUN_KEY),
+            fingerprint=props.get(FINGERPRINT_KEY),
+        )
+
+    # --- publishing ------------------------------------------------------------------
+
+    def publish(
+        self,
+        table_id: str,
+        staged: list[Path],
+        *,
+        run_id: str,
+        contract_version: str,
+        fingerprint: str,
+    ) -> PortVersion:
+        """Make ``staged`` Parquet files the next version of ``table_id``, atomically."""
+        if not staged:
+            raise StorageError(f"{table_id}: nothing staged to publish")
+        namespace, _, name = table_id.partition(".")
+        schema = pq.read_schema(staged[0])
+        self.catalog.create_namespace_if_not_exists(namespace)
+        table = self._table(table_id)
+        if table is None:
+            table = self.catalog.create_table(table_id, schema=schema)
+        previous = [v.version for v in self.versions(table_id)]
+        number = max(previous, default=0) + 1
+        target = _to_path(table.location()) / "data" / f"v{number:06d}-{run_id}"
+        target.mkdir(parents=True, exist_ok=True)
+        moved = []
+        for index, file in enumerate(staged):
+            destination = target / f"part-{index:05d}.parquet"
+            file.replace(destination)
+            moved.append(destination.resolve().as_uri())
+        fault_point("publish.before_commit")
+        properties = {
+            VERSION_KEY: str(number),
+            RUN_KEY: run_id,
+            CONTRACT_KEY: contract_version,
+            FINGERPRINT_KEY: fingerprint,
+        }
+        try:
+            with table.transaction() as tx:
+                if table.schema().as_arrow() != schema:
+                    with tx.update_schema(allow_incompatible_changes=False) as update:
+                        update.union_by_name(schema)
+                if table.current_snapshot() is not None:
+                    tx.delete(AlwaysTrue(), snapshot_properties=properties)
+                tx.add_files(moved, snapshot_properties=properties, check_duplicate_files=False)
+        except Exception as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            raise StorageError(
+                f"{table_id}: could not commit version {number}: {exc}",
+                hint="the previous version is intact; fix the cause and re-run",
+            ) from exc
+        fault_point("publish.after_commit")
+        committed = self._table(table_id)
+        assert committed is not None and committed.current_snapshot() is not None
+        snapshot = committed.current_snapshot()
+        assert snapshot is not None
+        return self._version(table_id, committed, snapshot)
+
+    # --- repair ----------------------------------------------------------------------
+
+    def repair(self, keep_runs: set[str] | None = None) -> list[Path]:
+        """Delete what a crash left behind: staged files and unreferenced version folders."""
+        removed: list[Path] = []
+        if self.staging_root.exists():
+            for run_dir in self.staging_root.iterdir():
+                if keep_runs and run_dir.name in keep_runs:
+                    continue
+                shutil.rmtree(run_dir, ignore_errors=True)
+                removed.append(run_dir)
+        for table_id in self.tables():
+            table = self._table(table_id)
+            if table is None:
+                continue
+            referenced = {
+                str(Path(f).parent)
+                for snapshot in table.snapshots()
+                for f in (str(_to_path(t.file.file_path)) for t in table.scan(snapshot_id=snapshot.snapshot_id).plan_files())
+            }
+            data_dir = _to_path(table.location()) / "data"
+            if not data_dir.exists():
+                continue
+            for folder in data_dir.iterdir():
+                if folder.is_dir() and str(folder) not in referenced:
+                    if keep_runs and any(folder.name.endswith(run) for run in keep_runs):
+                        continue
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(folder)
+        return removed

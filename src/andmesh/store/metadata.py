@@ -1,0 +1,181 @@
+"""The metadata store: runs, product runs, check results, incidents.
+
+SQLite file in the workspace by default; any SQLAlchemy URL (PostgreSQL) by config.
+The schema is created and upgraded only through Alembic migrations, so upgrading
+andmesh never loses recorded history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from andmesh.store.schema import check_results, incidents, product_runs, runs
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(tz=dt.UTC)
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+class MetadataStore:
+    """Records what the platform did; every write is one short transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = sa.create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    # --- schema ------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (a no-op when already there)."""
+        config = _alembic_config()
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    @staticmethod
+    def head_revision() -> str | None:
+        return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+    # --- runs --------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, *, mesh: str, mesh_root: str, engine: str, selection: str | None) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                runs.insert().values(
+                    id=run_id,
+                    mesh=mesh,
+                    mesh_root=mesh_root,
+                    engine=engine,
+                    selection=selection,
+                    status="running",
+                    started_at=now(),
+                )
+            )
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                runs.update().where(runs.c.id == run_id).values(status=status, finished_at=now(), summary=summary)
+            )
+
+    def last_run(self) -> dict[str, Any] | None:
+        with self.engine.connect() as c:
+            row = c.execute(runs.select().order_by(runs.c.started_at.desc()).limit(1)).mappings().first()
+            return dict(row) if row else None
+
+    def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            rows = c.execute(runs.select().order_by(runs.c.started_at.desc()).limit(limit)).mappings()
+            return [dict(r) for r in rows]
+
+    def unfinished_runs(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(runs.select().where(runs.c.status == "running")).mappings()]
+
+    # --- product runs --------------------------------------------------------------------
+
+    def start_product(self, run_id: str, product_id: str, table_id: str, status: str = "building") -> int:
+        with self.engine.begin() as c:
+            result = c.execute(
+                product_runs.insert().values(
+                    run_id=run_id, product_id=product_id, table_id=table_id, status=status, started_at=now()
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def update_product(self, product_run_id: int, **values: Any) -> None:
+        if values.get("status") not in (None, "building", "publishing"):
+            values.setdefault("finished_at", now())
+        with self.engine.begin() as c:
+            c.execute(product_runs.update().where(product_runs.c.id == product_run_id).values(**values))
+
+    def product_runs(self, run_id: str | None = None, table_id: str | None = None) -> list[dict[str, Any]]:
+        query = product_runs.select().order_by(product_runs.c.id)
+        if run_id is not None:
+            query = query.where(product_runs.c.run_id == run_id)
+        if table_id is not None:
+            query = query.where(product_runs.c.table_id == table_id)
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(query).mappings()]
+
+    def latest_product_runs(self) -> dict[str, dict[str, Any]]:
+        """The most recent product run of every output port."""
+        latest: dict[str, dict[str, Any]] = {}
+        for row in self.product_runs():
+            latest[row["table_id"]] = row
+        return latest
+
+    # --- checks and incidents ------------------------------------------------------------
+
+    def record_checks(self, run_id: str, product_id: str, table_id: str, rows: Iterable[dict[str, Any]]) -> None:
+        values = [dict(run_id=run_id, product_id=product_id, table_id=table_id, **row) for row in rows]
+        if not values:
+            return
+        with self.engine.begin() as c:
+            c.execute(check_results.insert(), values)
+
+    def check_results(self, run_id: str, table_id: str | None = None) -> list[dict[str, Any]]:
+        query = check_results.select().where(check_results.c.run_id == run_id).order_by(check_results.c.id)
+        if table_id is not None:
+            query = query.where(check_results.c.table_id == table_id)
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(query).mappings()]
+
+    def record_incident(
+        self, run_id: str, product_id: str, table_id: str | None, kind: str, message: str, details: dict[str, Any]
+    ) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                incidents.insert().values(
+                    run_id=run_id,
+                    product_id=product_id,
+                    table_id=table_id,
+                    kind=kind,
+                    message=message,
+                    details=details,
+                    created_at=now(),
+                )
+            )
+
+    def incidents(self, product_id: str | None = None, run_id: str | None = None) -> list[dict[str, Any]]:
+        query = incidents.select().order_by(incidents.c.id)
+        if product_id is not None:
+            query = query.where(incidents.c.product_id == product_id)
+        if run_id is not None:
+            query = query.where(incidents.c.run_id == run_id)
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(query).mappings()]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

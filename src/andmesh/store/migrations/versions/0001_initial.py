@@ -1,0 +1,80 @@
+"""Runs, product runs, check results and incidents.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-24
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "runs",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("mesh", sa.String(200), nullable=False),
+        sa.Column("mesh_root", sa.Text, nullable=False),
+        sa.Column("engine", sa.String(32), nullable=False),
+        sa.Column("selection", sa.Text),
+        sa.Column("status", sa.String(32), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("summary", sa.JSON),
+    )
+    op.create_table(
+        "product_runs",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), nullable=False, index=True),
+        sa.Column("product_id", sa.String(200), nullable=False, index=True),
+        sa.Column("table_id", sa.String(200), nullable=False),
+        sa.Column("status", sa.String(32), nullable=False),
+        sa.Column("rows", sa.BigInteger),
+        sa.Column("seconds", sa.Float),
+        sa.Column("version", sa.Integer),
+        sa.Column("snapshot_id", sa.BigInteger),
+        sa.Column("fingerprint", sa.String(64)),
+        sa.Column("contract_version", sa.String(32)),
+        sa.Column("message", sa.Text),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True)),
+    )
+    op.create_table(
+        "check_results",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), nullable=False, index=True),
+        sa.Column("product_id", sa.String(200), nullable=False),
+        sa.Column("table_id", sa.String(200), nullable=False, index=True),
+        sa.Column("check_id", sa.String(300), nullable=False),
+        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("property", sa.String(200)),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("severity", sa.String(16), nullable=False),
+        sa.Column("measured", sa.JSON),
+        sa.Column("threshold", sa.JSON),
+        sa.Column("message", sa.Text),
+        sa.Column("query", sa.Text),
+    )
+    op.create_table(
+        "incidents",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id"), nullable=False, index=True),
+        sa.Column("product_id", sa.String(200), nullable=False, index=True),
+        sa.Column("table_id", sa.String(200)),
+        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("details", sa.JSON),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    for table in ("incidents", "check_results", "product_runs", "runs"):
+        op.drop_table(table)
