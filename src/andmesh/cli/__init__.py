@@ -1,0 +1,1 @@
+"""The `andmesh` command: thin Typer + Rich shells over the facade."""

@@ -1,0 +1,48 @@
+"""The `andmesh` application: global options and the command modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from andmesh.cli import cmd_generate, cmd_init, cmd_lint, cmd_products, cmd_run, cmd_status
+from andmesh.facade import Andmesh
+from andmesh.workspace import Workspace
+
+app = typer.Typer(
+    name="andmesh",
+    help="A data mesh platform for the business units and the enterprise.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Folder holding the mesh's state (default: ./.andmesh, or $ANDMESH_WORKSPACE).",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = Andmesh(Workspace.resolve(workspace))
+
+
+app.command("init")(cmd_init.init)
+app.command("lint")(cmd_lint.lint)
+app.command("generate")(cmd_generate.generate)
+app.command("run")(cmd_run.run)
+app.command("status")(cmd_status.status)
+app.command("read")(cmd_products.read)
+app.add_typer(cmd_products.products, name="products")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,52 @@
+"""Printing helpers shared by commands: JSON output, errors with their fix, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from andmesh.errors import AndmeshError, SpecError
+
+console = Console()
+err_console = Console(stderr=True)
+T = TypeVar("T")
+
+
+def print_json(value: Any) -> None:
+    """Machine-readable output for ``--json``: pydantic models and plain data alike."""
+    if isinstance(value, BaseModel):
+        text = value.model_dump_json(indent=2)
+    elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        text = json.dumps([v.model_dump(mode="json") for v in value], indent=2)
+    else:
+        text = json.dumps(value, indent=2, default=str)
+    sys.stdout.write(text + "\n")
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn andmesh errors into a readable message and the matching exit code."""
+    try:
+        yield
+    except SpecError as exc:
+        for problem in exc.problems:
+            err_console.print(problem.format(), markup=False, highlight=False)
+        err_console.print(f"[red]{len(exc.problems)} problem(s) in the specs[/red]")
+        raise typer.Exit(exc.exit_code) from exc
+    except AndmeshError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"  [yellow]fix:[/yellow] {exc.hint}", highlight=False)
+        raise typer.Exit(exc.exit_code) from exc
+
+
+def call(func: Callable[[], T]) -> T:
+    with handled():
+        return func()
