@@ -14,7 +14,6 @@ from typing import Any
 
 import sqlglot
 from open_data_contract_standard.model import OpenDataContractStandard
-from pydantic import ValidationError
 from sqlglot import exp
 
 from andmesh.errors import SpecError, SpecProblem
@@ -30,7 +29,7 @@ from andmesh.spec.models import (
     SourceSpec,
 )
 from andmesh.spec.suggest import hint_for
-from andmesh.spec.validate import validate_model
+from andmesh.spec.validate import validate_model, validate_node
 from andmesh.spec.yamlsource import YamlDocument, load_yaml
 
 MESH_FILE = "mesh.yaml"
@@ -221,10 +220,15 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
         contracts[cid] = (spec, contract)
         problems.extend(_contract_rules(spec.doc, contract))
 
+    # Ids of contracts that failed validation: their own errors are reported; a port that
+    # references one is not reported again as "no such contract".
+    invalid = {
+        str(s.doc.data.get("id")) for s in parsed if s.kind == "DataContract" and s.model is None and s.doc.data.get("id")
+    }
     products = [s for s in parsed if s.kind == "DataProduct" and s.model is not None]
     used_contracts: set[str] = set()
     for spec in products:
-        product = _product(mesh, spec, contracts, problems)
+        product = _product(mesh, spec, contracts, invalid, problems)
         if product is None:
             continue
         if product.id in mesh.products:
@@ -270,6 +274,7 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
     seen: set[str] = set()
     positions: list[int] = []
     keys = 0
+    unnumbered: int | None = None
     for index, prop in enumerate(objects[0].properties or []):
         path = ("schema", 0, "properties", index)
         if not prop.name:
@@ -282,6 +287,8 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
             keys += 1
             if prop.primaryKeyPosition is not None:
                 positions.append(prop.primaryKeyPosition)
+            elif unnumbered is None:
+                unnumbered = index
         for q_index, rule in enumerate(prop.quality or []):
             problems.extend(_quality_rule(doc, (*path, "quality", q_index), rule.metric or rule.rule, rule.type))
     for q_index, rule in enumerate(objects[0].quality or []):
@@ -289,7 +296,7 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
     if keys > 1 and sorted(positions) != list(range(1, keys + 1)):
         problems.append(
             doc.problem(
-                ("schema", 0, "properties"),
+                ("schema", 0, "properties", unnumbered, "primaryKey") if unnumbered is not None else ("schema", 0),
                 f"a composite primary key of {keys} properties needs primaryKeyPosition 1..{keys}",
                 "number each key property's `primaryKeyPosition` from 1",
             )
@@ -316,6 +323,7 @@ def _product(
     mesh: Mesh,
     spec: SpecFile,
     contracts: dict[str, tuple[SpecFile, OpenDataContractStandard]],
+    invalid_contracts: set[str],
     problems: list[SpecProblem],
 ) -> Product | None:
     doc = spec.doc
@@ -384,6 +392,8 @@ def _product(
         if not port.contractId:
             problems.append(doc.problem(path, f"output port `{port.name}` has no `contractId`", "add the id of its contract"))
             continue
+        if port.contractId in invalid_contracts:
+            continue
         if port.contractId not in contracts:
             problems.append(
                 doc.problem(
@@ -431,14 +441,10 @@ def _sources(doc: YamlDocument, model: DataProductSpec, index: int | None, probl
         return []
     sources: list[SourceSpec] = []
     for i, item in enumerate(raw):
-        try:
-            sources.append(SourceSpec.model_validate(item))
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = (*base, i, *[p for p in err["loc"] if isinstance(p, str | int)])
-                key = err["loc"][-1] if err["loc"] else ""
-                hint = hint_for(str(key), SourceSpec.model_fields, "keys") if err["type"] == "extra_forbidden" else None
-                problems.append(doc.problem(loc, f"source: `{key}`: {err['msg']}", hint))
+        source, found = validate_node(doc, (*base, i), item, SourceSpec)
+        problems.extend(found)
+        if source is not None:
+            sources.append(source)
     return sources
 
 
@@ -535,7 +541,7 @@ def sql_problems(file: Path, names: set[str], product_id: str, dialect: str = "d
             problems.append(
                 SpecProblem(
                     file,
-                    _line_of(text, table.sql(dialect=dialect)),
+                    _line_of(text, str(getattr(table.this, "name", "") or table.name)),
                     None,
                     "",
                     f"`{table.sql(dialect=dialect)}` reads data the product does not declare",

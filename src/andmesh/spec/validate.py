@@ -56,20 +56,27 @@ def _first_model(annotation: Any, module: types.ModuleType) -> type[BaseModel] |
 
 def validate_model(doc: YamlDocument, model: type[M], *, code: str = "spec") -> tuple[M | None, list[SpecProblem]]:
     """Build ``model`` from ``doc``; every validation error becomes a located problem."""
+    return validate_node(doc, (), doc.data, model, code=code)
+
+
+def validate_node(
+    doc: YamlDocument, at: PathKey, node: Any, model: type[M], *, code: str = "spec"
+) -> tuple[M | None, list[SpecProblem]]:
+    """Build ``model`` from the part of ``doc`` found at path ``at``."""
     try:
-        return model.model_validate(doc.data), []
+        return model.model_validate(node), []
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc: PathKey = tuple(p for p in err["loc"] if isinstance(p, str | int))
             # Pydantic appends union/literal tags to the location; keep only real keys.
-            loc = _real_path(doc, loc)
-            problems.append(_problem(doc, model, loc, err, code))
+            loc = _real_path(node, loc)
+            problems.append(_problem(doc, model, at, loc, err, code))
         return None, problems
 
 
-def _real_path(doc: YamlDocument, loc: PathKey) -> PathKey:
-    node: Any = doc.data
+def _real_path(data: Any, loc: PathKey) -> PathKey:
+    node: Any = data
     real: list[str | int] = []
     for part in loc:
         if isinstance(node, dict) and isinstance(part, str) and part in node:
@@ -84,12 +91,13 @@ def _real_path(doc: YamlDocument, loc: PathKey) -> PathKey:
     return tuple(real)
 
 
-def _problem(doc: YamlDocument, root: type[BaseModel], loc: PathKey, err: Any, code: str) -> SpecProblem:
+def _problem(doc: YamlDocument, root: type[BaseModel], at: PathKey, rel: PathKey, err: Any, code: str) -> SpecProblem:
     kind = err["type"]
-    key = loc[-1] if loc else ""
+    key = rel[-1] if rel else ""
+    loc = (*at, *rel)
     parent = loc[:-1]
     if kind == "extra_forbidden":
-        owner = model_at(root, parent)
+        owner = model_at(root, rel[:-1])
         allowed = field_names(owner) if owner else []
         return doc.problem(loc, f"unknown key `{key}`", hint_for(str(key), allowed, "keys"), code=code)
     if kind == "missing":
