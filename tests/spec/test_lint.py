@@ -49,13 +49,12 @@ BROKEN = [
 
 
 def _line_of(path: Path, needle: str) -> int | None:
-    if not needle:
+    """Line where ``needle`` (possibly several lines) starts in the file."""
+    text = path.read_text()
+    if not needle.strip() or needle not in text:
         return None
-    first = needle.splitlines()[0] if needle.strip() else needle
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if first.strip() and first.strip() in line:
-            return number
-    return None
+    start = text.index(needle) + (len(needle) - len(needle.lstrip("\n")))
+    return text.count("\n", 0, start) + 1
 
 
 @pytest.mark.parametrize(("file", "old", "new", "message", "hint"), BROKEN, ids=[b[3][:40] for b in BROKEN])
