@@ -139,6 +139,7 @@ def run_mesh(
                 message=outcome.message,
             )
         )
+    shutil.rmtree(warehouse.staging_root / run_id, ignore_errors=True)
     result = RunResult(
         run_id=run_id,
         mesh=mesh.name,
