@@ -21,7 +21,13 @@ def mesh_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    for var in ("ANDMESH_WORKSPACE", "ANDMESH_STORE_URL", "ANDMESH_CATALOG_URL", "ANDMESH_DATA", "ANDMESH_CRASH_AT"):
+    for var in (
+        "ANDMESH_WORKSPACE",
+        "ANDMESH_STORE_URL",
+        "ANDMESH_CATALOG_URL",
+        "ANDMESH_DATA",
+        "ANDMESH_CRASH_AT",
+    ):
         monkeypatch.delenv(var, raising=False)
     return Workspace.resolve(tmp_path / "ws")
 

@@ -216,7 +216,9 @@ class Andmesh:
         mesh = self.mesh()
         product = mesh.products.get(product_id)
         if product is None:
-            raise UsageError(f"no product `{product_id}` in mesh {mesh.name}", hint=hint_for(product_id, mesh.products))
+            raise UsageError(
+                f"no product `{product_id}` in mesh {mesh.name}", hint=hint_for(product_id, mesh.products)
+            )
         port = product.output()
         versions = self.warehouse.versions(port.table_id)
         catalog = self.workspace.catalog_url
@@ -255,9 +257,7 @@ class Andmesh:
                     f".load_table('{port.table_id}').scan().to_arrow()"
                 ),
                 "duckdb": (
-                    f"select * from read_parquet({versions[-1].files!r})"
-                    if versions
-                    else "not published yet"
+                    f"select * from read_parquet({versions[-1].files!r})" if versions else "not published yet"
                 ),
             },
             incidents=self.store.incidents(product_id=product.id)[-5:],

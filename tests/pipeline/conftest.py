@@ -126,7 +126,9 @@ def three_products(mesh_dir: Path) -> Path:
     (finance / "products/rates").mkdir(parents=True)
     (finance / "domain.yaml").write_text(RATES_DOMAIN)
     (finance / "products/rates/product.yaml").write_text(RATES_PRODUCT)
-    (finance / "products/rates/rates.sql").write_text("select currency, cast(rate as double) as rate from raw_rates\n")
+    (finance / "products/rates/rates.sql").write_text(
+        "select currency, cast(rate as double) as rate from raw_rates\n"
+    )
     (finance / "products/rates/contract.yaml").write_text(RATES_CONTRACT)
     (mesh_dir / "data/finance").mkdir(parents=True)
     (mesh_dir / "data/finance/rates.csv").write_text("currency,rate\nEUR,1.0\nUSD,0.92\n")

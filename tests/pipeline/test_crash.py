@@ -15,7 +15,9 @@ from andmesh.pipeline import PortStatus
 from andmesh.workspace import Workspace
 
 
-def andmesh_cli(workspace: Workspace, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+def andmesh_cli(
+    workspace: Workspace, *args: str, crash_at: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANDMESH_")}
     if crash_at:
         env["ANDMESH_CRASH_AT"] = crash_at

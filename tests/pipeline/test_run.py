@@ -47,7 +47,10 @@ def test_gate_holds_back_bad_data_and_the_rest_goes_on(andmesh: Andmesh, three_p
     good = andmesh.read("sales.customers")
     csv = three_products / CUSTOMERS_CSV
     # A duplicate key and a segment outside the accepted values.
-    csv.write_text(csv.read_text() + "C001,Acme Again,x@acme.example,enterprise,1,2021-01-01\nC009,Umbrella,,retail,1,2021-01-01\n")
+    csv.write_text(
+        csv.read_text()
+        + "C001,Acme Again,x@acme.example,enterprise,1,2021-01-01\nC009,Umbrella,,retail,1,2021-01-01\n"
+    )
     (three_products / "data/finance/rates.csv").write_text("currency,rate\nEUR,1.0\nUSD,0.93\n")
     result = andmesh.run(three_products)
     state = statuses(result)
@@ -89,7 +92,9 @@ def test_missing_column_fails_its_checks_without_crashing(andmesh: Andmesh, mesh
 
 
 def test_type_mismatch_blocks(andmesh: Andmesh, mesh_dir: Path) -> None:
-    edit(mesh_dir / "domains/sales/products/customers/customers.sql", "cast(credit_limit as double)", "'many'")
+    edit(
+        mesh_dir / "domains/sales/products/customers/customers.sql", "cast(credit_limit as double)", "'many'"
+    )
     result = andmesh.run(mesh_dir)
     checks = {c.id: c for c in result.outcomes[0].checks.checks}  # type: ignore[union-attr]
     assert checks["customers.credit_limit.type"].status == "failed"
@@ -103,13 +108,20 @@ def test_select_without_and_with_upstream(andmesh: Andmesh, three_products: Path
     assert "has no published version" in only.outcomes[0].message
     assert only.exit_code == 2
     with_upstream = andmesh.run(three_products, select=["+sales.segments"])
-    assert statuses(with_upstream) == {"sales.customers": PortStatus.published, "sales.segments": PortStatus.published}
+    assert statuses(with_upstream) == {
+        "sales.customers": PortStatus.published,
+        "sales.segments": PortStatus.published,
+    }
     domain = andmesh.run(three_products, select=["finance"])
     assert list(statuses(domain)) == ["finance.rates"]
 
 
 def test_a_failing_pipeline_is_reported_and_recorded(andmesh: Andmesh, mesh_dir: Path) -> None:
-    edit(mesh_dir / "domains/sales/products/customers/customers.sql", "trim(customer_name)", "trim(no_such_column)")
+    edit(
+        mesh_dir / "domains/sales/products/customers/customers.sql",
+        "trim(customer_name)",
+        "trim(no_such_column)",
+    )
     result = andmesh.run(mesh_dir)
     assert result.outcomes[0].status == PortStatus.failed
     assert "no_such_column" in result.outcomes[0].message

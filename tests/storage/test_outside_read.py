@@ -29,8 +29,13 @@ def test_read_current_and_pinned_versions_without_andmesh(andmesh: Andmesh, mesh
     assert sorted(pinned.column("customer_id").to_pylist()) == ["C001", "C002", "C003"]
 
     # DuckDB reading the snapshot's Parquet files directly (no extension needed).
-    files = [t.file.file_path.removeprefix("file://") for t in table.scan(snapshot_id=versions[1]).plan_files()]
-    assert duckdb.sql(f"select count(*), min(customer_id) from read_parquet({files!r})").fetchone() == (3, "C001")
+    files = [
+        t.file.file_path.removeprefix("file://") for t in table.scan(snapshot_id=versions[1]).plan_files()
+    ]
+    assert duckdb.sql(f"select count(*), min(customer_id) from read_parquet({files!r})").fetchone() == (
+        3,
+        "C001",
+    )
     # And plain pyarrow.
     assert sum(pq.read_metadata(f).num_rows for f in files) == 3
 

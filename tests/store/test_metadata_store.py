@@ -57,12 +57,25 @@ def postgres_url() -> Iterator[str]:
         run_as = ["runuser", "-u", "nobody", "--"]
         data.parent.chmod(0o777)
         user = "nobody"
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", user, "-A", "trust"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", user, "-A", "trust"],
+        check=True,
+        capture_output=True,
+    )
     log = data.parent / "pg.log"
     subprocess.run(
-        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o",
-         f"-p {port} -k {data.parent} -c listen_addresses=127.0.0.1", "-w", "start"],
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-o",
+            f"-p {port} -k {data.parent} -c listen_addresses=127.0.0.1",
+            "-w",
+            "start",
+        ],
         check=True,
         capture_output=True,
     )
@@ -79,8 +92,11 @@ def postgres_url() -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -91,8 +107,23 @@ def test_store_on_a_real_postgresql_server(postgres_url: str) -> None:
     store.start_run("pg1", mesh="m", mesh_root="/m", engine="duckdb", selection=None)
     row = store.start_product("pg1", "a.b", "a.b")
     store.update_product(row, status="published", rows=10, version=1)
-    store.record_checks("pg1", "a.b", "a.b", [{"check_id": "t.c.required", "kind": "required", "property": "c",
-                                                "status": "passed", "severity": "error", "measured": 0,
-                                                "threshold": {"mustBe": 0}, "message": "", "query": "select 1"}])
+    store.record_checks(
+        "pg1",
+        "a.b",
+        "a.b",
+        [
+            {
+                "check_id": "t.c.required",
+                "kind": "required",
+                "property": "c",
+                "status": "passed",
+                "severity": "error",
+                "measured": 0,
+                "threshold": {"mustBe": 0},
+                "message": "",
+                "query": "select 1",
+            }
+        ],
+    )
     assert MetadataStore(postgres_url).latest_product_runs()["a.b"]["rows"] == 10
     assert store.check_results("pg1")[0]["threshold"] == {"mustBe": 0}

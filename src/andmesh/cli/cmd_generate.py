@@ -18,9 +18,13 @@ class Dataset(StrEnum):
 
 def generate(
     dataset: Annotated[Dataset, typer.Argument(help="Which dataset to generate.")],
-    customers: Annotated[int, typer.Option(help="Number of customers (1,000 for tests … 1,000,000).")] = 20_000,
+    customers: Annotated[
+        int, typer.Option(help="Number of customers (1,000 for tests … 1,000,000).")
+    ] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = 7,
-    out: Annotated[Path, typer.Option(help="Folder to write to (truth goes to <out>/truth/).")] = Path("data"),
+    out: Annotated[Path, typer.Option(help="Folder to write to (truth goes to <out>/truth/).")] = Path(
+        "data"
+    ),
     noise: Annotated[float, typer.Option(help="Scale of record-level variations across domains.")] = 1.0,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing dataset in --out.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,

@@ -38,5 +38,7 @@ def lint(
                 + (f", {warnings} warning(s)" if warnings else "")
             )
         else:
-            err_console.print(f"[red]{errors} error(s)[/red], {warnings} warning(s) in {report.files} spec files")
+            err_console.print(
+                f"[red]{errors} error(s)[/red], {warnings} warning(s) in {report.files} spec files"
+            )
     raise typer.Exit(0 if report.ok else 2)

@@ -104,7 +104,9 @@ def print_run(result: RunResult) -> None:
     console.print(table)
     for outcome in result.outcomes:
         if outcome.status in (PortStatus.blocked, PortStatus.failed, PortStatus.skipped):
-            console.print(f"[{STYLE[outcome.status]}]{outcome.table_id}[/]: {outcome.message}", highlight=False)
+            console.print(
+                f"[{STYLE[outcome.status]}]{outcome.table_id}[/]: {outcome.message}", highlight=False
+            )
             if outcome.checks is not None:
                 for check in outcome.checks.blocking:
                     console.print(f"    {check.id}: {check.message}", highlight=False)

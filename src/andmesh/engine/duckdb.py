@@ -31,7 +31,9 @@ class DuckDBSession:
             return self.con.read_csv(files, table_name=name)
         if file_format == "json":
             return self.con.read_json(files, table_name=name)
-        raise EngineError(f"unsupported file format `{file_format}` for `{name}`", hint="use parquet, csv or json")
+        raise EngineError(
+            f"unsupported file format `{file_format}` for `{name}`", hint="use parquet, csv or json"
+        )
 
     def sql(self, query: str, dialect: str) -> ibis.Table:
         return self.con.sql(query, dialect=dialect)

@@ -41,7 +41,9 @@ def bind_inputs(
     return tables
 
 
-def evaluate(session: EngineSession, port: OutputPort, inputs: dict[str, ibis.Table], dialect: str) -> ibis.Table:
+def evaluate(
+    session: EngineSession, port: OutputPort, inputs: dict[str, ibis.Table], dialect: str
+) -> ibis.Table:
     """The lazy table expression of ``port``'s pipeline (nothing is computed yet)."""
     pipeline = port.pipeline
     if pipeline.kind == "sql":
@@ -65,7 +67,8 @@ def evaluate(session: EngineSession, port: OutputPort, inputs: dict[str, ibis.Ta
         result = getattr(module, pipeline.function or "build")(inputs)
     except Exception as exc:
         raise EngineError(
-            f"{port.product_id}: {pipeline.describe()} raised {type(exc).__name__}: {exc}", product=port.product_id
+            f"{port.product_id}: {pipeline.describe()} raised {type(exc).__name__}: {exc}",
+            product=port.product_id,
         ) from exc
     finally:
         sys.modules.pop(module_name, None)

@@ -36,7 +36,9 @@ class RunResult(BaseModel):
     started_at: dt.datetime
     seconds: float
     outcomes: list[PortOutcome]
-    repaired: list[str] = Field(default_factory=list, description="What was cleaned up from an earlier crash.")
+    repaired: list[str] = Field(
+        default_factory=list, description="What was cleaned up from an earlier crash."
+    )
 
     def count(self, status: PortStatus) -> int:
         return sum(1 for o in self.outcomes if o.status == status)

@@ -152,7 +152,8 @@ def run_mesh(
     store.finish_run(
         run_id,
         result.status,
-        {status.value: result.count(status) for status in PortStatus} | {"rows": result.rows, "seconds": result.seconds},
+        {status.value: result.count(status) for status in PortStatus}
+        | {"rows": result.rows, "seconds": result.seconds},
     )
     return result
 
@@ -227,7 +228,9 @@ def _build_and_publish(
         try:
             staged = session.write_parquet(conformed, staged_dir)
         except Exception as exc:
-            raise EngineError(f"{product.id}: the pipeline failed on the engine: {exc}", product=product.id) from exc
+            raise EngineError(
+                f"{product.id}: the pipeline failed on the engine: {exc}", product=product.id
+            ) from exc
         fault_point("run.after_stage")
         staged_table = session.register("__staged__", [str(f) for f in staged], "parquet")
         checks = run_checks(session, staged_table, port.contract, port.table_id)

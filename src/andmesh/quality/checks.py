@@ -67,7 +67,9 @@ class PlannedCheck:
     decided: CheckResult | None = None
     describe: str = ""
 
-    def result(self, status: CheckStatus, measured: Any, message: str, query: str | None = None) -> CheckResult:
+    def result(
+        self, status: CheckStatus, measured: Any, message: str, query: str | None = None
+    ) -> CheckResult:
         return CheckResult(
             id=self.id,
             kind=self.kind,
@@ -97,7 +99,7 @@ def _literal(value: Any, dtype: dt_types.DataType) -> Any:
         return ibis.literal(dt.date.fromisoformat(str(value)[:10]))
     if dtype.is_timestamp():
         parsed = dt.datetime.fromisoformat(str(value))
-        if dtype.timezone is None and parsed.tzinfo is not None:  # type: ignore[attr-defined]
+        if dtype.timezone is None and parsed.tzinfo is not None:
             parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
         return ibis.literal(parsed, type=dtype)
     return ibis.literal(value)
@@ -121,7 +123,14 @@ def plan_checks(contract: Contract, schema: ibis.Schema) -> list[PlannedCheck]:
         if not present:
             missing = [k for k in key_cols if k not in columns]
             planned.append(
-                _decided(check_id, "primaryKey", obj, ",".join(key_cols), CheckStatus.error, f"key column(s) {missing} missing")
+                _decided(
+                    check_id,
+                    "primaryKey",
+                    obj,
+                    ",".join(key_cols),
+                    CheckStatus.error,
+                    f"key column(s) {missing} missing",
+                )
             )
         else:
             planned.append(
@@ -140,14 +149,18 @@ def plan_checks(contract: Contract, schema: ibis.Schema) -> list[PlannedCheck]:
                     "primaryKey",
                     obj,
                     ",".join(key_cols),
-                    measure=lambda t, k=key_cols: ibis.or_(*[t[c].isnull() for c in k]).sum(),
-                    failing=lambda t, k=key_cols: ibis.or_(*[t[c].isnull() for c in k]),
+                    measure=lambda t: _any_null(t, key_cols).sum(),
+                    failing=lambda t: _any_null(t, key_cols),
                     describe="rows with a null key column",
                 )
             )
     for index, rule in enumerate(contract.schema_object.quality or []):
         planned.append(_quality_check(obj, None, None, rule, index, columns))
     return planned
+
+
+def _any_null(table: ibis.Table, columns: list[str]) -> ibis.expr.types.BooleanValue:
+    return ibis.or_(*[table[c].isnull() for c in columns])
 
 
 def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | None) -> list[PlannedCheck]:
@@ -171,7 +184,9 @@ def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | 
         for kind in _value_check_kinds(prop):
             checks.append(_decided(f"{base}.{kind}", kind, obj, name, CheckStatus.error, reason))
         return checks
-    checks.append(_decided(f"{base}.present", "schema", obj, name, CheckStatus.passed, "present", measured="present"))
+    checks.append(
+        _decided(f"{base}.present", "schema", obj, name, CheckStatus.passed, "present", measured="present")
+    )
     logical = prop.logicalType
     type_ok = True
     if logical:
@@ -197,14 +212,16 @@ def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | 
                 "required",
                 obj,
                 name,
-                measure=lambda t, c=name: t[c].isnull().sum(),
-                failing=lambda t, c=name: t[c].isnull(),
+                measure=lambda t: t[name].isnull().sum(),
+                failing=lambda t: t[name].isnull(),
                 describe="null values",
             )
         )
     if prop.unique:
         checks.append(
-            PlannedCheck(f"{base}.unique", "unique", obj, name, group_keys=[name], describe="rows sharing a value")
+            PlannedCheck(
+                f"{base}.unique", "unique", obj, name, group_keys=[name], describe="rows sharing a value"
+            )
         )
     options = prop.logicalTypeOptions or {}
     for option, value in options.items():
@@ -224,7 +241,14 @@ def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | 
             continue
         if not type_ok:
             checks.append(
-                _decided(check_id, option, obj, name, CheckStatus.error, f"cannot check {option}: column has type {col_type}")
+                _decided(
+                    check_id,
+                    option,
+                    obj,
+                    name,
+                    CheckStatus.error,
+                    f"cannot check {option}: column has type {col_type}",
+                )
             )
             continue
         if option in RANGE_OPTIONS:
@@ -266,7 +290,12 @@ def _range_check(obj: str, name: str, option: str, value: Any, dtype: dt_types.D
         bound = _literal(value, dtype)
     except (TypeError, ValueError) as exc:
         return _decided(
-            f"{obj}.{name}.{option}", option, obj, name, CheckStatus.error, f"bound {value!r} is not valid for {dtype}: {exc}"
+            f"{obj}.{name}.{option}",
+            option,
+            obj,
+            name,
+            CheckStatus.error,
+            f"bound {value!r} is not valid for {dtype}: {exc}",
         )
 
     def failing(t: ibis.Table) -> Any:
@@ -323,15 +352,24 @@ def _quality_check(
     kind = rule.type or "library"
 
     def decided(status: CheckStatus, message: str) -> PlannedCheck:
-        return _decided(check_id, metric or kind, obj, name, status, message, severity=severity, threshold=threshold)
+        return _decided(
+            check_id, metric or kind, obj, name, status, message, severity=severity, threshold=threshold
+        )
 
     if kind != "library":
-        return decided(CheckStatus.skipped, f"`type: {kind}` rules are not evaluated by this version of the gate")
+        return decided(
+            CheckStatus.skipped, f"`type: {kind}` rules are not evaluated by this version of the gate"
+        )
     if not threshold:
-        return decided(CheckStatus.error, "the rule sets no threshold (mustBe, mustBeLessThan, …): it cannot pass or fail")
+        return decided(
+            CheckStatus.error,
+            "the rule sets no threshold (mustBe, mustBeLessThan, …): it cannot pass or fail",
+        )
     args = rule.arguments or {}
     percent = (rule.unit or "rows") == "percent"
-    check = PlannedCheck(check_id, metric or "", obj, name, severity=severity, threshold=threshold, percent=percent)
+    check = PlannedCheck(
+        check_id, metric or "", obj, name, severity=severity, threshold=threshold, percent=percent
+    )
     if metric == "rowCount":
         check.measure = lambda t: t.count()
         check.percent = False
@@ -368,7 +406,9 @@ def _quality_check(
         valid = args.get("validValues")
         pattern = args.get("pattern")
         if valid is None and pattern is None:
-            return decided(CheckStatus.error, "invalidValues needs `arguments.validValues` or `arguments.pattern`")
+            return decided(
+                CheckStatus.error, "invalidValues needs `arguments.validValues` or `arguments.pattern`"
+            )
 
         def is_invalid(t: ibis.Table) -> Any:
             col = t[name]
@@ -398,12 +438,14 @@ def run_checks(session: EngineSession, table: ibis.Table, contract: Contract, ta
         try:
             measures[f"m{index}"] = check.measure(table)
         except Exception as exc:  # an argument that does not fit the column's type
-            check.decided = check.result(CheckStatus.error, None, f"cannot be evaluated on this column: {exc}")
+            check.decided = check.result(
+                CheckStatus.error, None, f"cannot be evaluated on this column: {exc}"
+            )
     aggregate = table.aggregate(__rows=table.count(), **measures)
     row = session.to_arrow(aggregate).to_pylist()[0]
     rows = int(row.pop("__rows") or 0)
     aggregate_sql = str(ibis.to_sql(aggregate))
-    pii = {p.name for p in contract.properties if (p.classification or "").lower() in PII_CLASSES}
+    pii = {p.name for p in contract.properties if p.name and (p.classification or "").lower() in PII_CLASSES}
     results: list[CheckResult] = []
     for index, check in enumerate(plan):
         if check.decided is not None:
@@ -429,7 +471,9 @@ def run_checks(session: EngineSession, table: ibis.Table, contract: Contract, ta
         measured = int(row[f"m{index}"] or 0)
         result = _judge(check, measured, rows, aggregate_sql)
         if result.status in (CheckStatus.failed, CheckStatus.warning) and check.failing is not None:
-            cols = list(dict.fromkeys([*(k for k in _key_columns(contract) if k in table.columns), check.property]))
+            cols = list(
+                dict.fromkeys([*(k for k in _key_columns(contract) if k in table.columns), check.property])
+            )
             cols = [c for c in cols if c and c in table.columns]
             sample = table.filter(check.failing(table)).select(cols).limit(SAMPLE_ROWS)
             result.samples = _mask(session.to_arrow(sample).to_pylist(), pii)

@@ -32,7 +32,7 @@ def satisfies(measured: float, threshold: dict[str, Any]) -> bool:
     True
     """
     for op, bound in threshold.items():
-        if op == "mustBe" and not measured == bound:
+        if op == "mustBe" and measured != bound:
             return False
         if op == "mustNotBe" and measured == bound:
             return False

@@ -20,7 +20,9 @@ class CheckStatus(StrEnum):
 class CheckResult(BaseModel):
     """The outcome of one contract check on one version of the data."""
 
-    id: str = Field(description="Stable id: `<object>.<property>.<kind>`", examples=["orders.order_id.unique"])
+    id: str = Field(
+        description="Stable id: `<object>.<property>.<kind>`", examples=["orders.order_id.unique"]
+    )
     kind: str = Field(description="schema, type, required, unique, primaryKey, range, invalidValues, …")
     object: str
     property: str | None = None

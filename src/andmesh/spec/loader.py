@@ -134,7 +134,9 @@ def _parse(file: Path, problems: list[SpecProblem]) -> SpecFile | None:
         return None
     if kind not in KINDS:
         problems.append(
-            loaded.problem(("kind",), f"unknown kind {kind!r}", hint_for(str(kind), KINDS, "kinds"), code="kind")
+            loaded.problem(
+                ("kind",), f"unknown kind {kind!r}", hint_for(str(kind), KINDS, "kinds"), code="kind"
+            )
         )
         return None
     expected_api, validator = KINDS[kind]
@@ -183,10 +185,14 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     root_spec = next((s for s in meshes if s.doc.file == mesh_file), None)
     for extra in meshes:
         if extra is not root_spec:
-            problems.append(extra.doc.problem(("kind",), "a mesh has one `Mesh` spec, at its root", code="mesh"))
+            problems.append(
+                extra.doc.problem(("kind",), "a mesh has one `Mesh` spec, at its root", code="mesh")
+            )
     if root_spec is None or root_spec.model is None:
         if root_spec is None:
-            problems.append(SpecProblem(mesh_file, 1, 1, "", "mesh.yaml must declare `kind: Mesh`", code="mesh"))
+            problems.append(
+                SpecProblem(mesh_file, 1, 1, "", "mesh.yaml must declare `kind: Mesh`", code="mesh")
+            )
         return None
     mesh = Mesh(root=root, file=mesh_file, spec=root_spec.model)
 
@@ -194,7 +200,9 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
         model: DomainSpec = spec.model
         if model.name in mesh.domains:
             other = mesh.domains[model.name].file
-            problems.append(spec.doc.problem(("name",), f"domain `{model.name}` is already declared in {other}"))
+            problems.append(
+                spec.doc.problem(("name",), f"domain `{model.name}` is already declared in {other}")
+            )
             continue
         usernames = {m.username for m in model.team}
         if model.owner not in usernames:
@@ -214,7 +222,9 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
         cid = contract.id or ""
         if cid in contracts:
             problems.append(
-                spec.doc.problem(("id",), f"contract id `{cid}` is already used by {contracts[cid][0].doc.file}")
+                spec.doc.problem(
+                    ("id",), f"contract id `{cid}` is already used by {contracts[cid][0].doc.file}"
+                )
             )
             continue
         contracts[cid] = (spec, contract)
@@ -223,7 +233,9 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     # Ids of contracts that failed validation: their own errors are reported; a port that
     # references one is not reported again as "no such contract".
     invalid = {
-        str(s.doc.data.get("id")) for s in parsed if s.kind == "DataContract" and s.model is None and s.doc.data.get("id")
+        str(s.doc.data.get("id"))
+        for s in parsed
+        if s.kind == "DataContract" and s.model is None and s.doc.data.get("id")
     }
     products = [s for s in parsed if s.kind == "DataProduct" and s.model is not None]
     used_contracts: set[str] = set()
@@ -233,7 +245,9 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
             continue
         if product.id in mesh.products:
             problems.append(
-                spec.doc.problem(("id",), f"product `{product.id}` is already declared in {mesh.products[product.id].file}")
+                spec.doc.problem(
+                    ("id",), f"product `{product.id}` is already declared in {mesh.products[product.id].file}"
+                )
             )
             continue
         mesh.products[product.id] = product
@@ -290,13 +304,19 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
             elif unnumbered is None:
                 unnumbered = index
         for q_index, rule in enumerate(prop.quality or []):
-            problems.extend(_quality_rule(doc, (*path, "quality", q_index), rule.metric or rule.rule, rule.type))
+            problems.extend(
+                _quality_rule(doc, (*path, "quality", q_index), rule.metric or rule.rule, rule.type)
+            )
     for q_index, rule in enumerate(objects[0].quality or []):
-        problems.extend(_quality_rule(doc, ("schema", 0, "quality", q_index), rule.metric or rule.rule, rule.type))
+        problems.extend(
+            _quality_rule(doc, ("schema", 0, "quality", q_index), rule.metric or rule.rule, rule.type)
+        )
     if keys > 1 and sorted(positions) != list(range(1, keys + 1)):
         problems.append(
             doc.problem(
-                ("schema", 0, "properties", unnumbered, "primaryKey") if unnumbered is not None else ("schema", 0),
+                ("schema", 0, "properties", unnumbered, "primaryKey")
+                if unnumbered is not None
+                else ("schema", 0),
                 f"a composite primary key of {keys} properties needs primaryKeyPosition 1..{keys}",
                 "number each key property's `primaryKeyPosition` from 1",
             )
@@ -304,7 +324,9 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
     return problems
 
 
-def _quality_rule(doc: YamlDocument, path: tuple[str | int, ...], metric: str | None, kind: str | None) -> list[SpecProblem]:
+def _quality_rule(
+    doc: YamlDocument, path: tuple[str | int, ...], metric: str | None, kind: str | None
+) -> list[SpecProblem]:
     if (kind or "library") != "library" or metric is None:
         return []
     if metric in LIBRARY_METRICS:
@@ -349,13 +371,20 @@ def _product(
             )
         )
         return None
-    product = Product(id=model.id, domain=domain_name, name=name, dir=doc.file.parent, file=doc.file, spec=model)
+    product = Product(
+        id=model.id, domain=domain_name, name=name, dir=doc.file.parent, file=doc.file, spec=model
+    )
 
     team = {m.username for m in mesh.domains[domain_name].spec.team} | {m.username for m in mesh.spec.team}
     owners = [(i, m) for i, m in enumerate(model.team or []) if (m.role or "").lower() == "owner"]
     if not owners:
         problems.append(
-            doc.problem(("team",) if model.team else (), "the product has no owner", "add a team member with `role: owner`", code="owner")
+            doc.problem(
+                ("team",) if model.team else (),
+                "the product has no owner",
+                "add a team member with `role: owner`",
+                code="owner",
+            )
         )
     for index, member in owners:
         if member.username not in team:
@@ -385,12 +414,18 @@ def _product(
 
     ports = model.outputPorts or []
     if not ports:
-        problems.append(doc.problem((), "a data product needs at least one output port", "add `outputPorts:`"))
+        problems.append(
+            doc.problem((), "a data product needs at least one output port", "add `outputPorts:`")
+        )
     pipelines = _pipelines(doc, product, custom_index.get("pipeline"), [p.name for p in ports], problems)
     for index, port in enumerate(ports):
         path = ("outputPorts", index)
         if not port.contractId:
-            problems.append(doc.problem(path, f"output port `{port.name}` has no `contractId`", "add the id of its contract"))
+            problems.append(
+                doc.problem(
+                    path, f"output port `{port.name}` has no `contractId`", "add the id of its contract"
+                )
+            )
             continue
         if port.contractId in invalid_contracts:
             continue
@@ -399,7 +434,8 @@ def _product(
                 doc.problem(
                     (*path, "contractId"),
                     f"no contract with id `{port.contractId}`",
-                    hint_for(port.contractId, contracts, "contract ids") or "write a contract.yaml beside product.yaml",
+                    hint_for(port.contractId, contracts, "contract ids")
+                    or "write a contract.yaml beside product.yaml",
                     code="reference",
                 )
             )
@@ -431,7 +467,9 @@ def _product(
     return product
 
 
-def _sources(doc: YamlDocument, model: DataProductSpec, index: int | None, problems: list[SpecProblem]) -> list[SourceSpec]:
+def _sources(
+    doc: YamlDocument, model: DataProductSpec, index: int | None, problems: list[SpecProblem]
+) -> list[SourceSpec]:
     if index is None:
         return []
     raw = model.customProperties[index].value if model.customProperties else None
@@ -465,7 +503,9 @@ def _pipelines(
     if isinstance(raw, str):
         if len(port_names) != 1:
             problems.append(
-                doc.problem(base, "with several output ports, `pipeline` must map each port name to its pipeline")
+                doc.problem(
+                    base, "with several output ports, `pipeline` must map each port name to its pipeline"
+                )
             )
             return {}
         mapping = {port_names[0]: raw}
@@ -473,11 +513,15 @@ def _pipelines(
         mapping = {str(k): str(v) for k, v in raw.items()}
         for port in port_names:
             if port not in mapping:
-                problems.append(doc.problem(base, f"no pipeline for output port `{port}`", f"add `{port}: <file>.sql`"))
+                problems.append(
+                    doc.problem(base, f"no pipeline for output port `{port}`", f"add `{port}: <file>.sql`")
+                )
         for port in mapping:
             if port not in port_names:
                 problems.append(
-                    doc.problem((*base, port), f"`{port}` is not an output port", hint_for(port, port_names, "ports"))
+                    doc.problem(
+                        (*base, port), f"`{port}` is not an output port", hint_for(port, port_names, "ports")
+                    )
                 )
     else:
         problems.append(doc.problem(base, "`pipeline` must be a file name or a mapping of port → file"))
@@ -493,7 +537,10 @@ def _pipelines(
             nearby = [p.name for p in product.dir.iterdir() if p.suffix in (".sql", ".py")]
             problems.append(
                 doc.problem(
-                    where, f"pipeline file `{file_part}` does not exist", hint_for(file_part, nearby, "files"), code="pipeline"
+                    where,
+                    f"pipeline file `{file_part}` does not exist",
+                    hint_for(file_part, nearby, "files"),
+                    code="pipeline",
                 )
             )
             continue
@@ -505,7 +552,9 @@ def _pipelines(
             problems.extend(_python_problems(file, function))
             refs[port] = PipelineRef("python", file, function)
         else:
-            problems.append(doc.problem(where, f"pipeline `{file_part}` must be a .sql or .py file", code="pipeline"))
+            problems.append(
+                doc.problem(where, f"pipeline `{file_part}` must be a .sql or .py file", code="pipeline")
+            )
     return refs
 
 
@@ -530,7 +579,13 @@ def sql_problems(file: Path, names: set[str], product_id: str, dialect: str = "d
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         return [
             SpecProblem(
-                file, 1, 1, "", "a SQL pipeline is exactly one SELECT query", hint="remove other statements", code="sql"
+                file,
+                1,
+                1,
+                "",
+                "a SQL pipeline is exactly one SELECT query",
+                hint="remove other statements",
+                code="sql",
             )
         ]
     query = statements[0]
@@ -579,7 +634,11 @@ def _python_problems(file: Path, function: str) -> list[SpecProblem]:
     try:
         tree = ast.parse(text, filename=str(file))
     except SyntaxError as exc:
-        return [SpecProblem(file, exc.lineno, exc.offset, "", f"Python does not parse: {exc.msg}", code="pipeline")]
+        return [
+            SpecProblem(
+                file, exc.lineno, exc.offset, "", f"Python does not parse: {exc.msg}", code="pipeline"
+            )
+        ]
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     if function not in functions:
         return [
@@ -618,10 +677,16 @@ def _resolve_inputs(mesh: Mesh, products: list[SpecFile], problems: list[SpecPro
                 )
                 continue
             if upstream.product_id == product.id:
-                problems.append(spec.doc.problem((*path, "contractId"), "a product cannot read its own output port"))
+                problems.append(
+                    spec.doc.problem((*path, "contractId"), "a product cannot read its own output port")
+                )
                 continue
             if port.name in source_names:
-                problems.append(spec.doc.problem((*path, "name"), f"`{port.name}` is both a source and an input port name"))
+                problems.append(
+                    spec.doc.problem(
+                        (*path, "name"), f"`{port.name}` is both a source and an input port name"
+                    )
+                )
             product.inputs.append(InputRef(port.name, port.contractId, upstream.product_id, upstream.name))
 
 

@@ -65,7 +65,9 @@ class OdpsCustomProperty(StrictModel):
 
 
 class OdpsAuthoritativeDefinition(StrictModel):
-    type: Literal["businessDefinition", "transformationImplementation", "videoTutorial", "tutorial", "implementation"]
+    type: Literal[
+        "businessDefinition", "transformationImplementation", "videoTutorial", "tutorial", "implementation"
+    ]
     url: str
     description: str | None = None
 

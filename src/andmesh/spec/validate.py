@@ -54,7 +54,9 @@ def _first_model(annotation: Any, module: types.ModuleType) -> type[BaseModel] |
     return None
 
 
-def validate_model(doc: YamlDocument, model: type[M], *, code: str = "spec") -> tuple[M | None, list[SpecProblem]]:
+def validate_model(
+    doc: YamlDocument, model: type[M], *, code: str = "spec"
+) -> tuple[M | None, list[SpecProblem]]:
     """Build ``model`` from ``doc``; every validation error becomes a located problem."""
     return validate_node(doc, (), doc.data, model, code=code)
 
@@ -91,7 +93,9 @@ def _real_path(data: Any, loc: PathKey) -> PathKey:
     return tuple(real)
 
 
-def _problem(doc: YamlDocument, root: type[BaseModel], at: PathKey, rel: PathKey, err: Any, code: str) -> SpecProblem:
+def _problem(
+    doc: YamlDocument, root: type[BaseModel], at: PathKey, rel: PathKey, err: Any, code: str
+) -> SpecProblem:
     kind = err["type"]
     key = rel[-1] if rel else ""
     loc = (*at, *rel)
@@ -111,6 +115,10 @@ def _problem(doc: YamlDocument, root: type[BaseModel], at: PathKey, rel: PathKey
         )
     if kind == "string_pattern_mismatch":
         pattern = err.get("ctx", {}).get("pattern", "")
-        hint = "use lower snake_case, e.g. `order_management`" if pattern == SNAKE_CASE else f"match {pattern}"
-        return doc.problem(loc, f"`{key}` is {err.get('input')!r}, which is not a valid name", hint, code=code)
+        hint = (
+            "use lower snake_case, e.g. `order_management`" if pattern == SNAKE_CASE else f"match {pattern}"
+        )
+        return doc.problem(
+            loc, f"`{key}` is {err.get('input')!r}, which is not a valid name", hint, code=code
+        )
     return doc.problem(loc, f"`{key}`: {err['msg']}" if key != "" else err["msg"], code=code)

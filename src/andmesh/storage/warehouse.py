@@ -117,7 +117,11 @@ class Warehouse:
             found = next((v for v in self.versions(table_id) if v.version == version), None)
         if found is None:
             known = [v.version for v in self.versions(table_id)]
-            what = f"version {version} of {table_id}" if version is not None else f"a published version of {table_id}"
+            what = (
+                f"version {version} of {table_id}"
+                if version is not None
+                else f"a published version of {table_id}"
+            )
             raise UsageError(
                 f"there is no {what}",
                 hint=f"published versions: {known}" if known else "run the mesh first: `andmesh run <mesh>`",
@@ -127,7 +131,11 @@ class Warehouse:
     @staticmethod
     def _is_version(snapshot: Snapshot) -> bool:
         props = snapshot.summary.additional_properties if snapshot.summary else {}
-        return VERSION_KEY in props and snapshot.summary is not None and snapshot.summary.operation.value != "delete"
+        return (
+            VERSION_KEY in props
+            and snapshot.summary is not None
+            and snapshot.summary.operation.value != "delete"
+        )
 
     def _version(self, table_id: str, table: Table, snapshot: Snapshot) -> PortVersion:
         props = snapshot.summary.additional_properties if snapshot.summary else {}
@@ -159,7 +167,7 @@ class Warehouse:
         """Make ``staged`` Parquet files the next version of ``table_id``, atomically."""
         if not staged:
             raise StorageError(f"{table_id}: nothing staged to publish")
-        namespace, _, name = table_id.partition(".")
+        namespace = table_id.partition(".")[0]
         schema = pq.read_schema(staged[0])
         self.catalog.create_namespace_if_not_exists(namespace)
         table = self._table(table_id)
@@ -220,7 +228,10 @@ class Warehouse:
             referenced = {
                 str(Path(f).parent)
                 for snapshot in table.snapshots()
-                for f in (str(_to_path(t.file.file_path)) for t in table.scan(snapshot_id=snapshot.snapshot_id).plan_files())
+                for f in (
+                    str(_to_path(t.file.file_path))
+                    for t in table.scan(snapshot_id=snapshot.snapshot_id).plan_files()
+                )
             }
             data_dir = _to_path(table.location()) / "data"
             if not data_dir.exists():

@@ -62,7 +62,9 @@ class MetadataStore:
 
     # --- runs --------------------------------------------------------------------------
 
-    def start_run(self, run_id: str, *, mesh: str, mesh_root: str, engine: str, selection: str | None) -> None:
+    def start_run(
+        self, run_id: str, *, mesh: str, mesh_root: str, engine: str, selection: str | None
+    ) -> None:
         with self.engine.begin() as c:
             c.execute(
                 runs.insert().values(
@@ -79,7 +81,9 @@ class MetadataStore:
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
         with self.engine.begin() as c:
             c.execute(
-                runs.update().where(runs.c.id == run_id).values(status=status, finished_at=now(), summary=summary)
+                runs.update()
+                .where(runs.c.id == run_id)
+                .values(status=status, finished_at=now(), summary=summary)
             )
 
     def last_run(self) -> dict[str, Any] | None:
@@ -133,7 +137,9 @@ class MetadataStore:
 
     # --- checks and incidents ------------------------------------------------------------
 
-    def record_checks(self, run_id: str, product_id: str, table_id: str, rows: Iterable[dict[str, Any]]) -> None:
+    def record_checks(
+        self, run_id: str, product_id: str, table_id: str, rows: Iterable[dict[str, Any]]
+    ) -> None:
         values = [dict(run_id=run_id, product_id=product_id, table_id=table_id, **row) for row in rows]
         if not values:
             return
@@ -148,7 +154,13 @@ class MetadataStore:
             return [dict(r) for r in c.execute(query).mappings()]
 
     def record_incident(
-        self, run_id: str, product_id: str, table_id: str | None, kind: str, message: str, details: dict[str, Any]
+        self,
+        run_id: str,
+        product_id: str,
+        table_id: str | None,
+        kind: str,
+        message: str,
+        details: dict[str, Any],
     ) -> None:
         with self.engine.begin() as c:
             c.execute(
