@@ -1,0 +1,79 @@
+"""Run the whole Order-to-Cash mesh at a given scale; print rows/s, wall time, peak memory.
+
+    .venv/bin/python benchmarks/run_mesh.py --customers 20000
+    .venv/bin/python benchmarks/run_mesh.py --customers 200000 --keep
+
+Generation and the mesh run are timed separately; peak memory is the process's
+maximum resident set size (DuckDB runs in-process, so it is included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from andmesh.facade import Andmesh
+from andmesh.generate import generate_order_to_cash
+from andmesh.pipeline import PortStatus
+from andmesh.workspace import Workspace
+
+MESH = Path(__file__).resolve().parent.parent / "examples" / "order_to_cash"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=None, help="Folder for data and workspace (default: a temp dir).")
+    parser.add_argument("--keep", action="store_true", help="Keep the data and workspace.")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="andmesh-bench-"))
+    data, ws = work / "data", work / "ws"
+    shutil.rmtree(data, ignore_errors=True)
+    shutil.rmtree(ws, ignore_errors=True)
+
+    clock = time.perf_counter()
+    report = generate_order_to_cash(data, customers=args.customers, seed=args.seed)
+    generate_s = time.perf_counter() - clock
+    source_rows = sum(report.rows.values())
+    generate_rss = peak_rss_mb()
+
+    facade = Andmesh(Workspace.resolve(ws))
+    clock = time.perf_counter()
+    result = facade.run(MESH, data=data)
+    run_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    again = facade.run(MESH, data=data)
+    rerun_s = time.perf_counter() - clock
+
+    published = [o for o in result.outcomes if o.status == PortStatus.published]
+    print(f"customers            {args.customers:>14,}")
+    print(f"source rows          {source_rows:>14,}  ({len(report.rows)} tables)")
+    print(f"generate             {generate_s:>13.1f}s  ({source_rows / generate_s:,.0f} rows/s, peak {generate_rss:,.0f} MB)")
+    print(f"run (build+check+publish) {run_s:>8.1f}s  ({len(published)}/{len(result.outcomes)} ports published)")
+    print(f"  rows published     {result.rows:>14,}")
+    print(f"  source rows/s      {source_rows / run_s:>14,.0f}")
+    print(f"  published rows/s   {result.rows / run_s:>14,.0f}")
+    print(f"re-run (up to date)  {rerun_s:>13.2f}s  ({again.count(PortStatus.up_to_date)} up to date)")
+    print(f"peak memory (RSS)    {peak_rss_mb():>12,.0f} MB")
+    slowest = sorted(result.outcomes, key=lambda o: o.seconds, reverse=True)[:5]
+    print("slowest ports: " + ", ".join(f"{o.table_id} {o.seconds:.1f}s" for o in slowest))
+    if result.exit_code:
+        for o in result.outcomes:
+            if o.status != PortStatus.published:
+                print(f"  {o.table_id}: {o.status.value}: {o.message}")
+    if not args.keep and args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Company names: the canonical name, and the way each unit keys it.
+
+A canonical name is a *stem* ("Müller Logistik", "Transportes García",
+"Novatek Engineering") plus the registered legal form ("GmbH", "S.L.", "Inc.").
+Units key it differently: sales drops or abbreviates the legal form and words
+("Müller Log."), credit keeps the registered form, billing adds "Accounts Payable",
+the bank upper-cases and truncates. Every variation is decided by uniform draws
+made for every record (:class:`NameDraws`), so raising ``noise`` only adds
+variations on top of the ones a lower noise already made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pyarrow as pa
+
+from andmesh.generate import strings as s
+from andmesh.generate.geo import geo, weighted_pick
+from andmesh.generate.vocab import ABBREVIATIONS
+
+# Name patterns and their shares.
+_PATTERNS = np.array([0.35, 0.12, 0.25, 0.13, 0.15])
+
+
+def draw_stems(rng: np.random.Generator, lang: np.ndarray) -> pa.Array:
+    """A company name without legal form for each row's language.
+
+    Patterns: surname + industry, two surnames (+ industry), brand + industry,
+    place + industry, brand + modifier; French, Spanish and Italian put the
+    industry word first ("Transportes García"). An optional modifier ("Group",
+    "Holding"…) is appended to an eighth of names.
+    """
+    g = geo()
+    n = lang.size
+    u = rng.random((n, 9))
+    surname = s.take(g.surnames.values, g.surnames.pick(lang, u[:, 0]))
+    surname2 = s.take(g.surnames.values, g.surnames.pick(lang, u[:, 1]))
+    industry = s.take(g.industries.values, g.industries.pick(lang, u[:, 2]))
+    place = s.take(g.places.values, g.places.pick(lang, u[:, 3]))
+    modifier = s.take(g.modifiers.values, g.modifiers.pick(lang, u[:, 4]))
+    heads = (u[:, 5] * len(g.brand_heads)).astype(np.int64)
+    tails = (u[:, 6] * len(g.brand_tails)).astype(np.int64)
+    brand = s.join(s.take(g.brand_heads, heads), s.take(g.brand_tails, tails))
+    first = g.industry_first[lang]
+
+    def pair(a: pa.Array, b: pa.Array) -> pa.Array:
+        return s.where(first, s.join(b, " ", a), s.join(a, " ", b))
+
+    pattern = np.searchsorted(np.cumsum(_PATTERNS) / _PATTERNS.sum(), u[:, 7])
+    partners = s.join(surname, " & ", surname2)
+    partners = s.where(u[:, 8] < 0.5, pair(partners, industry), partners)
+    stem = pair(surname, industry)
+    stem = s.where(pattern == 1, partners, stem)
+    stem = s.where(pattern == 2, pair(brand, industry), stem)
+    stem = s.where(pattern == 3, pair(place, industry), stem)
+    stem = s.where(pattern == 4, s.join(brand, " ", modifier), stem)
+    with_modifier = (pattern != 4) & (u[:, 8] > 0.875)
+    return s.where(with_modifier, s.join(stem, " ", modifier), stem)
+
+
+def draw_legal_forms(rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
+    """An index into ``geo().legal_forms`` per row, by the country's weights."""
+    g = geo()
+    return weighted_pick(g.legal_forms, g.legal_weight, country, rng.random(country.size))
+
+
+def legal_form(index: np.ndarray, variant: np.ndarray, u: np.ndarray) -> pa.Array:
+    """The legal form as registered, or (``variant`` rows) another spelling of it."""
+    g = geo()
+    canonical = s.take(g.legal_forms.values, index)
+    other = s.take(g.legal_variants.values, g.legal_variants.pick(index, u))
+    return s.where(variant, other, canonical)
+
+
+def with_legal_form(stem: pa.Array, form: pa.Array, mask: np.ndarray | None = None) -> pa.Array:
+    """``stem`` + " " + ``form`` (only where ``mask``, if given)."""
+    full = s.join(stem, " ", form)
+    return full if mask is None else s.where(mask, full, stem)
+
+
+@dataclass(frozen=True)
+class NameDraws:
+    """Uniform draws deciding each record's name variations (drawn for every record)."""
+
+    legal: np.ndarray
+    legal_variant: np.ndarray
+    legal_pick: np.ndarray
+    abbreviate: np.ndarray
+    typo: np.ndarray
+    typo_kind: np.ndarray
+    typo_position: np.ndarray
+    upper: np.ndarray
+    extra: np.ndarray
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int) -> NameDraws:
+        u = rng.random((n, 8))
+        return cls(
+            legal=u[:, 0],
+            legal_variant=u[:, 1],
+            legal_pick=u[:, 2],
+            abbreviate=u[:, 3],
+            typo=u[:, 4],
+            typo_kind=rng.integers(0, 4, n),
+            typo_position=u[:, 5],
+            upper=u[:, 6],
+            extra=u[:, 7],
+        )
+
+    def take(self, rows: np.ndarray) -> NameDraws:
+        return NameDraws(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
+
+def abbreviate(values: pa.Array, mask: np.ndarray) -> pa.Array:
+    """Sales' abbreviations ("International" → "Intl", "Logistik" → "Log.") on masked rows."""
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return values
+    subset = values.take(pa.array(rows))
+    for old, new in ABBREVIATIONS:
+        subset = s.replace_words(subset, old, new)
+    subset = s.replace_words(subset, "&", "and")
+    return s.scatter(
+        len(values),
+        [(np.flatnonzero(~mask), values.take(pa.array(np.flatnonzero(~mask)))), (rows, subset)],
+    )
+
+
+def typos(values: pa.Array, mask: np.ndarray, draws: NameDraws) -> pa.Array:
+    """One keying error on each masked row."""
+    return s.typos(values, mask, draws.typo_kind, draws.typo_position)
+
+
+def bank_name(values: pa.Array, lengths: np.ndarray) -> pa.Array:
+    """How a bank statement shows a name: ASCII, upper case, cut to the field length."""
+    return s.truncate(s.upper(s.ascii_fold(values)), lengths)
