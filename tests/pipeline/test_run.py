@@ -127,3 +127,22 @@ def test_a_failing_pipeline_is_reported_and_recorded(andmesh: Andmesh, mesh_dir:
     assert "no_such_column" in result.outcomes[0].message
     assert result.exit_code == 2
     assert andmesh.store.incidents(product_id="sales.customers")[-1]["kind"] == "build_failed"
+
+
+def test_a_cycle_between_products_is_a_lint_error(three_products: Path) -> None:
+    from andmesh.spec import lint_mesh
+
+    edit(
+        three_products / "domains/sales/products/customers/product.yaml",
+        "outputPorts:",
+        "inputPorts:\n  - name: segments\n    version: 1.0.0\n    contractId: sales.segments\noutputPorts:",
+    )
+    report = lint_mesh(three_products)
+    cycle = next(p for p in report.errors if p.code == "cycle")
+    assert "sales.customers → sales.segments → sales.customers" in cycle.message
+
+
+def test_status_before_any_run(andmesh: Andmesh) -> None:
+    report = andmesh.status()
+    assert report.ports == [] and report.last_run is None
+    assert not andmesh.workspace.root.exists()
