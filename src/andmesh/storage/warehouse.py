@@ -173,9 +173,8 @@ class Warehouse:
         table = self._table(table_id)
         if table is None:
             table = self.catalog.create_table(table_id, schema=schema)
-        previous = [v.version for v in self.versions(table_id)]
-        number = max(previous, default=0) + 1
-        target = _to_path(table.location()) / "data" / f"v{number:06d}-{run_id}"
+        number = max(_published(table), default=0) + 1
+        target = _to_path(table.location()) / "data" / _folder_name(number, run_id)
         target.mkdir(parents=True, exist_ok=True)
         moved = []
         for index, file in enumerate(staged):
@@ -212,34 +211,58 @@ class Warehouse:
 
     # --- repair ----------------------------------------------------------------------
 
-    def repair(self, keep_runs: set[str] | None = None) -> list[Path]:
-        """Delete what a crash left behind: staged files and unreferenced version folders."""
+    def repair(self) -> list[Path]:
+        """Delete what a crash left behind: staged files and uncommitted version folders."""
         removed: list[Path] = []
         if self.staging_root.exists():
             for run_dir in self.staging_root.iterdir():
-                if keep_runs and run_dir.name in keep_runs:
-                    continue
                 shutil.rmtree(run_dir, ignore_errors=True)
                 removed.append(run_dir)
         for table_id in self.tables():
             table = self._table(table_id)
             if table is None:
                 continue
-            referenced = {
-                str(Path(f).parent)
-                for snapshot in table.snapshots()
-                for f in (
-                    str(_to_path(t.file.file_path))
-                    for t in table.scan(snapshot_id=snapshot.snapshot_id).plan_files()
-                )
-            }
             data_dir = _to_path(table.location()) / "data"
             if not data_dir.exists():
                 continue
+            # Version folders are named after the commit that made them visible, so the
+            # snapshot summaries (table metadata, no manifest reads) say which are live.
+            committed = set(_published(table).items())
             for folder in data_dir.iterdir():
-                if folder.is_dir() and str(folder) not in referenced:
-                    if keep_runs and any(folder.name.endswith(run) for run in keep_runs):
-                        continue
+                if folder.is_dir() and _parse_folder(folder.name) not in committed:
                     shutil.rmtree(folder, ignore_errors=True)
                     removed.append(folder)
         return removed
+
+
+def _folder_name(version: int, run_id: str) -> str:
+    """Folder of one version's files.
+
+    >>> _folder_name(3, "20261124T080000-abc123")
+    'v000003-20261124T080000-abc123'
+    """
+    return f"v{version:06d}-{run_id}"
+
+
+def _parse_folder(name: str) -> tuple[int, str] | None:
+    """Inverse of :func:`_folder_name`.
+
+    >>> _parse_folder("v000003-20261124T080000-abc123")
+    (3, '20261124T080000-abc123')
+    >>> _parse_folder("junk") is None
+    True
+    """
+    head, _, run = name.partition("-")
+    if not head.startswith("v") or not head[1:].isdigit() or not run:
+        return None
+    return int(head[1:]), run
+
+
+def _published(table: Table) -> dict[int, str]:
+    """Version number → run id of every version committed to ``table`` (metadata only)."""
+    found: dict[int, str] = {}
+    for snapshot in table.snapshots():
+        props = snapshot.summary.additional_properties if snapshot.summary else {}
+        if VERSION_KEY in props:
+            found[int(props[VERSION_KEY])] = props.get(RUN_KEY, "")
+    return found
