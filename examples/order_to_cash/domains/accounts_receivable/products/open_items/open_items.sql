@@ -36,9 +36,9 @@ select
     case
         when status in ('paid', 'written_off') or open_amount <= 0 then 'closed'
         when days_past_due = 0 then 'not_due'
-        when days_past_due <= 30 then '1_30'
-        when days_past_due <= 60 then '31_60'
-        when days_past_due <= 90 then '61_90'
+        when days_past_due <= 30 then 'days_1_30'
+        when days_past_due <= 60 then 'days_31_60'
+        when days_past_due <= 90 then 'days_61_90'
         else 'over_90'
     end as ageing_bucket
 from items

@@ -6,10 +6,10 @@ with decisions as (
         trim(cast(decision_id as varchar)) as decision_id,
         trim(cast(order_id as varchar)) as order_id,
         trim(cast(credit_file_id as varchar)) as credit_file_id,
-        cast(decided_at as timestamp) as decided_at,
+        cast(decided_at as timestamptz) as decided_at,
         lower(trim(cast(decision as varchar))) as decision,
         nullif(lower(trim(cast(hold_reason as varchar))), '') as hold_reason,
-        cast(released_at as timestamp) as released_at
+        cast(released_at as timestamptz) as released_at
     from raw_credit_decisions
 )
 select

@@ -26,7 +26,8 @@ select
     date_diff('day', o.order_date, b.first_invoice_date) as invoice_lag_days,
     case
         when b.order_id is null then 'unbilled'
-        when b.invoiced_net >= o.order_value - 0.01 then 'billed'
+        -- invoices round each line to the cent: allow a cent per line
+        when round(o.order_value - b.invoiced_net, 2) <= 0.01 * greatest(o.line_count, 1) then 'billed'
         else 'partially_billed'
     end as billing_status
 from orders as o

@@ -1,5 +1,6 @@
 -- Fulfilment per order: when the order was released, fully picked and fully packed,
 -- and its fill rate (units shipped over units ordered on the order's valid lines).
+-- An order still in the warehouse has no packed time, fill rate or verdict yet.
 with per_order as (
     select
         order_id,
@@ -7,7 +8,7 @@ with per_order as (
         count(distinct warehouse) as warehouse_count,
         count(*) as lines_released,
         count(*) filter (where not short_shipped) as lines_complete,
-        cast(sum(quantity_shipped) as bigint) as quantity_shipped,
+        cast(coalesce(sum(quantity_shipped), 0) as bigint) as quantity_shipped,
         min(released_at) as released_at,
         -- the order is picked (packed) when its last line is; null while any line is not
         case when count(picked_at) = count(*) then max(picked_at) end as picked_at,
@@ -26,12 +27,15 @@ select
     p.lines_complete,
     o.total_quantity as quantity_ordered,
     p.quantity_shipped,
-    round(least(p.quantity_shipped / o.total_quantity, 1.0), 4) as fill_rate,
-    p.quantity_shipped >= o.total_quantity as fully_shipped,
+    case
+        when p.packed_at is not null then round(least(p.quantity_shipped / o.total_quantity, 1.0), 4)
+    end as fill_rate,
+    case when p.packed_at is not null then p.quantity_shipped >= o.total_quantity end as fully_shipped,
     p.released_at,
     p.picked_at,
     p.packed_at,
-    date_diff('day', o.order_date, cast(p.packed_at as date)) as days_order_to_packed
+    -- UTC days, whatever the time zone of the session
+    date_diff('day', o.order_date, cast(p.packed_at at time zone 'UTC' as date)) as days_order_to_packed
 from per_order as p
 join orders as o on o.order_id = p.order_id
 where o.total_quantity > 0

@@ -19,7 +19,8 @@ select
     a.segment,
     a.sales_region,
     o.order_ts,
-    cast(o.order_ts as date) as order_date,
+    -- the UTC day, whatever the time zone of the session
+    cast(o.order_ts at time zone 'UTC' as date) as order_date,
     o.requested_delivery_date,
     o.channel,
     o.currency,

@@ -17,9 +17,9 @@ select
     p.currency,
     p.received_at,
     nullif(trim(p.remittance_invoice_id), '') as remittance_invoice_id,
-    i.invoice_id as matched_invoice_id,
+    p.matched_invoice_id,
     i.account_no,
-    i.invoice_id is not null as is_matched,
+    p.matched_invoice_id is not null as is_matched,
     i.due_date as invoice_due_date,
     date_diff('day', i.due_date, p.received_at) as days_after_due
 from deduplicated as p
