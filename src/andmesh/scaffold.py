@@ -78,8 +78,10 @@ status: active
 domain: sales
 dataProduct: sales.customers
 team:
-  - username: owner
-    role: owner
+  name: sales
+  members:
+    - username: owner
+      role: owner
 description:
   purpose: The customer accounts sales serves.
 schema:

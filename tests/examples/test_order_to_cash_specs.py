@@ -260,7 +260,7 @@ def test_contract_follows_mesh_rules(contract_id: str) -> None:
     )
     assert contract["dataProduct"] in products(), file
     assert contract["domain"] == contract["dataProduct"].split(".")[0]
-    assert [m["role"] for m in contract["team"]].count("owner") == 1
+    assert [m["role"] for m in contract["team"]["members"]].count("owner") == 1
     assert contract["description"]["purpose"]
 
     assert len(contract["schema"]) == 1, "one schema object per contract"

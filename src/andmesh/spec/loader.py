@@ -275,6 +275,18 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
 def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> list[SpecProblem]:
     """Rules beyond the standard's schema that andmesh needs to run the contract."""
     problems: list[SpecProblem] = []
+    if isinstance(doc.data.get("team"), list):
+        problems.append(
+            SpecProblem(
+                doc.file,
+                *doc.locate(("team",)),
+                "team",
+                "`team` as a list of members is deprecated since ODCS v3.1",
+                hint="write `team: {name: <team>, members: [...]}`",
+                severity="warning",
+                code="odcs-deprecated",
+            )
+        )
     objects = contract.schema_ or []
     if len(objects) != 1:
         problems.append(
