@@ -14,8 +14,10 @@ from rich.console import Console
 
 from andmesh.errors import AndmeshError, SpecError
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs, `make demo`) would default to 80 columns and fold product ids.
+_WIDTH = None if sys.stdout.isatty() else 132
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
 T = TypeVar("T")
 
 
