@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from andmesh.facade import Andmesh
 from andmesh.generate import generate_order_to_cash
@@ -44,3 +46,29 @@ def test_full_mesh_runs_and_publishes_every_product(o2c_data: Path, tmp_path: Pa
         assert counts["passed"] >= 5
     again = facade.run(MESH, data=o2c_data)
     assert {o.status for o in again.outcomes} == {PortStatus.up_to_date}
+
+
+@pytest.mark.slow
+def test_gate_catches_a_planted_defect_when_a_pipeline_stops_repairing_it(o2c_data: Path, tmp_path: Path) -> None:
+    mesh = tmp_path / "mesh"
+    shutil.copytree(MESH, mesh)
+    sql = mesh / "domains/order_management/products/accounts/accounts.sql"
+    text = sql.read_text()
+    start = text.index("    case\n        when regexp_full_match(email")
+    end = text.index("end as email,", start) + len("end as email,")
+    sql.write_text(text[:start] + "    email," + text[end:])
+    truth = yaml.safe_load((o2c_data / "truth/defects.yaml").read_text())
+    planted = next(d for d in truth["defects"] if d["table"] == "customers" and d["column"] == "email")
+
+    facade = Andmesh(Workspace.resolve(tmp_path / "ws"))
+    result = facade.run(mesh, data=o2c_data, select=["order_management"])
+    by_table = {o.table_id: o for o in result.outcomes}
+    accounts = by_table["order_management.accounts"]
+    assert accounts.status == PortStatus.blocked
+    assert accounts.checks is not None
+    failing = {c.id: c for c in accounts.checks.blocking}
+    assert failing["accounts.email.pattern"].measured == planted["count"]
+    assert all(s["email"] == "***" for s in failing["accounts.email.pattern"].samples)  # PII masked
+    # Downstream of the blocked product is skipped, not built from bad data.
+    assert by_table["order_management.orders"].status == PortStatus.skipped
+    assert result.exit_code == 1

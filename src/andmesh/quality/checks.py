@@ -307,10 +307,9 @@ def _range_check(obj: str, name: str, option: str, value: Any, dtype: dt_types.D
         "range",
         obj,
         name,
-        threshold={option: value},
         measure=lambda t: failing(t).sum(),
         failing=failing,
-        describe=f"values {op} {value}",
+        describe=f"values {op} {value} ({option})",
     )
 
 
@@ -328,7 +327,6 @@ def _string_option_check(obj: str, name: str, option: str, value: Any) -> Planne
         option,
         obj,
         name,
-        threshold={option: value},
         measure=lambda t: failing(t).sum(),
         failing=failing,
         describe=f"values breaking {option} {value!r}",

@@ -30,7 +30,19 @@ def satisfies(measured: float, threshold: dict[str, Any]) -> bool:
     False
     >>> satisfies(3, {"mustBeGreaterThan": 0, "mustBeLessOrEqualTo": 3})
     True
+
+    A threshold without a known operator cannot pass: it is a programming error.
+
+    >>> satisfies(0, {"pattern": "^A"})
+    Traceback (most recent call last):
+    ...
+    ValueError: not a threshold operator: pattern
     """
+    if not threshold:
+        raise ValueError("an empty threshold cannot be judged")
+    for op in threshold:
+        if op not in OPERATORS:
+            raise ValueError(f"not a threshold operator: {op}")
     for op, bound in threshold.items():
         if op == "mustBe" and measured != bound:
             return False

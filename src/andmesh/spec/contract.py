@@ -79,6 +79,17 @@ def _schema_problems(doc: YamlDocument) -> list[SpecProblem]:
                         code="odcs-schema",
                     ),
                 )
+            elif leaf.validator == "oneOf" and "is valid under each of" in leaf.message:
+                problems.setdefault(
+                    (path, "oneOf"),
+                    doc.problem(
+                        path,
+                        "this rule matches more than one form of the standard (e.g. two threshold operators)",
+                        "a quality rule takes exactly one of mustBe, mustNotBe, mustBeGreaterThan, "
+                        "mustBeGreaterOrEqualTo, mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween, mustNotBeBetween",
+                        code="odcs-schema",
+                    ),
+                )
             else:
                 problems.setdefault(
                     (path, leaf.message),
