@@ -29,10 +29,14 @@ def peak_rss_mb() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--work", type=Path, default=None, help="Folder for data and workspace (default: a temp dir).")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="Folder for data and workspace (default: a temp dir)."
+    )
     parser.add_argument("--keep", action="store_true", help="Keep the data and workspace.")
     args = parser.parse_args()
 
@@ -58,8 +62,12 @@ def main() -> None:
     published = [o for o in result.outcomes if o.status == PortStatus.published]
     print(f"customers            {args.customers:>14,}")
     print(f"source rows          {source_rows:>14,}  ({len(report.rows)} tables)")
-    print(f"generate             {generate_s:>13.1f}s  ({source_rows / generate_s:,.0f} rows/s, peak {generate_rss:,.0f} MB)")
-    print(f"run (build+check+publish) {run_s:>8.1f}s  ({len(published)}/{len(result.outcomes)} ports published)")
+    print(
+        f"generate             {generate_s:>13.1f}s  ({source_rows / generate_s:,.0f} rows/s, peak {generate_rss:,.0f} MB)"
+    )
+    print(
+        f"run (build+check+publish) {run_s:>8.1f}s  ({len(published)}/{len(result.outcomes)} ports published)"
+    )
     print(f"  rows published     {result.rows:>14,}")
     print(f"  source rows/s      {source_rows / run_s:>14,.0f}")
     print(f"  published rows/s   {result.rows / run_s:>14,.0f}")

@@ -167,7 +167,12 @@ class Andmesh:
         facts = self.workspace.facts()
         if not facts and not self.workspace.root.exists():
             return StatusReport(
-                workspace=str(self.workspace.root), mesh=None, mesh_root=None, last_run=None, ports=[], open_incidents=0
+                workspace=str(self.workspace.root),
+                mesh=None,
+                mesh_root=None,
+                last_run=None,
+                ports=[],
+                open_incidents=0,
             )
         mesh = self.mesh() if facts.get("mesh_root") else None
         latest = self.store.latest_product_runs()

@@ -49,7 +49,9 @@ def test_full_mesh_runs_and_publishes_every_product(o2c_data: Path, tmp_path: Pa
 
 
 @pytest.mark.slow
-def test_gate_catches_a_planted_defect_when_a_pipeline_stops_repairing_it(o2c_data: Path, tmp_path: Path) -> None:
+def test_gate_catches_a_planted_defect_when_a_pipeline_stops_repairing_it(
+    o2c_data: Path, tmp_path: Path
+) -> None:
     mesh = tmp_path / "mesh"
     shutil.copytree(MESH, mesh)
     sql = mesh / "domains/order_management/products/accounts/accounts.sql"

@@ -23,7 +23,9 @@ def test_run_with_store_and_catalog_on_postgresql(
     assert result.outcomes[0].status == PortStatus.published
     assert facade.read("sales.customers").num_rows == 3
     with sa.create_engine(postgres_url).connect() as connection:
-        runs = connection.execute(sa.text("select status from runs where id = :id"), {"id": result.run_id}).scalar()
+        runs = connection.execute(
+            sa.text("select status from runs where id = :id"), {"id": result.run_id}
+        ).scalar()
         tables = connection.execute(sa.text("select table_name from iceberg_tables")).scalars().all()
     assert runs == "succeeded"
     assert "customers" in tables

@@ -16,7 +16,9 @@ import pyarrow as pa
 from andmesh.generate import strings as s
 from andmesh.generate.geo import COUNTRY_CODES, LANG_CODES, geo
 
-_DE, _GB, _US, _FR, _NL, _ES, _IT = (COUNTRY_CODES.index(c) for c in ("DE", "GB", "US", "FR", "NL", "ES", "IT"))
+_DE, _GB, _US, _FR, _NL, _ES, _IT = (
+    COUNTRY_CODES.index(c) for c in ("DE", "GB", "US", "FR", "NL", "ES", "IT")
+)
 _LETTER_PREFIX = {_DE: "D-", _FR: "F-", _ES: "E-", _IT: "I-"}
 
 
@@ -64,7 +66,9 @@ def draw(rng: np.random.Generator, country: np.ndarray) -> Addresses:
     lang = g.country_lang[country]
     city = g.cities.pick(country, u[:, 0])
     street_type = g.street_long.pick(lang, u[:, 3])
-    number = np.where(country == _US, 100 + (u[:, 4] * 9900).astype(np.int64), 1 + (u[:, 4] ** 2 * 180).astype(np.int64))
+    number = np.where(
+        country == _US, 100 + (u[:, 4] * 9900).astype(np.int64), 1 + (u[:, 4] ** 2 * 180).astype(np.int64)
+    )
     suite = np.where((country == _US) & (u[:, 5] < 0.25), 100 + (u[:, 6] * 900).astype(np.int64), 0)
     return Addresses(
         country=country,

@@ -127,14 +127,14 @@ def geo() -> Geo:
 def weighted_pick(flat: Flat, weight: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
     """One index per row into ``flat.values``, by ``weight`` within the row's group."""
     cum = np.zeros_like(weight)
-    for g in range(flat.first.size):
-        lo, hi = flat.first[g], flat.first[g] + flat.count[g]
+    for k in range(flat.first.size):
+        lo, hi = flat.first[k], flat.first[k] + flat.count[k]
         w = weight[lo:hi]
         cum[lo:hi] = np.cumsum(w) / w.sum()
-    g = np.asarray(group, dtype=np.int64)
-    out = flat.first[g].copy()
+    groups = np.asarray(group, dtype=np.int64)
+    out = flat.first[groups].copy()
     # Advance while u is past the cumulative weight of the current entry (lists are short).
-    last = flat.first[g] + flat.count[g] - 1
+    last = flat.first[groups] + flat.count[groups] - 1
     for _ in range(int(flat.count.max()) - 1):
         out = out + ((u > cum[out]) & (out < last))
     return out

@@ -53,3 +53,20 @@ def _feistel(x: np.ndarray, half: int, seeds: np.ndarray) -> np.ndarray:
 def key_for(seed: int, name: str) -> int:
     """A stable integer key per (seed, record kind), independent of Python's hash seed."""
     return int(seed) * 1_000_003 + sum((i + 1) * ord(c) for i, c in enumerate(name))
+
+
+class Sequences:
+    """Running numbers of every fact table, carried from block to block.
+
+    Blocks are generated in order, so numbers depend on the blocks before, never on
+    how blocks are grouped into chunks.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def next(self, name: str, count: int) -> np.ndarray:
+        """``count`` consecutive numbers for ``name``, starting where the last call ended."""
+        start = self.values.get(name, 0)
+        self.values[name] = start + int(count)
+        return np.arange(start, start + int(count), dtype=np.int64)

@@ -20,21 +20,25 @@ from andmesh.generate import strings as s
 from andmesh.generate.geo import geo, weighted_pick
 from andmesh.generate.vocab import ABBREVIATIONS
 
-# Name patterns and their shares.
-_PATTERNS = np.array([0.35, 0.12, 0.25, 0.13, 0.15])
+# Name patterns and their shares: surname + industry, two surnames, brand + industry,
+# place + brand + industry, brand + modifier.
+_PATTERNS = np.array([0.22, 0.15, 0.33, 0.15, 0.15])
+_INITIALS = "ABCDEFGHJKLMNPRSTW"
+_BRAND_MIDDLES = ("", "a", "o", "i", "ra", "lo", "ne", "ta", "ri", "ve", "co", "mi", "sa")
 
 
 def draw_stems(rng: np.random.Generator, lang: np.ndarray) -> pa.Array:
     """A company name without legal form for each row's language.
 
-    Patterns: surname + industry, two surnames (+ industry), brand + industry,
-    place + industry, brand + modifier; French, Spanish and Italian put the
-    industry word first ("Transportes García"). An optional modifier ("Group",
-    "Holding"…) is appended to an eighth of names.
+    Patterns: "[J. ]Surname Industry", "Surname & Surname[ Industry]", "Brand Industry",
+    "Place Brand Industry", "Brand Modifier"; French, Spanish and Italian put the
+    industry word first ("Transportes García", "Logistique Novatek Atlantique").
+    Brands are two or three syllables ("Nova" + ["ri"] + "tek"). An eighth of the
+    names get a modifier ("Group", "Holding"…) appended.
     """
     g = geo()
     n = lang.size
-    u = rng.random((n, 9))
+    u = rng.random((n, 12))
     surname = s.take(g.surnames.values, g.surnames.pick(lang, u[:, 0]))
     surname2 = s.take(g.surnames.values, g.surnames.pick(lang, u[:, 1]))
     industry = s.take(g.industries.values, g.industries.pick(lang, u[:, 2]))
@@ -42,7 +46,10 @@ def draw_stems(rng: np.random.Generator, lang: np.ndarray) -> pa.Array:
     modifier = s.take(g.modifiers.values, g.modifiers.pick(lang, u[:, 4]))
     heads = (u[:, 5] * len(g.brand_heads)).astype(np.int64)
     tails = (u[:, 6] * len(g.brand_tails)).astype(np.int64)
-    brand = s.join(s.take(g.brand_heads, heads), s.take(g.brand_tails, tails))
+    middles = np.where(u[:, 9] < 0.5, 0, 1 + (u[:, 10] * (len(_BRAND_MIDDLES) - 1)).astype(np.int64))
+    middle = s.take(s.vocab(_BRAND_MIDDLES), middles)
+    brand = s.join(s.take(g.brand_heads, heads), middle, s.take(g.brand_tails, tails))
+    initial = s.take(s.vocab([f"{c}. " for c in _INITIALS]), (u[:, 11] * len(_INITIALS)).astype(np.int64))
     first = g.industry_first[lang]
 
     def pair(a: pa.Array, b: pa.Array) -> pa.Array:
@@ -51,10 +58,11 @@ def draw_stems(rng: np.random.Generator, lang: np.ndarray) -> pa.Array:
     pattern = np.searchsorted(np.cumsum(_PATTERNS) / _PATTERNS.sum(), u[:, 7])
     partners = s.join(surname, " & ", surname2)
     partners = s.where(u[:, 8] < 0.5, pair(partners, industry), partners)
-    stem = pair(surname, industry)
+    person = s.where(u[:, 9] < 0.5, s.join(initial, surname), surname)
+    stem = pair(person, industry)
     stem = s.where(pattern == 1, partners, stem)
     stem = s.where(pattern == 2, pair(brand, industry), stem)
-    stem = s.where(pattern == 3, pair(place, industry), stem)
+    stem = s.where(pattern == 3, pair(s.join(place, " ", brand), industry), stem)
     stem = s.where(pattern == 4, s.join(brand, " ", modifier), stem)
     with_modifier = (pattern != 4) & (u[:, 8] > 0.875)
     return s.where(with_modifier, s.join(stem, " ", modifier), stem)

@@ -41,92 +41,84 @@ class TableSpec:
         return self.domain == "truth"
 
 
-def _spec(key: str, columns: list[tuple[str, pa.DataType]], fmt: str = "parquet") -> TableSpec:
-    return TableSpec(key, pa.schema([pa.field(name, dtype) for name, dtype in columns]), fmt)
+_TYPES = {"str": STR, "int": I64, "dbl": F64, "date": DATE, "ts": TS, "bool": BOOL}
+_ADDRESS = "street:str city:str postcode:str country:str"
 
 
-_ADDRESS = [("street", STR), ("city", STR), ("postcode", STR), ("country", STR)]
+def _spec(key: str, columns: str, fmt: str = "parquet") -> TableSpec:
+    """``columns`` is ``"name:type name:type …"`` with the types of ``_TYPES``."""
+    fields = [pa.field(name, _TYPES[kind]) for name, kind in (c.split(":") for c in columns.split())]
+    return TableSpec(key, pa.schema(fields), fmt)
+
 
 TABLES: dict[str, TableSpec] = {
     spec.key: spec
     for spec in (
         _spec(
             "order_management/customers",
-            [("account_no", STR), ("account_name", STR), *_ADDRESS, ("tax_id", STR), ("email", STR)]
-            + [("phone", STR), ("segment", STR), ("sales_region", STR), ("created_at", TS)],
+            f"account_no:str account_name:str {_ADDRESS} tax_id:str email:str phone:str segment:str"
+            " sales_region:str created_at:ts",
         ),
         _spec(
             "order_management/sales_orders",
-            [("order_id", STR), ("account_no", STR), ("order_ts", TS), ("requested_delivery_date", DATE)]
-            + [("channel", STR), ("currency", STR), ("ship_to_site_id", STR), ("status", STR)],
+            "order_id:str account_no:str order_ts:ts requested_delivery_date:date channel:str currency:str"
+            " ship_to_site_id:str status:str",
         ),
         _spec(
             "order_management/order_lines",
-            [("order_id", STR), ("line_no", I64), ("sku", STR), ("quantity", I64), ("unit_price", F64)]
-            + [("discount_pct", F64)],
+            "order_id:str line_no:int sku:str quantity:int unit_price:dbl discount_pct:dbl",
         ),
         _spec(
             "credit_management/credit_files",
-            [("credit_file_id", STR), ("legal_name", STR), ("registration_no", STR), *_ADDRESS]
-            + [("credit_limit", F64), ("payment_terms_days", I64), ("risk_class", STR)]
-            + [("last_review_date", DATE)],
+            f"credit_file_id:str legal_name:str registration_no:str {_ADDRESS} credit_limit:dbl"
+            " payment_terms_days:int risk_class:str last_review_date:date",
             "csv",
         ),
         _spec(
             "credit_management/credit_decisions",
-            [("decision_id", STR), ("order_id", STR), ("credit_file_id", STR), ("decided_at", TS)]
-            + [("decision", STR), ("hold_reason", STR), ("released_at", TS)],
+            "decision_id:str order_id:str credit_file_id:str decided_at:ts decision:str hold_reason:str"
+            " released_at:ts",
             "csv",
         ),
         _spec(
             "order_fulfillment/fulfillment_lines",
-            [("fulfillment_id", STR), ("order_id", STR), ("line_no", I64), ("warehouse", STR)]
-            + [("released_at", TS), ("picked_at", TS), ("packed_at", TS), ("quantity_shipped", I64)],
+            "fulfillment_id:str order_id:str line_no:int warehouse:str released_at:ts picked_at:ts"
+            " packed_at:ts quantity_shipped:int",
         ),
-        _spec("shipping/ship_to_sites", [("ship_to_site_id", STR), ("site_name", STR), *_ADDRESS]),
+        _spec("shipping/ship_to_sites", f"ship_to_site_id:str site_name:str {_ADDRESS}"),
         _spec(
             "shipping/shipments",
-            [("shipment_id", STR), ("order_id", STR), ("ship_to_site_id", STR), ("carrier", STR)]
-            + [("promised_date", DATE), ("shipped_at", TS), ("delivered_at", TS), ("pod_signed_at", TS)]
-            + [("delivery_status", STR)],
+            "shipment_id:str order_id:str ship_to_site_id:str carrier:str promised_date:date shipped_at:ts"
+            " delivered_at:ts pod_signed_at:ts delivery_status:str",
         ),
         _spec(
             "customer_invoicing/invoices",
-            [("invoice_id", STR), ("order_id", STR), ("bill_to_name", STR), ("bill_to_street", STR)]
-            + [("bill_to_city", STR), ("bill_to_postcode", STR), ("bill_to_country", STR)]
-            + [("bill_to_tax_id", STR), ("invoice_date", DATE), ("due_date", DATE)]
-            + [("payment_terms_days", I64), ("currency", STR), ("net_amount", F64)]
-            + [("tax_amount", F64), ("gross_amount", F64)],
+            "invoice_id:str order_id:str bill_to_name:str bill_to_street:str bill_to_city:str"
+            " bill_to_postcode:str bill_to_country:str bill_to_tax_id:str invoice_date:date due_date:date"
+            " payment_terms_days:int currency:str net_amount:dbl tax_amount:dbl gross_amount:dbl",
         ),
         _spec(
             "accounts_receivable/open_items",
-            [("item_id", STR), ("invoice_id", STR), ("debtor_ref", STR), ("debtor_name", STR)]
-            + [("original_amount", F64), ("open_amount", F64), ("due_date", DATE), ("status", STR)]
-            + [("dispute_flag", BOOL), ("dispute_reason", STR), ("written_off_at", DATE)],
+            "item_id:str invoice_id:str debtor_ref:str debtor_name:str original_amount:dbl open_amount:dbl"
+            " due_date:date status:str dispute_flag:bool dispute_reason:str written_off_at:date",
         ),
         _spec(
             "payments_collection/payments",
-            [("payment_id", STR), ("payer_name", STR), ("payer_iban_hash", STR), ("amount", F64)]
-            + [("currency", STR), ("received_at", DATE), ("remittance_invoice_id", STR)]
-            + [("matched_invoice_id", STR)],
+            "payment_id:str payer_name:str payer_iban_hash:str amount:dbl currency:str received_at:date"
+            " remittance_invoice_id:str matched_invoice_id:str",
         ),
         _spec(
             "payments_collection/dunning_actions",
-            [("action_id", STR), ("invoice_id", STR), ("action_date", DATE), ("level", I64)]
-            + [("channel", STR)],
+            "action_id:str invoice_id:str action_date:date level:int channel:str",
         ),
         _spec(
             "truth/customers",
-            [("customer_id", STR), ("name", STR), ("name_stem", STR), ("legal_form", STR), *_ADDRESS]
-            + [("tax_id", STR), ("segment", STR), ("financial_health", F64), ("late_propensity", F64)]
-            + [("default_propensity", F64), ("purchase_rate", F64), ("spend_mean", F64)]
-            + [("defaulted", BOOL), ("default_date", DATE), ("head_office_of", STR)]
-            + [("shares_address_with", STR), ("active_from", DATE), ("active_until", DATE)],
+            f"customer_id:str name:str name_stem:str legal_form:str {_ADDRESS} tax_id:str segment:str"
+            " financial_health:dbl late_propensity:dbl default_propensity:dbl purchase_rate:dbl"
+            " spend_mean:dbl defaulted:bool default_date:date head_office_of:str shares_address_with:str"
+            " active_from:date active_until:date",
         ),
-        _spec(
-            "truth/record_map",
-            [("domain", STR), ("table", STR), ("record_id", STR), ("customer_id", STR)],
-        ),
+        _spec("truth/record_map", "domain:str table:str record_id:str customer_id:str"),
     )
 }
 
@@ -140,7 +132,9 @@ def table(key: str, columns: dict[str, pa.Array]) -> pa.Table:
     extra = set(columns) - set(schema.names)
     if missing or extra:
         raise KeyError(f"{key}: missing columns {sorted(missing)}, unexpected {sorted(extra)}")
-    arrays = [columns[f.name] if columns[f.name].type == f.type else columns[f.name].cast(f.type) for f in schema]
+    arrays = [
+        columns[f.name] if columns[f.name].type == f.type else columns[f.name].cast(f.type) for f in schema
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -27,13 +27,13 @@ BLOCK_CUSTOMERS = 1_000
 MAX_CUSTOMERS = 1_000_000
 MAX_NOISE = 5.0
 
-# Random streams per block; the variation and defect streams are separate so that
-# the same seed gives the same population and transactions at every noise level,
-# with or without defects.
-STREAM_MAIN = 0
+# Random streams: per block, ``[seed, block]`` (main), ``[seed, block, 1]`` (variations)
+# and ``[seed, block, 2]`` (defects). The variation and defect streams are separate so
+# that one seed gives the same population and transactions at every noise level, with
+# or without defects. The SKU catalogue is shared by all blocks.
 STREAM_VARIATION = 1
 STREAM_DEFECTS = 2
-STREAM_CATALOGUE = 3
+CATALOGUE_ENTROPY = (2**32 - 1, 3)
 
 SEGMENTS = ("enterprise", "mid_market", "small_business")
 SEGMENT_WEIGHTS = (0.10, 0.30, 0.60)

@@ -8,6 +8,7 @@ on the (small) subset of rows that gets one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 import pyarrow as pa
@@ -15,11 +16,9 @@ import pyarrow.compute as pc
 
 from andmesh.generate.vocab import KEY_NEIGHBOURS
 
-StrLike = pa.Array | pa.ChunkedArray | str
+StrLike: TypeAlias = pa.Array | pa.ChunkedArray | str
 
-_NEIGHBOURS = str.maketrans(
-    {**KEY_NEIGHBOURS, **{k.upper(): v.upper() for k, v in KEY_NEIGHBOURS.items()}}
-)
+_NEIGHBOURS = str.maketrans({**KEY_NEIGHBOURS, **{k.upper(): v.upper() for k, v in KEY_NEIGHBOURS.items()}})
 _FOLD = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"), ("ß", "ss"))
 
 
@@ -120,7 +119,7 @@ def typos(values: pa.Array, mask: np.ndarray, kind: np.ndarray, position: np.nda
     dropped = np.strings.add(head, tail1)
     swapped = np.strings.add(np.strings.add(np.strings.add(head, after), here), tail2)
     doubled = np.strings.add(np.strings.add(head, here), np.strings.add(here, tail1))
-    mistyped = np.strings.add(np.strings.add(head, np.strings.translate(here, _NEIGHBOURS)), tail1)
+    mistyped = np.strings.add(np.strings.add(head, np.strings.translate(here, cast(Any, _NEIGHBOURS))), tail1)
     edited = np.where(k == 0, dropped, np.where(k == 1, swapped, np.where(k == 2, doubled, mistyped)))
     edited = np.where(ok, edited, subset)
     out = _to_numpy(values)

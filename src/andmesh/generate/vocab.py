@@ -251,8 +251,7 @@ LANGUAGES: dict[str, Language] = {
             "Staal|Hout|Glas|Drukkerij|Energie|Infra|Tuinbouw|Koeltechniek|Dienstverlening"
         ),
         places=_split(
-            "Noord|Zuid|West|Oost|Holland|Brabant|Delta|Kust|Polder|Rijn|Maas|Veluwe|Friesland|Zeeland|"
-            "Gelre"
+            "Noord|Zuid|West|Oost|Holland|Brabant|Delta|Kust|Polder|Rijn|Maas|Veluwe|Friesland|Zeeland|Gelre"
         ),
         modifiers=_split("Groep|International|Partners|Holding|Beheer"),
         industry_first=False,

@@ -1,0 +1,16 @@
+"""Synthetic operational data for the Order-to-Cash reference mesh, with ground truth.
+
+Usage::
+
+    from andmesh.generate import generate_order_to_cash
+    report = generate_order_to_cash(Path("data"), customers=20_000, seed=7)
+
+See docs/order_to_cash_sources.md (the contract) and docs/generator.md (the model).
+"""
+
+from __future__ import annotations
+
+from andmesh.generate.errors import GeneratorArgumentError, OutputExistsError
+from andmesh.generate.order_to_cash import GenerationReport, generate_order_to_cash
+
+__all__ = ["GenerationReport", "GeneratorArgumentError", "OutputExistsError", "generate_order_to_cash"]
