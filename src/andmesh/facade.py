@@ -19,6 +19,7 @@ from andmesh.engine import get_engine
 from andmesh.errors import UsageError
 from andmesh.pipeline.results import RunResult
 from andmesh.pipeline.run import ProgressCallback, run_mesh
+from andmesh.quality.results import CheckStatus
 from andmesh.scaffold import scaffold_mesh
 from andmesh.spec import LintReport, Mesh, lint_mesh, load_mesh
 from andmesh.spec.suggest import hint_for
@@ -37,9 +38,11 @@ class PortSummary(BaseModel):
     published_at: dt.datetime | None = None
     last_status: str | None = Field(None, description="Outcome of the port in its latest run.")
     last_run: str | None = None
-    checks_passed: int = 0
-    checks_failed: int = 0
-    checks_other: int = Field(0, description="warnings, errors and skipped checks in the latest run")
+    checks: dict[str, int] = Field(
+        default_factory=dict,
+        description="Checks of the run that produced the current version (or the latest attempt), by status.",
+        examples=[{"passed": 41, "failed": 0, "warning": 0, "error": 0, "skipped": 1}],
+    )
 
 
 class StatusReport(BaseModel):
@@ -198,14 +201,10 @@ class Andmesh:
             # the run that produced the current version.
             checked_in = row["run_id"] if row and row["status"] not in ("up_to_date", "skipped") else None
             checked_in = checked_in or (current.run_id if current else None)
+            summary.checks = {status.value: 0 for status in CheckStatus}
             if checked_in:
                 for check in self.store.check_results(checked_in, table_id):
-                    if check["status"] == "passed":
-                        summary.checks_passed += 1
-                    elif check["status"] == "failed":
-                        summary.checks_failed += 1
-                    else:
-                        summary.checks_other += 1
+                    summary.checks[check["status"]] += 1
             ports.append(summary)
         last_run = self.store.last_run()
         incidents = self.store.incidents(run_id=last_run["id"]) if last_run else []

@@ -28,7 +28,8 @@ def test_init_lint_run_status_show(workspace: Workspace, tmp_path: Path) -> None
     assert json.loads(run.stdout)["outcomes"][0]["status"] == "published"
     status = json.loads(cli(workspace, "status", "--json").stdout)
     assert status["ports"][0]["current_version"] == 1
-    assert status["ports"][0]["checks_failed"] == 0 and status["ports"][0]["checks_passed"] > 10
+    assert status["ports"][0]["checks"]["failed"] == 0
+    assert status["ports"][0]["checks"]["passed"] > 10
     listed = json.loads(cli(workspace, "products", "list", "--json").stdout)
     assert [p["product_id"] for p in listed] == ["sales.customers"]
     shown = json.loads(cli(workspace, "products", "show", "sales.customers", "--json").stdout)
@@ -79,3 +80,18 @@ def test_read_a_pinned_version_that_does_not_exist(workspace: Workspace, mesh_di
     result = cli(workspace, "read", "sales.customers", "--version", "7")
     assert result.exit_code == 2
     assert "published versions: [1]" in result.stderr
+
+
+def test_generate_then_refuse_to_overwrite(workspace: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    first = cli(workspace, "generate", "order-to-cash", "--customers", "200", "--seed", "3", "--out", str(out), "--json")
+    assert first.exit_code == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["customers"] == 200 and report["rows"]["order_management/sales_orders"] > 200
+    assert (out / "truth" / "manifest.yaml").exists()
+    again = cli(workspace, "generate", "order-to-cash", "--customers", "200", "--out", str(out))
+    assert again.exit_code == 2
+    assert "refusing to overwrite" in again.stderr and "--overwrite" in again.stderr
+    bad = cli(workspace, "generate", "order-to-cash", "--customers", "0", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 2
+    assert "customers must be" in bad.stderr

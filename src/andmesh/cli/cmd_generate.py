@@ -48,13 +48,9 @@ def generate(
         def on_progress(stage: str, done: int, total: int) -> None:
             progress.update(task, description=stage, completed=done, total=total)
 
-        try:
-            report = generate_order_to_cash(
-                out, customers=customers, seed=seed, noise=noise, on_progress=on_progress, overwrite=overwrite
-            )
-        except ValueError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
+        report = generate_order_to_cash(
+            out, customers=customers, seed=seed, noise=noise, on_progress=on_progress, overwrite=overwrite
+        )
     if as_json:
         print_json(report)
         return

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from andmesh.cli.cmd_status import check_counts
 from andmesh.cli.output import console, handled, print_json
 from andmesh.facade import Andmesh
 from andmesh.pipeline import PortStatus, ProgressEvent, RunResult
@@ -81,18 +82,7 @@ def print_run(result: RunResult) -> None:
         table.add_column(column, justify="right" if column in ("version", "rows", "seconds") else "left")
     for outcome in result.outcomes:
         colour = STYLE[outcome.status]
-        checks = ""
-        if outcome.checks is not None:
-            counts = outcome.checks.counts()
-            checks = f"{counts['passed']} ok"
-            if counts["failed"]:
-                checks += f", [red]{counts['failed']} failed[/red]"
-            if counts["error"]:
-                checks += f", [red]{counts['error']} error[/red]"
-            if counts["warning"]:
-                checks += f", [yellow]{counts['warning']} warn[/yellow]"
-            if counts["skipped"]:
-                checks += f", {counts['skipped']} skipped"
+        checks = check_counts(outcome.checks.counts()) if outcome.checks is not None else ""
         table.add_row(
             outcome.table_id,
             f"[{colour}]{outcome.status.value}[/{colour}]",

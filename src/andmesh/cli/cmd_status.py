@@ -34,6 +34,15 @@ def status(
     console.print(ports_table(report.ports))
 
 
+def check_counts(counts: dict[str, int]) -> str:
+    """``41 ok, 2 failed, 1 skipped`` with colours; statuses with no checks left out."""
+    text = f"{counts.get('passed', 0)} ok"
+    for status, colour in (("failed", "red"), ("error", "red"), ("warning", "yellow"), ("skipped", "white")):
+        if counts.get(status):
+            text += f", [{colour}]{counts[status]} {status}[/{colour}]"
+    return text
+
+
 def ports_table(ports: list[PortSummary]) -> Table:
     table = Table()
     for column in ("product", "owner", "version", "rows", "published (UTC)", "last run", "checks"):
@@ -41,11 +50,7 @@ def ports_table(ports: list[PortSummary]) -> Table:
     for port in ports:
         last = port.last_status or "–"
         colour = {"published": "green", "up_to_date": "cyan"}.get(last, "red" if last != "–" else "white")
-        checks = f"{port.checks_passed} ok"
-        if port.checks_failed:
-            checks += f", [red]{port.checks_failed} failed[/red]"
-        if port.checks_other:
-            checks += f", {port.checks_other} other"
+        checks = check_counts(port.checks)
         table.add_row(
             port.product_id,
             port.owner or "–",

@@ -182,12 +182,20 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
             return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
         return _build_and_publish(ctx, product, port, upstream, print_, outcome, row_id, clock)
     except AndmeshError as exc:
-        outcome.status = PortStatus.failed
-        outcome.message = str(exc)
-        ctx.store.record_incident(
-            ctx.run_id, product.id, port.table_id, "build_failed", exc.message, {"hint": exc.hint}
-        )
-        return _finish(ctx, row_id, outcome, clock)
+        return _failed(ctx, row_id, outcome, clock, exc.message, exc.hint)
+    except Exception as exc:  # an engine or library error: this port fails, the run goes on
+        return _failed(ctx, row_id, outcome, clock, f"{product.id}: {type(exc).__name__}: {exc}", None)
+
+
+def _failed(
+    ctx: RunContext, row_id: int, outcome: PortOutcome, clock: float, message: str, hint: str | None
+) -> PortOutcome:
+    outcome.status = PortStatus.failed
+    outcome.message = message if not hint else f"{message}\n  fix: {hint}"
+    ctx.store.record_incident(
+        ctx.run_id, outcome.product_id, outcome.table_id, "build_failed", message, {"hint": hint}
+    )
+    return _finish(ctx, row_id, outcome, clock)
 
 
 def _upstream_versions(ctx: RunContext, product: Product) -> dict[str, PortVersion]:
