@@ -84,7 +84,18 @@ def test_read_a_pinned_version_that_does_not_exist(workspace: Workspace, mesh_di
 
 def test_generate_then_refuse_to_overwrite(workspace: Workspace, tmp_path: Path) -> None:
     out = tmp_path / "data"
-    first = cli(workspace, "generate", "order-to-cash", "--customers", "200", "--seed", "3", "--out", str(out), "--json")
+    first = cli(
+        workspace,
+        "generate",
+        "order-to-cash",
+        "--customers",
+        "200",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert first.exit_code == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["customers"] == 200 and report["rows"]["order_management/sales_orders"] > 200

@@ -345,30 +345,155 @@ def test_missing_column_fails_and_its_checks_are_errors(tmp_path: Path) -> None:
 def test_what_cannot_be_evaluated_is_never_passed(tmp_path: Path) -> None:
     contract = contract_of(
         "      - name: a\n        logicalType: string\n"
-        "        logicalTypeOptions: {format: email}\n"
+        "        logicalTypeOptions: {format: zipcode}\n"
         "        relationships: [{type: foreignKey, to: other.a}]\n"
         "        quality:\n"
-        "          - {type: sql, query: 'select 0', mustBe: 0}\n"
-        "          - {type: custom, engine: greatExpectations, implementation: 'x'}\n",
+        "          - {type: sql, query: 'select count(*) from secrets', mustBe: 0}\n"
+        "          - {type: custom, engine: greatExpectations, implementation: 'x'}\n"
+        "          - {type: sql, query: 'delete from t', mustBe: 0}\n",
         tmp_path,
     )
     # An unknown metric is refused by the ODCS schema at lint time; the gate must still
-    # not pass it if it ever gets one.
+    # not pass it if it ever gets one. Neither is a rule without a threshold.
     assert contract.model.schema_ is not None and contract.model.schema_[0].properties is not None
-    # Neither is a rule without a threshold (the schema refuses it too).
     rules = contract.model.schema_[0].properties[0].quality
     assert rules is not None
     rules.append(DataQuality(metric="nullValues"))
     rules.append(DataQuality(metric="madeUpMetric", mustBe=0))
     result = check(contract, {"a": ["x"]}, tmp_path)
-    statuses = {c.id: c.status for c in result.checks}
-    assert statuses["t.a.format"] == CheckStatus.skipped
-    assert statuses["t.a.relationship[0]"] == CheckStatus.skipped
-    assert statuses["t.a.quality[0]"] == CheckStatus.skipped
-    assert statuses["t.a.quality[1]"] == CheckStatus.skipped
-    assert statuses["t.a.quality[2].nullValues"] == CheckStatus.error  # no threshold: cannot pass or fail
-    assert statuses["t.a.quality[3].madeUpMetric"] == CheckStatus.error
+    by_id = {c.id: c for c in result.checks}
+    assert by_id["t.a.format"].status == CheckStatus.error
+    assert "unknown format `zipcode`" in by_id["t.a.format"].message
+    assert by_id["t.a.relationship[0]"].status == CheckStatus.error
+    assert "`other` is not available" in by_id["t.a.relationship[0]"].message
+    assert by_id["t.a.quality[0]"].status == CheckStatus.error
+    assert "reads `secrets`" in by_id["t.a.quality[0]"].message
+    assert by_id["t.a.quality[1]"].status == CheckStatus.skipped  # custom engine: said, not passed
+    assert by_id["t.a.quality[2]"].status == CheckStatus.error
+    assert "only a single SELECT" in by_id["t.a.quality[2]"].message
+    assert by_id["t.a.quality[3].nullValues"].status == CheckStatus.error
+    assert by_id["t.a.quality[4].madeUpMetric"].status == CheckStatus.error
     assert not result.passed
     assert all(
-        s != CheckStatus.passed for cid, s in statuses.items() if "quality" in cid or cid.endswith("format")
+        c.status != CheckStatus.passed for cid, c in by_id.items() if cid not in ("t.a.present", "t.a.type")
     )
+
+
+def check_with(
+    contract: Contract,
+    data: dict[str, list[Any]],
+    tmp_path: Path,
+    references: dict[str, dict[str, list[Any]]],
+    as_of: dt.datetime | None = None,
+) -> CheckRun:
+    """Run checks with other tables registered under their names (for relationships, SQL)."""
+    session = DuckDBSession()
+    try:
+        tables = {}
+        for name, columns in {"t": data, **references}.items():
+            file = tmp_path / f"{name}-{len(list(tmp_path.glob('*.parquet')))}.parquet"
+            pq.write_table(pa.table(columns), file)
+            tables[name] = session.register(name, [str(file)], "parquet")
+        refs = {k: v for k, v in tables.items() if k != "t"}
+        return run_checks(session, tables["t"], contract, "t", references=refs, as_of=as_of)
+    finally:
+        session.close()
+
+
+def test_relationship_to_another_table(tmp_path: Path) -> None:
+    contract = contract_of(
+        "      - name: order_id\n        logicalType: string\n"
+        "        relationships: [{type: foreignKey, to: orders.id}]\n",
+        tmp_path,
+    )
+    orders = {"orders": {"id": ["o1", "o2"]}}
+    ok = check_with(contract, {"order_id": ["o1", "o2", "o2", None]}, tmp_path, orders)
+    assert next(c for c in ok.checks if c.kind == "relationship").status == CheckStatus.passed
+    bad = check_with(contract, {"order_id": ["o1", "o3", "o4", "o4"]}, tmp_path, orders)
+    rel = next(c for c in bad.checks if c.kind == "relationship")
+    assert rel.status == CheckStatus.failed and rel.measured == 3
+    assert sorted(r["order_id"] for r in rel.samples) == ["o3", "o4", "o4"]
+    assert "ANTI" in (rel.query or "").upper() or "NOT EXISTS" in (rel.query or "").upper()
+
+
+def test_composite_relationship_at_object_level(tmp_path: Path) -> None:
+    contract = contract_of(
+        "      - {name: a, logicalType: string}\n      - {name: b, logicalType: integer}\n"
+        "    relationships:\n      - {type: foreignKey, from: [t.a, t.b], to: [lines.a, lines.b]}\n",
+        tmp_path,
+    )
+    lines = {"lines": {"a": ["x", "x"], "b": [1, 2]}}
+    bad = check_with(contract, {"a": ["x", "x", "y"], "b": [1, 3, 1]}, tmp_path, lines)
+    rel = next(c for c in bad.checks if c.id == "t.relationship[0]")
+    assert rel.status == CheckStatus.failed and rel.measured == 2
+
+
+def test_sql_rule_with_placeholders(tmp_path: Path) -> None:
+    contract = contract_of(
+        "      - name: amount\n        logicalType: number\n        quality:\n"
+        "          - {type: sql, query: 'select count(*) from {object} where {property} < 0', mustBe: 0}\n",
+        tmp_path,
+    )
+    assert check(contract, {"amount": [1.0, 0.0]}, tmp_path).passed
+    bad = check(contract, {"amount": [-1.0, -2.0, 3.0]}, tmp_path)
+    rule = next(c for c in bad.checks if c.kind == "sql")
+    assert rule.status == CheckStatus.failed and rule.measured == 2
+    assert rule.query == "select count(*) from t where amount < 0"
+
+
+def test_freshness_and_retention_slas_warn_against_the_as_of_time(tmp_path: Path) -> None:
+    contract = contract_of(
+        "      - {name: ts, logicalType: timestamp}\n"
+        "slaProperties:\n"
+        "  - {property: latency, value: 1, unit: d, element: t.ts}\n"
+        "  - {property: retention, value: 1, unit: y, element: t.ts}\n"
+        "  - {property: frequency, value: 1, unit: d}\n",
+        tmp_path,
+    )
+    data = {"ts": [TS(2024, 6, 1), TS(2026, 9, 30, 12)]}
+    fresh = check_with(contract, data, tmp_path, {}, as_of=dt.datetime(2026, 9, 30, 18, tzinfo=dt.UTC))
+    by_id = {c.id: c for c in fresh.checks}
+    assert by_id["t.sla[0].latency"].status == CheckStatus.passed
+    assert by_id["t.sla[0].latency"].measured == 0.25
+    # The oldest row is 2.3 years old: more than the 1-year retention.
+    assert by_id["t.sla[1].retention"].status == CheckStatus.warning
+    assert by_id["t.sla[1].retention"].measured == pytest.approx(2.33, abs=0.01)
+    assert "t.sla[2].frequency" not in by_id  # a promise about the service, not the data
+    assert fresh.passed  # SLAs warn, they do not block
+    stale = check_with(contract, data, tmp_path, {}, as_of=dt.datetime(2026, 10, 3, tzinfo=dt.UTC))
+    latency = next(c for c in stale.checks if c.id == "t.sla[0].latency")
+    assert latency.status == CheckStatus.warning and latency.measured == 2.5
+
+
+@pytest.mark.parametrize(
+    ("fmt", "good", "bad"),
+    [
+        ("email", ["a@b.co"], ["a@b", "no at.com"]),
+        ("uuid", ["123e4567-e89b-12d3-a456-426614174000"], ["123e4567", "zzz"]),
+        ("uri", ["https://x.example/a"], ["not a uri", "x"]),
+        ("ipv4", ["10.0.0.1"], ["256.1.1.1", "1.2.3"]),
+        ("date", ["2026-02-28"], ["2026-13-01", "28/02/2026"]),
+        ("date-time", ["2026-02-28T10:00:00Z"], ["2026-02-28", "yesterday"]),
+    ],
+)
+def test_formats(tmp_path: Path, fmt: str, good: list[str], bad: list[str]) -> None:
+    contract = contract_of(
+        f"      - {{name: a, logicalType: string, logicalTypeOptions: {{format: {fmt}}}}}\n", tmp_path
+    )
+    assert (
+        next(c for c in check(contract, {"a": good}, tmp_path).checks if c.id == "t.a.format").status
+        == "passed"
+    )
+    failed = next(c for c in check(contract, {"a": bad}, tmp_path).checks if c.id == "t.a.format")
+    assert failed.status == CheckStatus.failed and failed.measured == len(bad)
+
+
+def test_multiple_of(tmp_path: Path) -> None:
+    contract = contract_of(
+        "      - {name: a, logicalType: number, logicalTypeOptions: {multipleOf: 0.01}}\n", tmp_path
+    )
+    assert check(contract, {"a": [19.99, 0.1, 3.0]}, tmp_path).passed
+    failed = next(
+        c for c in check(contract, {"a": [19.999, 1.0]}, tmp_path).checks if c.id == "t.a.multipleOf"
+    )
+    assert failed.status == CheckStatus.failed and failed.measured == 1

@@ -29,7 +29,7 @@ def lint(
     else:
         for problem in report.problems:
             target = err_console if problem.severity == "error" else console
-            target.print(problem.format(), markup=False, highlight=False)
+            target.print(problem.format(), markup=False, highlight=False, soft_wrap=True)
         errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
         if report.ok:
             products = len(report.mesh.products) if report.mesh else 0

@@ -39,13 +39,13 @@ def handled() -> Iterator[None]:
         yield
     except SpecError as exc:
         for problem in exc.problems:
-            err_console.print(problem.format(), markup=False, highlight=False)
+            err_console.print(problem.format(), markup=False, highlight=False, soft_wrap=True)
         err_console.print(f"[red]{len(exc.problems)} problem(s) in the specs[/red]")
         raise typer.Exit(exc.exit_code) from exc
     except AndmeshError as exc:
-        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
         if exc.hint:
-            err_console.print(f"  [yellow]fix:[/yellow] {exc.hint}", highlight=False)
+            err_console.print(f"  [yellow]fix:[/yellow] {exc.hint}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from exc
 
 

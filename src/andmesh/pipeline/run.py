@@ -27,7 +27,7 @@ from andmesh.pipeline.conform import conform
 from andmesh.pipeline.plan import select_products
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
 from andmesh.quality.checks import run_checks
-from andmesh.quality.results import CheckResult, CheckStatus
+from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
 from andmesh.spec.mesh import Mesh, OutputPort, Product
 from andmesh.storage.warehouse import PortVersion, Warehouse
 from andmesh.store.metadata import MetadataStore
@@ -240,24 +240,23 @@ def _build_and_publish(
                 f"{product.id}: the pipeline failed on the engine: {exc}", product=product.id
             ) from exc
         fault_point("run.after_stage")
-        staged_table = session.register("__staged__", [str(f) for f in staged], "parquet")
-        checks = run_checks(session, staged_table, port.contract, port.table_id)
-        checks.checks.extend(
-            CheckResult(
-                id=f"{port.name}.{column}.extra",
-                kind="schema",
-                object=port.name,
-                property=column,
-                status=CheckStatus.warning,
-                severity="warning",
-                measured="present",
-                threshold="not in contract",
-                message=f"column `{column}` is not in the contract and is not published",
-            )
-            for column in extra
-        )
     finally:
         session.close()
+    checks = _check_staged(ctx, port, staged)
+    checks.checks.extend(
+        CheckResult(
+            id=f"{port.name}.{column}.extra",
+            kind="schema",
+            object=port.name,
+            property=column,
+            status=CheckStatus.warning,
+            severity="warning",
+            measured="present",
+            threshold="not in contract",
+            message=f"column `{column}` is not in the contract and is not published",
+        )
+        for column in extra
+    )
     outcome.checks = checks
     outcome.rows = checks.rows
     ctx.store.record_checks(ctx.run_id, product.id, port.table_id, (c.storable() for c in checks.checks))
@@ -307,6 +306,52 @@ def _build_and_publish(
     outcome.rows = version.rows
     outcome.message = f"version {version.version} published"
     return _finish(ctx, row_id, outcome, clock, fingerprint=print_, snapshot_id=version.snapshot_id)
+
+
+def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> CheckRun:
+    """Run the contract on the staged files, in a session of their own.
+
+    The staged table is registered under its object's name (SQL rules refer to it so),
+    beside the current versions of the tables its relationships point to.
+    """
+    session = ctx.engine.session()
+    try:
+        table = session.register(
+            port.contract.schema_object.name or port.name, [str(f) for f in staged], "parquet"
+        )
+        references = {}
+        for name in _referenced_tables(port):
+            target = _resolve_port(ctx.mesh, port.domain, name)
+            if target is None or target.table_id == port.table_id:
+                continue
+            version = ctx.warehouse.current(target.table_id)
+            if version is not None:
+                references[name] = session.register(name, version.files, "parquet")
+        as_of = ctx.mesh.spec.asOf
+        return run_checks(session, table, port.contract, port.table_id, references=references, as_of=as_of)
+    finally:
+        session.close()
+
+
+def _referenced_tables(port: OutputPort) -> set[str]:
+    """Names of the tables a contract's relationships point to (``<table>.<column>``)."""
+    names: set[str] = set()
+    relationships = list(port.contract.schema_object.relationships or [])
+    for prop in port.contract.properties:
+        relationships.extend(prop.relationships or [])
+    for rel in relationships:
+        targets = [rel.to] if isinstance(rel.to, str) else list(rel.to or [])
+        names.update(t.rsplit(".", 1)[0] for t in targets if "." in t)
+    return names
+
+
+def _resolve_port(mesh: Mesh, domain: str, name: str) -> OutputPort | None:
+    """An output port by name: the same domain's first, else the only one in the mesh."""
+    candidates = [p for p in mesh.ports() if p.name == name]
+    same_domain = [p for p in candidates if p.domain == domain]
+    if same_domain:
+        return same_domain[0]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _finish(

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -21,10 +21,13 @@ from open_data_contract_standard.model import DataQuality, SchemaProperty
 
 from andmesh.engine.base import EngineSession
 from andmesh.quality.operators import satisfies, threshold_of
+from andmesh.quality.plan import Evaluation, PlannedCheck, decided
+from andmesh.quality.relationships import plan_relationship
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
+from andmesh.quality.sla import plan_sla
+from andmesh.quality.sql_rules import plan_sql_rule
 from andmesh.spec.mesh import Contract
 
-Predicate = Callable[[ibis.Table], ibis.expr.types.BooleanValue]
 SAMPLE_ROWS = 5
 PII_CLASSES = {"pii", "restricted", "confidential", "sensitive"}
 
@@ -47,50 +50,19 @@ RANGE_OPTIONS = {
     "maximum": ">",
     "exclusiveMaximum": ">=",
 }
-EVALUATED_OPTIONS = {*RANGE_OPTIONS, "pattern", "minLength", "maxLength"}
-
-
-@dataclass
-class PlannedCheck:
-    """A check before it runs: either already decided, or a measure to compute."""
-
-    id: str
-    kind: str
-    object: str
-    property: str | None
-    severity: str = "error"
-    threshold: dict[str, Any] = field(default_factory=lambda: {"mustBe": 0})
-    measure: Callable[[ibis.Table], ibis.Value] | None = None  # one column of the shared aggregate
-    failing: Predicate | None = None  # rows that fail, for samples
-    group_keys: list[str] | None = None  # duplicates among these columns (own grouped query)
-    percent: bool = False
-    decided: CheckResult | None = None
-    describe: str = ""
-
-    def result(
-        self, status: CheckStatus, measured: Any, message: str, query: str | None = None
-    ) -> CheckResult:
-        return CheckResult(
-            id=self.id,
-            kind=self.kind,
-            object=self.object,
-            property=self.property,
-            status=status,
-            severity=self.severity,
-            measured=measured,
-            threshold=self.threshold,
-            message=message,
-            query=query,
-        )
-
-
-def _decided(
-    check_id: str, kind: str, obj: str, prop: str | None, status: CheckStatus, message: str, **extra: Any
-) -> PlannedCheck:
-    planned = PlannedCheck(check_id, kind, obj, prop, severity=extra.pop("severity", "error"))
-    planned.decided = planned.result(status, extra.get("measured"), message)
-    planned.decided.threshold = extra.get("threshold")
-    return planned
+# Regular expressions for `logicalTypeOptions.format` on string columns.
+FORMATS = {
+    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "uri": r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$",
+    "url": r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$",
+    "hostname": r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$",
+    "ipv4": r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$",
+    "date": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+    "date-time": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$",
+    "time": r"^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$",
+}
+EVALUATED_OPTIONS = {*RANGE_OPTIONS, "pattern", "minLength", "maxLength", "format", "multipleOf"}
 
 
 def _literal(value: Any, dtype: dt_types.DataType) -> Any:
@@ -105,15 +77,39 @@ def _literal(value: Any, dtype: dt_types.DataType) -> Any:
     return ibis.literal(value)
 
 
-def plan_checks(contract: Contract, schema: ibis.Schema) -> list[PlannedCheck]:
-    """Turn a contract into the list of checks to run against a table with ``schema``."""
+@dataclass(frozen=True)
+class Scope:
+    """What the checks of one table may look at."""
+
+    obj: str
+    table: ibis.Table
+    references: Mapping[str, ibis.Table]
+    as_of: dt.datetime
+
+    @property
+    def tables(self) -> set[str]:
+        return {self.obj, *self.references}
+
+
+def plan_checks(
+    contract: Contract,
+    table: ibis.Table,
+    references: Mapping[str, ibis.Table] | None = None,
+    as_of: dt.datetime | None = None,
+) -> list[PlannedCheck]:
+    """Turn a contract into the list of checks to run against ``table``.
+
+    ``references`` are the other tables relationships and SQL rules may read, by name;
+    ``as_of`` is the time SLAs are measured against (default: now).
+    """
     obj = contract.schema_object.name or "table"
-    columns = dict(schema.items())
+    scope = Scope(obj, table, references or {}, as_of or dt.datetime.now(tz=dt.UTC))
+    columns = dict(table.schema().items())
     planned: list[PlannedCheck] = []
     keys: list[tuple[int, str]] = []
     for prop in contract.properties:
         name = prop.name or ""
-        planned.extend(_property_checks(obj, prop, columns.get(name)))
+        planned.extend(_property_checks(scope, prop, columns.get(name)))
         if prop.primaryKey:
             keys.append((prop.primaryKeyPosition or 0, name))
     if keys:
@@ -123,7 +119,7 @@ def plan_checks(contract: Contract, schema: ibis.Schema) -> list[PlannedCheck]:
         if not present:
             missing = [k for k in key_cols if k not in columns]
             planned.append(
-                _decided(
+                decided(
                     check_id,
                     "primaryKey",
                     obj,
@@ -155,7 +151,13 @@ def plan_checks(contract: Contract, schema: ibis.Schema) -> list[PlannedCheck]:
                 )
             )
     for index, rule in enumerate(contract.schema_object.quality or []):
-        planned.append(_quality_check(obj, None, None, rule, index, columns))
+        planned.append(_quality_check(scope, None, None, rule, index, columns))
+    for index, rel in enumerate(contract.schema_object.relationships or []):
+        planned.append(plan_relationship(obj, f"{obj}.relationship[{index}]", rel, table, scope.references))
+    for index, sla in enumerate(contract.model.slaProperties or []):
+        check = plan_sla(obj, index, sla, table, contract.model.slaDefaultElement, scope.as_of)
+        if check is not None:
+            planned.append(check)
     return planned
 
 
@@ -163,13 +165,16 @@ def _any_null(table: ibis.Table, columns: list[str]) -> ibis.expr.types.BooleanV
     return ibis.or_(*[table[c].isnull() for c in columns])
 
 
-def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | None) -> list[PlannedCheck]:
+def _property_checks(
+    scope: Scope, prop: SchemaProperty, dtype: dt_types.DataType | None
+) -> list[PlannedCheck]:
+    obj = scope.obj
     name = prop.name or ""
     base = f"{obj}.{name}"
     checks: list[PlannedCheck] = []
     if dtype is None:
         checks.append(
-            _decided(
+            decided(
                 f"{base}.present",
                 "schema",
                 obj,
@@ -182,10 +187,10 @@ def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | 
         )
         reason = f"column `{name}` is missing, so this check cannot be evaluated"
         for kind in _value_check_kinds(prop):
-            checks.append(_decided(f"{base}.{kind}", kind, obj, name, CheckStatus.error, reason))
+            checks.append(decided(f"{base}.{kind}", kind, obj, name, CheckStatus.error, reason))
         return checks
     checks.append(
-        _decided(f"{base}.present", "schema", obj, name, CheckStatus.passed, "present", measured="present")
+        decided(f"{base}.present", "schema", obj, name, CheckStatus.passed, "present", measured="present")
     )
     logical = prop.logicalType
     type_ok = True
@@ -193,7 +198,7 @@ def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | 
         test = LOGICAL_TYPES.get(logical)
         type_ok = test is not None and test(dtype)
         checks.append(
-            _decided(
+            decided(
                 f"{base}.type",
                 "type",
                 obj,
@@ -228,7 +233,7 @@ def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | 
         check_id = f"{base}.{option}"
         if option not in EVALUATED_OPTIONS:
             checks.append(
-                _decided(
+                decided(
                     check_id,
                     option,
                     obj,
@@ -241,7 +246,7 @@ def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | 
             continue
         if not type_ok:
             checks.append(
-                _decided(
+                decided(
                     check_id,
                     option,
                     obj,
@@ -253,20 +258,17 @@ def _property_checks(obj: str, prop: SchemaProperty, dtype: dt_types.DataType | 
             continue
         if option in RANGE_OPTIONS:
             checks.append(_range_check(obj, name, option, value, col_type))
+        elif option == "format":
+            checks.append(_format_check(obj, name, str(value), col_type))
+        elif option == "multipleOf":
+            checks.append(_multiple_of_check(obj, name, value, col_type))
         else:
             checks.append(_string_option_check(obj, name, option, value))
     for index, rule in enumerate(prop.quality or []):
-        checks.append(_quality_check(obj, name, col_type, rule, index, None))
-    for index, _rel in enumerate(prop.relationships or []):
+        checks.append(_quality_check(scope, name, col_type, rule, index, None))
+    for index, rel in enumerate(prop.relationships or []):
         checks.append(
-            _decided(
-                f"{base}.relationship[{index}]",
-                "relationship",
-                obj,
-                name,
-                CheckStatus.skipped,
-                "relationships between products are not evaluated by this version of the gate",
-            )
+            plan_relationship(obj, f"{base}.relationship[{index}]", rel, scope.table, scope.references, name)
         )
     return checks
 
@@ -289,7 +291,7 @@ def _range_check(obj: str, name: str, option: str, value: Any, dtype: dt_types.D
     try:
         bound = _literal(value, dtype)
     except (TypeError, ValueError) as exc:
-        return _decided(
+        return decided(
             f"{obj}.{name}.{option}",
             option,
             obj,
@@ -313,6 +315,48 @@ def _range_check(obj: str, name: str, option: str, value: Any, dtype: dt_types.D
     )
 
 
+def _format_check(obj: str, name: str, fmt: str, dtype: dt_types.DataType) -> PlannedCheck:
+    check_id = f"{obj}.{name}.format"
+    if not dtype.is_string():
+        return decided(
+            check_id, "format", obj, name, CheckStatus.skipped,
+            f"format `{fmt}` applies to strings; `{name}` is typed {dtype}, which already fixes its form",
+        )  # fmt: skip
+    pattern = FORMATS.get(fmt.lower())
+    if pattern is None:
+        return decided(
+            check_id, "format", obj, name, CheckStatus.error,
+            f"unknown format `{fmt}` (known: {', '.join(sorted(FORMATS))})",
+        )  # fmt: skip
+
+    def failing(t: ibis.Table) -> Any:
+        return t[name].notnull() & ~t[name].re_search(pattern)
+
+    return PlannedCheck(
+        check_id, "format", obj, name, measure=lambda t: failing(t).sum(), failing=failing,
+        describe=f"values that are not a valid {fmt}",
+    )  # fmt: skip
+
+
+def _multiple_of_check(obj: str, name: str, value: Any, dtype: dt_types.DataType) -> PlannedCheck:
+    check_id = f"{obj}.{name}.multipleOf"
+    if not dtype.is_numeric() or not isinstance(value, int | float) or not value:
+        return decided(
+            check_id, "multipleOf", obj, name, CheckStatus.error,
+            f"multipleOf {value!r} needs a non-zero number on a numeric column ({name} is {dtype})",
+        )  # fmt: skip
+
+    def failing(t: ibis.Table) -> Any:
+        ratio = t[name].cast("float64") / float(value)
+        # Tolerance for binary floating point: 19.99 is a multiple of 0.01.
+        return (ratio - ratio.round()).abs() > 1e-9
+
+    return PlannedCheck(
+        check_id, "multipleOf", obj, name, measure=lambda t: failing(t).sum(), failing=failing,
+        describe=f"values that are not a multiple of {value}",
+    )  # fmt: skip
+
+
 def _string_option_check(obj: str, name: str, option: str, value: Any) -> PlannedCheck:
     def failing(t: ibis.Table) -> Any:
         col = t[name].cast("string")
@@ -334,13 +378,14 @@ def _string_option_check(obj: str, name: str, option: str, value: Any) -> Planne
 
 
 def _quality_check(
-    obj: str,
+    scope: Scope,
     name: str | None,
     dtype: dt_types.DataType | None,
     rule: DataQuality,
     index: int,
     columns: dict[str, dt_types.DataType] | None,
 ) -> PlannedCheck:
+    obj = scope.obj
     where = f"{obj}.{name}" if name else obj
     metric = rule.metric or rule.rule
     check_id = f"{where}.quality[{index}]" + (f".{metric}" if metric else "")
@@ -349,17 +394,19 @@ def _quality_check(
     threshold = threshold_of(rule)
     kind = rule.type or "library"
 
-    def decided(status: CheckStatus, message: str) -> PlannedCheck:
-        return _decided(
+    def settle(status: CheckStatus, message: str) -> PlannedCheck:
+        return decided(
             check_id, metric or kind, obj, name, status, message, severity=severity, threshold=threshold
         )
 
+    if kind == "sql":
+        return plan_sql_rule(obj, name, check_id, rule, scope.tables, severity)
     if kind != "library":
-        return decided(
-            CheckStatus.skipped, f"`type: {kind}` rules are not evaluated by this version of the gate"
+        return settle(
+            CheckStatus.skipped, f"`type: {kind}` rules need an engine andmesh does not run ({rule.engine})"
         )
     if not threshold:
-        return decided(
+        return settle(
             CheckStatus.error,
             "the rule sets no threshold (mustBe, mustBeLessThan, …): it cannot pass or fail",
         )
@@ -376,14 +423,14 @@ def _quality_check(
     if metric == "duplicateValues":
         props = args.get("properties") or ([name] if name else None)
         if not props:
-            return decided(CheckStatus.error, "duplicateValues on an object needs `arguments.properties`")
+            return settle(CheckStatus.error, "duplicateValues on an object needs `arguments.properties`")
         if columns is not None and any(p not in columns for p in props):
-            return decided(CheckStatus.error, f"column(s) {[p for p in props if p not in columns]} missing")
+            return settle(CheckStatus.error, f"column(s) {[p for p in props if p not in columns]} missing")
         check.group_keys = list(props)
         check.describe = "rows sharing a value"
         return check
     if name is None or dtype is None:
-        return decided(CheckStatus.error, f"metric `{metric}` needs a property")
+        return settle(CheckStatus.error, f"metric `{metric}` needs a property")
     if metric == "nullValues":
         check.measure = lambda t: t[name].isnull().sum()
         check.failing = lambda t: t[name].isnull()
@@ -404,7 +451,7 @@ def _quality_check(
         valid = args.get("validValues")
         pattern = args.get("pattern")
         if valid is None and pattern is None:
-            return decided(
+            return settle(
                 CheckStatus.error, "invalidValues needs `arguments.validValues` or `arguments.pattern`"
             )
 
@@ -421,14 +468,26 @@ def _quality_check(
         check.failing = is_invalid
         check.describe = "invalid values"
         return check
-    return decided(CheckStatus.error, f"unknown metric `{metric}`: cannot be evaluated")
+    return settle(CheckStatus.error, f"unknown metric `{metric}`: cannot be evaluated")
 
 
-def run_checks(session: EngineSession, table: ibis.Table, contract: Contract, table_name: str) -> CheckRun:
-    """Evaluate every check of ``contract`` on ``table``: one aggregate + one query per key."""
+def run_checks(
+    session: EngineSession,
+    table: ibis.Table,
+    contract: Contract,
+    table_name: str,
+    *,
+    references: Mapping[str, ibis.Table] | None = None,
+    as_of: dt.datetime | None = None,
+) -> CheckRun:
+    """Evaluate every check of ``contract`` on ``table``.
+
+    One aggregate query for all row-level checks, one grouped query per uniqueness
+    check, one anti-join per relationship, one query per SQL rule or SLA.
+    """
     started = dt.datetime.now(tz=dt.UTC)
     clock = time.perf_counter()
-    plan = plan_checks(contract, table.schema())
+    plan = plan_checks(contract, table, references, as_of)
     measures = {}
     for index, check in enumerate(plan):
         if check.measure is None or check.decided is not None:
@@ -448,6 +507,17 @@ def run_checks(session: EngineSession, table: ibis.Table, contract: Contract, ta
     for index, check in enumerate(plan):
         if check.decided is not None:
             results.append(check.decided)
+            continue
+        if check.evaluate is not None:
+            try:
+                evaluation: Evaluation = check.evaluate(session)
+            except Exception as exc:
+                results.append(check.result(CheckStatus.error, None, f"could not be evaluated: {exc}"))
+                continue
+            result = _judge(check, evaluation.measured, rows, evaluation.query)
+            if result.status in (CheckStatus.failed, CheckStatus.warning):
+                result.samples = _mask(evaluation.samples, pii)
+            results.append(result)
             continue
         if check.group_keys is not None:
             keys = check.group_keys
@@ -486,7 +556,7 @@ def run_checks(session: EngineSession, table: ibis.Table, contract: Contract, ta
     )
 
 
-def _judge(check: PlannedCheck, count: int, rows: int, query: str) -> CheckResult:
+def _judge(check: PlannedCheck, count: float, rows: int, query: str) -> CheckResult:
     measured: float = count
     if check.percent:
         measured = round(100.0 * count / rows, 4) if rows else 0.0

@@ -6,6 +6,7 @@ silently dropped. ODCS contracts are validated in :mod:`andmesh.spec.contract`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -36,6 +37,11 @@ class MeshSpec(StrictModel):
     owner: str | None = Field(None, description="Username of the mesh's owner (enterprise data office).")
     engine: Literal["duckdb", "spark"] = "duckdb"
     sqlDialect: str = "duckdb"
+    asOf: dt.datetime | None = Field(
+        None,
+        description="Business date the mesh runs as of (SLAs are measured against it); default: now. "
+        "For historical or generated data.",
+    )
     dataRoot: str | None = Field(
         None, description="Folder of the operational sources, relative to the mesh root (`--data` overrides)."
     )

@@ -1,0 +1,91 @@
+"""Foreign keys: every non-null key of this table exists in the table it points to.
+
+One anti-join per relationship, pushed down to the engine. ``to: orders.order_id``
+names an output port and its column; the caller supplies the tables it may point to
+(this product's upstream versions, or the table itself).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import ibis
+from open_data_contract_standard.model import Relationship
+
+from andmesh.engine.base import EngineSession
+from andmesh.quality.plan import Evaluation, PlannedCheck, decided
+from andmesh.quality.results import CheckStatus
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def plan_relationship(
+    obj: str,
+    check_id: str,
+    relationship: Relationship,
+    table: ibis.Table,
+    references: Mapping[str, ibis.Table],
+    default_from: str | None = None,
+) -> PlannedCheck:
+    """The anti-join check for one relationship (property- or object-level)."""
+    kind = relationship.type or "foreignKey"
+    targets = _as_list(relationship.to)
+    sources = _as_list(getattr(relationship, "from_", None)) or (
+        [f"{obj}.{default_from}"] if default_from else []
+    )
+    prop = default_from
+
+    def settle(status: CheckStatus, message: str) -> PlannedCheck:
+        return decided(check_id, "relationship", obj, prop, status, message, threshold={"to": targets})
+
+    if kind != "foreignKey":
+        return settle(CheckStatus.skipped, f"relationship type `{kind}` is not evaluated (only foreignKey)")
+    if not targets or len(targets) != len(sources):
+        return settle(CheckStatus.error, f"`from` {sources} and `to` {targets} must name as many columns")
+    source_cols = [s.split(".")[-1] for s in sources]
+    target_names = {t.rsplit(".", 1)[0] if "." in t else "" for t in targets}
+    if len(target_names) != 1 or "" in target_names:
+        return settle(
+            CheckStatus.error, f"`to` must name columns of one table as `<table>.<column>`: {targets}"
+        )
+    target_name = target_names.pop()
+    target_cols = [t.rsplit(".", 1)[1] for t in targets]
+    target = table if target_name == obj else references.get(target_name)
+    if target is None:
+        known = sorted({*references, obj})
+        return settle(
+            CheckStatus.error,
+            f"relationship target `{target_name}` is not available to this check (known: {', '.join(known)})",
+        )
+    missing = [c for c in source_cols if c not in table.columns] + [
+        f"{target_name}.{c}" for c in target_cols if c not in target.columns
+    ]
+    if missing:
+        return settle(
+            CheckStatus.error, f"column(s) {missing} missing, so the relationship cannot be checked"
+        )
+
+    def evaluate(session: EngineSession) -> Evaluation:
+        keyed = table.filter(ibis.and_(*[table[c].notnull() for c in source_cols]))
+        right = target.select(*[target[c].name(f"__ref_{i}") for i, c in enumerate(target_cols)]).distinct()
+        orphans = keyed.anti_join(right, [keyed[s] == right[f"__ref_{i}"] for i, s in enumerate(source_cols)])
+        count_expr = orphans.count()
+        measured = int(session.to_arrow(count_expr.as_table()).to_pylist()[0].popitem()[1] or 0)
+        samples: list[dict[str, Any]] = []
+        if measured:
+            samples = session.to_arrow(orphans.select(source_cols).limit(5)).to_pylist()
+        return Evaluation(measured, str(ibis.to_sql(count_expr.as_table())), samples)
+
+    return PlannedCheck(
+        check_id,
+        "relationship",
+        obj,
+        prop or ",".join(source_cols),
+        evaluate=evaluate,
+        describe=f"rows whose ({', '.join(source_cols)}) is not in {target_name} ({', '.join(target_cols)})",
+    )
