@@ -17,9 +17,12 @@ from pydantic import BaseModel, Field
 
 from andmesh.engine import get_engine
 from andmesh.errors import UsageError
+from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import RunResult
 from andmesh.pipeline.run import ProgressCallback, run_mesh
-from andmesh.quality.results import CheckStatus
+from andmesh.quality.checks import run_checks
+from andmesh.quality.results import CheckRun, CheckStatus
+from andmesh.quality.standalone import check_files, load_contract
 from andmesh.scaffold import scaffold_mesh
 from andmesh.spec import LintReport, Mesh, lint_mesh, load_mesh
 from andmesh.spec.suggest import hint_for
@@ -270,6 +273,47 @@ class Andmesh:
             },
             incidents=self.store.incidents(product_id=product.id)[-5:],
         )
+
+    # --- testing contracts --------------------------------------------------------------
+
+    def test(
+        self,
+        target: str,
+        *,
+        data: str | None = None,
+        object_name: str | None = None,
+        version: int | None = None,
+        engine: str | None = None,
+    ) -> CheckRun:
+        """Test a contract file against files (``data``), or a product's published version."""
+        path = Path(target)
+        if path.suffix in (".yaml", ".yml") or path.is_file():
+            if data is None:
+                raise UsageError(
+                    "testing a contract file needs the data", hint="add `--data 'path/*.parquet'`"
+                )
+            return check_files(get_engine(engine or "duckdb"), load_contract(path, object_name), data)
+        if data is not None:
+            raise UsageError("`--data` is for contract files; a product is tested on its published version")
+        mesh = self.mesh()
+        product = mesh.products.get(target)
+        if product is None:
+            raise UsageError(
+                f"`{target}` is neither a contract file nor a product of mesh {mesh.name}",
+                hint=hint_for(target, mesh.products, "products"),
+            )
+        port = product.output(object_name)
+        pinned = self.warehouse.version(port.table_id, version)
+        session = get_engine(engine or mesh.spec.engine).session()
+        try:
+            table = session.register(port.contract.schema_object.name or port.name, pinned.files, "parquet")
+            references = register_references(session, mesh, port, self.warehouse)
+            return run_checks(
+                session, table, port.contract, f"{port.table_id}@{pinned.version}", references=references,
+                as_of=mesh.spec.asOf,
+            )  # fmt: skip
+        finally:
+            session.close()
 
     def version(self, table_id: str, version: int | None = None) -> PortVersion:
         return self.warehouse.version(table_id, version)

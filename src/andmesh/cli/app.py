@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from andmesh.cli import cmd_generate, cmd_init, cmd_lint, cmd_products, cmd_run, cmd_status
+from andmesh.cli import cmd_generate, cmd_init, cmd_lint, cmd_products, cmd_run, cmd_status, cmd_test
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
 
@@ -40,6 +40,7 @@ app.command("lint")(cmd_lint.lint)
 app.command("generate")(cmd_generate.generate)
 app.command("run")(cmd_run.run)
 app.command("status")(cmd_status.status)
+app.command("test")(cmd_test.contract_test)
 app.command("read")(cmd_products.read)
 app.add_typer(cmd_products.products, name="products")
 

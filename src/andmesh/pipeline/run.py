@@ -25,6 +25,7 @@ from andmesh.faults import fault_point
 from andmesh.pipeline.build import bind_inputs, evaluate, fingerprint
 from andmesh.pipeline.conform import conform
 from andmesh.pipeline.plan import select_products
+from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
 from andmesh.quality.checks import run_checks
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
@@ -319,39 +320,11 @@ def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> Chec
         table = session.register(
             port.contract.schema_object.name or port.name, [str(f) for f in staged], "parquet"
         )
-        references = {}
-        for name in _referenced_tables(port):
-            target = _resolve_port(ctx.mesh, port.domain, name)
-            if target is None or target.table_id == port.table_id:
-                continue
-            version = ctx.warehouse.current(target.table_id)
-            if version is not None:
-                references[name] = session.register(name, version.files, "parquet")
+        references = register_references(session, ctx.mesh, port, ctx.warehouse)
         as_of = ctx.mesh.spec.asOf
         return run_checks(session, table, port.contract, port.table_id, references=references, as_of=as_of)
     finally:
         session.close()
-
-
-def _referenced_tables(port: OutputPort) -> set[str]:
-    """Names of the tables a contract's relationships point to (``<table>.<column>``)."""
-    names: set[str] = set()
-    relationships = list(port.contract.schema_object.relationships or [])
-    for prop in port.contract.properties:
-        relationships.extend(prop.relationships or [])
-    for rel in relationships:
-        targets = [rel.to] if isinstance(rel.to, str) else list(rel.to or [])
-        names.update(t.rsplit(".", 1)[0] for t in targets if "." in t)
-    return names
-
-
-def _resolve_port(mesh: Mesh, domain: str, name: str) -> OutputPort | None:
-    """An output port by name: the same domain's first, else the only one in the mesh."""
-    candidates = [p for p in mesh.ports() if p.name == name]
-    same_domain = [p for p in candidates if p.domain == domain]
-    if same_domain:
-        return same_domain[0]
-    return candidates[0] if len(candidates) == 1 else None
 
 
 def _finish(
