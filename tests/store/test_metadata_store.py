@@ -12,7 +12,7 @@ from andmesh.store import MetadataStore
 
 def test_schema_is_created_by_migrations_at_head(tmp_path: Path) -> None:
     store = MetadataStore(f"sqlite:///{tmp_path / 'a.db'}")
-    assert store.revision() == MetadataStore.head_revision() == "0001"
+    assert store.revision() == MetadataStore.head_revision() == "0002"
     tables = set(sa.inspect(store.engine).get_table_names())
     assert {"runs", "product_runs", "check_results", "incidents", "alembic_version"} <= tables
 
@@ -29,7 +29,7 @@ def test_reopening_keeps_history(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_store_on_a_real_postgresql_server(postgres_url: str) -> None:
     store = MetadataStore(postgres_url)
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
     store.start_run("pg1", mesh="m", mesh_root="/m", engine="duckdb", selection=None)
     row = store.start_product("pg1", "a.b", "a.b")
     store.update_product(row, status="published", rows=10, version=1)
@@ -53,3 +53,30 @@ def test_store_on_a_real_postgresql_server(postgres_url: str) -> None:
     )
     assert MetadataStore(postgres_url).latest_product_runs()["a.b"]["rows"] == 10
     assert store.check_results("pg1")[0]["threshold"] == {"mustBe": 0}
+
+
+def test_upgrading_an_old_schema_keeps_its_data(tmp_path: Path) -> None:
+    """A store created by an older andmesh (revision 0001) is migrated, not rebuilt."""
+    from alembic import command
+
+    from andmesh.store.metadata import _alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "insert into runs (id, mesh, mesh_root, engine, status, started_at) "
+                "values ('old-run', 'm', '/m', 'duckdb', 'succeeded', '2026-01-01 00:00:00')"
+            )
+        )
+    assert "published_contracts" not in sa.inspect(engine).get_table_names()
+    store = MetadataStore(url)
+    assert store.revision() == "0002"
+    assert store.last_run()["id"] == "old-run"  # type: ignore[index]
+    store.record_published_contract("a.b", 1, "a.b", "1.0.0", "kind: DataContract", "r1")
+    assert store.last_published_contract("a.b")["contract_version"] == "1.0.0"  # type: ignore[index]

@@ -302,6 +302,14 @@ def _build_and_publish(
         contract_version=port.contract.version,
         fingerprint=print_,
     )
+    ctx.store.record_published_contract(
+        port.table_id,
+        version.version,
+        port.contract.id,
+        port.contract.version,
+        port.contract.file.read_text(encoding="utf-8"),
+        ctx.run_id,
+    )
     outcome.status = PortStatus.published
     outcome.version = version.version
     outcome.rows = version.rows

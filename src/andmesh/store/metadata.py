@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from andmesh.store.schema import check_results, incidents, product_runs, runs
+from andmesh.store.schema import check_results, incidents, product_runs, published_contracts, runs
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -183,6 +183,36 @@ class MetadataStore:
             query = query.where(incidents.c.run_id == run_id)
         with self.engine.connect() as c:
             return [dict(r) for r in c.execute(query).mappings()]
+
+    # --- published contracts -------------------------------------------------------------
+
+    def record_published_contract(
+        self, table_id: str, version: int, contract_id: str, contract_version: str, text: str, run_id: str
+    ) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                published_contracts.insert().values(
+                    table_id=table_id,
+                    version=version,
+                    contract_id=contract_id,
+                    contract_version=contract_version,
+                    text=text,
+                    run_id=run_id,
+                    published_at=now(),
+                )
+            )
+
+    def last_published_contract(self, table_id: str) -> dict[str, Any] | None:
+        """The contract of the newest published version of ``table_id``, if recorded."""
+        query = (
+            published_contracts.select()
+            .where(published_contracts.c.table_id == table_id)
+            .order_by(published_contracts.c.version.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as c:
+            row = c.execute(query).mappings().first()
+            return dict(row) if row else None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -69,3 +69,17 @@ incidents = sa.Table(
     sa.Column("details", sa.JSON),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+published_contracts = sa.Table(
+    "published_contracts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("table_id", sa.String(200), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("contract_id", sa.String(200), nullable=False),
+    sa.Column("contract_version", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("table_id", "version", name="uq_published_contracts_version"),
+)
