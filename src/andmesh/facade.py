@@ -21,8 +21,8 @@ from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import RunResult
 from andmesh.pipeline.run import ProgressCallback, run_mesh
 from andmesh.quality.checks import run_checks
-from andmesh.quality.results import CheckRun, CheckStatus
-from andmesh.quality.standalone import check_files, load_contract
+from andmesh.quality.results import CheckStatus, ContractRun
+from andmesh.quality.standalone import check_files
 from andmesh.scaffold import scaffold_mesh
 from andmesh.spec import LintReport, Mesh, lint_mesh, load_mesh
 from andmesh.spec.suggest import hint_for
@@ -280,20 +280,20 @@ class Andmesh:
         self,
         target: str,
         *,
-        data: str | None = None,
+        data: list[str] | None = None,
         object_name: str | None = None,
         version: int | None = None,
         engine: str | None = None,
-    ) -> CheckRun:
+    ) -> ContractRun:
         """Test a contract file against files (``data``), or a product's published version."""
         path = Path(target)
         if path.suffix in (".yaml", ".yml") or path.is_file():
-            if data is None:
+            if not data:
                 raise UsageError(
                     "testing a contract file needs the data", hint="add `--data 'path/*.parquet'`"
                 )
-            return check_files(get_engine(engine or "duckdb"), load_contract(path, object_name), data)
-        if data is not None:
+            return check_files(get_engine(engine or "duckdb"), path, data, object_name)
+        if data:
             raise UsageError("`--data` is for contract files; a product is tested on its published version")
         mesh = self.mesh()
         product = mesh.products.get(target)
@@ -308,10 +308,11 @@ class Andmesh:
         try:
             table = session.register(port.contract.schema_object.name or port.name, pinned.files, "parquet")
             references = register_references(session, mesh, port, self.warehouse)
-            return run_checks(
+            run = run_checks(
                 session, table, port.contract, f"{port.table_id}@{pinned.version}", references=references,
                 as_of=mesh.spec.asOf,
             )  # fmt: skip
+            return ContractRun(contract_id=port.contract.id, runs=[run])
         finally:
             session.close()
 

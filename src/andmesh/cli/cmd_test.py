@@ -30,7 +30,11 @@ def contract_test(
         str, typer.Argument(help="A contract file (with --data), or a product id `<domain>.<product>`.")
     ],
     data: Annotated[
-        str | None, typer.Option(help="Files to test, a quoted glob: 'data/orders/*.parquet'.")
+        list[str] | None,
+        typer.Option(
+            help="Files to test, a quoted glob ('data/orders/*.parquet'); for a contract with several "
+            "tables, repeat as --data <table>=<glob>."
+        ),
     ] = None,
     object_name: Annotated[
         str | None, typer.Option("--object", help="The table, when a contract has several.")
@@ -57,7 +61,8 @@ def contract_test(
     else:
         if rendered is not None and output_file is not None:
             output_file.write_text(rendered)
-        print_check_run(run)
+        for check_run in run.runs:
+            print_check_run(check_run)
         if output_file is not None:
             console.print(f"{output.value} written to {output_file}")
     raise typer.Exit(0 if run.passed else 1)

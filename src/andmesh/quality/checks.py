@@ -85,6 +85,7 @@ class Scope:
     table: ibis.Table
     references: Mapping[str, ibis.Table]
     as_of: dt.datetime
+    physical: Mapping[str, str]  # logical name → column name as stored, where they differ
 
     @property
     def tables(self) -> set[str]:
@@ -103,7 +104,8 @@ def plan_checks(
     ``as_of`` is the time SLAs are measured against (default: now).
     """
     obj = contract.schema_object.name or "table"
-    scope = Scope(obj, table, references or {}, as_of or dt.datetime.now(tz=dt.UTC))
+    physical = {p.name: p.physicalName for p in contract.properties if p.name and p.physicalName}
+    scope = Scope(obj, table, references or {}, as_of or dt.datetime.now(tz=dt.UTC), physical)
     columns = dict(table.schema().items())
     planned: list[PlannedCheck] = []
     keys: list[tuple[int, str]] = []
@@ -155,7 +157,9 @@ def plan_checks(
     for index, rel in enumerate(contract.schema_object.relationships or []):
         planned.append(plan_relationship(obj, f"{obj}.relationship[{index}]", rel, table, scope.references))
     for index, sla in enumerate(contract.model.slaProperties or []):
-        check = plan_sla(obj, index, sla, table, contract.model.slaDefaultElement, scope.as_of)
+        check = plan_sla(
+            obj, index, sla, table, contract.model.slaDefaultElement, scope.as_of, scope.physical
+        )
         if check is not None:
             planned.append(check)
     return planned
@@ -400,7 +404,9 @@ def _quality_check(
         )
 
     if kind == "sql":
-        return plan_sql_rule(obj, name, check_id, rule, scope.tables, severity)
+        return plan_sql_rule(
+            obj, name, check_id, rule, scope.tables, severity, scope.physical.get(name or "")
+        )
     if kind != "library":
         return settle(
             CheckStatus.skipped, f"`type: {kind}` rules need an engine andmesh does not run ({rule.engine})"
@@ -471,6 +477,17 @@ def _quality_check(
     return settle(CheckStatus.error, f"unknown metric `{metric}`: cannot be evaluated")
 
 
+def logical_view(table: ibis.Table, properties: list[SchemaProperty]) -> ibis.Table:
+    """``table`` with columns named by their logical ``name`` where data uses ``physicalName``."""
+    renames = {
+        p.name: p.physicalName
+        for p in properties
+        if p.name and p.physicalName and p.physicalName != p.name
+        and p.physicalName in table.columns and p.name not in table.columns
+    }  # fmt: skip
+    return table.rename(renames) if renames else table
+
+
 def run_checks(
     session: EngineSession,
     table: ibis.Table,
@@ -487,6 +504,7 @@ def run_checks(
     """
     started = dt.datetime.now(tz=dt.UTC)
     clock = time.perf_counter()
+    table = logical_view(table, contract.properties)
     plan = plan_checks(contract, table, references, as_of)
     measures = {}
     for index, check in enumerate(plan):

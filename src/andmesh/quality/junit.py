@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from andmesh.quality.results import CheckRun, CheckStatus
+from andmesh.quality.results import CheckRun, CheckStatus, ContractRun
 
 
-def to_junit(run: CheckRun) -> str:
-    """One ``<testsuite>`` per contract and table, one ``<testcase>`` per check.
+def to_junit(result: ContractRun) -> str:
+    """One ``<testsuite>`` per table, one ``<testcase>`` per check.
 
     Blocking failures are ``<failure>``, checks that could not be evaluated ``<error>``,
     skipped checks ``<skipped>``; warnings pass, with their message as system-out.
     """
+    suites = ET.Element("testsuites", name=result.contract_id)
+    for run in result.runs:
+        suites.append(_suite(run))
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _suite(run: CheckRun) -> ET.Element:
     counts = run.counts()
     suite = ET.Element(
         "testsuite",
@@ -36,7 +44,4 @@ def to_junit(run: CheckRun) -> str:
             ET.SubElement(case, "skipped", message=check.message)
         elif check.status == CheckStatus.warning:
             ET.SubElement(case, "system-out").text = f"warning: {check.message} ({detail})"
-    suites = ET.Element("testsuites")
-    suites.append(suite)
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return suite

@@ -86,3 +86,14 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
+
+
+class ContractRun(BaseModel):
+    """A contract tested on one or more of its tables."""
+
+    contract_id: str
+    runs: list[CheckRun]
+
+    @property
+    def passed(self) -> bool:
+        return all(run.passed for run in self.runs)

@@ -9,6 +9,7 @@ even staler one, so a missed SLA is recorded and shown, not used to block.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import ibis
@@ -48,6 +49,7 @@ def plan_sla(
     table: ibis.Table,
     default_element: str | None,
     as_of: dt.datetime,
+    physical: Mapping[str, str] | None = None,
 ) -> PlannedCheck | None:
     """A check for a data-showable SLA property; None for SLAs about the service."""
     name = (sla.property or "").lower()
@@ -70,6 +72,8 @@ def plan_sla(
     table_name, _, column = element.rpartition(".")
     if table_name and table_name != obj:
         return settle(CheckStatus.skipped, f"element `{element}` is not in table `{obj}`")
+    logical = {stored: name for name, stored in (physical or {}).items()}
+    column = column if column in table.columns else logical.get(column, column)
     if column not in table.columns:
         return settle(
             CheckStatus.error, f"element column `{column}` is missing, so the SLA cannot be checked"

@@ -48,8 +48,15 @@ def read_only_query(query: str, tables: Collection[str], dialect: str = "duckdb"
 
 
 def plan_sql_rule(
-    obj: str, prop: str | None, check_id: str, rule: DataQuality, tables: Collection[str], severity: str
+    obj: str,
+    prop: str | None,
+    check_id: str,
+    rule: DataQuality,
+    tables: Collection[str],
+    severity: str,
+    physical: str | None = None,
 ) -> PlannedCheck:
+    """A SQL rule; ``{property}`` becomes ``physical`` (the column as stored) or ``prop``."""
     threshold = threshold_of(rule)
     label = rule.name or "sql"
 
@@ -63,7 +70,7 @@ def plan_sql_rule(
             CheckStatus.error,
             "the rule sets no threshold (mustBe, mustBeLessThan, …): it cannot pass or fail",
         )
-    text = rule.query.replace("{object}", obj).replace("{property}", prop or "")
+    text = rule.query.replace("{object}", obj).replace("{property}", physical or prop or "")
     try:
         query = read_only_query(text, tables)
     except ValueError as exc:
