@@ -72,7 +72,9 @@ def plan_relationship(
 
     def evaluate(session: EngineSession) -> Evaluation:
         keyed = table.filter(ibis.and_(*[table[c].notnull() for c in source_cols]))
-        right = target.select(*[target[c].name(f"__ref_{i}") for i, c in enumerate(target_cols)]).distinct()
+        # No DISTINCT on the target: an anti-join ignores duplicates on its right side,
+        # and de-duplicating millions of keys first costs more than the join itself.
+        right = target.select(*[target[c].name(f"__ref_{i}") for i, c in enumerate(target_cols)])
         orphans = keyed.anti_join(right, [keyed[s] == right[f"__ref_{i}"] for i, s in enumerate(source_cols)])
         count_expr = orphans.count()
         measured = int(session.to_arrow(count_expr.as_table()).to_pylist()[0].popitem()[1] or 0)
