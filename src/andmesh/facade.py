@@ -21,6 +21,7 @@ from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import RunResult
 from andmesh.pipeline.run import ProgressCallback, run_mesh
 from andmesh.quality.checks import run_checks
+from andmesh.quality.diff import ContractDiff, diff_files
 from andmesh.quality.results import CheckStatus, ContractRun
 from andmesh.quality.standalone import check_files
 from andmesh.scaffold import scaffold_mesh
@@ -315,6 +316,11 @@ class Andmesh:
             return ContractRun(contract_id=port.contract.id, runs=[run])
         finally:
             session.close()
+
+    @staticmethod
+    def diff(old: Path, new: Path) -> ContractDiff:
+        """What changed between two versions of a contract, what breaks, is the bump right."""
+        return diff_files(old, new)
 
     def version(self, table_id: str, version: int | None = None) -> PortVersion:
         return self.warehouse.version(table_id, version)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+import andmesh.cli.cmd_diff as cmd_diff
 from andmesh.cli import cmd_generate, cmd_init, cmd_lint, cmd_products, cmd_run, cmd_status, cmd_test
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
@@ -41,6 +42,7 @@ app.command("generate")(cmd_generate.generate)
 app.command("run")(cmd_run.run)
 app.command("status")(cmd_status.status)
 app.command("test")(cmd_test.contract_test)
+app.command("diff")(cmd_diff.diff)
 app.command("read")(cmd_products.read)
 app.add_typer(cmd_products.products, name="products")
 

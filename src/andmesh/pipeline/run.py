@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from andmesh.engine.base import Engine
-from andmesh.errors import AndmeshError, EngineError
+from andmesh.errors import AndmeshError, EngineError, SpecProblem
 from andmesh.faults import fault_point
 from andmesh.pipeline.build import bind_inputs, evaluate, fingerprint
 from andmesh.pipeline.conform import conform
@@ -28,8 +28,11 @@ from andmesh.pipeline.plan import select_products
 from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
 from andmesh.quality.checks import run_checks
+from andmesh.quality.diff import ContractDiff, diff_contracts
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
+from andmesh.spec.contract import validate_contract
 from andmesh.spec.mesh import Mesh, OutputPort, Product
+from andmesh.spec.yamlsource import load_yaml_text
 from andmesh.storage.warehouse import PortVersion, Warehouse
 from andmesh.store.metadata import MetadataStore
 
@@ -174,6 +177,26 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
         if blocked_upstream:
             outcome.message = "not built: upstream not published in this run: " + ", ".join(blocked_upstream)
             return _finish(ctx, row_id, outcome, clock)
+        refusal = _breaking_change(ctx, port)
+        if refusal is not None:
+            outcome.status = PortStatus.blocked
+            outcome.message = (
+                refusal.verdict
+                + ": "
+                + "; ".join(f"{c.path}: {c.message}" for c in refusal.changes if c.severity.value == "error")
+            )
+            ctx.store.record_incident(
+                ctx.run_id,
+                product.id,
+                port.table_id,
+                "breaking_change",
+                f"contract {port.contract.id} {refusal.verdict}",
+                {
+                    "changes": [c.model_dump(mode="json") for c in refusal.changes],
+                    "kept_version": outcome.version,
+                },
+            )
+            return _finish(ctx, row_id, outcome, clock)
         upstream = _upstream_versions(ctx, product)
         print_ = fingerprint(product, port, ctx.data_root, upstream)
         if not ctx.force and current is not None and current.fingerprint == print_:
@@ -197,6 +220,26 @@ def _failed(
         ctx.run_id, outcome.product_id, outcome.table_id, "build_failed", message, {"hint": hint}
     )
     return _finish(ctx, row_id, outcome, clock)
+
+
+def _breaking_change(ctx: RunContext, port: OutputPort) -> ContractDiff | None:
+    """The diff that forbids publishing, if the contract broke its last published version.
+
+    A change that breaks consumers needs a major version bump; without one the product
+    is held back (consumers keep the last good version) until the contract says so.
+    """
+    last = ctx.store.last_published_contract(port.table_id)
+    current = port.contract.file.read_text(encoding="utf-8")
+    if last is None or last["text"] == current:
+        return None
+    doc = load_yaml_text(last["text"], port.contract.file)
+    if isinstance(doc, SpecProblem):
+        return None
+    previous, _ = validate_contract(doc)
+    if previous is None:
+        return None  # written for an older standard: nothing reliable to compare with
+    diff = diff_contracts(previous, port.contract.model)
+    return diff if diff.blocking else None
 
 
 def _upstream_versions(ctx: RunContext, product: Product) -> dict[str, PortVersion]:

@@ -102,11 +102,16 @@ def _plain(node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]]) 
 
 def load_yaml(file: Path) -> YamlDocument | SpecProblem:
     """Load ``file``; a YAML syntax error comes back as a located ``SpecProblem``."""
-    yaml = YAML(typ="rt")
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return SpecProblem(file, None, None, "", f"cannot read file: {exc}", code="yaml")
+    return load_yaml_text(text, file)
+
+
+def load_yaml_text(text: str, file: Path) -> YamlDocument | SpecProblem:
+    """Load YAML ``text`` that came from (or stands for) ``file``."""
+    yaml = YAML(typ="rt")
     try:
         raw = yaml.load(text)
     except MarkedYAMLError as exc:
