@@ -48,29 +48,89 @@ def test_full_mesh_runs_and_publishes_every_product(o2c_data: Path, tmp_path: Pa
     assert {o.status for o in again.outcomes} == {PortStatus.up_to_date}
 
 
+EMAIL_REPAIR = """    case
+        when regexp_full_match(email, '[a-z0-9._\\-]+@[a-z0-9\\-]+(\\.[a-z0-9\\-]+)*\\.[a-z]{2,}') then email
+    end as email,"""
+PAYMENT_DEDUP = """    qualify row_number() over (
+        partition by payment_id
+        order by received_at, matched_invoice_id nulls last
+    ) = 1"""
+
+# (pipeline file, its repair, the repair removed, selection, check id, (truth table, column), measured per defect)
+DEFECTS = [
+    (
+        "order_management/products/accounts/accounts.sql",
+        EMAIL_REPAIR,
+        "    email,",
+        "order_management.accounts",
+        "accounts.email.pattern",
+        ("customers", "email"),
+        1,
+    ),
+    (
+        "order_management/products/order_lines/order_lines.sql",
+        "where l.quantity >= 1",
+        "where true",
+        "+order_management.order_lines",
+        "order_lines.quantity.minimum",
+        ("order_lines", "quantity"),
+        1,
+    ),
+    (
+        "customer_invoicing/products/invoices/invoices.sql",
+        "round(i.net_amount + i.tax_amount, 2) as gross_amount,",
+        "i.gross_amount,",
+        "+customer_invoicing.invoices",
+        "invoices.quality[1]",
+        ("invoices", "gross_amount"),
+        1,
+    ),
+    # A duplicated payment shares its id with the original: both rows count.
+    (
+        "payments_collection/products/payments/payments.sql",
+        PAYMENT_DEDUP,
+        "",
+        "+payments_collection.payments",
+        "payments.primaryKey",
+        ("payments", "payment_id"),
+        2,
+    ),
+]
+
+
 @pytest.mark.slow
-def test_gate_catches_a_planted_defect_when_a_pipeline_stops_repairing_it(
-    o2c_data: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("pipeline", "repair", "without", "select", "check_id", "planted", "per_defect"),
+    DEFECTS,
+    ids=[d[4] for d in DEFECTS],
+)
+def test_gate_catches_each_planted_defect_when_its_repair_is_removed(
+    o2c_data: Path,
+    tmp_path: Path,
+    pipeline: str,
+    repair: str,
+    without: str,
+    select: str,
+    check_id: str,
+    planted: tuple[str, str],
+    per_defect: int,
 ) -> None:
     mesh = tmp_path / "mesh"
     shutil.copytree(MESH, mesh)
-    sql = mesh / "domains/order_management/products/accounts/accounts.sql"
+    sql = mesh / "domains" / pipeline
     text = sql.read_text()
-    start = text.index("    case\n        when regexp_full_match(email")
-    end = text.index("end as email,", start) + len("end as email,")
-    sql.write_text(text[:start] + "    email," + text[end:])
+    assert repair in text, f"the repair is no longer in {pipeline}: update this test"
+    sql.write_text(text.replace(repair, without))
     truth = yaml.safe_load((o2c_data / "truth/defects.yaml").read_text())
-    planted = next(d for d in truth["defects"] if d["table"] == "customers" and d["column"] == "email")
+    defect = next(d for d in truth["defects"] if (d["table"], d["column"]) == planted)
+    assert defect["count"] > 0
 
     facade = Andmesh(Workspace.resolve(tmp_path / "ws"))
-    result = facade.run(mesh, data=o2c_data, select=["order_management"])
-    by_table = {o.table_id: o for o in result.outcomes}
-    accounts = by_table["order_management.accounts"]
-    assert accounts.status == PortStatus.blocked
-    assert accounts.checks is not None
-    failing = {c.id: c for c in accounts.checks.blocking}
-    assert failing["accounts.email.pattern"].measured == planted["count"]
-    assert all(s["email"] == "***" for s in failing["accounts.email.pattern"].samples)  # PII masked
-    # Downstream of the blocked product is skipped, not built from bad data.
-    assert by_table["order_management.orders"].status == PortStatus.skipped
+    result = facade.run(mesh, data=o2c_data, select=[select])
+    target = next(o for o in result.outcomes if o.table_id.endswith("." + check_id.split(".")[0]))
+    assert target.status == PortStatus.blocked, target.message
+    assert target.checks is not None
+    failing = {c.id: c for c in target.checks.blocking}
+    assert check_id in failing, sorted(failing)
+    assert failing[check_id].measured == defect["count"] * per_defect
     assert result.exit_code == 1
