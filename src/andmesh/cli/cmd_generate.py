@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from andmesh.cli.output import console, handled, print_json
+from andmesh.cli.output import console, handled, print_json, progress_bar
 
 
 class Dataset(StrEnum):
@@ -34,14 +33,7 @@ def generate(
 
     with (
         handled(),
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=as_json,
-        ) as progress,
+        progress_bar(disable=as_json) as progress,
     ):
         task = progress.add_task("generating", total=None)
 

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from andmesh.cli.cmd_status import check_counts
-from andmesh.cli.output import console, handled, print_json
+from andmesh.cli.output import console, handled, print_json, progress_bar
 from andmesh.facade import Andmesh
 from andmesh.pipeline import PortStatus, ProgressEvent, RunResult
 
@@ -43,15 +42,7 @@ def run(
     facade: Andmesh = ctx.obj
     with (
         handled(),
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=as_json,
-            transient=True,
-        ) as progress,
+        progress_bar(disable=as_json, transient=True) as progress,
     ):
         task = progress.add_task("planning", total=None)
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from andmesh.errors import AndmeshError, SpecError
 
@@ -19,6 +20,19 @@ _WIDTH = None if sys.stdout.isatty() else 132
 console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
 T = TypeVar("T")
+
+
+def progress_bar(*, disable: bool = False, transient: bool = False) -> Progress:
+    """The progress bar long commands show: what is being done, a bar, n/total, time."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=disable,
+        transient=transient,
+    )
 
 
 def print_json(value: Any) -> None:
