@@ -554,8 +554,15 @@ def run_checks(
                 result.samples = _mask(session.to_arrow(sample).to_pylist(), pii)
             results.append(result)
             continue
-        measured = int(row[f"m{index}"] or 0)
-        result = _judge(check, measured, rows, aggregate_sql)
+        value = row[f"m{index}"]
+        try:
+            reading: float = check.reading(value) if check.reading is not None else int(value or 0)
+        except ValueError as exc:
+            results.append(
+                check.result(CheckStatus.error, None, f"could not be evaluated: {exc}", aggregate_sql)
+            )
+            continue
+        result = _judge(check, reading, rows, aggregate_sql)
         if result.status in (CheckStatus.failed, CheckStatus.warning) and check.failing is not None:
             cols = list(
                 dict.fromkeys([*(k for k in _key_columns(contract) if k in table.columns), check.property])

@@ -34,6 +34,8 @@ class PlannedCheck:
     severity: str = "error"
     threshold: dict[str, Any] = field(default_factory=lambda: {"mustBe": 0})
     measure: Callable[[ibis.Table], ibis.Value] | None = None  # one column of the shared aggregate
+    # Turns the aggregate's value into the measured figure (default: a count of rows).
+    reading: Callable[[Any], float] | None = None
     failing: Predicate | None = None  # rows that fail, for samples
     group_keys: list[str] | None = None  # duplicates among these columns (own grouped query)
     percent: bool = False
