@@ -1,0 +1,1 @@
+"""Enterprise layer: requirements and gaps, entities, scores, treatments and KPIs."""

@@ -1,0 +1,100 @@
+"""Shared building blocks of the KPI functions: periods, segments, safe ratios.
+
+Every KPI groups by ``period`` (the first day of the calendar month, quarter or year,
+UTC) and, when asked, by ``segment`` (the sales segment of the sold-to account, from
+``order_management.accounts``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, TypeVar
+
+import ibis
+import ibis.expr.types as ir
+
+from andmesh.errors import UsageError
+from andmesh.spec.suggest import hint_for
+
+Period = Literal["month", "quarter", "year"]
+Tables = Mapping[str, ir.Table]
+
+#: Months per period and the Ibis truncation unit.
+PERIODS: dict[str, tuple[int, Literal["M", "Q", "Y"]]] = {
+    "month": (1, "M"),
+    "quarter": (3, "Q"),
+    "year": (12, "Y"),
+}
+
+#: The requirement every KPI adds when it is reported per segment.
+SEGMENT_REQUIREMENT = "order_management.accounts.segment"
+
+Num = TypeVar("Num", float, ir.NumericValue)
+
+
+def check_period(period: str) -> int:
+    """Months in ``period``; an unknown period fails with a hint.
+
+    >>> check_period("quarter")
+    3
+    """
+    if period not in PERIODS:
+        raise UsageError(f"unknown period `{period}`", hint=hint_for(period, PERIODS, "periods"))
+    return PERIODS[period][0]
+
+
+def period_of(value: ir.DateValue | ir.TimestampValue, period: str) -> ir.DateValue:
+    """First day of the period ``value`` falls in (timestamps are taken as UTC days)."""
+    check_period(period)
+    day = value.date() if isinstance(value, ir.TimestampValue) else value
+    return day.truncate(PERIODS[period][1])
+
+
+def period_end(start: ir.DateValue, period: str) -> ir.DateValue:
+    """Last day of the period starting on ``start``."""
+    months = check_period(period)
+    return start + ibis.interval(months=months) - ibis.interval(days=1)
+
+
+def keys(by_segment: bool) -> list[str]:
+    """Grouping columns of a KPI's output."""
+    return ["period", "segment"] if by_segment else ["period"]
+
+
+def table(tables: Tables, port: str) -> ir.Table:
+    """The published product ``port``; a missing one fails with a hint."""
+    if port not in tables:
+        raise UsageError(f"KPI input `{port}` is missing", hint=hint_for(port, tables, "inputs"))
+    return tables[port]
+
+
+def with_segment(t: ir.Table, tables: Tables, by_segment: bool) -> ir.Table:
+    """``t`` with the ``segment`` of its ``account_no`` when reported per segment.
+
+    Accounts missing from the account master land in segment ``unassigned`` rather
+    than being dropped, so per-segment rows still add up to the total.
+    """
+    if not by_segment:
+        return t
+    accounts = table(tables, "accounts").select("account_no", "segment")
+    joined = t.left_join(accounts, "account_no")
+    return joined.mutate(segment=joined.segment.fill_null("unassigned"))
+
+
+def ratio(numerator: Num, denominator: Num) -> Num:
+    """``numerator / denominator``: the shape of every rate KPI.
+
+    On Ibis columns a zero denominator yields ``NULL`` (an empty period has no rate);
+    on plain numbers it raises ``ZeroDivisionError``.
+
+    >>> ratio(3.0, 12.0)
+    0.25
+    """
+    if isinstance(denominator, ir.NumericValue):
+        return numerator / denominator.nullif(0)
+    return numerator / denominator
+
+
+def share(flag: ir.BooleanValue) -> ir.FloatingValue:
+    """Share of rows where ``flag`` is true (``NULL`` counts as false), 0 to 1."""
+    return flag.fill_null(False).cast("float64").mean()

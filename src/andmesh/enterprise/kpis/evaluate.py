@@ -1,0 +1,79 @@
+"""Evaluate KPIs, reporting those whose requirements have a gap as not computable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from andmesh.enterprise.kpis._common import SEGMENT_REQUIREMENT, Tables
+from andmesh.enterprise.kpis.registry import KPIS, get_kpi
+
+
+class KpiResult(BaseModel):
+    """The outcome of one KPI: its values, or why it could not be computed."""
+
+    name: str = Field(description="KPI name.", examples=["dso"])
+    status: Literal["computed", "not_computable"]
+    reason: str | None = Field(
+        default=None, description="Why the KPI is not computable: the requirements with a gap."
+    )
+    gaps: dict[str, str] = Field(
+        default_factory=dict, description="Requirement id → gap reason, for the KPI's requirements."
+    )
+    unit: str
+    period: str = Field(description="month, quarter or year.")
+    rows: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="One row per period (and segment): `period`, [`segment`], and the value "
+        "in a column named after the KPI.",
+    )
+
+
+def evaluate_kpis(
+    tables: Tables,
+    gaps: Mapping[str, str],
+    names: Iterable[str] | None = None,
+    *,
+    period: str = "month",
+    by_segment: bool = False,
+) -> list[KpiResult]:
+    """Compute the KPIs (all when ``names`` is None) whose requirements have no gap.
+
+    ``gaps`` maps a requirement id to the reason it is not met. A KPI depending on any
+    of them is reported ``not_computable`` with those reasons, and is not computed.
+    """
+    results = []
+    for name in list(names) if names is not None else list(KPIS):
+        kpi = get_kpi(name)
+        needs = (*kpi.requirements, SEGMENT_REQUIREMENT) if by_segment else kpi.requirements
+        blocking = {req: gaps[req] for req in needs if req in gaps}
+        if blocking:
+            reason = "; ".join(f"{req}: {why}" for req, why in blocking.items())
+            results.append(
+                KpiResult(
+                    name=name,
+                    status="not_computable",
+                    reason=f"requirement gap — {reason}",
+                    gaps=blocking,
+                    unit=kpi.unit,
+                    period=period,
+                )
+            )
+            continue
+        frame = kpi.compute(tables, period, by_segment)
+        order = ["period", "segment"] if by_segment else ["period"]
+        rows = frame.order_by(order).to_pyarrow().to_pylist()
+        results.append(
+            KpiResult(name=name, status="computed", unit=kpi.unit, period=period, rows=_plain(rows))
+        )
+    return results
+
+
+def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with ``NaN`` turned into ``None`` so results serialise as JSON."""
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in rows]
+
+
+__all__ = ["KpiResult", "evaluate_kpis"]

@@ -1,0 +1,280 @@
+"""Receivables KPIs: DSO, best possible DSO, ADD, CEI, days beyond terms, bad debt.
+
+The receivables balance at a period end is rebuilt from the ledger's movements, not
+from ``open_items`` (a snapshot at one ``as_of_date``): an invoice is outstanding at
+day *t* for its gross amount less the cash applied to it (``payments`` matched to it,
+received on or before *t*), and for nothing once written off on or before *t*.
+"Current" receivables are the outstanding ones not yet due (``due_date >= t``).
+Every invoice is a credit sale (all carry payment terms). Amounts are summed in their
+invoice currency: the mesh publishes no FX rates yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from andmesh.enterprise.kpis._common import (
+    Num,
+    Tables,
+    check_period,
+    keys,
+    period_end,
+    period_of,
+    ratio,
+    table,
+    with_segment,
+)
+
+# --- formulas ---------------------------------------------------------------------
+
+
+def dso(receivables: Num, credit_sales: Num, days: Num) -> Num:
+    """Days sales outstanding, standard (period-end) method.
+
+    ``DSO = receivables at period end / credit sales of the period × days in period``
+
+    >>> dso(receivables=120_000.0, credit_sales=90_000.0, days=30.0)
+    40.0
+    """
+    return ratio(receivables, credit_sales) * days
+
+
+def best_possible_dso(current_receivables: Num, credit_sales: Num, days: Num) -> Num:
+    """Best possible DSO: the DSO if every receivable were paid on its due date.
+
+    ``BPDSO = current (not yet due) receivables at period end / credit sales × days``
+
+    >>> best_possible_dso(current_receivables=75_000.0, credit_sales=90_000.0, days=30.0)
+    25.0
+    """
+    return ratio(current_receivables, credit_sales) * days
+
+
+def average_days_delinquent(dso_days: Num, best_possible_dso_days: Num) -> Num:
+    """Average days delinquent: ``ADD = DSO − best possible DSO``.
+
+    >>> average_days_delinquent(40.0, 25.0)
+    15.0
+    """
+    return dso_days - best_possible_dso_days
+
+
+def collection_effectiveness_index(
+    beginning_receivables: Num, credit_sales: Num, ending_total: Num, ending_current: Num
+) -> Num:
+    """Collection effectiveness index, in percent (100 = everything collectable collected).
+
+    ``CEI = (beginning receivables + credit sales − ending total receivables)
+    / (beginning receivables + credit sales − ending current receivables) × 100``
+
+    >>> collection_effectiveness_index(100_000.0, 90_000.0, 120_000.0, 75_000.0)
+    60.86956521739131
+    """
+    collected = beginning_receivables + credit_sales - ending_total
+    collectable = beginning_receivables + credit_sales - ending_current
+    return ratio(collected, collectable) * 100.0
+
+
+def days_beyond_terms(days_late: Sequence[float], amounts: Sequence[float]) -> float:
+    """Value-weighted days beyond terms of paid invoices.
+
+    ``DBT = Σ(days paid after due date × amount) / Σ amount`` (early payment counts 0)
+
+    >>> days_beyond_terms([0, 10, 30], [1_000.0, 2_000.0, 1_000.0])
+    12.5
+    """
+    weighted = sum(max(d, 0) * a for d, a in zip(days_late, amounts, strict=True))
+    return ratio(float(weighted), float(sum(amounts)))
+
+
+def bad_debt_ratio(written_off: Num, credit_sales: Num) -> Num:
+    """Bad debt ratio: ``amount written off in the period / credit sales of the period``.
+
+    >>> bad_debt_ratio(1_500.0, 100_000.0)
+    0.015
+    """
+    return ratio(written_off, credit_sales)
+
+
+# --- receivables position ------------------------------------------------------------
+
+
+def receivables_position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
+    """Per period (and segment): ``days``, ``credit_sales``, ``ar_total``, ``ar_current``,
+    ``ar_begin`` (total receivables at the end of the previous period).
+
+    Periods are those in which invoices were issued.
+    """
+    months = check_period(period)
+    inv = table(tables, "invoices")
+    inv = inv.select(
+        "invoice_id",
+        "account_no",
+        "invoice_date",
+        "due_date",
+        gross=inv.gross_amount.cast("float64"),
+        invoice_period=period_of(inv.invoice_date, period),
+    )
+    periods = inv.select(period=inv.invoice_period).distinct()
+    periods = periods.mutate(period_end=period_end(periods.period, period))
+    pairs = inv.cross_join(periods).filter(ibis._.invoice_date <= ibis._.period_end)
+
+    pay = table(tables, "payments")
+    pay = pay.filter(pay.matched_invoice_id.notnull()).select(
+        pay_invoice=pay.matched_invoice_id, received_at=pay.received_at, amount=pay.amount
+    )
+    slots = pairs.select(slot_invoice=pairs.invoice_id, slot_period=pairs.period, slot_end=pairs.period_end)
+    paid = (
+        slots.join(pay, [slots.slot_invoice == pay.pay_invoice, pay.received_at <= slots.slot_end])
+        .group_by(["slot_invoice", "slot_period"])
+        .aggregate(paid=ibis._.amount.sum())
+    )
+    items = table(tables, "open_items")
+    written = (
+        items.filter(items.written_off_at.notnull())
+        .group_by(wo_invoice=items.invoice_id)
+        .aggregate(written_off_at=items.written_off_at.min())
+    )
+    pos = pairs.left_join(
+        paid, [pairs.invoice_id == paid.slot_invoice, pairs.period == paid.slot_period]
+    ).left_join(written, ibis._.invoice_id == written.wo_invoice)
+    outstanding = ibis.ifelse(
+        pos.written_off_at.notnull() & (pos.written_off_at <= pos.period_end),
+        0.0,
+        ibis.greatest(pos.gross - pos.paid.fill_null(0.0), 0.0),
+    )
+    pos = pos.mutate(outstanding=outstanding)
+    pos = with_segment(pos, tables, by_segment)
+    agg = pos.group_by(keys(by_segment)).aggregate(
+        days=(pos.period_end.delta(pos.period, unit="day") + 1).max().cast("float64"),
+        credit_sales=ibis.ifelse(pos.invoice_period == pos.period, pos.gross, 0.0).sum(),
+        ar_total=pos.outstanding.sum(),
+        ar_current=ibis.ifelse(pos.due_date >= pos.period_end, pos.outstanding, 0.0).sum(),
+    )
+    prev = agg.select(
+        *[c for c in keys(by_segment) if c != "period"],
+        next_period=agg.period + ibis.interval(months=months),
+        ar_begin=agg.ar_total,
+    )
+    on = [agg.period == prev.next_period]
+    if by_segment:
+        on.append(agg.segment == prev.segment)
+    joined = agg.left_join(prev, on)
+    # No row for the previous period means no invoice had been issued by then: AR was 0.
+    return joined.select(
+        *keys(by_segment),
+        "days",
+        "credit_sales",
+        "ar_total",
+        "ar_current",
+        ar_begin=joined.ar_begin.fill_null(0.0),
+    )
+
+
+# --- KPI tables ----------------------------------------------------------------------
+
+
+def dso_table(tables: Tables, period: str = "month", by_segment: bool = False) -> ir.Table:
+    """DSO per period (see :func:`dso`)."""
+    p = receivables_position(tables, period, by_segment)
+    return p.select(*keys(by_segment), dso=dso(p.ar_total, p.credit_sales, p.days))
+
+
+def best_possible_dso_table(tables: Tables, period: str = "month", by_segment: bool = False) -> ir.Table:
+    """Best possible DSO per period (see :func:`best_possible_dso`)."""
+    p = receivables_position(tables, period, by_segment)
+    value = best_possible_dso(p.ar_current, p.credit_sales, p.days)
+    return p.select(*keys(by_segment), best_possible_dso=value)
+
+
+def average_days_delinquent_table(
+    tables: Tables, period: str = "month", by_segment: bool = False
+) -> ir.Table:
+    """Average days delinquent per period (see :func:`average_days_delinquent`)."""
+    p = receivables_position(tables, period, by_segment)
+    value = average_days_delinquent(
+        dso(p.ar_total, p.credit_sales, p.days),
+        best_possible_dso(p.ar_current, p.credit_sales, p.days),
+    )
+    return p.select(*keys(by_segment), average_days_delinquent=value)
+
+
+def collection_effectiveness_index_table(
+    tables: Tables, period: str = "month", by_segment: bool = False
+) -> ir.Table:
+    """CEI per period (see :func:`collection_effectiveness_index`)."""
+    p = receivables_position(tables, period, by_segment)
+    value = collection_effectiveness_index(p.ar_begin, p.credit_sales, p.ar_total, p.ar_current)
+    return p.select(*keys(by_segment), collection_effectiveness_index=value)
+
+
+def days_beyond_terms_table(tables: Tables, period: str = "month", by_segment: bool = False) -> ir.Table:
+    """Value-weighted days beyond terms of the invoices paid in full in each period
+    (by settlement day; see :func:`days_beyond_terms`)."""
+    s = table(tables, "invoice_settlements")
+    s = s.filter(s.settled_date.notnull())
+    s = s.mutate(
+        period=period_of(s.settled_date, period),
+        late=ibis.greatest(s.settled_date.delta(s.due_date, unit="day"), 0).cast("float64"),
+        gross=s.gross_amount.cast("float64"),
+    )
+    s = with_segment(s, tables, by_segment)
+    return s.group_by(keys(by_segment)).aggregate(
+        days_beyond_terms=ratio((s.late * s.gross).sum(), s.gross.sum())
+    )
+
+
+def bad_debt_ratio_table(tables: Tables, period: str = "month", by_segment: bool = False) -> ir.Table:
+    """Bad debt ratio per period (see :func:`bad_debt_ratio`).
+
+    The amount written off is the invoice's unpaid gross amount
+    (``invoice_settlements.unpaid_amount``), counted in the period of ``written_off_at``.
+    """
+    inv = table(tables, "invoices")
+    sales = inv.select(
+        "account_no",
+        period=period_of(inv.invoice_date, period),
+        sales=inv.gross_amount.cast("float64"),
+        written=ibis.literal(0.0),
+    )
+    items = table(tables, "open_items")
+    items = items.filter(items.written_off_at.notnull())
+    settle = table(tables, "invoice_settlements").select("invoice_id", "unpaid_amount")
+    wo = items.join(settle, "invoice_id")
+    wo = wo.select(
+        "account_no",
+        period=period_of(wo.written_off_at, period),
+        sales=ibis.literal(0.0),
+        written=wo.unpaid_amount.cast("float64"),
+    )
+    both = with_segment(sales.union(wo), tables, by_segment)
+    agg = both.group_by(keys(by_segment)).aggregate(written=both.written.sum(), sales=both.sales.sum())
+    return agg.select(*keys(by_segment), bad_debt_ratio=bad_debt_ratio(agg.written, agg.sales))
+
+
+def dispute_rate_table(tables: Tables, period: str = "month", by_segment: bool = False) -> ir.Table:
+    """Dispute rate: ``invoices disputed / invoices issued``, by invoice period.
+
+    An invoice is disputed when any of its receivables items carries ``dispute_flag``.
+
+    >>> ratio(3.0, 200.0)
+    0.015
+    """
+    inv = table(tables, "invoices")
+    items = table(tables, "open_items")
+    disputed = (
+        items.filter(items.dispute_flag)
+        .group_by(disputed_invoice=items.invoice_id)
+        .aggregate(n=ibis._.count())
+    )
+    t = inv.left_join(disputed, inv.invoice_id == disputed.disputed_invoice)
+    t = t.select(
+        "account_no",
+        period=period_of(t.invoice_date, period),
+        disputed=t.disputed_invoice.notnull().cast("float64"),
+    )
+    t = with_segment(t, tables, by_segment)
+    return t.group_by(keys(by_segment)).aggregate(dispute_rate=t.disputed.mean())
