@@ -22,6 +22,9 @@ demo: $(STAMP)
 	$(BIN)/andmesh generate order-to-cash --customers $(CUSTOMERS) --seed $(SEED) --out data/
 	$(BIN)/andmesh run examples/order_to_cash --data data/
 	$(BIN)/andmesh status
+	$(BIN)/andmesh usecases
+	@# `gaps` exits 1 while an accepted requirement is unmet: the demo shows them, it does not stop.
+	$(BIN)/andmesh gaps || true
 	@echo
 	@echo "Where to look:"
 	@echo "  specs:      examples/order_to_cash/ (mesh.yaml, domains/*/products/*)"

@@ -16,6 +16,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
 from andmesh.engine import get_engine
+from andmesh.enterprise.gaps import GapReport, analyze_gaps
+from andmesh.enterprise.priority import PriorityReport, prioritize
 from andmesh.errors import UsageError
 from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import RunResult
@@ -331,3 +333,30 @@ class Andmesh:
         tables = [pq.read_table(f) for f in pinned.files]
         table = pa.concat_tables(tables) if tables else pa.table({})
         return table.slice(0, limit) if limit is not None else table
+
+    # --- enterprise -------------------------------------------------------------------
+
+    def use_cases(self, path: Path | None = None) -> PriorityReport:
+        """The mesh's use cases ranked by weighted value and feasibility."""
+        return prioritize(self.mesh(path))
+
+    def gaps(
+        self, use_case: str | None = None, *, path: Path | None = None, engine: str | None = None
+    ) -> GapReport:
+        """Every enterprise requirement: promised, captured, fit — measured on the published data."""
+        mesh = self.mesh(path)
+        if use_case is not None and use_case not in mesh.use_cases:
+            raise UsageError(
+                f"no use case `{use_case}` in mesh {mesh.name}",
+                hint=hint_for(use_case, mesh.use_cases, "use cases"),
+            )
+
+        def published(table_id: str) -> list[str] | None:
+            current = self.warehouse.current(table_id)
+            return list(current.files) if current else None
+
+        session = get_engine(engine or mesh.spec.engine).session()
+        try:
+            return analyze_gaps(mesh, session, published, use_case=use_case)
+        finally:
+            session.close()

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 import andmesh.cli.cmd_diff as cmd_diff
+import andmesh.cli.cmd_gaps as cmd_gaps
+import andmesh.cli.cmd_usecases as cmd_usecases
 from andmesh.cli import cmd_generate, cmd_init, cmd_lint, cmd_products, cmd_run, cmd_status, cmd_test
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
@@ -44,6 +46,8 @@ app.command("status")(cmd_status.status)
 app.command("test")(cmd_test.contract_test)
 app.command("diff")(cmd_diff.diff)
 app.command("read")(cmd_products.read)
+app.command("usecases")(cmd_usecases.usecases)
+app.command("gaps")(cmd_gaps.gaps)
 app.add_typer(cmd_products.products, name="products")
 
 

@@ -18,6 +18,13 @@ from sqlglot import exp
 
 from andmesh.errors import SpecError, SpecProblem
 from andmesh.spec.contract import validate_contract
+from andmesh.spec.enterprise import (
+    EnterpriseSpecs,
+    RequirementSpec,
+    UseCaseSpec,
+    ValueChainSpec,
+    resolve_enterprise,
+)
 from andmesh.spec.graph import topological_order
 from andmesh.spec.mesh import Contract, Domain, InputRef, Mesh, OutputPort, PipelineRef, Product
 from andmesh.spec.models import (
@@ -73,6 +80,9 @@ KINDS: dict[str, tuple[str, KindValidator]] = {
     "Domain": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, DomainSpec)),
     "DataProduct": ("v1.0.0", lambda doc: validate_model(doc, DataProductSpec, code="odps")),
     "DataContract": ("v3.1.0", validate_contract),
+    "ValueChain": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, ValueChainSpec)),
+    "UseCase": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, UseCaseSpec)),
+    "Requirement": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, RequirementSpec)),
 }
 
 
@@ -256,6 +266,7 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     _resolve_inputs(mesh, products, problems)
     _check_ports_unique(mesh, products, problems)
     _check_cycles(mesh, products, problems)
+    resolve_enterprise(mesh, _enterprise_specs(parsed), problems)
     for cid, (spec, _) in contracts.items():
         if cid not in used_contracts and not any(p.file == spec.doc.file for p in problems):
             problems.append(
@@ -270,6 +281,18 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
                 )
             )
     return mesh
+
+
+def _enterprise_specs(parsed: list[SpecFile]) -> EnterpriseSpecs:
+    specs = EnterpriseSpecs()
+    for spec in (s for s in parsed if s.model is not None):
+        if spec.kind == "ValueChain":
+            specs.value_chains.append((spec.doc, spec.model))
+        elif spec.kind == "UseCase":
+            specs.use_cases.append((spec.doc, spec.model))
+        elif spec.kind == "Requirement":
+            specs.requirements.append((spec.doc, spec.model))
+    return specs
 
 
 def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> list[SpecProblem]:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from open_data_contract_standard.model import OpenDataContractStandard, SchemaObject, SchemaProperty
 
 from andmesh.spec.models import DataProductSpec, DomainSpec, MeshSpec, SourceSpec
+
+if TYPE_CHECKING:
+    from andmesh.spec.enterprise import Requirement, UseCase, ValueChain
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,10 @@ class Mesh:
     spec: MeshSpec
     domains: dict[str, Domain] = field(default_factory=dict)
     products: dict[str, Product] = field(default_factory=dict)
+    # The enterprise's specs (see andmesh.spec.enterprise), resolved against the domains.
+    value_chains: dict[str, ValueChain] = field(default_factory=dict)
+    use_cases: dict[str, UseCase] = field(default_factory=dict)
+    requirements: dict[str, Requirement] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
