@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(BIN)/andmesh usecases
 	@# `gaps` exits 1 while an accepted requirement is unmet: the demo shows them, it does not stop.
 	$(BIN)/andmesh gaps || true
+	$(BIN)/andmesh kpis dso collection_effectiveness_index days_beyond_terms otif perfect_order_rate credit_hold_rate
 	@echo
 	@echo "Where to look:"
 	@echo "  specs:      examples/order_to_cash/ (mesh.yaml, domains/*/products/*)"

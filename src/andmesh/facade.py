@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from andmesh.engine import get_engine
 from andmesh.enterprise.gaps import GapReport, analyze_gaps
+from andmesh.enterprise.kpis import KPIS, KpiResult, evaluate_kpis, get_kpi
 from andmesh.enterprise.priority import PriorityReport, prioritize
 from andmesh.errors import UsageError
 from andmesh.pipeline.references import register_references
@@ -335,6 +336,50 @@ class Andmesh:
         return table.slice(0, limit) if limit is not None else table
 
     # --- enterprise -------------------------------------------------------------------
+
+    def kpis(
+        self,
+        names: list[str] | None = None,
+        *,
+        period: str = "month",
+        by_segment: bool = False,
+        path: Path | None = None,
+        engine: str | None = None,
+    ) -> list[KpiResult]:
+        """Order-to-Cash KPIs on the published products; not computable where a requirement has a gap."""
+        mesh = self.mesh(path)
+        report = self.gaps(path=path, engine=engine)
+        gaps = {
+            gap.requirement: f"{gap.level} gap: {gap.what} (measured {gap.measured}; standard {gap.standard}; "
+            f"owner {gap.owner})"
+            for gap in report.gaps
+        }
+        wanted = names or list(KPIS)
+        session = get_engine(engine or mesh.spec.engine).session()
+        try:
+            tables = {}
+            for port in mesh.ports():
+                current = self.warehouse.current(port.table_id)
+                if current is not None:
+                    tables[port.name] = session.register(port.name, current.files, "parquet")
+            results = []
+            for name in wanted:
+                missing = [p for p in get_kpi(name).inputs if p not in tables]
+                if missing:
+                    results.append(
+                        KpiResult(
+                            name=name,
+                            status="not_computable",
+                            reason=f"input product(s) not published: {', '.join(missing)}",
+                            unit=get_kpi(name).unit,
+                            period=period,
+                        )
+                    )
+                    continue
+                results.extend(evaluate_kpis(tables, gaps, [name], period=period, by_segment=by_segment))
+            return results
+        finally:
+            session.close()
 
     def use_cases(self, path: Path | None = None) -> PriorityReport:
         """The mesh's use cases ranked by weighted value and feasibility."""

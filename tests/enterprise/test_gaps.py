@@ -158,3 +158,30 @@ def test_fixing_a_gap_closes_it(enterprise_mesh: Path, workspace: Workspace) -> 
     assert report.gaps == []
     region = next(s for s in report.requirements if s.id == "sales.customers.region")
     assert region.promised.met and region.captured.met and region.fit.met
+
+
+def test_kpis_are_not_computed_through_a_gap(o2c: Andmesh) -> None:
+    """OTIF needs the requested delivery date, which order management captures badly."""
+    results = {r.name: r for r in o2c.kpis(["dso", "otif", "credit_hold_rate"])}
+    assert results["otif"].status == "not_computable"
+    assert "order_management.orders.requested_delivery_date" in (results["otif"].reason or "")
+    assert not results["otif"].rows
+    assert results["dso"].status == "computed" and results["dso"].rows
+    assert all(
+        0 <= r["credit_hold_rate"] <= 1
+        for r in results["credit_hold_rate"].rows
+        if r["credit_hold_rate"] is not None
+    )
+
+
+def test_kpis_cli(o2c: Andmesh) -> None:
+    from typer.testing import CliRunner
+
+    from andmesh.cli.app import app
+
+    result = CliRunner().invoke(
+        app, ["--workspace", str(o2c.workspace.root), "kpis", "dso", "otif", "--json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    statuses = {r["name"]: r["status"] for r in json.loads(result.stdout)}
+    assert statuses == {"dso": "computed", "otif": "not_computable"}

@@ -7,10 +7,19 @@ from typing import Annotated
 
 import typer
 
-import andmesh.cli.cmd_diff as cmd_diff
-import andmesh.cli.cmd_gaps as cmd_gaps
-import andmesh.cli.cmd_usecases as cmd_usecases
-from andmesh.cli import cmd_generate, cmd_init, cmd_lint, cmd_products, cmd_run, cmd_status, cmd_test
+from andmesh.cli import (
+    cmd_diff,
+    cmd_gaps,
+    cmd_generate,
+    cmd_init,
+    cmd_kpis,
+    cmd_lint,
+    cmd_products,
+    cmd_run,
+    cmd_status,
+    cmd_test,
+    cmd_usecases,
+)
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
 
@@ -48,6 +57,7 @@ app.command("diff")(cmd_diff.diff)
 app.command("read")(cmd_products.read)
 app.command("usecases")(cmd_usecases.usecases)
 app.command("gaps")(cmd_gaps.gaps)
+app.command("kpis")(cmd_kpis.kpis)
 app.add_typer(cmd_products.products, name="products")
 
 

@@ -1,0 +1,50 @@
+"""`andmesh kpis`: the Order-to-Cash KPIs, each computed or "not computable: <gap>"."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from andmesh.cli.output import console, handled, print_json
+from andmesh.enterprise.kpis import KPIS
+from andmesh.facade import Andmesh
+
+
+def kpis(
+    ctx: typer.Context,
+    names: Annotated[list[str] | None, typer.Argument(help="KPIs to compute (default: all).")] = None,
+    period: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
+    by_segment: Annotated[bool, typer.Option("--by-segment", help="One value per customer segment.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every value as JSON.")] = False,
+) -> None:
+    """KPIs on the published products; a KPI whose requirements have a gap is not computed."""
+    facade: Andmesh = ctx.obj
+    with handled():
+        results = facade.kpis(names, period=period, by_segment=by_segment)
+    if as_json:
+        print_json(results)
+        return
+    table = Table(title=f"Order-to-Cash KPIs by {period} (latest periods)", title_justify="left")
+    for column in ("KPI", "unit", "status", "latest values", "why not"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        kpi = KPIS[result.name]
+        latest = ""
+        if result.rows:
+            last = result.rows[-3:] if not by_segment else result.rows[-6:]
+            latest = "; ".join(
+                f"{str(r.get('period'))[:10]}{' ' + str(r['segment']) if 'segment' in r else ''}: "
+                f"{'–' if r.get(result.name) is None else round(float(r[result.name]), 2)}"
+                for r in last
+            )
+        colour = "green" if result.status == "computed" else "yellow"
+        table.add_row(
+            f"{kpi.title}\n[dim]{kpi.formula}[/dim]",
+            result.unit,
+            f"[{colour}]{result.status.replace('_', ' ')}[/{colour}]",
+            latest,
+            result.reason or "",
+        )
+    console.print(table)
