@@ -29,6 +29,10 @@ class EngineSession(Protocol):
         """Evaluate ``expr`` on the engine and write it as Parquet under ``folder``."""
         ...
 
+    def materialize(self, expr: ibis.Table) -> ibis.Table:
+        """Compute ``expr`` once into a temporary table the session can query again."""
+        ...
+
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         """Execute a small result (aggregates, samples) into Arrow."""
         ...

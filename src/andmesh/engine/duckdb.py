@@ -21,6 +21,7 @@ class DuckDBSession:
         if memory_limit:
             config["memory_limit"] = memory_limit
         self.con = ibis.duckdb.connect(**config)
+        self._materialized = 0
 
     def register(self, name: str, files: list[str], file_format: str) -> ibis.Table:
         if not files:
@@ -45,6 +46,12 @@ class DuckDBSession:
         # materialised in Python, whatever the size of the output.
         self.con.to_parquet(expr, target, compression="zstd", row_group_size=122_880)
         return [target]
+
+    def materialize(self, expr: ibis.Table) -> ibis.Table:
+        # A temporary table in this session's own in-memory database: it goes away with
+        # the session. (Ibis's Table.cache() cannot drop its tables on DuckDB 1.5.)
+        self._materialized += 1
+        return self.con.create_table(f"__andmesh_m{self._materialized}", expr, temp=True)
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         result = self.con.to_pyarrow(expr)

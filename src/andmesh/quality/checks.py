@@ -539,16 +539,19 @@ def run_checks(
             continue
         if check.group_keys is not None:
             keys = check.group_keys
-            dupes = (
+            grouped = (
                 table.filter(ibis.and_(*[table[k].notnull() for k in keys]))
                 .group_by(keys)
                 .aggregate(n=_.count())
                 .filter(_.n > 1)
             )
+            # The duplicated keys are computed once (the one grouped scan); their count
+            # and the sample shown on failure are read from that small result.
+            dupes = session.materialize(grouped)
             query = dupes.aggregate(rows=_.n.sum(), values=_.count())
             value = session.to_arrow(query).to_pylist()[0]
             measured = int(value["rows"] or 0)
-            result = _judge(check, measured, rows, str(ibis.to_sql(query)))
+            result = _judge(check, measured, rows, str(ibis.to_sql(grouped.aggregate(rows=_.n.sum()))))
             if result.status in (CheckStatus.failed, CheckStatus.warning):
                 sample = dupes.order_by(ibis.desc("n")).limit(SAMPLE_ROWS)
                 result.samples = _mask(session.to_arrow(sample).to_pylist(), pii)

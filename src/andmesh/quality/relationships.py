@@ -75,13 +75,14 @@ def plan_relationship(
         # No DISTINCT on the target: an anti-join ignores duplicates on its right side,
         # and de-duplicating millions of keys first costs more than the join itself.
         right = target.select(*[target[c].name(f"__ref_{i}") for i, c in enumerate(target_cols)])
-        orphans = keyed.anti_join(right, [keyed[s] == right[f"__ref_{i}"] for i, s in enumerate(source_cols)])
-        count_expr = orphans.count()
-        measured = int(session.to_arrow(count_expr.as_table()).to_pylist()[0].popitem()[1] or 0)
+        anti = keyed.anti_join(right, [keyed[s] == right[f"__ref_{i}"] for i, s in enumerate(source_cols)])
+        # One anti-join, kept: the count and the sample both read its (small) result.
+        orphans = session.materialize(anti.select(source_cols))
+        measured = int(session.to_arrow(orphans.count().as_table()).to_pylist()[0].popitem()[1] or 0)
         samples: list[dict[str, Any]] = []
         if measured:
-            samples = session.to_arrow(orphans.select(source_cols).limit(5)).to_pylist()
-        return Evaluation(measured, str(ibis.to_sql(count_expr.as_table())), samples)
+            samples = session.to_arrow(orphans.limit(5)).to_pylist()
+        return Evaluation(measured, str(ibis.to_sql(anti.count().as_table())), samples)
 
     return PlannedCheck(
         check_id,
