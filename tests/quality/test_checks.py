@@ -497,3 +497,31 @@ def test_multiple_of(tmp_path: Path) -> None:
         c for c in check(contract, {"a": [19.999, 1.0]}, tmp_path).checks if c.id == "t.a.multipleOf"
     )
     assert failed.status == CheckStatus.failed and failed.measured == 1
+
+
+@pytest.mark.parametrize(
+    ("logical", "physical", "data", "status"),
+    [
+        ("integer", "bigint", pa.array([1], pa.int32()), CheckStatus.passed),
+        ("integer", "integer", pa.array([1], pa.int64()), CheckStatus.failed),
+        ("number", "double", pa.array([1.5], pa.float64()), CheckStatus.passed),
+        ("number", "decimal(12,2)", pa.array([1.5], pa.float64()), CheckStatus.failed),
+        ("string", "varchar(18)", pa.array(["x"]), CheckStatus.passed),
+        ("date", "date", pa.array([D(2026, 1, 1)]), CheckStatus.passed),
+        (
+            "timestamp",
+            "timestamp",
+            pa.array([TS(2026, 1, 1)], pa.timestamp("us", tz="UTC")),
+            CheckStatus.failed,
+        ),
+        ("string", "frobnicate(3)", pa.array(["x"]), CheckStatus.skipped),
+    ],
+)
+def test_physical_type(
+    tmp_path: Path, logical: str, physical: str, data: pa.Array, status: CheckStatus
+) -> None:
+    contract = contract_of(
+        f"      - {{name: a, logicalType: {logical}, physicalType: '{physical}'}}\n", tmp_path
+    )
+    result = next(c for c in check(contract, {"a": data}, tmp_path).checks if c.id == "t.a.physicalType")
+    assert result.status == status, result.message

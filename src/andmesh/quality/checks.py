@@ -21,6 +21,7 @@ from open_data_contract_standard.model import DataQuality, SchemaProperty
 
 from andmesh.engine.base import EngineSession
 from andmesh.quality.operators import satisfies, threshold_of
+from andmesh.quality.physical import honours, parse_physical
 from andmesh.quality.plan import Evaluation, PlannedCheck, decided
 from andmesh.quality.relationships import plan_relationship
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
@@ -213,6 +214,34 @@ def _property_checks(
                 threshold=logical,
             )
         )
+    if prop.physicalType:
+        physical = parse_physical(prop.physicalType)
+        if physical is None:
+            checks.append(
+                decided(
+                    f"{base}.physicalType",
+                    "physicalType",
+                    obj,
+                    name,
+                    CheckStatus.skipped,
+                    f"physicalType `{prop.physicalType}` is not a SQL type andmesh can compare",
+                    threshold=prop.physicalType,
+                )
+            )
+        else:
+            fits = honours(dtype, physical)
+            checks.append(
+                decided(
+                    f"{base}.physicalType",
+                    "physicalType",
+                    obj,
+                    name,
+                    CheckStatus.passed if fits else CheckStatus.failed,
+                    f"{dtype} {'fits' if fits else 'does not fit'} {prop.physicalType}",
+                    measured=str(dtype),
+                    threshold=prop.physicalType,
+                )
+            )
     col_type = dtype
     if prop.required:
         checks.append(
