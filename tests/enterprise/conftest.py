@@ -12,7 +12,7 @@ kind: UseCase
 name: grow_segments
 businessInitiative: Grow the right customer segments.
 hypothesis: If every customer has a segment, campaigns target better.
-kpis: [segment_revenue]
+kpis: [dso]
 entities: [customer]
 value:
   financial: {score: 4, weight: 2}

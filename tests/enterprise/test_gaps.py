@@ -23,11 +23,16 @@ PLANTED = {
     "accounts_receivable.open_items.dispute_reason": ("fatima", (10, 35)),
     "payments_collection.payments.remittance_invoice_id": ("grace", (80, 95)),
 }
+# Asked for with `newAttribute: true`: no contract declares it, no data has it.
+NOT_CAPTURED = {"accounts_receivable.open_items.dispute_resolved_at": "fatima"}
 MET = [
     "customer_invoicing.invoices.due_date",
     "accounts_receivable.open_items.open_amount",
     "order_management.orders.channel",
     "shipping.shipments.promised_date",
+    # one requirement stating two attributes
+    "payments_collection.payments.received_at",
+    "payments_collection.payments.amount",
 ]
 
 
@@ -48,7 +53,7 @@ def report(o2c: Andmesh) -> GapReport:
 
 def test_planted_gaps_found_at_their_level(report: GapReport) -> None:
     statuses = {s.id: s for s in report.requirements}
-    assert {g.requirement for g in report.gaps} == set(PLANTED)
+    assert {g.requirement for g in report.gaps} == set(PLANTED) | set(NOT_CAPTURED)
     for rid, (owner, (low, high)) in PLANTED.items():
         status = statuses[rid]
         # The contract declares the column but does not promise the standard; the data
@@ -63,6 +68,13 @@ def test_planted_gaps_found_at_their_level(report: GapReport) -> None:
     assert {"otif", "dso"} <= set(gap.blocks_kpis)
     reason = statuses["accounts_receivable.open_items.dispute_reason"]
     assert "values not accepted" in reason.fit.message  # free text, not a coded reason
+    for rid, owner in NOT_CAPTURED.items():
+        status = statuses[rid]
+        assert (status.promised.met, status.captured.met, status.fit.met) == (False, False, False)
+        assert status.owner == owner and status.coverage is None
+        assert "has no column `dispute_resolved_at`" in status.captured.message
+    resolution = next(g for g in report.gaps if g.requirement in NOT_CAPTURED)
+    assert resolution.blocks_kpis == ["dispute_resolution_days", "dso", "unapplied_cash_share"]
 
 
 def test_met_requirements_have_no_gap(report: GapReport) -> None:
@@ -77,8 +89,8 @@ def test_rollups(report: GapReport) -> None:
     assert by_domain["shipping"].requirements == 2 and by_domain["shipping"].gaps == 1
     assert by_domain["customer_invoicing"].gaps == 0
     by_use_case = {r.key: r for r in report.by_use_case}
-    assert by_use_case["reduce_dso"].gaps == 3
-    assert by_use_case["reduce_dso"].by_level == {"promised": 3, "captured": 0, "fit": 3}
+    assert by_use_case["reduce_dso"].gaps == 4
+    assert by_use_case["reduce_dso"].by_level == {"promised": 4, "captured": 1, "fit": 4}
     handoffs = {r.key: r for r in report.by_handoff}
     assert handoffs["order_to_cash:shipping→invoicing"].gap_ids == ["shipping.shipments.pod_signed_at"]
     stages = {r.key: r for r in report.by_stage}
@@ -99,7 +111,7 @@ def test_cli(o2c: Andmesh) -> None:
     result = runner.invoke(app, ["-w", ws, "gaps", "--json"])
     # accepted requirements with gaps: a broken commitment, exit 1
     assert result.exit_code == 1, result.output
-    assert len(json.loads(result.stdout)["gaps"]) == 4
+    assert len(json.loads(result.stdout)["gaps"]) == 5
     result = runner.invoke(app, ["-w", ws, "gaps", "--use-case", "treat_valuable_customers_consistently"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["-w", ws, "gaps", "--use-case", "reduce_ds"])

@@ -14,6 +14,7 @@ import yaml
 
 from andmesh.enterprise.kpis import KPIS, evaluate_kpis, get_kpi
 from andmesh.errors import UsageError
+from andmesh.spec import load_mesh
 
 D = date
 T = datetime
@@ -70,9 +71,9 @@ def tables() -> dict[str, ir.Table]:
         ),
         "shipments": _t(
             [
-                ("O1", "A", T(2025, 1, 6, 14), T(2025, 1, 8, 12), D(2025, 1, 9)),
-                ("O2", "B", T(2025, 1, 6, 14), T(2025, 1, 12, 12), D(2025, 1, 10)),
-                ("O3", "A", T(2025, 2, 3, 14), None, D(2025, 2, 6)),
+                ("O1", "A", T(2025, 1, 6, 14), T(2025, 1, 8, 12), D(2025, 1, 9), T(2025, 1, 8, 13)),
+                ("O2", "B", T(2025, 1, 6, 14), T(2025, 1, 12, 12), D(2025, 1, 10), T(2025, 1, 16, 10)),
+                ("O3", "A", T(2025, 2, 3, 14), None, D(2025, 2, 6), None),
             ],
             {
                 "order_id": "string",
@@ -80,6 +81,7 @@ def tables() -> dict[str, ir.Table]:
                 "shipped_at": "timestamp",
                 "delivered_at": "timestamp",
                 "promised_date": "date",
+                "pod_signed_at": "timestamp",
             },
         ),
         "fulfillments": _t(
@@ -108,20 +110,31 @@ def tables() -> dict[str, ir.Table]:
         ),
         "payments": _t(
             [
-                ("I1", D(2025, 2, 14), 60.0),
-                ("I1", D(2025, 3, 3), 40.0),
-                ("I2", D(2025, 1, 25), 50.0),
-                (None, D(2025, 1, 26), 999.0),  # unapplied cash does not reduce AR
+                ("I1", "A", D(2025, 2, 14), 60.0),
+                ("I1", "A", D(2025, 3, 3), 40.0),
+                ("I2", "B", D(2025, 1, 25), 50.0),
+                (None, None, D(2025, 1, 26), 999.0),  # unapplied cash does not reduce AR
             ],
-            {"matched_invoice_id": "string", "received_at": "date", "amount": "float64"},
+            {
+                "matched_invoice_id": "string",
+                "account_no": "string",
+                "received_at": "date",
+                "amount": "float64",
+            },
         ),
         "open_items": _t(
-            [("I1", "A", True, None), ("I2", "B", False, D(2025, 2, 20)), ("I3", "A", False, None)],
+            [
+                ("I1", "A", D(2025, 1, 10), True, None, T(2025, 2, 20, 16)),
+                ("I2", "B", D(2025, 1, 20), False, D(2025, 2, 20), None),
+                ("I3", "A", D(2025, 2, 5), False, None, None),
+            ],
             {
                 "invoice_id": "string",
                 "account_no": "string",
+                "invoice_date": "date",
                 "dispute_flag": "boolean",
                 "written_off_at": "date",
+                "dispute_resolved_at": "timestamp",
             },
         ),
         "invoice_settlements": _t(
@@ -180,6 +193,13 @@ EXPECTED = {
     ("otif", "month"): {JAN: 1.0},
     ("otif_promised", "month"): {JAN: 0.5},
     ("perfect_order_rate", "month"): {JAN: 0.5},  # O1 is disputed
+    # O2 held 01-03 10:00, released 01-05 09:00; O4 is still on hold (not counted yet).
+    ("credit_hold_hours", "month"): {JAN: 47.0},
+    # January: 999 of 1,049 received matched no invoice.
+    ("unapplied_cash_share", "month"): {JAN: 999 / 1049, FEB: 0.0, MAR: 0.0},
+    ("dispute_resolution_days", "month"): {FEB: 41.0},  # I1: invoiced 01-10, resolved 02-20
+    # POD signed: O1 01-08 (requested 01-08, on time), O2 01-16 (requested 01-15, late).
+    ("on_time_delivery_rate", "month"): {JAN: 0.5},
 }
 
 
@@ -263,13 +283,15 @@ def test_registry_is_complete_and_requirements_name_contract_columns() -> None:
         domain = path.parts[-4]
         for obj in contract["schema"]:
             columns[f"{domain}.{obj['name']}"] = {p["name"] for p in obj["properties"]}
+    # An attribute no contract has yet is required of its domain by a `newAttribute` requirement.
+    asked_for = {r.id for r in load_mesh(MESH).requirements.values() if r.spec.newAttribute}
     for kpi in KPIS.values():
         assert kpi.formula and kpi.title and kpi.direction in ("lower", "higher")
         assert kpi.requirements
         for req in kpi.requirements:
             port, column = req.rsplit(".", 1)
-            assert column in columns[port], req
-    assert len(KPIS) == 16
+            assert column in columns[port] or req in asked_for, req
+    assert len(KPIS) == 20
 
 
 @pytest.mark.slow
@@ -293,9 +315,14 @@ def test_every_kpi_computes_on_the_reference_mesh(tmp_path: Path, monkeypatch: p
         if port in needed and version is not None:
             tables[port] = con.read_parquet(version.files, table_name=port)
     assert needed <= tables.keys()
+    # The attributes the mesh still asks its domains for are not published: a gap each.
+    asked_for = {r.id: "not captured" for r in load_mesh(MESH).requirements.values() if r.spec.newAttribute}
     for by_segment in (False, True):
-        results = evaluate_kpis(tables, {}, period="quarter", by_segment=by_segment)
+        results = evaluate_kpis(tables, asked_for, period="quarter", by_segment=by_segment)
         for result in results:
+            if set(KPIS[result.name].requirements) & asked_for.keys():
+                assert result.status == "not_computable", result.name
+                continue
             assert result.status == "computed", result.name
             assert len(result.rows) >= 8, result.name  # two years of quarters
     dso = {r["period"]: r["dso"] for r in evaluate_kpis(tables, {}, ["dso"])[0].rows}

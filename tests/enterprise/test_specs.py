@@ -85,6 +85,23 @@ BROKEN = [
         7,
     ),
     (VC, "to: sell", "to: sel", "unknown stage `sel`", "did you mean `sell`?", 7),
+    (UC, "kpis: [dso]", "kpis: [dos]", "unknown KPI `dos`", "did you mean `dso`?", 6),
+    (
+        UC,
+        "attribute: segment",
+        "attributes: [segment, emial]",
+        "has no attribute `emial`",
+        "did you mean `email`?",
+        17,
+    ),
+    (
+        UC,
+        "attribute: segment",
+        "attribute: segment\n    attributes: [name]",
+        "either `attribute` or `attributes`, not both",
+        "attributes: [<column>",
+        14,
+    ),
 ]
 
 
@@ -132,3 +149,21 @@ def test_duplicate_requirement(enterprise_mesh: Path) -> None:
     path = enterprise_mesh / "enterprise" / "requirements" / "segment.yaml"
     path.write_text(REQUIREMENT.replace("attribute: email", "attribute: segment"))
     assert any("already declared" in p.message for p in lint_mesh(enterprise_mesh).errors)
+
+
+def test_requirement_with_several_attributes_is_one_requirement_per_attribute(enterprise_mesh: Path) -> None:
+    path = enterprise_mesh / "enterprise" / "requirements" / "contact.yaml"
+    path.write_text(REQUIREMENT.replace("attribute: email", "attributes: [email, customer_name]"))
+    mesh = load_mesh(enterprise_mesh)
+    email, name = (
+        mesh.requirements["sales.customers.email"],
+        mesh.requirements["sales.customers.customer_name"],
+    )
+    assert (email.attribute, name.attribute) == ("email", "customer_name")
+    assert email.spec.standard == name.spec.standard
+    assert email.use_cases == name.use_cases == ["grow_segments"]
+    assert sorted(mesh.use_cases["grow_segments"].requirements) == [
+        "sales.customers.customer_name",
+        "sales.customers.email",
+        "sales.customers.segment",
+    ]

@@ -141,7 +141,7 @@ def describe_standard(requirement: Requirement) -> str:
 def _metrics(table: ibis.Table, index: int, requirement: Requirement) -> dict[str, ibis.Value]:
     """The aggregates one requirement needs, named ``r<index>_…``, over its scope."""
     standard = requirement.spec.standard
-    column = table[requirement.spec.attribute]
+    column = table[requirement.attribute]
     scope: ibis.BooleanValue | None = None
     if standard.scope is not None and standard.scope.attribute in table.columns:
         scope = table[standard.scope.attribute].isin(standard.scope.values)
@@ -169,7 +169,7 @@ def measure_port(
     columns = set(table.columns)
     metrics: dict[str, ibis.Value] = {"rows": table.count()}
     for index, requirement in enumerate(requirements):
-        if requirement.spec.attribute in columns:
+        if requirement.attribute in columns:
             metrics.update(_metrics(table, index, requirement))
     row = session.to_arrow(table.aggregate(**metrics)).to_pylist()[0]
     return columns, row
@@ -230,12 +230,12 @@ def _status(
     if measured is None:
         captured = Level(met=False, standard="column published", message=f"`{table_id}` is not published")
         fit = Level(met=False, standard=wanted, message="nothing published to measure")
-    elif spec.attribute not in measured[0]:
+    elif requirement.attribute not in measured[0]:
         captured = Level(
             met=False,
             measured="column absent",
             standard="column published",
-            message=f"`{table_id}` has no column `{spec.attribute}`",
+            message=f"`{table_id}` has no column `{requirement.attribute}`",
         )
         fit = Level(met=False, standard=wanted, message="not captured")
     else:
@@ -254,7 +254,7 @@ def _status(
         domain=spec.domain,
         product=requirement.product_id,
         table_id=table_id,
-        attribute=spec.attribute,
+        attribute=requirement.attribute,
         lifecycle=spec.status,
         owner=requirement.owner,
         stages=[

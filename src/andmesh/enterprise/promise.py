@@ -76,7 +76,7 @@ def _promises_pattern(prop: SchemaProperty, pattern: str) -> bool:
 
 
 def _promises_freshness(requirement: Requirement, max_days: float) -> bool:
-    attribute = requirement.spec.attribute
+    attribute = requirement.attribute
     for sla in requirement.port.contract.model.slaProperties or []:
         if (sla.property or "").lower() not in FRESHNESS or not isinstance(sla.value, int | float):
             continue
@@ -90,9 +90,9 @@ def _promises_freshness(requirement: Requirement, max_days: float) -> bool:
 def missing_promises(requirement: Requirement) -> list[str]:
     """What the contract does not promise of the standard (empty: fully promised)."""
     spec, contract = requirement.spec, requirement.port.contract
-    prop = contract.property(spec.attribute)
+    prop = contract.property(requirement.attribute)
     if prop is None:
-        return [f"contract `{contract.id}` does not declare `{spec.attribute}`"]
+        return [f"contract `{contract.id}` does not declare `{requirement.attribute}`"]
     standard, missing = spec.standard, []
     if standard.completeness is not None and not _promises_completeness(
         prop, standard.completeness, standard.scope is not None

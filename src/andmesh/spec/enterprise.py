@@ -103,7 +103,11 @@ class RequirementBody(StrictModel):
     domain: str
     product: str = Field(description="`<domain>.<product>` that must provide it.")
     port: str | None = Field(None, description="Output port (default: the product's first).")
-    attribute: str
+    attribute: str | None = Field(None, description="The attribute required (or use `attributes`).")
+    attributes: list[str] = Field(
+        default_factory=list,
+        description="Several attributes to one standard: one requirement (and id) per attribute.",
+    )
     newAttribute: bool = Field(
         False, description="The domain does not have this attribute yet: the requirement asks for it."
     )
@@ -170,6 +174,12 @@ class Requirement:
     def domain(self) -> str:
         return self.spec.domain
 
+    @property
+    def attribute(self) -> str:
+        """The one attribute this requirement is about (``attributes`` lists are expanded)."""
+        assert self.spec.attribute is not None
+        return self.spec.attribute
+
 
 @dataclass
 class UseCase:
@@ -204,6 +214,7 @@ class _Located:
     path: PathKey
     body: RequirementBody
     inlined_in: str | None = None
+    attribute_at: PathKey = ("attribute",)
 
 
 @dataclass
@@ -225,14 +236,14 @@ def resolve_enterprise(mesh: Mesh, specs: EnterpriseSpecs, problems: list[SpecPr
     located = [_Located(doc, (), spec) for doc, spec in specs.requirements]
     for doc, uc in specs.use_cases:
         located += [_Located(doc, ("requirements", i), r, uc.name) for i, r in enumerate(uc.requirements)]
-    for item in located:
+    for item in (one for declared in located for one in _per_attribute(declared, problems)):
         requirement = _requirement(mesh, item, problems)
         if requirement is None:
             continue
         if requirement.id in mesh.requirements:
             problems.append(
                 item.doc.problem(
-                    (*item.path, "attribute"),
+                    (*item.path, *item.attribute_at),
                     f"requirement `{requirement.id}` is already declared in {mesh.requirements[requirement.id].file}",
                     "state every need of one attribute in one requirement (list all its use cases)",
                 )
@@ -244,6 +255,7 @@ def resolve_enterprise(mesh: Mesh, specs: EnterpriseSpecs, problems: list[SpecPr
                 mesh.use_cases[name].requirements.append(requirement.id)
     for doc, chain in specs.value_chains:
         _value_chain(mesh, doc, chain, problems)
+    _known_kpis(specs, problems)
     for doc, uc in specs.use_cases:
         if uc.valueChain and uc.valueChain not in {c.name for _, c in specs.value_chains}:
             problems.append(
@@ -256,8 +268,56 @@ def resolve_enterprise(mesh: Mesh, specs: EnterpriseSpecs, problems: list[SpecPr
             )
 
 
+def _known_kpis(specs: EnterpriseSpecs, problems: list[SpecProblem]) -> None:
+    """A use case may only name KPIs andmesh can compute (or report as not computable)."""
+    if not any(uc.kpis for _, uc in specs.use_cases):
+        return
+    # Imported here: the spec layer stays free of the KPI computations until they are needed.
+    from andmesh.enterprise.kpis.registry import KPIS
+
+    for doc, uc in specs.use_cases:
+        for index, name in enumerate(uc.kpis):
+            if name not in KPIS:
+                problems.append(
+                    doc.problem(
+                        ("kpis", index),
+                        f"unknown KPI `{name}`",
+                        hint_for(name, KPIS, "KPIs") or "docs/kpis.md lists the KPIs andmesh computes",
+                        code="reference",
+                    )
+                )
+
+
+def _per_attribute(item: _Located, problems: list[SpecProblem]) -> list[_Located]:
+    """One located requirement per attribute: ``attributes: [a, b]`` states two at once."""
+    body = item.body
+    if (body.attribute is None) == (not body.attributes):
+        problems.append(
+            item.doc.problem(
+                item.path or ("kind",),
+                "a requirement names either `attribute` or `attributes`"
+                + (", not both" if body.attribute is not None else ""),
+                "write `attribute: <column>`, or `attributes: [<column>, …]` for several to one standard",
+            )
+        )
+        return []
+    if body.attribute is not None:
+        return [item]
+    return [
+        _Located(
+            item.doc,
+            item.path,
+            body.model_copy(update={"attribute": name, "attributes": []}),
+            item.inlined_in,
+            ("attributes", index),
+        )
+        for index, name in enumerate(body.attributes)
+    ]
+
+
 def _requirement(mesh: Mesh, item: _Located, problems: list[SpecProblem]) -> Requirement | None:
     body, doc, at = item.body, item.doc, item.path
+    assert body.attribute is not None
     before = len(problems)
     if body.domain not in mesh.domains:
         problems.append(
@@ -298,7 +358,7 @@ def _requirement(mesh: Mesh, item: _Located, problems: list[SpecProblem]) -> Req
         guess = hint_for(body.attribute, columns, "attributes")
         problems.append(
             doc.problem(
-                (*at, "attribute"),
+                (*at, *item.attribute_at),
                 f"contract `{port.contract.id}` has no attribute `{body.attribute}`",
                 (guess + " or " if guess and guess.startswith("did") else "")
                 + "set `newAttribute: true` if the domain must start capturing it",

@@ -118,3 +118,26 @@ def perfect_order_rate_table(tables: Tables, period: str = "month", by_segment: 
     invoiced_ok = j.billed.fill_null(False) & ~j.corrected.fill_null(True)
     perfect = j.on_time & j.in_full & invoiced_ok & ~j.disputed.fill_null(False)
     return _rate(j, perfect, "perfect_order_rate", tables, period, by_segment)
+
+
+def on_time_delivery_rate_table(tables: Tables, period: str = "month", by_segment: bool = False) -> ir.Table:
+    """On-time delivery rate, proven: ``orders whose signed proof of delivery is dated on
+    or before the requested delivery date / orders with every shipment's POD signed``.
+
+    Unlike OTIF (carrier scan, in full), this KPI counts a delivery only when the
+    customer signed for it (``shipments.pod_signed_at``): the evidence that settles a
+    "not received" dispute. The period is that of the last signature.
+
+    >>> ratio(1.0, 2.0)
+    0.5
+    """
+    ship = table(tables, "shipments")
+    per_order = ship.group_by("order_id").aggregate(
+        account_no=ship.account_no.max(),
+        shipments=ship.count(),
+        signed=ship.pod_signed_at.count(),
+        delivered_day=ship.pod_signed_at.max().date(),
+    )
+    per_order = per_order.filter(per_order.signed == per_order.shipments)
+    t = _on_time_requested(per_order.drop("shipments", "signed"), tables)
+    return _rate(t, t.on_time, "on_time_delivery_rate", tables, period, by_segment)

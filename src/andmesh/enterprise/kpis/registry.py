@@ -247,6 +247,47 @@ KPIS: dict[str, KPI] = dict(
             (f"{_DEC}.decision", f"{_DEC}.decided_at"),
             credit.credit_hold_rate_table,
         ),
+        _kpi(
+            "credit_hold_hours",
+            "Hours on credit hold",
+            "mean(released_at − decided_at) in hours over held decisions released in the period",
+            "hours",
+            "lower",
+            ("credit_decisions",),
+            (f"{_DEC}.decision", f"{_DEC}.decided_at", f"{_DEC}.released_at"),
+            credit.credit_hold_hours_table,
+        ),
+        _kpi(
+            "unapplied_cash_share",
+            "Unapplied cash share",
+            "amount received and not applied to an invoice / amount received in the period",
+            "ratio",
+            "lower",
+            ("payments",),
+            (f"{_PAY}.received_at", f"{_PAY}.amount", f"{_PAY}.matched_invoice_id"),
+            receivables.unapplied_cash_share_table,
+        ),
+        _kpi(
+            "dispute_resolution_days",
+            "Dispute resolution days",
+            "mean(dispute resolved day − invoice day) over disputed items resolved in the period",
+            "days",
+            "lower",
+            ("open_items",),
+            (f"{_OI}.dispute_flag", f"{_OI}.dispute_resolved_at"),
+            receivables.dispute_resolution_days_table,
+        ),
+        _kpi(
+            "on_time_delivery_rate",
+            "On-time delivery rate, proven by the signed proof of delivery (requested date)",
+            "orders whose last POD signature is on or before the requested delivery date / "
+            "orders with every shipment's POD signed in the period",
+            "ratio",
+            "higher",
+            ("shipments", "orders"),
+            (f"{_ORD}.requested_delivery_date", f"{_SHIP}.pod_signed_at"),
+            delivery.on_time_delivery_rate_table,
+        ),
     ]
 )
 
