@@ -22,15 +22,16 @@ demo: $(STAMP)
 	$(BIN)/andmesh generate order-to-cash --customers $(CUSTOMERS) --seed $(SEED) --out data/
 	$(BIN)/andmesh run examples/order_to_cash --data data/
 	$(BIN)/andmesh status
-	$(BIN)/andmesh usecases
 	@# `gaps` exits 1 while an accepted requirement is unmet: the demo shows them, it does not stop.
 	$(BIN)/andmesh gaps || true
-	$(BIN)/andmesh kpis dso collection_effectiveness_index days_beyond_terms otif perfect_order_rate credit_hold_rate
+	@# The enterprise summary: top use cases, open gaps by domain, KPIs (and report/enterprise.md).
+	$(BIN)/andmesh report enterprise --out report/
 	@echo
 	@echo "Where to look:"
 	@echo "  specs:      examples/order_to_cash/ (mesh.yaml, domains/*/products/*)"
 	@echo "  data:       data/ (operational sources), data/truth/ (the generator's ground truth)"
 	@echo "  workspace:  .andmesh/ (andmesh.db metadata, catalog.db + warehouse/ Iceberg tables)"
+	@echo "  report:     report/enterprise.md (use cases, gap heat map, prioritization matrix, KPI trends)"
 	@echo "  try:        $(BIN)/andmesh products show order_management.orders"
 
 lint: $(STAMP)

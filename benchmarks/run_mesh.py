@@ -82,6 +82,16 @@ def main() -> None:
     again = facade.run(MESH, data=data)
     rerun_s = time.perf_counter() - clock
 
+    clock = time.perf_counter()
+    gaps = facade.gaps(path=MESH)
+    gaps_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    kpis = facade.kpis(path=MESH)
+    kpis_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    facade.report_enterprise(work / "report", path=MESH)
+    report_s = time.perf_counter() - clock
+
     published = [o for o in result.outcomes if o.status == PortStatus.published]
     print(f"customers            {args.customers:>14,}")
     print(f"source rows          {source_rows:>14,}  ({tables} tables)")
@@ -95,6 +105,12 @@ def main() -> None:
     print(f"  source rows/s      {source_rows / run_s:>14,.0f}")
     print(f"  published rows/s   {result.rows / run_s:>14,.0f}")
     print(f"re-run (up to date)  {rerun_s:>13.2f}s  ({again.count(PortStatus.up_to_date)} up to date)")
+    computed = sum(1 for k in kpis if k.status == "computed")
+    print(
+        f"gap analysis         {gaps_s:>13.2f}s  ({len(gaps.requirements)} requirements, {len(gaps.gaps)} gaps)"
+    )
+    print(f"all KPIs by month    {kpis_s:>13.2f}s  ({computed}/{len(kpis)} computed, incl. the gap analysis)")
+    print(f"enterprise report    {report_s:>13.2f}s  (gaps + KPIs + charts + Markdown)")
     print(f"peak memory of the run (RSS) {peak_rss_mb():>6,.0f} MB")
     slowest = sorted(result.outcomes, key=lambda o: o.seconds, reverse=True)[:5]
     print("slowest ports: " + ", ".join(f"{o.table_id} {o.seconds:.1f}s" for o in slowest))

@@ -110,3 +110,68 @@ def postgres_url() -> Iterator[str]:
             check=False,
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+# --- the enterprise view ---------------------------------------------------------------
+
+USE_CASE = """\
+apiVersion: andmesh/v1
+kind: UseCase
+name: grow_segments
+businessInitiative: Grow the right customer segments.
+hypothesis: If every customer has a segment, campaigns target better.
+kpis: [dso]
+entities: [customer]
+value:
+  financial: {score: 4, weight: 2}
+  customer: {score: 3}
+feasibility:
+  data: {score: 5}
+requirements:
+  - entity: customer
+    domain: sales
+    product: sales.customers
+    attribute: segment
+    standard:
+      completeness: 100
+      acceptedValues: [enterprise, mid_market, small_business]
+    status: accepted
+"""
+
+VALUE_CHAIN = """\
+apiVersion: andmesh/v1
+kind: ValueChain
+name: selling
+stages:
+  - {name: sell, domain: sales}
+handoffs:
+  - {from: sell, to: sell, needs: [sales.customers.segment]}
+"""
+
+
+@pytest.fixture
+def enterprise_mesh(mesh_dir: Path) -> Path:
+    """The `andmesh init` mesh plus one use case whose one requirement the mesh meets."""
+    (mesh_dir / "enterprise" / "use_cases").mkdir(parents=True)
+    (mesh_dir / "enterprise" / "value_chains").mkdir(parents=True)
+    (mesh_dir / "enterprise" / "requirements").mkdir(parents=True)
+    (mesh_dir / "enterprise" / "use_cases" / "grow_segments.yaml").write_text(USE_CASE)
+    (mesh_dir / "enterprise" / "value_chains" / "selling.yaml").write_text(VALUE_CHAIN)
+    return mesh_dir
+
+
+@pytest.fixture(scope="session")
+def o2c(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Andmesh]:
+    """The Order-to-Cash reference mesh run on 1,000 generated customers (once per test worker)."""
+    from andmesh.generate import generate_order_to_cash
+
+    with pytest.MonkeyPatch.context() as patch:
+        for var in ("ANDMESH_WORKSPACE", "ANDMESH_STORE_URL", "ANDMESH_CATALOG_URL", "ANDMESH_DATA"):
+            patch.delenv(var, raising=False)
+        root = tmp_path_factory.mktemp("o2c")
+        generate_order_to_cash(root / "data", customers=1000, seed=7)
+        facade = Andmesh(Workspace.resolve(root / "ws"))
+        result = facade.run(Path("examples/order_to_cash"), data=root / "data")
+        assert result.exit_code == 0
+        yield facade
+

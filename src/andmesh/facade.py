@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,6 +33,9 @@ from andmesh.spec.suggest import hint_for
 from andmesh.storage.warehouse import PortVersion, Warehouse
 from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
+
+if TYPE_CHECKING:
+    from andmesh.report.enterprise import EnterpriseReport
 
 
 class PortSummary(BaseModel):
@@ -90,6 +93,18 @@ class ProductDetail(BaseModel):
     incidents: list[dict[str, Any]]
 
 
+def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file under ``root`` with its modification time and size: changes when any spec does."""
+    if root.is_file():
+        root = root.parent
+    entries = []
+    for file in root.rglob("*"):
+        if file.is_file() and not any(part.startswith(".") for part in file.relative_to(root).parts):
+            stat = file.stat()
+            entries.append((str(file), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(entries))
+
+
 class Andmesh:
     """Everything andmesh can do, for one workspace."""
 
@@ -97,6 +112,9 @@ class Andmesh:
         self.workspace = workspace or Workspace.resolve()
         self._store: MetadataStore | None = None
         self._warehouse: Warehouse | None = None
+        # Loading a mesh parses and validates every spec (~1 s for the reference mesh); one
+        # command often needs it several times, so it is kept while no file of the mesh changes.
+        self._meshes: dict[Path, tuple[tuple[tuple[str, int, int], ...], Mesh]] = {}
 
     @property
     def store(self) -> MetadataStore:
@@ -132,7 +150,14 @@ class Andmesh:
                     hint="run `andmesh run <mesh folder>` first, or pass `--mesh <folder>`",
                 )
             path = Path(remembered)
-        return load_mesh(path)
+        root = path.resolve()
+        signature = _tree_signature(root)
+        cached = self._meshes.get(root)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        mesh = load_mesh(path)
+        self._meshes[root] = (signature, mesh)
+        return mesh
 
     # --- running ----------------------------------------------------------------------
 
@@ -348,7 +373,17 @@ class Andmesh:
     ) -> list[KpiResult]:
         """Order-to-Cash KPIs on the published products; not computable where a requirement has a gap."""
         mesh = self.mesh(path)
-        report = self.gaps(path=path, engine=engine)
+        return self._kpis(mesh, self.gaps(path=path, engine=engine), names, period, by_segment, engine)
+
+    def _kpis(
+        self,
+        mesh: Mesh,
+        report: GapReport,
+        names: list[str] | None,
+        period: str,
+        by_segment: bool,
+        engine: str | None,
+    ) -> list[KpiResult]:
         gaps = {
             gap.requirement: f"{gap.level} gap: {gap.what} (measured {gap.measured}; standard {gap.standard}; "
             f"owner {gap.owner})"
@@ -380,6 +415,17 @@ class Andmesh:
             return results
         finally:
             session.close()
+
+    def report_enterprise(
+        self, out: Path, *, path: Path | None = None, engine: str | None = None, period: str = "month"
+    ) -> EnterpriseReport:
+        """Write the enterprise report (Markdown + SVG charts) to ``out``: use cases, gaps, KPIs."""
+        from andmesh.report.enterprise import write_enterprise_report
+
+        mesh = self.mesh(path)
+        gaps = self.gaps(path=path, engine=engine)
+        kpis = self._kpis(mesh, gaps, None, period, False, engine)
+        return write_enterprise_report(mesh, prioritize(mesh), gaps, kpis, out)
 
     def use_cases(self, path: Path | None = None) -> PriorityReport:
         """The mesh's use cases ranked by weighted value and feasibility."""

@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from andmesh.cli.app import app
 from andmesh.enterprise.gaps import GapReport
 from andmesh.facade import Andmesh
-from andmesh.generate import generate_order_to_cash
 from andmesh.workspace import Workspace
 from tests.helpers import edit
 
@@ -34,16 +33,6 @@ MET = [
     "payments_collection.payments.received_at",
     "payments_collection.payments.amount",
 ]
-
-
-@pytest.fixture(scope="module")
-def o2c(tmp_path_factory: pytest.TempPathFactory) -> Andmesh:
-    root = tmp_path_factory.mktemp("o2c")
-    generate_order_to_cash(root / "data", customers=1000, seed=7)
-    facade = Andmesh(Workspace.resolve(root / "ws"))
-    result = facade.run(MESH, data=root / "data")
-    assert result.exit_code == 0
-    return facade
 
 
 @pytest.fixture(scope="module")

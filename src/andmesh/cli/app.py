@@ -15,6 +15,7 @@ from andmesh.cli import (
     cmd_kpis,
     cmd_lint,
     cmd_products,
+    cmd_report,
     cmd_run,
     cmd_status,
     cmd_test,
@@ -59,6 +60,7 @@ app.command("usecases")(cmd_usecases.usecases)
 app.command("gaps")(cmd_gaps.gaps)
 app.command("kpis")(cmd_kpis.kpis)
 app.add_typer(cmd_products.products, name="products")
+app.add_typer(cmd_report.report, name="report")
 
 
 def main() -> None:

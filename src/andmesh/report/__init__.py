@@ -1,0 +1,1 @@
+"""Reports people read: Markdown with charts, built from the same result models the CLI prints."""
