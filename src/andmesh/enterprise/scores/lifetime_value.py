@@ -1,0 +1,384 @@
+"""Potential lifetime value: BG/NBD purchases × Gamma-Gamma value, discounted, risk-adjusted.
+
+From a transactions table (``customer_id``, ``date``, ``amount``) cut at the
+observation end, each customer's repeat frequency ``x``, recency ``t_x`` and age ``T``
+are fitted by :func:`~andmesh.enterprise.scores.btyd.fit_bgnbd` and the mean value of
+its repeat purchases by :func:`~andmesh.enterprise.scores.btyd.fit_gamma_gamma`. The
+value over a horizon of ``H`` months is
+
+``CLV = Σ_{k=1..H} ΔE_k · M · margin · S_k / (1 + d)^{k/12}``
+
+with ``ΔE_k = E[Y(t_k)] − E[Y(t_{k−1})]`` the expected purchases in month ``k``
+(``t_k = k`` months), ``M`` the Gamma-Gamma expected value of a purchase, ``margin``
+the share of an amount that is margin (1 when amounts are margins already), ``d``
+the annual discount rate and ``S_k = (1 − PD)^{k/h}`` the probability that the
+customer has not defaulted by month ``k`` given its probability of default ``PD`` over
+``h`` months (1 without a risk table): purchases after a default do not happen.
+
+Purchases are counted per customer and day (amounts of one day add up); days whose
+total is ≤ 0 (credit notes) are not purchases. Only transactions up to the observation
+end are read, so the value never sees the period it predicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, Field
+
+from andmesh.enterprise.scores.base import ScoreMethod
+from andmesh.enterprise.scores.btyd import (
+    BGNBDParams,
+    GammaGammaParams,
+    bgnbd_expected_purchases,
+    bgnbd_p_alive,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    gamma_gamma_expected_value,
+)
+from andmesh.enterprise.scores.inputs import Column, ScoreInputError, days, factorize, floats, ids
+from andmesh.enterprise.scores.reasons import top_reasons
+from andmesh.enterprise.scores.results import ScoreOutput
+
+DAYS_PER_MONTH = 365.25 / 12
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def discounted_clv(
+    increments: np.ndarray, value: np.ndarray, annual_rate: float, survival: np.ndarray | None = None
+) -> np.ndarray:
+    """``Σ_k ΔE_k · value · S_k / (1 + d)^{k/12}`` for monthly increments (customers × months).
+
+    ``survival`` is the per-customer probability of surviving one month (``S_k = s^k``).
+
+    >>> discounted_clv(np.array([[1.0, 1.0]]), np.array([100.0]), 0.10).round(2).tolist()
+    [197.63]
+    >>> discounted_clv(np.array([[1.0, 1.0]]), np.array([100.0]), 0.0, np.array([0.5])).round(2).tolist()
+    [75.0]
+    """
+    n, h = increments.shape
+    k = np.arange(1, h + 1, dtype=np.float64)
+    discount = (1.0 + annual_rate) ** (-k / 12.0)
+    s = np.ones(n) if survival is None else np.asarray(survival, dtype=np.float64)
+    surv = s[:, None] ** k[None, :]
+    return np.asarray((increments * discount[None, :] * surv).sum(axis=1) * value)
+
+
+def monthly_survival(pd: np.ndarray, pd_horizon_months: float) -> np.ndarray:
+    """Monthly survival ``(1 − PD)^{1/h}`` of a PD over ``h`` months; NaN PD → 1.
+
+    >>> monthly_survival(np.array([0.0, 0.75, np.nan]), 2).tolist()
+    [1.0, 0.5, 1.0]
+    """
+    p = np.clip(np.nan_to_num(np.asarray(pd, dtype=np.float64), nan=0.0), 0.0, 1.0)
+    return np.asarray((1.0 - p) ** (1.0 / pd_horizon_months))
+
+
+class RFM(BaseModel):
+    """Per-customer frequency, recency, age and repeat value at an observation end."""
+
+    model_config = {"arbitrary_types_allowed": True}
+
+    customer_id: pa.Array
+    x: np.ndarray = Field(description="Repeat purchases (purchase days after the first).")
+    t_x: np.ndarray = Field(description="Time of the last purchase since the first (time units).")
+    T: np.ndarray = Field(description="Time from the first purchase to the observation end (time units).")
+    monetary: np.ndarray = Field(description="Mean amount of the repeat purchase days (0 when x = 0).")
+    total: np.ndarray = Field(description="Total amount of all purchase days.")
+
+
+def rfm_summary(transactions: pa.Table, end_day: float, unit_days: float) -> RFM:
+    """Frequency/recency/age/value of every customer with a purchase up to ``end_day``.
+
+    >>> t = pa.table({"customer_id": ["a", "a", "a", "b"], "date": pa.array([0, 7, 7, 14], pa.date32()),
+    ...     "amount": [10.0, 5.0, 5.0, 3.0]})
+    >>> r = rfm_summary(t, 21, 7.0)
+    >>> r.x.tolist(), r.t_x.tolist(), r.T.tolist(), r.monetary.tolist()
+    ([1.0, 0.0], [1.0, 0.0], [3.0, 1.0], [10.0, 0.0])
+    """
+    day = days(transactions, "date")
+    amount = floats(transactions, "amount")
+    keep = (day <= end_day) & ~np.isnan(day) & ~np.isnan(amount)
+    codes, keys = factorize(ids(transactions).filter(pa.array(keep)))
+    day, amount = day[keep].astype(np.int64), amount[keep]
+    if codes.size == 0:
+        empty = np.zeros(0)
+        return RFM(
+            customer_id=pa.array([], pa.string()), x=empty, t_x=empty, T=empty, monetary=empty, total=empty
+        )
+    lo = int(day.min())
+    span = int(day.max()) - lo + 1
+    pair, inv = np.unique(codes * span + (day - lo), return_inverse=True)
+    day_total = np.bincount(inv, weights=amount)
+    purchase = day_total > 0
+    pair, day_total = pair[purchase], day_total[purchase]
+    cust = pair // span
+    pday = (pair % span + lo).astype(np.float64)
+    k = len(keys)
+    # Pairs are sorted by customer, then day: the first of each customer is its first purchase.
+    first_idx = np.r_[0, np.flatnonzero(np.diff(cust)) + 1]
+    present = np.zeros(k, dtype=bool)
+    present[cust] = True
+    count = np.bincount(cust, minlength=k).astype(np.float64)
+    total = np.bincount(cust, weights=day_total, minlength=k)
+    first = np.full(k, np.nan)
+    first[cust[first_idx]] = pday[first_idx]
+    first_amount = np.zeros(k)
+    first_amount[cust[first_idx]] = day_total[first_idx]
+    last = np.full(k, np.nan)
+    last_idx = np.r_[first_idx[1:] - 1, cust.size - 1]
+    last[cust[last_idx]] = pday[last_idx]
+    x = np.maximum(count - 1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(x > 0, (total - first_amount) / x, 0.0)
+    sel = np.flatnonzero(present)
+    return RFM(
+        customer_id=keys.take(pa.array(sel)),
+        x=x[sel],
+        t_x=(last[sel] - first[sel]) / unit_days,
+        T=(end_day - first[sel]) / unit_days,
+        monetary=monetary[sel],
+        total=total[sel],
+    )
+
+
+class LifetimeValueConfig(BaseModel):
+    """Observation end, horizon, discounting, margin and the risk adjustment."""
+
+    observation_end: dt.date | None = Field(
+        default=None, description="Cut-off: transactions after it are ignored (default: the last date)."
+    )
+    horizon_months: int = Field(default=12, ge=1, le=120)
+    annual_discount_rate: float = Field(default=0.10, ge=0, lt=1)
+    margin_rate: float = Field(default=1.0, gt=0, le=1, description="Margin share of an amount.")
+    time_unit_days: float = Field(default=7.0, gt=0, description="Time unit of the fit (7: weeks).")
+    pd_horizon_months: float = Field(default=12.0, gt=0, description="Horizon of the risk table's PD.")
+    penalizer: float = Field(default=0.0, ge=0)
+    tiers: list[tuple[str, float]] = Field(
+        default_factory=lambda: [("platinum", 0.10), ("gold", 0.30), ("silver", 0.60), ("bronze", 1.0)],
+        description="(tier, cumulative share of customers from the top), by value.",
+    )
+    top_reasons: int = Field(default=3, ge=0, le=4)
+
+
+class LifetimeValue(ScoreMethod):
+    """Discounted, risk-adjusted potential lifetime value over a horizon."""
+
+    name: ClassVar[str] = "lifetime_value_bgnbd"
+    title: ClassVar[str] = "Potential lifetime value (BG/NBD + Gamma-Gamma)"
+    version: ClassVar[str] = "1.0"
+    higher_is_better: ClassVar[bool] = True
+    config_model: ClassVar[type[BaseModel]] = LifetimeValueConfig
+    fit_roles: ClassVar[tuple[str, ...]] = ("transactions",)
+    score_roles: ClassVar[tuple[str, ...]] = ("transactions",)
+
+    config: LifetimeValueConfig
+
+    def inputs(self) -> dict[str, tuple[Column, ...]]:
+        return {
+            "transactions": (
+                Column("customer_id", "id", "the customer"),
+                Column("date", "date", "purchase (order or invoice) date"),
+                Column("amount", "numeric", "amount of the purchase (revenue, or margin with margin_rate 1)"),
+            ),
+            "risk": (
+                Column("customer_id", "id", "the customer"),
+                Column("probability", "numeric", "probability of default over pd_horizon_months"),
+            ),
+            "customers": (Column("customer_id", "id", "every customer to score, with or without purchases"),),
+        }
+
+    def _end_day(self, transactions: pa.Table) -> float:
+        if self.config.observation_end is not None:
+            return float((self.config.observation_end - _EPOCH).days)
+        d = days(transactions, "date")
+        if np.isnan(d).all():
+            raise ScoreInputError(
+                "transactions: no dated row", table="transactions", column="date", hint="pass transactions"
+            )
+        return float(np.nanmax(d))
+
+    def _fit(self, tables: dict[str, pa.Table]) -> None:
+        tx = tables["transactions"]
+        end = self._end_day(tx)
+        rfm = rfm_summary(tx, end, self.config.time_unit_days)
+        if rfm.x.size < 10 or (rfm.x > 0).sum() < 3:
+            raise ScoreInputError(
+                f"transactions: {rfm.x.size} customers with purchases up to the observation end, "
+                f"{int((rfm.x > 0).sum())} with a repeat purchase; the models need more",
+                table="transactions",
+                column="date",
+                hint="move observation_end later or pass more history",
+            )
+        self.end_day_ = end
+        self.bgnbd_: BGNBDParams = fit_bgnbd(rfm.x, rfm.t_x, rfm.T, penalizer=self.config.penalizer)
+        self.gamma_gamma_: GammaGammaParams = fit_gamma_gamma(
+            rfm.x, rfm.monetary, penalizer=self.config.penalizer
+        )
+
+    def _score(self, tables: dict[str, pa.Table]) -> ScoreOutput:
+        cfg = self.config
+        tx = tables["transactions"]
+        end = self._end_day(tx) if cfg.observation_end is not None else self.end_day_
+        rfm = rfm_summary(tx, end, cfg.time_unit_days)
+        unit = cfg.time_unit_days
+        steps = np.arange(0, cfg.horizon_months + 1) * DAYS_PER_MONTH / unit
+        cum = np.column_stack(
+            [np.zeros(rfm.x.size)]
+            + [bgnbd_expected_purchases(self.bgnbd_, t, rfm.x, rfm.t_x, rfm.T) for t in steps[1:]]
+        )
+        increments = np.diff(cum, axis=1)
+        value = gamma_gamma_expected_value(self.gamma_gamma_, rfm.x, rfm.monetary) * cfg.margin_rate
+        pd_ = self._risk(tables.get("risk"), rfm.customer_id)
+        clv = discounted_clv(increments, value, cfg.annual_discount_rate)
+        adjusted = discounted_clv(
+            increments, value, cfg.annual_discount_rate, monthly_survival(pd_, cfg.pd_horizon_months)
+        )
+        p_alive = bgnbd_p_alive(self.bgnbd_, rfm.x, rfm.t_x, rfm.T)
+        cols: dict[str, Any] = {
+            "customer_id": rfm.customer_id,
+            "score": adjusted,
+            "expected_purchases": cum[:, -1],
+            "p_alive": p_alive,
+            "expected_value": value,
+            "clv": clv,
+            "risk_probability": pd_,
+            "frequency": rfm.x,
+            "recency_days": rfm.t_x * unit,
+            "age_days": rfm.T * unit,
+        }
+        table = self._with_customers(cols, tables.get("customers"))
+        score = table["score"]
+        band = _tiers(score, cfg.tiers)
+        reasons = self._reasons(table)
+        out = pa.table(
+            {
+                "customer_id": table["customer_id"],
+                "score": pa.array(np.round(score, 2)),
+                "band": pa.array(band, pa.string()),
+                **{
+                    k: pa.array(_round(v), from_pandas=True)
+                    for k, v in table.items()
+                    if k not in ("customer_id", "score")
+                },
+                "reasons": reasons,
+            }
+        )
+        b, g = self.bgnbd_, self.gamma_gamma_
+        return ScoreOutput(
+            method=self.name,
+            version=self.version,
+            count=out.num_rows,
+            scored=out.num_rows,
+            higher_is_better=True,
+            parameters={
+                "observation_end": str(_EPOCH + dt.timedelta(days=int(end))),
+                "horizon_months": cfg.horizon_months,
+                "annual_discount_rate": cfg.annual_discount_rate,
+                "margin_rate": cfg.margin_rate,
+                "time_unit_days": unit,
+                "bgnbd": {"r": b.r, "alpha": b.alpha, "a": b.a, "b": b.b, "customers": b.customers},
+                "gamma_gamma": {"p": g.p, "q": g.q, "v": g.v, "customers": g.customers},
+            },
+            table=out,
+        )
+
+    def _risk(self, risk: pa.Table | None, keys: pa.Array) -> np.ndarray:
+        if risk is None:
+            return np.full(len(keys), np.nan)
+        rk = ids(risk)
+        prob = floats(risk, "probability")
+        if np.nanmin(prob, initial=0.0) < 0 or np.nanmax(prob, initial=0.0) > 1:
+            raise ScoreInputError(
+                "risk: `probability` must lie in 0..1",
+                table="risk",
+                column="probability",
+                expected="probability 0..1",
+                hint="map the PD column, not the points",
+            )
+        pos = np.asarray(pc.index_in(keys, value_set=rk).to_numpy(zero_copy_only=False), dtype=np.float64)
+        found = ~np.isnan(pos)
+        out = np.full(len(keys), np.nan)
+        out[found] = prob[pos[found].astype(np.int64)]
+        return out
+
+    def _with_customers(self, cols: dict[str, Any], customers: pa.Table | None) -> dict[str, Any]:
+        if customers is None:
+            return cols
+        wanted = ids(customers).unique()
+        pos = pc.index_in(wanted, value_set=cols["customer_id"]).to_numpy(zero_copy_only=False)
+        pos = np.asarray(pos, dtype=np.float64)
+        found = ~np.isnan(pos)
+        out: dict[str, Any] = {"customer_id": wanted}
+        for k, v in cols.items():
+            if k == "customer_id":
+                continue
+            full = np.full(len(wanted), np.nan)
+            full[found] = np.asarray(v)[pos[found].astype(np.int64)]
+            if k in ("score", "expected_purchases", "clv", "frequency"):
+                full[~found] = 0.0  # no purchase up to the cut-off: nothing to extrapolate
+            out[k] = full
+        return out
+
+    def _reasons(self, t: dict[str, Any]) -> pa.ListArray:
+        e, m = np.asarray(t["expected_purchases"]), np.asarray(t["expected_value"])
+        alive, clv, adj = np.asarray(t["p_alive"]), np.asarray(t["clv"]), np.asarray(t["score"])
+        med_e = float(np.nanmedian(e)) if e.size else 0.0
+        med_m = float(np.nanmedian(m)) if m.size else 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            impact = np.column_stack(
+                [
+                    1.0 - alive,
+                    np.maximum(0.0, 1.0 - e / med_e) if med_e > 0 else np.zeros_like(e),
+                    np.maximum(0.0, 1.0 - m / med_m) if med_m > 0 else np.zeros_like(m),
+                    np.where(clv > 0, 1.0 - adj / clv, 0.0),
+                ]
+            )
+        values = np.column_stack([alive, e, m, np.asarray(t["risk_probability"])])
+        h = self.config.horizon_months
+        texts = [
+            lambda v: f"probability still buying {v:.0%}",
+            lambda v: f"{v:.1f} purchases expected in {h} months (median {med_e:.1f})",
+            lambda v: f"expected value per purchase {v:,.0f} (median {med_m:,.0f})",
+            lambda v: f"probability of default {v:.1%} cuts the value",
+        ]
+        return top_reasons(
+            impact,
+            values,
+            ["LTV_LAPSING", "LTV_LOW_FREQUENCY", "LTV_LOW_VALUE", "LTV_CREDIT_RISK"],
+            ["p_alive", "expected_purchases", "expected_value", "risk_probability"],
+            lambda j, rows: [texts[j](values[r, j]) for r in rows],
+            top=self.config.top_reasons,
+            min_impact=0.05,
+        )
+
+
+def _round(v: Any) -> Any:
+    a = np.asarray(v, dtype=np.float64)
+    return np.round(a, 6)
+
+
+def _tiers(score: np.ndarray, tiers: list[tuple[str, float]]) -> np.ndarray:
+    """Tier of each score by its rank from the top; 0 or NaN → ``none``.
+
+    >>> _tiers(np.array([10.0, 5.0, 0.0, 1.0]), [("top", 0.5), ("rest", 1.0)]).tolist()
+    ['top', 'rest', 'none', 'rest']
+    """
+    s = np.asarray(score, dtype=np.float64)
+    out = np.full(s.size, "none", dtype=object)
+    valued = np.flatnonzero(s > 0)
+    if valued.size == 0:
+        return out
+    order = valued[np.argsort(-s[valued], kind="stable")]
+    share = (np.arange(order.size) + 1) / order.size
+    bounds = np.asarray([t[1] for t in tiers])
+    idx = np.minimum(np.searchsorted(bounds, share - 1e-12, side="left"), len(tiers) - 1)
+    out[order] = np.asarray([t[0] for t in tiers], dtype=object)[idx]
+    return out
+
+
+__all__ = ["RFM", "LifetimeValue", "LifetimeValueConfig", "discounted_clv", "monthly_survival", "rfm_summary"]

@@ -1,0 +1,137 @@
+"""Lifetime value: RFM by hand, discounting, risk adjustment, a back-test on simulated buyers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from andmesh.enterprise.scores import ScoreInputError, create
+from andmesh.enterprise.scores.btyd import BGNBDParams, GammaGammaParams, simulate_bgnbd
+from andmesh.enterprise.scores.lifetime_value import LifetimeValue, discounted_clv, rfm_summary
+
+START = dt.date(2024, 1, 1)
+END = dt.date(2025, 12, 31)
+
+
+def _simulated(n: int, seed: int) -> tuple[pa.Table, pa.Table]:
+    """Daily purchases of BG/NBD customers over two years; returns (calibration, holdout)."""
+    rng = np.random.default_rng(seed)
+    params = BGNBDParams(r=1.2, alpha=40.0, a=1.5, b=5.0)  # in days
+    first = rng.integers(0, 365, n)
+    lam = rng.gamma(params.r, 1 / params.alpha, n)
+    drop = rng.beta(params.a, params.b, n)
+    nu = rng.gamma(4.0, 1 / 300.0, n)
+    rows_c, rows_d, rows_a = [], [], []
+    total_days = (END - START).days
+    for i in range(n):
+        t = float(first[i])
+        while t <= total_days:
+            rows_c.append(f"c{i}")
+            rows_d.append(int(t))
+            rows_a.append(rng.gamma(6.0, 1 / nu[i]))
+            if t > first[i] and rng.random() < drop[i]:
+                break
+            t += rng.exponential(1 / lam[i])
+    days = np.asarray(rows_d)
+    table = pa.table(
+        {
+            "customer_id": rows_c,
+            "date": pa.array(days + (START - dt.date(1970, 1, 1)).days, pa.int32()).cast(pa.date32()),
+            "amount": rows_a,
+        }
+    )
+    cut = 365
+    return table.filter(pa.array(days <= cut)), table.filter(pa.array(days > cut))
+
+
+def test_rfm_by_hand() -> None:
+    t = pa.table(
+        {
+            "customer_id": ["a", "a", "a", "a", "b", "c"],
+            "date": pa.array([0, 7, 7, 21, 14, 30], pa.date32()),
+            "amount": [10.0, 5.0, 5.0, 20.0, 3.0, 9.0],
+        }
+    )
+    r = rfm_summary(t, 28, 7.0)  # day 30 is after the end: c is not a customer yet
+    assert r.customer_id.to_pylist() == ["a", "b"]
+    assert r.x.tolist() == [2.0, 0.0]  # two repeat purchase days (7 and 21; day 7's rows add up)
+    assert r.t_x.tolist() == [3.0, 0.0]  # last purchase 21 days = 3 weeks after the first
+    assert r.T.tolist() == [4.0, 2.0]
+    assert r.monetary.tolist() == [15.0, 0.0]  # (10 + 20) / 2 repeat days
+    assert r.total.tolist() == [40.0, 3.0]
+
+
+def test_discounting_and_risk_by_hand() -> None:
+    # 1 purchase a month of 100 for 12 months at 12%/year: Σ 100 / 1.12^(k/12)
+    inc = np.ones((1, 12))
+    by_hand = sum(100 / 1.12 ** (k / 12) for k in range(1, 13))
+    assert discounted_clv(inc, np.array([100.0]), 0.12)[0] == pytest.approx(by_hand)
+    # A 12-month PD of 19% leaves (0.81)^(k/12) of month k's value.
+    risky = sum(100 * 0.81 ** (k / 12) for k in range(1, 13))
+    s = np.array([0.81 ** (1 / 12)])
+    assert discounted_clv(inc, np.array([100.0]), 0.0, s)[0] == pytest.approx(risky)
+
+
+@pytest.fixture(scope="module")
+def simulated() -> tuple[pa.Table, pa.Table]:
+    return _simulated(3000, 4)
+
+
+def test_value_back_test_on_simulated_customers(simulated: tuple[pa.Table, pa.Table]) -> None:
+    calibration, holdout = simulated
+    end = START + dt.timedelta(days=365)
+    method = create("lifetime_value_bgnbd", {"observation_end": end, "annual_discount_rate": 0.0})
+    out = method.fit(transactions=calibration).score(transactions=calibration)
+    assert isinstance(method, LifetimeValue)
+    # Undiscounted 12-month value against what the customers spent in the next 365 days.
+    actual = holdout.group_by("customer_id").aggregate([("amount", "sum")])
+    got = dict(zip(actual["customer_id"].to_pylist(), actual["amount_sum"].to_pylist(), strict=True))
+    ids = out.table["customer_id"].to_pylist()
+    realised = np.array([got.get(c, 0.0) for c in ids])
+    predicted = np.asarray(out.table["score"])
+    assert predicted.sum() == pytest.approx(realised.sum(), rel=0.15)
+    from andmesh.enterprise.scores.metrics import spearman
+
+    assert spearman(predicted, realised) > 0.5
+    assert set(out.table["band"].to_pylist()) <= {"platinum", "gold", "silver", "bronze", "none"}
+    assert out.parameters["bgnbd"]["customers"] == len(ids)
+
+
+def test_risk_table_lowers_value_and_new_customers_get_zero(simulated: tuple[pa.Table, pa.Table]) -> None:
+    calibration, _ = simulated
+    method = create("lifetime_value_bgnbd", {"observation_end": START + dt.timedelta(days=365)})
+    method.fit(transactions=calibration)
+    some = calibration["customer_id"].unique().slice(0, 2).to_pylist()
+    risk = pa.table({"customer_id": some, "probability": [0.5, 0.0]})
+    customers = pa.table({"customer_id": [*some, "nobody"]})
+    out = method.score(transactions=calibration, risk=risk, customers=customers)
+    rows = {r["customer_id"]: r for r in out.table.to_pylist()}
+    assert rows[some[0]]["score"] < rows[some[0]]["clv"]
+    assert rows[some[1]]["score"] == pytest.approx(rows[some[1]]["clv"], abs=0.01)
+    assert rows["nobody"]["score"] == 0.0
+    assert rows["nobody"]["band"] == "none"
+    codes = [r["code"] for r in rows[some[0]]["reasons"]]
+    assert "LTV_CREDIT_RISK" in codes
+
+
+def test_risk_probability_must_be_a_probability(simulated: tuple[pa.Table, pa.Table]) -> None:
+    calibration, _ = simulated
+    method = create("lifetime_value_bgnbd").fit(transactions=calibration)
+    with pytest.raises(ScoreInputError, match=r"0\.\.1"):
+        method.score(transactions=calibration, risk=pa.table({"customer_id": ["c0"], "probability": [600.0]}))
+
+
+def test_too_little_history_is_refused() -> None:
+    t = pa.table({"customer_id": ["a"], "date": pa.array([0], pa.date32()), "amount": [1.0]})
+    with pytest.raises(ScoreInputError, match="the models need more"):
+        create("lifetime_value_bgnbd").fit(transactions=t)
+
+
+def test_simulation_helper_matches_its_parameters() -> None:
+    rng = np.random.default_rng(0)
+    x, t_x = simulate_bgnbd(BGNBDParams(1.0, 10.0, 2.0, 8.0), np.full(1000, 50.0), rng)
+    assert (t_x <= 50).all() and (x >= 0).all()
+    assert GammaGammaParams(6.0, 4.0, 15.0).population_mean == 30.0
