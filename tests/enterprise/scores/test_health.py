@@ -53,7 +53,8 @@ def test_reasons_carry_the_points_they_cost(scored: list[dict[str, Any]]) -> Non
 
 def test_weights_are_configurable_and_zero_turns_a_component_off() -> None:
     method = create("financial_health", {"weights": {"payment": 1.0}})
-    assert [c.name for c in method.inputs()["features"]] == ["customer_id", "days_beyond_terms"]
+    required = [c.name for c in method.inputs()["features"] if c.required]
+    assert required == ["customer_id", "days_beyond_terms"]
     out = method.score(features=pa.table({"customer_id": ["a"], "days_beyond_terms": [15.0]}))
     assert out.table["score"].to_pylist() == [70.0]
     assert out.parameters == {"weights": {"payment": 1.0}}
@@ -88,3 +89,43 @@ def test_wrong_type_and_mapping() -> None:
     )
     assert out.table["score"].to_pylist() == [92.0]
     assert out.customer("c0").components["component_payment"] == 80.0
+
+
+def test_paydex_column_replaces_the_mapping_of_the_mean() -> None:
+    table = _table(CASES[:2]).append_column("paydex", pa.array([95.0, 61.0]))
+    rows = create("financial_health").score(features=table).table.to_pylist()
+    assert [r["component_payment"] for r in rows] == [95.0, 61.0]
+
+
+def test_weights_calibrated_on_a_later_outcome() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 400
+    dbt = rng.uniform(-10, 60, n)
+    zero = np.zeros(n)
+    features = pa.table(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "days_beyond_terms": dbt,
+            "days_beyond_terms_recent": dbt + rng.normal(0, 10, n),
+            "ar_current": rng.uniform(0, 100, n),
+            "ar_1_30": zero,
+            "ar_31_60": zero,
+            "ar_61_90": zero,
+            "ar_over_90": rng.uniform(0, 100, n),
+            "credit_limit": np.full(n, 1000.0),
+            "dispute_rate": rng.uniform(0, 0.2, n),
+            "short_pay_rate": rng.uniform(0, 0.3, n),
+        }
+    )
+    # The later outcome follows the payment component only.
+    later = pa.table({"customer_id": features["customer_id"], "outcome": 100 - dbt + rng.normal(0, 2, n)})
+    method = create("financial_health").fit(features=features, outcome=later)
+    weights = method.score(features=features).parameters["weights"]
+    assert weights["payment"] > 0.9
+    assert sum(weights.values()) == pytest.approx(1.0, abs=1e-3)
+    with pytest.raises(ScoreInputError, match="direction"):
+        create("financial_health").fit(
+            features=features, outcome=later.set_column(1, "outcome", pa.array(dbt))
+        )

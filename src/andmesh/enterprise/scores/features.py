@@ -8,7 +8,10 @@ features computed at a past cut-off never see the period they predict;
 
 Days beyond terms (DBT) of an item due by the cut-off: ``cleared − due`` when it was
 cleared by the cut-off (negative when early), else ``cut-off − due`` (still open: at
-least that late). The value-weighted DBT is ``Σ amount · DBT / Σ amount``.
+least that late). The value-weighted DBT is ``Σ amount · DBT / Σ amount``; the
+``paydex`` is D&B's construction: each item's DBT mapped to PAYDEX points
+(:func:`~andmesh.enterprise.scores.health.paydex`), then value-weighted,
+``Σ amount · paydex(DBT) / Σ amount``.
 
 Only the first payment and the clearing date are read: an item paid in more than two
 instalments counts its middle instalments as unpaid until it clears (conservative).
@@ -21,6 +24,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
+from andmesh.enterprise.scores.health import paydex
 from andmesh.enterprise.scores.inputs import Column, ScoreInputError, bind, days, factorize, floats, ids
 
 _EPOCH = dt.date(1970, 1, 1)
@@ -43,6 +47,8 @@ FEATURES = (
     "invoiced_amount",
     "days_beyond_terms",
     "days_beyond_terms_recent",
+    "paydex",
+    "paydex_recent",
     "late_share",
     "share_over_90",
     "max_days_beyond_terms",
@@ -125,6 +131,8 @@ def payment_features(
     due_recent = due_hist & (it.due > c - recent_days)
     dbt = np.where(cleared, it.cleared - it.due, overdue)
     w_dbt = it.amount * dbt
+    # D&B's way: each payment experience gets its PAYDEX points, then the points are value-weighted.
+    w_pts = it.amount * paydex(dbt)
 
     inv_hist = known & (it.invoice > c - history_days)
     disp_pop = inv_hist & (it.invoice <= c - dispute_visible_days)
@@ -148,6 +156,8 @@ def payment_features(
         "invoiced_amount": it.sum(it.amount, inv_hist),
         "days_beyond_terms": _ratio(it.sum(w_dbt, due_hist), it.sum(it.amount, due_hist)),
         "days_beyond_terms_recent": _ratio(it.sum(w_dbt, due_recent), it.sum(it.amount, due_recent)),
+        "paydex": _ratio(it.sum(w_pts, due_hist), it.sum(it.amount, due_hist)),
+        "paydex_recent": _ratio(it.sum(w_pts, due_recent), it.sum(it.amount, due_recent)),
         "late_share": _ratio(it.count(due_hist & (dbt > 0)), it.count(due_hist)),
         "share_over_90": _ratio(it.sum(it.amount, due_hist & (dbt > 90)), it.sum(it.amount, due_hist)),
         "max_days_beyond_terms": np.where(np.isfinite(max_dbt), max_dbt, np.nan),

@@ -5,7 +5,8 @@
 ==============  ======  =====================================================================
 component       weight  formula
 ==============  ======  =====================================================================
-payment          0.40   PAYDEX-like points of the value-weighted days beyond terms (DBT)
+payment          0.40   PAYDEX-like index: ``paydex`` when given (per-item points, value-weighted),
+                        else the PAYDEX points of the value-weighted days beyond terms (DBT)
 ageing           0.20   ``100 · (1 − Σ_b severity_b · open_b / open)``, severities 0 / .25 / .5 / .75 / 1
 utilisation      0.15   open receivables / credit limit: 100 up to 50 %, 50 at 100 %, 0 from 150 %
 disputes         0.10   share of invoices disputed: 100 at 0, 0 from 20 %
@@ -18,6 +19,11 @@ no invoice due in the quarter) is left out and the weights of the others are res
 ``coverage`` says how much weight was known. Without payment experience (DBT unknown)
 there is no score, as PAYDEX reports "unavailable". The reasons are the components
 that cost the most points: ``wᵢ · (100 − cᵢ) / Σ known w``.
+
+The weights above are expert defaults. ``fit(features=…, outcome=…)`` calibrates them
+on a later outcome of the same customers (non-negative least squares, shares summing
+to 1): on the generator's data most components carry little beyond the PAYDEX (see
+docs/scores.md), and the calibrated weights say so.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, Field, field_validator
+from scipy.optimize import nnls
 
-from andmesh.enterprise.scores.base import ScoreMethod
-from andmesh.enterprise.scores.inputs import Column, floats, ids, require_unique
+from andmesh.enterprise.scores.base import Columns, ScoreMethod
+from andmesh.enterprise.scores.inputs import Column, ScoreInputError, floats, ids, require_unique
 from andmesh.enterprise.scores.reasons import top_reasons
 from andmesh.enterprise.scores.results import ScoreOutput
 from andmesh.enterprise.scores.scaling import band_of, piecewise
@@ -64,6 +71,7 @@ COMPONENT_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 _DESCRIPTIONS = {
+    "paydex": "value-weighted mean of each invoice's PAYDEX points (optional; see features.payment_features)",
     "days_beyond_terms": "value-weighted days beyond terms of the invoices due in the last 12 months",
     "days_beyond_terms_recent": "the same over the last quarter",
     "ar_current": "open receivables not yet due",
@@ -182,7 +190,60 @@ class FinancialHealth(ScoreMethod):
         for comp in self.active():
             names += [n for n in COMPONENT_INPUTS[comp] if n not in names]
         cols = tuple(Column(n, "numeric", _DESCRIPTIONS[n]) for n in names)
-        return {"features": (Column("customer_id", "id", "the customer"), *cols)}
+        optional = (Column("paydex", "numeric", _DESCRIPTIONS["paydex"], required=False),)
+        return {
+            "features": (Column("customer_id", "id", "the customer"), *cols, *optional),
+            "outcome": (
+                Column("customer_id", "id", "the customer"),
+                Column(
+                    "outcome",
+                    "numeric",
+                    "a later measure of health, higher = healthier (e.g. next year's PAYDEX)",
+                ),
+            ),
+        }
+
+    def fit(self, columns: Columns | None = None, **tables: pa.Table) -> ScoreMethod:
+        """Optionally calibrate the weights on a later outcome; without tables, keep the config's.
+
+        Non-negative least squares of the centred outcome on the centred components
+        (unknown components at their mean), scaled to sum 1: each weight stays a share
+        of the score, and a component that does not help gets 0.
+        """
+        if not tables:
+            return self
+        self._check_roles(tables, ("features", "outcome"), columns)
+        features = self.bind("features", tables["features"], columns)
+        outcome = self.bind("outcome", tables["outcome"], columns)
+        require_unique(ids(outcome), "outcome")
+        joined = features.join(outcome, "customer_id", join_type="inner")
+        y = floats(joined, "outcome")
+        comps = self.components(joined)
+        names = list(comps)
+        x = np.column_stack([comps[n] for n in names])
+        keep = ~np.isnan(y) & ~np.isnan(x[:, 0])
+        x, y = x[keep], y[keep]
+        if y.size < 2 * len(names):
+            raise ScoreInputError(
+                f"outcome: {y.size} customers with an outcome and payment experience; too few to fit weights",
+                table="outcome",
+                column="outcome",
+                hint="pass more customers, or keep the configured weights",
+            )
+        means = np.nanmean(x, axis=0)
+        x = np.where(np.isnan(x), means[None, :], x)
+        w, _ = nnls(x - x.mean(axis=0), y - y.mean())
+        if w[0] <= 0:
+            raise ScoreInputError(
+                "outcome: the payment component gets no weight from this outcome",
+                table="outcome",
+                column="outcome",
+                hint="check the outcome's direction: higher must mean healthier",
+            )
+        weights = {n: round(float(v / w.sum()), 4) for n, v in zip(names, w, strict=True)}
+        self.config = self.config.model_copy(update={"weights": weights})
+        self.fitted_on_ = int(y.size)
+        return self
 
     def components(self, features: pa.Table) -> dict[str, np.ndarray]:
         """Each active component (0–100, NaN when unknown) of bound ``features``."""
@@ -191,7 +252,12 @@ class FinancialHealth(ScoreMethod):
         active = self.active()
         dbt = floats(features, "days_beyond_terms")
         if "payment" in active:
-            out["payment"] = piecewise(dbt, cfg.paydex_knots)
+            if "paydex" in features.column_names:
+                # Per-item points carry more than the points of the mean: one very late
+                # invoice cannot drag a prompt payer's index below the PAYDEX scale.
+                out["payment"] = np.clip(floats(features, "paydex"), 0.0, 100.0)
+            else:
+                out["payment"] = piecewise(dbt, cfg.paydex_knots)
         if "ageing" in active or "utilisation" in active:
             buckets = np.column_stack([floats(features, b) for b in AGEING_BUCKETS])
             if "ageing" in active:

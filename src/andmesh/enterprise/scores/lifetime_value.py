@@ -3,7 +3,10 @@
 From a transactions table (``customer_id``, ``date``, ``amount``) cut at the
 observation end, each customer's repeat frequency ``x``, recency ``t_x`` and age ``T``
 are fitted by :func:`~andmesh.enterprise.scores.btyd.fit_bgnbd` and the mean value of
-its repeat purchases by :func:`~andmesh.enterprise.scores.btyd.fit_gamma_gamma`. The
+its purchases by :func:`~andmesh.enterprise.scores.btyd.fit_gamma_gamma` (all purchases
+by default: in B2B the first order is an ordinary order, and valuing one-order
+customers at the population mean ranks a small firm's single order with an
+enterprise's; ``monetary_includes_first=False`` keeps the CDNOW convention). The
 value over a horizon of ``H`` months is
 
 ``CLV = Σ_{k=1..H} ΔE_k · M · margin · S_k / (1 + d)^{k/12}``
@@ -90,6 +93,12 @@ class RFM(BaseModel):
     monetary: np.ndarray = Field(description="Mean amount of the repeat purchase days (0 when x = 0).")
     total: np.ndarray = Field(description="Total amount of all purchase days.")
 
+    def value_inputs(self, include_first: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(transactions, mean value) the Gamma-Gamma reads: repeat days only, or all days."""
+        if not include_first:
+            return self.x, self.monetary
+        return self.x + 1, self.total / (self.x + 1)
+
 
 def rfm_summary(transactions: pa.Table, end_day: float, unit_days: float) -> RFM:
     """Frequency/recency/age/value of every customer with a purchase up to ``end_day``.
@@ -152,12 +161,22 @@ class LifetimeValueConfig(BaseModel):
     observation_end: dt.date | None = Field(
         default=None, description="Cut-off: transactions after it are ignored (default: the last date)."
     )
+    score_as_of: dt.date | None = Field(
+        default=None,
+        description="Date whose purchase history is scored (default: the observation end): fit on a "
+        "past cut-off, score today with the same parameters.",
+    )
     horizon_months: int = Field(default=12, ge=1, le=120)
     annual_discount_rate: float = Field(default=0.10, ge=0, lt=1)
     margin_rate: float = Field(default=1.0, gt=0, le=1, description="Margin share of an amount.")
     time_unit_days: float = Field(default=7.0, gt=0, description="Time unit of the fit (7: weeks).")
     pd_horizon_months: float = Field(default=12.0, gt=0, description="Horizon of the risk table's PD.")
     penalizer: float = Field(default=0.0, ge=0)
+    monetary_includes_first: bool = Field(
+        default=True,
+        description="Value the first purchase too (B2B: the first order is an ordinary order); "
+        "False follows the CDNOW convention of repeat purchases only.",
+    )
     tiers: list[tuple[str, float]] = Field(
         default_factory=lambda: [("platinum", 0.10), ("gold", 0.30), ("silver", 0.60), ("bronze", 1.0)],
         description="(tier, cumulative share of customers from the top), by value.",
@@ -216,14 +235,18 @@ class LifetimeValue(ScoreMethod):
             )
         self.end_day_ = end
         self.bgnbd_: BGNBDParams = fit_bgnbd(rfm.x, rfm.t_x, rfm.T, penalizer=self.config.penalizer)
+        n_value, mean_value = rfm.value_inputs(self.config.monetary_includes_first)
         self.gamma_gamma_: GammaGammaParams = fit_gamma_gamma(
-            rfm.x, rfm.monetary, penalizer=self.config.penalizer
+            n_value, mean_value, penalizer=self.config.penalizer
         )
 
     def _score(self, tables: dict[str, pa.Table]) -> ScoreOutput:
         cfg = self.config
         tx = tables["transactions"]
-        end = self._end_day(tx) if cfg.observation_end is not None else self.end_day_
+        if cfg.score_as_of is not None:
+            end = float((cfg.score_as_of - _EPOCH).days)
+        else:
+            end = self._end_day(tx) if cfg.observation_end is not None else self.end_day_
         rfm = rfm_summary(tx, end, cfg.time_unit_days)
         unit = cfg.time_unit_days
         steps = np.arange(0, cfg.horizon_months + 1) * DAYS_PER_MONTH / unit
@@ -232,7 +255,8 @@ class LifetimeValue(ScoreMethod):
             + [bgnbd_expected_purchases(self.bgnbd_, t, rfm.x, rfm.t_x, rfm.T) for t in steps[1:]]
         )
         increments = np.diff(cum, axis=1)
-        value = gamma_gamma_expected_value(self.gamma_gamma_, rfm.x, rfm.monetary) * cfg.margin_rate
+        n_value, mean_value = rfm.value_inputs(cfg.monetary_includes_first)
+        value = gamma_gamma_expected_value(self.gamma_gamma_, n_value, mean_value) * cfg.margin_rate
         pd_ = self._risk(tables.get("risk"), rfm.customer_id)
         clv = discounted_clv(increments, value, cfg.annual_discount_rate)
         adjusted = discounted_clv(
