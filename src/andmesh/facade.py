@@ -20,9 +20,13 @@ from andmesh.enterprise.gaps import GapReport, analyze_gaps
 from andmesh.enterprise.kpis import KPIS, KpiResult, evaluate_kpis, get_kpi
 from andmesh.enterprise.priority import PriorityReport, prioritize
 from andmesh.errors import UsageError
+from andmesh.governance.council import Tally
+from andmesh.governance.council import vote as council_vote
+from andmesh.governance.gate import CouncilGate
+from andmesh.governance.policies import PolicyReport, evaluate_policies
 from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import RunResult
-from andmesh.pipeline.run import ProgressCallback, run_mesh
+from andmesh.pipeline.run import ProgressCallback, new_run_id, run_mesh
 from andmesh.quality.checks import run_checks
 from andmesh.quality.diff import ContractDiff, diff_files
 from andmesh.quality.results import CheckStatus, ContractRun
@@ -31,6 +35,7 @@ from andmesh.scaffold import scaffold_mesh
 from andmesh.spec import LintReport, Mesh, lint_mesh, load_mesh
 from andmesh.spec.suggest import hint_for
 from andmesh.storage.warehouse import PortVersion, Warehouse
+from andmesh.store.governance import AuditEntry, GovernanceStore, Proposal
 from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
 
@@ -183,6 +188,8 @@ class Andmesh:
         mesh = load_mesh(path)
         data_root = self.data_root(mesh, data)
         with self.workspace.lock():
+            run_id = new_run_id()
+            policies = self._check_policies(mesh, run_id)
             result = run_mesh(
                 mesh,
                 engine=get_engine(engine or mesh.spec.engine),
@@ -192,9 +199,54 @@ class Andmesh:
                 selectors=select,
                 force=force,
                 on_event=on_event,
+                gate=CouncilGate(mesh, self.governance, policies),
+                run_id=run_id,
             )
             self.workspace.remember(mesh_root=mesh.root, data_root=data_root)
         return result
+
+    # --- governance -------------------------------------------------------------------
+
+    @property
+    def governance(self) -> GovernanceStore:
+        return GovernanceStore(self.store.engine)
+
+    def _check_policies(self, mesh: Mesh, run_id: str | None) -> PolicyReport:
+        report = evaluate_policies(mesh)
+        self.governance.record_policy_results(
+            run_id,
+            report.evaluated_at,
+            [
+                r.model_dump(include={"policy", "severity", "product_id", "domain", "status", "messages"})
+                for r in report.results
+            ],
+        )
+        return report
+
+    def policies(self, path: Path | None = None, *, record: bool = True) -> PolicyReport:
+        """Every policy on every product, now; recorded so compliance can be followed over time."""
+        mesh = self.mesh(path)
+        return self._check_policies(mesh, None) if record else evaluate_policies(mesh)
+
+    def compliance_history(self, limit: int = 20) -> list[dict[str, Any]]:
+        return self.governance.compliance_history(limit)
+
+    def proposals(self, status: str | None = "open") -> list[Proposal]:
+        return self.governance.proposals(status=status)
+
+    def vote(
+        self,
+        proposal_id: int,
+        decision: str,
+        voter: str,
+        comment: str | None = None,
+        *,
+        path: Path | None = None,
+    ) -> tuple[Proposal, Tally]:
+        return council_vote(self.mesh(path), self.governance, proposal_id, decision, voter, comment)
+
+    def audit_log(self, subject: str | None = None) -> list[AuditEntry]:
+        return self.governance.audit_entries(subject)
 
     # --- reading ----------------------------------------------------------------------
 

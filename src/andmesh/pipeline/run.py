@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -94,6 +95,19 @@ class RunContext:
     data_root: Path
     run_id: str
     force: bool
+    gate: Gatekeeper | None = None
+
+
+class Gatekeeper(Protocol):
+    """What governance enforces on a run, without the pipeline knowing how (see andmesh.governance.gate)."""
+
+    def hold(
+        self, run_id: str, product: Product, port: OutputPort, change: ContractDiff | None
+    ) -> str | None:
+        """Why the port may not be published in this run (None: it may)."""
+
+    def published(self, run_id: str, product: Product, port: OutputPort, change: ContractDiff | None) -> None:
+        """The port was published in this run."""
 
 
 def run_mesh(
@@ -106,6 +120,8 @@ def run_mesh(
     selectors: list[str] | None = None,
     force: bool = False,
     on_event: ProgressCallback | None = None,
+    gate: Gatekeeper | None = None,
+    run_id: str | None = None,
 ) -> RunResult:
     """Build, check and publish the selected products. The caller holds the workspace lock."""
     started = dt.datetime.now(tz=dt.UTC)
@@ -113,7 +129,7 @@ def run_mesh(
     repaired = recover(store, warehouse)
     order = select_products(mesh, selectors)
     ports = [port for pid in order for port in mesh.products[pid].outputs]
-    run_id = new_run_id()
+    run_id = run_id or new_run_id()
     store.start_run(
         run_id,
         mesh=mesh.name,
@@ -121,7 +137,7 @@ def run_mesh(
         engine=engine.name,
         selection=",".join(selectors) if selectors else None,
     )
-    context = RunContext(mesh, engine, store, warehouse, data_root, run_id, force)
+    context = RunContext(mesh, engine, store, warehouse, data_root, run_id, force, gate)
     emit = on_event or (lambda _event: None)
     emit(ProgressEvent(kind="plan", index=0, total=len(ports)))
     held: dict[str, str] = {}  # product id → why it has no new version in this run
@@ -177,7 +193,8 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
         if blocked_upstream:
             outcome.message = "not built: upstream not published in this run: " + ", ".join(blocked_upstream)
             return _finish(ctx, row_id, outcome, clock)
-        refusal = _breaking_change(ctx, port)
+        change = _contract_change(ctx, port)
+        refusal = change if change is not None and change.blocking else None
         if refusal is not None:
             outcome.status = PortStatus.blocked
             outcome.message = (
@@ -197,6 +214,19 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
                 },
             )
             return _finish(ctx, row_id, outcome, clock)
+        held_by = ctx.gate.hold(ctx.run_id, product, port, change) if ctx.gate else None
+        if held_by is not None:
+            outcome.status = PortStatus.blocked
+            outcome.message = held_by
+            ctx.store.record_incident(
+                ctx.run_id,
+                product.id,
+                port.table_id,
+                "governance",
+                held_by,
+                {"kept_version": outcome.version},
+            )
+            return _finish(ctx, row_id, outcome, clock)
         upstream = _upstream_versions(ctx, product)
         print_ = fingerprint(product, port, ctx.data_root, upstream)
         if not ctx.force and current is not None and current.fingerprint == print_:
@@ -204,7 +234,10 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
             outcome.rows = current.rows
             outcome.message = f"inputs unchanged since version {current.version}"
             return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
-        return _build_and_publish(ctx, product, port, upstream, print_, outcome, row_id, clock)
+        outcome = _build_and_publish(ctx, product, port, upstream, print_, outcome, row_id, clock)
+        if ctx.gate is not None and outcome.status == PortStatus.published:
+            ctx.gate.published(ctx.run_id, product, port, change)
+        return outcome
     except AndmeshError as exc:
         return _failed(ctx, row_id, outcome, clock, exc.message, exc.hint)
     except Exception as exc:  # an engine or library error: this port fails, the run goes on
@@ -222,11 +255,12 @@ def _failed(
     return _finish(ctx, row_id, outcome, clock)
 
 
-def _breaking_change(ctx: RunContext, port: OutputPort) -> ContractDiff | None:
-    """The diff that forbids publishing, if the contract broke its last published version.
+def _contract_change(ctx: RunContext, port: OutputPort) -> ContractDiff | None:
+    """How the contract changed since its last published version (None: unchanged or first).
 
-    A change that breaks consumers needs a major version bump; without one the product
-    is held back (consumers keep the last good version) until the contract says so.
+    A change that breaks consumers needs a major version bump (``blocking`` otherwise):
+    the product is held back, consumers keep the last good version, until the contract
+    says so. An announced breaking change is then the council's to approve (the gate).
     """
     last = ctx.store.last_published_contract(port.table_id)
     current = port.contract.file.read_text(encoding="utf-8")
@@ -238,8 +272,7 @@ def _breaking_change(ctx: RunContext, port: OutputPort) -> ContractDiff | None:
     previous, _ = validate_contract(doc)
     if previous is None:
         return None  # written for an older standard: nothing reliable to compare with
-    diff = diff_contracts(previous, port.contract.model)
-    return diff if diff.blocking else None
+    return diff_contracts(previous, port.contract.model)
 
 
 def _upstream_versions(ctx: RunContext, product: Product) -> dict[str, PortVersion]:

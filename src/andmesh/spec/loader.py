@@ -25,6 +25,8 @@ from andmesh.spec.enterprise import (
     ValueChainSpec,
     resolve_enterprise,
 )
+from andmesh.spec.entity import EntitySpec, EntitySpecs, resolve_entities
+from andmesh.spec.governance import CouncilSpec, GovernanceSpecs, PolicySpec, resolve_governance
 from andmesh.spec.graph import topological_order
 from andmesh.spec.mesh import Contract, Domain, InputRef, Mesh, OutputPort, PipelineRef, Product
 from andmesh.spec.models import (
@@ -83,6 +85,9 @@ KINDS: dict[str, tuple[str, KindValidator]] = {
     "ValueChain": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, ValueChainSpec)),
     "UseCase": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, UseCaseSpec)),
     "Requirement": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, RequirementSpec)),
+    "Council": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, CouncilSpec)),
+    "Policy": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, PolicySpec)),
+    "Entity": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, EntitySpec)),
 }
 
 
@@ -267,6 +272,8 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     _check_ports_unique(mesh, products, problems)
     _check_cycles(mesh, products, problems)
     resolve_enterprise(mesh, _enterprise_specs(parsed), problems)
+    resolve_governance(mesh, _governance_specs(parsed), problems, _builtin_policy_rules())
+    resolve_entities(mesh, _entity_specs(parsed), problems)
     for cid, (spec, _) in contracts.items():
         if cid not in used_contracts and not any(p.file == spec.doc.file for p in problems):
             problems.append(
@@ -293,6 +300,27 @@ def _enterprise_specs(parsed: list[SpecFile]) -> EnterpriseSpecs:
         elif spec.kind == "Requirement":
             specs.requirements.append((spec.doc, spec.model))
     return specs
+
+
+def _entity_specs(parsed: list[SpecFile]) -> EntitySpecs:
+    return EntitySpecs([(s.doc, s.model) for s in parsed if s.kind == "Entity" and s.model is not None])
+
+
+def _governance_specs(parsed: list[SpecFile]) -> GovernanceSpecs:
+    specs = GovernanceSpecs()
+    for spec in parsed:
+        if spec.kind == "Council" and isinstance(spec.model, CouncilSpec):
+            specs.councils.append((spec.doc, spec.model))
+        elif spec.kind == "Policy" and isinstance(spec.model, PolicySpec):
+            specs.policies.append((spec.doc, spec.model))
+    return specs
+
+
+def _builtin_policy_rules() -> set[str]:
+    # Imported here: the rules live with the governance package, which builds on the specs.
+    from andmesh.governance.policies.builtin import BUILTINS
+
+    return set(BUILTINS)
 
 
 def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> list[SpecProblem]:

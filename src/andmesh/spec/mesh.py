@@ -16,6 +16,8 @@ from andmesh.spec.models import DataProductSpec, DomainSpec, MeshSpec, SourceSpe
 
 if TYPE_CHECKING:
     from andmesh.spec.enterprise import Requirement, UseCase, ValueChain
+    from andmesh.spec.entity import Entity
+    from andmesh.spec.governance import Council, Policy
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,11 @@ class Mesh:
     value_chains: dict[str, ValueChain] = field(default_factory=dict)
     use_cases: dict[str, UseCase] = field(default_factory=dict)
     requirements: dict[str, Requirement] = field(default_factory=dict)
+    # Key business entities and how to resolve them (see andmesh.spec.entity).
+    entities: dict[str, Entity] = field(default_factory=dict)
+    # The governance council and its policies (see andmesh.spec.governance).
+    council: Council | None = None
+    policies: dict[str, Policy] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -83,3 +83,96 @@ published_contracts = sa.Table(
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("table_id", "version", name="uq_published_contracts_version"),
 )
+
+# --- governance (migration 0003) ------------------------------------------------------------
+
+proposals = sa.Table(
+    "proposals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False, index=True),
+    sa.Column("subject", sa.String(300), nullable=False, index=True),
+    sa.Column("domain", sa.String(200)),
+    sa.Column("product_id", sa.String(200)),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("details", sa.JSON),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+)
+
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposals.id"), nullable=False, index=True),
+    sa.Column("voter", sa.String(200), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("roles", sa.JSON),
+    sa.Column("comment", sa.Text),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("proposal_id", "voter", name="uq_votes_voter"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("details", sa.JSON),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+access_requests = sa.Table(
+    "access_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("table_id", sa.String(200), nullable=False, index=True),
+    sa.Column("consumer", sa.String(200), nullable=False, index=True),
+    sa.Column("consumer_kind", sa.String(16), nullable=False),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("pii", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("requested_by", sa.String(200), nullable=False),
+    sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("owner_decision_by", sa.String(200)),
+    sa.Column("owner_decision_at", sa.DateTime(timezone=True)),
+    sa.Column("proposal_id", sa.Integer),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_by", sa.String(200)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+policy_results = sa.Table(
+    "policy_results",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64), index=True),
+    sa.Column("evaluated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("policy", sa.String(200), nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("product_id", sa.String(200), nullable=False),
+    sa.Column("domain", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),
+    sa.Column("messages", sa.JSON),
+)
+
+# --- reuse ledger (migration 0004) ------------------------------------------------------------
+
+reads = sa.Table(
+    "reads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("table_id", sa.String(200), nullable=False, index=True),
+    sa.Column("version", sa.Integer),
+    sa.Column("consumer", sa.String(200), nullable=False, index=True),
+    sa.Column("purpose", sa.Text),
+    sa.Column("run_id", sa.String(64), index=True),
+    sa.Column("bytes", sa.BigInteger),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Governance: the council, policies as code, proposals and decisions, access, lineage, reuse and economics."""

@@ -1,0 +1,167 @@
+"""Evaluate every policy on every product it applies to: built-in, Python and SQL rules.
+
+A rule that raises, or a SQL rule that does not return ``product_id`` and ``message``,
+is an ``error`` — never a pass; an error of a blocking policy blocks like a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from andmesh.governance.policies.builtin import BUILTINS, PolicyContext
+from andmesh.governance.policies.catalog import catalog_connection
+from andmesh.governance.policies.results import PolicyReport, PolicyResult, compliance_by_domain
+from andmesh.spec.governance import Policy, PolicySpec
+from andmesh.spec.mesh import Mesh, Product
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """A policy as it runs: built-in defaults overlaid with the mesh's ``Policy`` spec."""
+
+    name: str
+    severity: str
+    description: str
+    spec: PolicySpec | None
+    policy: Policy | None
+
+    def applies_to(self, product: Product) -> bool:
+        scope = self.spec.appliesTo if self.spec else None
+        if scope is None:
+            return True
+        if scope.domains and product.domain not in scope.domains:
+            return False
+        return not (scope.products and product.id not in scope.products)
+
+
+def effective_policies(mesh: Mesh) -> list[EffectivePolicy]:
+    """Every built-in rule (tuned or turned off by a spec naming it) plus the user's rules."""
+    tuned = {p.spec.builtin: p for p in mesh.policies.values() if p.spec.builtin}
+    out = []
+    for name, rule in BUILTINS.items():
+        policy = tuned.get(name)
+        if policy is not None and not policy.spec.enabled:
+            continue
+        out.append(
+            EffectivePolicy(
+                policy.name if policy else name,
+                policy.spec.severity if policy else rule.severity,
+                (policy.spec.description if policy and policy.spec.description else rule.description),
+                policy.spec if policy else None,
+                policy,
+            )
+        )
+    for policy in mesh.policies.values():
+        if policy.spec.builtin is None and policy.spec.enabled:
+            out.append(
+                EffectivePolicy(
+                    policy.name, policy.spec.severity, policy.spec.description or "", policy.spec, policy
+                )
+            )
+    return out
+
+
+def _load_python(policy: Policy) -> Callable[..., Iterable[str]]:
+    assert policy.python_file is not None and policy.python_function is not None
+    module_spec = importlib.util.spec_from_file_location(f"andmesh_policy_{policy.name}", policy.python_file)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot import {policy.python_file}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    function = getattr(module, policy.python_function, None)
+    if not callable(function):
+        raise AttributeError(f"{policy.python_file} has no function `{policy.python_function}`")
+    return function  # type: ignore[no-any-return]
+
+
+def _sql_violations(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list[str]]:
+    relation = con.sql(sql)
+    columns = [c.lower() for c in relation.columns]
+    if "product_id" not in columns or "message" not in columns:
+        raise ValueError(f"the query must return `product_id` and `message`; it returns {', '.join(columns)}")
+    out: dict[str, list[str]] = {}
+    i, j = columns.index("product_id"), columns.index("message")
+    for row in relation.fetchall():
+        out.setdefault(str(row[i]), []).append(str(row[j]))
+    return out
+
+
+def evaluate_policies(
+    mesh: Mesh, products: Iterable[str] | None = None, *, as_of: dt.datetime | None = None
+) -> PolicyReport:
+    """Every effective policy on every selected product (all when ``products`` is None)."""
+    now = dt.datetime.now(dt.UTC)
+    ctx = PolicyContext(mesh, as_of or mesh.spec.asOf or now)
+    selected = [mesh.products[p] for p in (products if products is not None else sorted(mesh.products))]
+    policies = effective_policies(mesh)
+    results: list[PolicyResult] = []
+    con: duckdb.DuckDBPyConnection | None = None
+    try:
+        for policy in policies:
+            targets = [p for p in selected if policy.applies_to(p)]
+            if not targets:
+                continue
+            check: Callable[[Product], list[str]]
+            failure: str | None = None
+            try:
+                check = _checker(policy, ctx)
+                if policy.spec is not None and policy.spec.sql:
+                    con = con or catalog_connection(mesh)
+                    found = _sql_violations(con, policy.spec.sql)
+                    check = lambda product, found=found: found.get(product.id, [])  # noqa: E731
+            except Exception as exc:
+                failure = f"cannot evaluate: {type(exc).__name__}: {exc}"
+            for product in targets:
+                results.append(_result(policy, product, check if failure is None else None, failure))
+    finally:
+        if con is not None:
+            con.close()
+    return PolicyReport(
+        mesh=mesh.name,
+        evaluated_at=now,
+        policies=[p.name for p in policies],
+        results=results,
+        by_domain=compliance_by_domain(results),
+    )
+
+
+def _checker(policy: EffectivePolicy, ctx: PolicyContext) -> Callable[[Product], list[str]]:
+    spec = policy.spec
+    if spec is None or spec.builtin:
+        rule = BUILTINS[spec.builtin if spec and spec.builtin else policy.name]
+        params: dict[str, Any] = spec.params if spec else {}
+        return lambda product: rule.check(ctx, product, params)
+    if spec.python:
+        assert policy.policy is not None
+        function = _load_python(policy.policy)
+        return lambda product: [str(m) for m in function(ctx, product) or []]
+    return lambda product: []  # replaced by the SQL result
+
+
+def _result(
+    policy: EffectivePolicy,
+    product: Product,
+    check: Callable[[Product], list[str]] | None,
+    failure: str | None,
+) -> PolicyResult:
+    base: dict[str, Any] = {
+        "policy": policy.name,
+        "severity": policy.severity,
+        "product_id": product.id,
+        "domain": product.domain,
+    }
+    if check is None:
+        return PolicyResult(**base, status="error", messages=[failure or "cannot evaluate"])
+    try:
+        messages = check(product)
+    except Exception as exc:
+        return PolicyResult(
+            **base, status="error", messages=[f"cannot evaluate: {type(exc).__name__}: {exc}"]
+        )
+    return PolicyResult(**base, status="failed" if messages else "passed", messages=messages)
