@@ -70,6 +70,8 @@ def test_features_at_the_cutoff_by_hand() -> None:
     # DBT: (100·10 + 300·(−20) + 50·40) / 450 = −6.667
     assert a["days_beyond_terms"] == pytest.approx(-3000 / 450, abs=1e-4)
     assert a["late_share"] == pytest.approx(2 / 3)
+    # PAYDEX per item (10 days late → 73.33, 20 early → 90, 40 late → 46.67), then value-weighted.
+    assert a["paydex"] == pytest.approx((100 * 220 / 3 + 300 * 90 + 50 * 140 / 3) / 450, abs=1e-4)
     assert a["max_days_beyond_terms"] == 40
     assert (a["ar_current"], a["ar_31_60"], a["open_amount"]) == (0.0, 50.0, 50.0)
     assert a["dispute_rate"] == pytest.approx(1 / 3)
