@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -132,6 +132,17 @@ class WeightedScore(StrictModel):
     rationale: str | None = None
 
 
+class ValueEstimate(StrictModel):
+    """What the use case is worth when it works, in money: the base of value attribution."""
+
+    amount: float = Field(ge=0, description="Money the use case is expected to bring per `per`.")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code.", examples=["EUR"])
+    per: Literal["year", "quarter", "month"] = Field(
+        "year", description="The period `amount` is for; andmesh annualises it."
+    )
+    source: str | None = Field(None, description="Where the figure comes from (business case, finance…).")
+
+
 class UseCaseSpec(StrictModel):
     apiVersion: Literal["andmesh/v1"]
     kind: Literal["UseCase"]
@@ -153,6 +164,15 @@ class UseCaseSpec(StrictModel):
     costOfFalsePositive: str | None = None
     costOfFalseNegative: str | None = None
     requirements: list[RequirementBody] = Field(default_factory=list)
+    valueEstimate: ValueEstimate | None = Field(
+        None,
+        description="Money the use case brings; attributed to the data assets it uses (docs/economics.md).",
+    )
+    dataSources: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(
+        default_factory=dict,
+        description="`<domain>.<product>` → how much the decision relies on it (1–5): attribution weights. "
+        "Default: an equal split among the products the use case uses.",
+    )
 
 
 # --- resolved ------------------------------------------------------------------------------
