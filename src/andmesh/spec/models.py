@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ANDMESH_API_VERSION = "andmesh/v1"
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
@@ -25,6 +25,39 @@ class TeamMember(StrictModel):
     role: str | None = Field(None, description="owner, data steward, data engineer…")
     email: str | None = None
     description: str | None = None
+
+
+ENV_VAR_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class LineageSpec(StrictModel):
+    """``lineage:`` in ``mesh.yaml``: where a run's OpenLineage events go (see docs/lineage.md)."""
+
+    transport: Literal["file", "http", "none"] = Field(
+        "file",
+        description="`file`: JSON lines in `<workspace>/lineage/events.jsonl` (or `path`); "
+        "`http`: POSTed to an OpenLineage endpoint such as Marquez; `none`: not emitted.",
+    )
+    path: str | None = Field(
+        None, description="File transport: the JSON-lines file, relative to the workspace (or absolute)."
+    )
+    url: str | None = Field(
+        None, description="HTTP transport: the server's base URL, e.g. `http://localhost:5000`."
+    )
+    endpoint: str = Field("api/v1/lineage", description="HTTP transport: the path events are POSTed to.")
+    apiKeyEnv: str | None = Field(
+        None,
+        pattern=ENV_VAR_NAME,
+        description="HTTP transport: the NAME of the environment variable holding the API key "
+        "(sent as a bearer token). Never the key itself.",
+    )
+    timeout: float = Field(5.0, gt=0, description="HTTP transport: seconds per request.")
+
+    @model_validator(mode="after")
+    def _http_needs_url(self) -> LineageSpec:
+        if self.transport == "http" and not self.url:
+            raise ValueError("`transport: http` needs `url:` (e.g. http://localhost:5000)")
+        return self
 
 
 class MeshSpec(StrictModel):
@@ -46,6 +79,10 @@ class MeshSpec(StrictModel):
         None, description="Folder of the operational sources, relative to the mesh root (`--data` overrides)."
     )
     team: list[TeamMember] = Field(default_factory=list)
+    lineage: LineageSpec | None = Field(
+        None,
+        description="Where OpenLineage events of each run go; default: a JSON-lines file in the workspace.",
+    )
 
 
 class DomainSpec(StrictModel):
