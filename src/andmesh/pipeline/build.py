@@ -1,19 +1,73 @@
-"""Build one output port on an engine session: bind its inputs, evaluate its pipeline."""
+"""Build one output port on an engine session: bind its inputs, evaluate its pipeline.
+
+A Python pipeline is ``build(inputs)``; one that needs to know where it runs declares a
+second parameter, ``build(inputs, context)``, and receives a :class:`BuildContext`
+(the mesh, the run id, a folder for the run's artifacts, the metadata store, the
+current version of its own port). A module may also define ``fingerprint(context)``
+returning a string of what else its output depends on (state outside its inputs, such
+as decisions recorded in the store): a change there rebuilds the product.
+"""
 
 from __future__ import annotations
 
 import glob
 import hashlib
 import importlib.util
+import inspect
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import ibis
 
 from andmesh.engine.base import EngineSession
 from andmesh.errors import EngineError
-from andmesh.spec.mesh import OutputPort, Product
-from andmesh.storage.warehouse import PortVersion
+from andmesh.spec.mesh import Mesh, OutputPort, PipelineRef, Product
+from andmesh.storage.warehouse import PortVersion, Warehouse
+
+if TYPE_CHECKING:
+    from andmesh.store.metadata import MetadataStore
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Where a pipeline runs, for pipelines that ask for it (``def build(inputs, context)``)."""
+
+    mesh: Mesh
+    product: Product
+    port: OutputPort
+    run_id: str
+    workspace: Path
+    store: MetadataStore | None = None
+    warehouse: Warehouse | None = None
+    data_root: Path | None = None
+
+    @property
+    def artifacts(self) -> Path:
+        """A folder for this port's artifacts of this run (models, evidence), made on demand.
+
+        Artifacts of a version are found through its run id (``PortVersion.run_id``).
+        """
+        return artifacts_dir(self.workspace, self.port.table_id, self.run_id)
+
+    def current(self, table_id: str | None = None) -> PortVersion | None:
+        """The current published version of this port (or of ``table_id``)."""
+        if self.warehouse is None:
+            return None
+        return self.warehouse.current(table_id or self.port.table_id)
+
+
+def artifacts_dir(workspace: Path, table_id: str, run_id: str) -> Path:
+    """``<workspace>/artifacts/<table id>/<run id>``.
+
+    >>> artifacts_dir(Path("/ws"), "enterprise.customer_xref", "r1").as_posix()
+    '/ws/artifacts/enterprise.customer_xref/r1'
+    """
+    return workspace / "artifacts" / table_id / run_id
 
 
 def source_files(data_root: Path, pattern: str) -> list[str]:
@@ -41,8 +95,44 @@ def bind_inputs(
     return tables
 
 
+@contextmanager
+def _module(product_id: str, pipeline: PipelineRef) -> Iterator[ModuleType]:
+    """The pipeline's Python module, imported under a private name for the duration."""
+    module_name = f"andmesh_pipeline_{hashlib.sha1(str(pipeline.file).encode()).hexdigest()[:12]}"
+    spec = importlib.util.spec_from_file_location(module_name, pipeline.file)
+    if spec is None or spec.loader is None:
+        raise EngineError(f"{product_id}: cannot import {pipeline.file}", product=product_id)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop(module_name, None)
+
+
+def wants_context(function: object) -> bool:
+    """Whether a pipeline function takes a second positional parameter (the context).
+
+    >>> wants_context(lambda inputs: None), wants_context(lambda inputs, context: None)
+    (False, True)
+    """
+    try:
+        parameters = list(inspect.signature(function).parameters.values())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    positional = [
+        p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in positional)
+
+
 def evaluate(
-    session: EngineSession, port: OutputPort, inputs: dict[str, ibis.Table], dialect: str
+    session: EngineSession,
+    port: OutputPort,
+    inputs: dict[str, ibis.Table],
+    dialect: str,
+    context: BuildContext | None = None,
 ) -> ibis.Table:
     """The lazy table expression of ``port``'s pipeline (nothing is computed yet)."""
     pipeline = port.pipeline
@@ -56,22 +146,26 @@ def evaluate(
                 product=port.product_id,
                 hint="fix the query; `andmesh lint` checks that it parses and reads declared inputs only",
             ) from exc
-    module_name = f"andmesh_pipeline_{hashlib.sha1(str(pipeline.file).encode()).hexdigest()[:12]}"
-    spec = importlib.util.spec_from_file_location(module_name, pipeline.file)
-    if spec is None or spec.loader is None:
-        raise EngineError(f"{port.product_id}: cannot import {pipeline.file}", product=port.product_id)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
-        result = getattr(module, pipeline.function or "build")(inputs)
+        with _module(port.product_id, pipeline) as module:
+            function = getattr(module, pipeline.function or "build")
+            if wants_context(function):
+                if context is None:
+                    raise EngineError(
+                        f"{port.product_id}: {pipeline.describe()} needs a build context",
+                        product=port.product_id,
+                        hint="run it through `andmesh run` (or pass `context=` to evaluate)",
+                    )
+                result = function(inputs, context)
+            else:
+                result = function(inputs)
+    except EngineError:
+        raise
     except Exception as exc:
         raise EngineError(
             f"{port.product_id}: {pipeline.describe()} raised {type(exc).__name__}: {exc}",
             product=port.product_id,
         ) from exc
-    finally:
-        sys.modules.pop(module_name, None)
     if not isinstance(result, ibis.Table):
         raise EngineError(
             f"{port.product_id}: {pipeline.describe()} returned {type(result).__name__}, not an ibis Table",
@@ -81,11 +175,18 @@ def evaluate(
     return result
 
 
-def fingerprint(product: Product, port: OutputPort, data_root: Path, upstream: dict[str, PortVersion]) -> str:
+def fingerprint(
+    product: Product,
+    port: OutputPort,
+    data_root: Path,
+    upstream: dict[str, PortVersion],
+    context: BuildContext | None = None,
+) -> str:
     """What a build depends on; equal fingerprints mean an identical output.
 
     Covers the specs and pipeline code, each source file's name, size and modification
-    time, and the exact upstream snapshots read.
+    time, the exact upstream snapshots read, and — for a Python pipeline whose module
+    defines ``fingerprint(context)`` — what that function returns.
     """
     digest = hashlib.sha256()
     for file in (product.file, port.contract.file, port.pipeline.file):
@@ -97,4 +198,18 @@ def fingerprint(product: Product, port: OutputPort, data_root: Path, upstream: d
             digest.update(f"{source.name}|{name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     for name in sorted(upstream):
         digest.update(f"{name}|{upstream[name].table_id}|{upstream[name].snapshot_id}".encode())
+    if context is not None and port.pipeline.kind == "python":
+        digest.update(_extra_fingerprint(port, context).encode())
     return digest.hexdigest()[:32]
+
+
+def _extra_fingerprint(port: OutputPort, context: BuildContext) -> str:
+    try:
+        with _module(port.product_id, port.pipeline) as module:
+            hook = getattr(module, "fingerprint", None)
+            return str(hook(context)) if callable(hook) else ""
+    except Exception as exc:
+        raise EngineError(
+            f"{port.product_id}: fingerprint() of {port.pipeline.file.name} raised {type(exc).__name__}: {exc}",
+            product=port.product_id,
+        ) from exc

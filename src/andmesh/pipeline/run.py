@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from andmesh.engine.base import Engine
 from andmesh.errors import AndmeshError, EngineError, SpecProblem
 from andmesh.faults import fault_point
-from andmesh.pipeline.build import bind_inputs, evaluate, fingerprint
+from andmesh.pipeline.build import BuildContext, bind_inputs, evaluate, fingerprint
 from andmesh.pipeline.conform import conform
 from andmesh.pipeline.plan import select_products
 from andmesh.pipeline.references import register_references
@@ -228,7 +228,7 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
             )
             return _finish(ctx, row_id, outcome, clock)
         upstream = _upstream_versions(ctx, product)
-        print_ = fingerprint(product, port, ctx.data_root, upstream)
+        print_ = fingerprint(product, port, ctx.data_root, upstream, _build_context(ctx, product, port))
         if not ctx.force and current is not None and current.fingerprint == print_:
             outcome.status = PortStatus.up_to_date
             outcome.rows = current.rows
@@ -275,6 +275,20 @@ def _contract_change(ctx: RunContext, port: OutputPort) -> ContractDiff | None:
     return diff_contracts(previous, port.contract.model)
 
 
+def _build_context(ctx: RunContext, product: Product, port: OutputPort) -> BuildContext:
+    """What a Python pipeline that asks for it gets (the workspace holds the warehouse)."""
+    return BuildContext(
+        mesh=ctx.mesh,
+        product=product,
+        port=port,
+        run_id=ctx.run_id,
+        workspace=ctx.warehouse.root.parent,
+        store=ctx.store,
+        warehouse=ctx.warehouse,
+        data_root=ctx.data_root,
+    )
+
+
 def _upstream_versions(ctx: RunContext, product: Product) -> dict[str, PortVersion]:
     upstream: dict[str, PortVersion] = {}
     for ref in product.inputs:
@@ -308,7 +322,7 @@ def _build_and_publish(
     staged_dir = ctx.warehouse.staging_dir(ctx.run_id, port.table_id)
     try:
         inputs = bind_inputs(session, product, ctx.data_root, upstream)
-        expr = evaluate(session, port, inputs, ctx.mesh.spec.sqlDialect)
+        expr = evaluate(session, port, inputs, ctx.mesh.spec.sqlDialect, _build_context(ctx, product, port))
         conformed, extra = conform(expr, port.contract)
         try:
             staged = session.write_parquet(conformed, staged_dir)
