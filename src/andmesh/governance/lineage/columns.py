@@ -112,7 +112,8 @@ def _cached(
         if root is None or not isinstance(root.expression, exp.Query):
             result.problems.append("not a SELECT query: no column lineage")
             return result
-        nodes = lineage(None, qualified, schemas, dialect=dialect, scope=root, copy=False)
+        # trim_selects would copy each SELECT per column (most of the time): not needed here.
+        nodes = lineage(None, qualified, schemas, dialect=dialect, scope=root, copy=False, trim_selects=False)
     except (SqlglotError, ValueError, KeyError) as exc:
         result.problems.append(f"column lineage could not be derived: {_describe(exc)}")
         return result
@@ -237,7 +238,13 @@ def _resolve(
             return
         try:
             node = lineage(
-                column.name, source.expression, dict(schemas), dialect=dialect, scope=source, copy=False
+                column.name,
+                source.expression,
+                dict(schemas),
+                dialect=dialect,
+                scope=source,
+                copy=False,
+                trim_selects=False,
             )
         except (SqlglotError, ValueError):
             return

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -503,12 +504,20 @@ def assertions_facet(run: CheckRun) -> data_quality_assertions_dataset.DataQuali
 
     Skipped checks are left out (they tested nothing).
     """
+    # The gate measures most checks in one shared aggregate query: repeating it in every
+    # assertion would make an event mostly SQL. Only a query of one check's own is kept.
+    shared = Counter(c.query for c in run.checks if c.query)
     return data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet(
-        assertions=[_assertion(c) for c in run.checks if c.status != CheckStatus.skipped], producer=PRODUCER
+        assertions=[
+            _assertion(c, with_query=bool(c.query) and shared[c.query or ""] == 1)
+            for c in run.checks
+            if c.status != CheckStatus.skipped
+        ],
+        producer=PRODUCER,
     )
 
 
-def _assertion(check: CheckResult) -> data_quality_assertions_dataset.Assertion:
+def _assertion(check: CheckResult, *, with_query: bool) -> data_quality_assertions_dataset.Assertion:
     description = check.message or None
     if check.status == CheckStatus.error:
         description = f"not evaluated: {check.message}"
@@ -521,8 +530,8 @@ def _assertion(check: CheckResult) -> data_quality_assertions_dataset.Assertion:
         description=description,
         expected=_text(check.threshold),
         actual=_text(check.measured),
-        content=check.query,
-        contentType="sql" if check.query else None,
+        content=check.query if with_query else None,
+        contentType="sql" if check.query and with_query else None,
     )
 
 

@@ -142,5 +142,5 @@ def graph_text(graph: LineageGraph) -> list[str]:
         parts = [", ".join(reads)] if reads else []
         if node.sources:
             parts.append("sources: " + ", ".join(node.sources))
-        lines.append(f"{node.id}  ← {'; '.join(parts) if parts else '(nothing)'}")
+        lines.append(f"{node.id}  ← {'; '.join(parts) if parts else '(no upstream)'}")
     return lines
