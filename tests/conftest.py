@@ -174,4 +174,3 @@ def o2c(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Andmesh]:
         result = facade.run(Path("examples/order_to_cash"), data=root / "data")
         assert result.exit_code == 0
         yield facade
-

@@ -20,10 +20,13 @@ from andmesh.enterprise.gaps import GapReport, analyze_gaps
 from andmesh.enterprise.kpis import KPIS, KpiResult, evaluate_kpis, get_kpi
 from andmesh.enterprise.priority import PriorityReport, prioritize
 from andmesh.errors import UsageError
+from andmesh.governance.access import AccessService, mask_columns
 from andmesh.governance.council import Tally
 from andmesh.governance.council import vote as council_vote
 from andmesh.governance.gate import CouncilGate
 from andmesh.governance.policies import PolicyReport, evaluate_policies
+from andmesh.governance.reuse import ReuseLedger
+from andmesh.governance.value_service import ValueReport, reuse_report, value_report
 from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import RunResult
 from andmesh.pipeline.run import ProgressCallback, new_run_id, run_mesh
@@ -36,6 +39,7 @@ from andmesh.spec import LintReport, Mesh, lint_mesh, load_mesh
 from andmesh.spec.suggest import hint_for
 from andmesh.storage.warehouse import PortVersion, Warehouse
 from andmesh.store.governance import AuditEntry, GovernanceStore, Proposal
+from andmesh.store.ledger import Ledger
 from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
 
@@ -405,12 +409,43 @@ class Andmesh:
     def version(self, table_id: str, version: int | None = None) -> PortVersion:
         return self.warehouse.version(table_id, version)
 
-    def read(self, table_id: str, version: int | None = None, limit: int | None = None) -> pa.Table:
-        """A published version's rows (for small reads; engines read the files directly)."""
+    def read(
+        self,
+        table_id: str,
+        version: int | None = None,
+        limit: int | None = None,
+        *,
+        consumer: str | None = None,
+        purpose: str | None = None,
+        path: Path | None = None,
+    ) -> pa.Table:
+        """A published version's rows (for small reads; engines read the files directly).
+
+        Columns classified as personal data are masked unless ``consumer`` holds a grant in
+        force for the port (see :mod:`andmesh.governance.access`).
+        """
         pinned = self.warehouse.version(table_id, version)
+        Ledger(self.store.engine).record_read(table_id, pinned.version, consumer, purpose, bytes=pinned.bytes)
         tables = [pq.read_table(f) for f in pinned.files]
         table = pa.concat_tables(tables) if tables else pa.table({})
-        return table.slice(0, limit) if limit is not None else table
+        table = table.slice(0, limit) if limit is not None else table
+        facts = self.workspace.facts()
+        if path is None and not facts.get("mesh_root"):
+            return table  # a workspace without a mesh has no contracts, so nothing is classified
+        decision = self.access(path).decide(table_id, consumer)
+        return mask_columns(table, decision.masked)
+
+    def value(self, path: Path | None = None) -> ValueReport:
+        """Cost, attributed value, reuse and ROI of every data asset."""
+        return value_report(self.mesh(path), self.store, self.warehouse)
+
+    def reuse(self, path: Path | None = None) -> ReuseLedger:
+        """Who uses each asset (products, use cases, reads); orphans flagged."""
+        return reuse_report(self.mesh(path), self.store, self.warehouse)
+
+    def access(self, path: Path | None = None) -> AccessService:
+        """Access requests and grants on the mesh's output ports."""
+        return AccessService(self.mesh(path), self.governance)
 
     # --- enterprise -------------------------------------------------------------------
 

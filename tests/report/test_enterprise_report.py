@@ -80,7 +80,9 @@ def test_charts_are_reproducible(o2c: Andmesh, tmp_path: Path) -> None:
     o2c.report_enterprise(tmp_path / "a")
     o2c.report_enterprise(tmp_path / "b")
     for name in ("gap_heatmap.svg", "prioritization.svg", "kpi_trends.svg"):
-        assert (tmp_path / "a" / "charts" / name).read_bytes() == (tmp_path / "b" / "charts" / name).read_bytes()
+        assert (tmp_path / "a" / "charts" / name).read_bytes() == (
+            tmp_path / "b" / "charts" / name
+        ).read_bytes()
     assert (tmp_path / "a" / "enterprise.md").read_text() == (tmp_path / "b" / "enterprise.md").read_text()
 
 

@@ -8,18 +8,22 @@ from typing import Annotated
 import typer
 
 from andmesh.cli import (
+    cmd_access,
+    cmd_council,
     cmd_diff,
     cmd_gaps,
     cmd_generate,
     cmd_init,
     cmd_kpis,
     cmd_lint,
+    cmd_policies,
     cmd_products,
     cmd_report,
     cmd_run,
     cmd_status,
     cmd_test,
     cmd_usecases,
+    cmd_value,
 )
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
@@ -59,8 +63,12 @@ app.command("read")(cmd_products.read)
 app.command("usecases")(cmd_usecases.usecases)
 app.command("gaps")(cmd_gaps.gaps)
 app.command("kpis")(cmd_kpis.kpis)
+app.command("value")(cmd_value.value)
 app.add_typer(cmd_products.products, name="products")
 app.add_typer(cmd_report.report, name="report")
+app.add_typer(cmd_policies.policies, name="policies")
+app.add_typer(cmd_council.council, name="council")
+app.add_typer(cmd_access.access, name="access")
 
 
 def main() -> None:

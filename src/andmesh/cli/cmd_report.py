@@ -73,4 +73,6 @@ def enterprise(
             "" if k.status == "computed" else f"[yellow]{', '.join(k.blocked_by) or k.reason}[/yellow]",
         )
     console.print(kpis)
-    console.print(f"report: [bold]{Path(result.out) / result.files[0]}[/bold] (+ {len(result.files) - 1} charts)")
+    console.print(
+        f"report: [bold]{Path(result.out) / result.files[0]}[/bold] (+ {len(result.files) - 1} charts)"
+    )

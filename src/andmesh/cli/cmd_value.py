@@ -13,7 +13,7 @@ from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
 from andmesh.facade import Andmesh
-from andmesh.governance.value_service import AssetValue, ValueReport, value_report
+from andmesh.governance.value_service import AssetValue, ValueReport
 
 
 def value(
@@ -26,7 +26,7 @@ def value(
     """What each data asset costs a year, the value its use cases attribute to it, its reuse and ROI."""
     facade: Andmesh = ctx.obj
     with handled():
-        report = value_report(facade.mesh(mesh), facade.store, facade.warehouse)
+        report = facade.value(mesh)
     if as_json:
         print_json(report)
         return

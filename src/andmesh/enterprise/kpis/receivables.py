@@ -120,23 +120,52 @@ def receivables_position(tables: Tables, period: str, by_segment: bool) -> ir.Ta
     )
     periods = inv.select(period=inv.invoice_period).distinct()
     periods = periods.mutate(period_end=period_end(periods.period, period))
-    pairs = inv.cross_join(periods).filter(ibis._.invoice_date <= ibis._.period_end)
 
     pay = table(tables, "payments")
     pay = pay.filter(pay.matched_invoice_id.notnull()).select(
         pay_invoice=pay.matched_invoice_id, received_at=pay.received_at, amount=pay.amount
-    )
-    slots = pairs.select(slot_invoice=pairs.invoice_id, slot_period=pairs.period, slot_end=pairs.period_end)
-    paid = (
-        slots.join(pay, [slots.slot_invoice == pay.pay_invoice, pay.received_at <= slots.slot_end])
-        .group_by(["slot_invoice", "slot_period"])
-        .aggregate(paid=ibis._.amount.sum())
     )
     items = table(tables, "open_items")
     written = (
         items.filter(items.written_off_at.notnull())
         .group_by(wo_invoice=items.invoice_id)
         .aggregate(written_off_at=items.written_off_at.min())
+    )
+    # The day an invoice stopped being outstanding: fully paid (the running sum of its cash
+    # reaches the gross amount) or written off. After the period it closes in, it adds 0 to
+    # every period end, so it is paired only up to that period (and with its own, for credit
+    # sales): the same figures from a fraction of the (invoice, period) pairs.
+    gross = inv.select(g_invoice=inv.invoice_id, g_amount=inv.gross)
+    cash = pay.join(gross, pay.pay_invoice == gross.g_invoice)
+    cash = cash.mutate(
+        cumulative=cash.amount.sum().over(
+            ibis.window(group_by=cash.pay_invoice, order_by=[cash.received_at], rows=(None, 0))
+        )
+    )
+    settled = (
+        cash.filter(cash.cumulative >= cash.g_amount)
+        .group_by(s_invoice=cash.pay_invoice)
+        .aggregate(paid_day=cash.received_at.min())
+    )
+    closing = inv.select(c_invoice=inv.invoice_id).left_join(settled, ibis._.c_invoice == settled.s_invoice)
+    closing = closing.left_join(written, closing.c_invoice == written.wo_invoice)
+    closing = closing.select(
+        "c_invoice", closed_day=ibis.least(closing.paid_day, closing.written_off_at.cast("date"))
+    )
+    pairs = inv.left_join(closing, inv.invoice_id == closing.c_invoice).cross_join(periods)
+    pairs = pairs.filter(
+        (pairs.invoice_date <= pairs.period_end)
+        & (
+            (pairs.period == pairs.invoice_period)
+            | pairs.closed_day.isnull()
+            | (pairs.period <= pairs.closed_day)
+        )
+    ).drop("c_invoice", "closed_day")
+    slots = pairs.select(slot_invoice=pairs.invoice_id, slot_period=pairs.period, slot_end=pairs.period_end)
+    paid = (
+        slots.join(pay, [slots.slot_invoice == pay.pay_invoice, pay.received_at <= slots.slot_end])
+        .group_by(["slot_invoice", "slot_period"])
+        .aggregate(paid=ibis._.amount.sum())
     )
     pos = pairs.left_join(
         paid, [pairs.invoice_id == paid.slot_invoice, pairs.period == paid.slot_period]

@@ -1,0 +1,99 @@
+"""`andmesh council …`: proposals waiting for the council, votes, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from andmesh.cli.output import console, handled, print_json
+from andmesh.facade import Andmesh
+
+council = typer.Typer(help="The governance council: proposals, votes, the audit log.", no_args_is_help=True)
+
+
+@council.command("proposals")
+def proposals(
+    ctx: typer.Context,
+    all_proposals: Annotated[bool, typer.Option("--all", help="Decided proposals too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Open proposals (breaking changes, requirements, score versions, access to PII) and their votes."""
+    facade: Andmesh = ctx.obj
+    with handled():
+        found = facade.proposals(None if all_proposals else "open")
+    if as_json:
+        print_json(found)
+        return
+    table = Table(title="proposals" if all_proposals else "open proposals")
+    for column in ("#", "kind", "subject", "title", "status", "votes", "opened"):
+        table.add_column(column, overflow="fold")
+    for p in found:
+        votes = ", ".join(f"{v.voter}: {v.decision}" for v in p.votes) or "–"
+        table.add_row(
+            str(p.id),
+            p.kind,
+            p.subject,
+            p.title,
+            p.status,
+            votes,
+            f"{p.created_at:%Y-%m-%d} by {p.created_by}",
+        )
+    console.print(table if found else "[green]no open proposal[/green]")
+
+
+@council.command("vote")
+def vote(
+    ctx: typer.Context,
+    proposal: Annotated[int, typer.Argument(help="Proposal number.")],
+    decision: Annotated[str, typer.Argument(help="approve or reject.")],
+    voter: Annotated[str, typer.Option("--as", help="Who votes (username).")],
+    comment: Annotated[str | None, typer.Option(help="Why.")] = None,
+) -> None:
+    """Vote on a proposal; it is decided as soon as its decision rule is met (or a required role rejects)."""
+    facade: Andmesh = ctx.obj
+    with handled():
+        updated, tally = facade.vote(proposal, decision, voter, comment)
+    colour = {"approved": "green", "rejected": "red"}.get(updated.status, "yellow")
+    console.print(
+        f"proposal #{updated.id} [{colour}]{updated.status}[/{colour}]: {tally.approvals}/{tally.quorum} approvals"
+        + (
+            f", still needs {', '.join(tally.missing_roles)}"
+            if updated.status == "open" and tally.missing_roles
+            else ""
+        )
+    )
+
+
+@council.command("audit")
+def audit(
+    ctx: typer.Context,
+    subject: Annotated[
+        str | None, typer.Option(help="Only entries about this subject, e.g. proposal:17.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """The append-only audit log (who, when, what, why), with a check of its hash chain."""
+    facade: Andmesh = ctx.obj
+    with handled():
+        entries = facade.audit_log(subject)
+        broken = facade.governance.verify_audit()
+    if as_json:
+        print_json({"entries": [e.model_dump(mode="json") for e in entries], "tampered_at": broken})
+    else:
+        table = Table(title="audit log")
+        for column in ("#", "at", "actor", "action", "subject", "details"):
+            table.add_column(column, overflow="fold")
+        for e in entries:
+            table.add_row(
+                str(e.id), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.subject, str(e.details or "")
+            )
+        console.print(table)
+        console.print(
+            "[green]hash chain intact[/green]"
+            if broken is None
+            else f"[red]entry #{broken} was altered[/red]"
+        )
+    if broken is not None:
+        raise typer.Exit(1)
