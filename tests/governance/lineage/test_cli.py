@@ -112,3 +112,17 @@ def test_without_a_mesh_the_last_one_run_is_used(workspace: Workspace, lineage_m
     Facade(workspace).run(lineage_mesh)
     result = cli(workspace, "sales.orders", "--upstream", "--json")
     assert [n["id"] for n in json.loads(result.stdout)["impacts"][0]["nodes"]] == ["sales.customers"]
+
+
+def test_the_command_module_does_not_load_the_openlineage_client() -> None:
+    """`andmesh --help` and every other command should not pay ~0.6 s for lineage's imports."""
+    import subprocess
+    import sys
+
+    code = "import sys, andmesh.cli.cmd_lineage; print(sorted(m for m in ('openlineage', 'matplotlib') if m in sys.modules))"
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "[]"
+    )
