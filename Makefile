@@ -26,12 +26,16 @@ demo: $(STAMP)
 	$(BIN)/andmesh gaps || true
 	@# The enterprise summary: top use cases, open gaps by domain, KPIs (and report/enterprise.md).
 	$(BIN)/andmesh report enterprise --out report/
+	@# The council summary: decisions waiting, collaboration, transparency, reuse, economics.
+	$(BIN)/andmesh report council --out report/
 	@echo
 	@echo "Where to look:"
 	@echo "  specs:      examples/order_to_cash/ (mesh.yaml, domains/*/products/*)"
 	@echo "  data:       data/ (operational sources), data/truth/ (the generator's ground truth)"
 	@echo "  workspace:  .andmesh/ (andmesh.db metadata, catalog.db + warehouse/ Iceberg tables)"
 	@echo "  report:     report/enterprise.md (use cases, gap heat map, prioritization matrix, KPI trends)"
+	@echo "              report/council.md (decisions waiting, collaboration, transparency, reuse, economics)"
+	@echo "  governance: $(BIN)/andmesh policies check · council proposals · access list · value"
 	@echo "  try:        $(BIN)/andmesh products show order_management.orders"
 
 lint: $(STAMP)

@@ -44,6 +44,7 @@ from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
 
 if TYPE_CHECKING:
+    from andmesh.report.council import CouncilReport
     from andmesh.report.enterprise import EnterpriseReport
 
 
@@ -513,6 +514,22 @@ class Andmesh:
         gaps = self.gaps(path=path, engine=engine)
         kpis = self._kpis(mesh, gaps, None, period, False, engine)
         return write_enterprise_report(mesh, prioritize(mesh), gaps, kpis, out)
+
+    def report_council(self, out: Path, *, path: Path | None = None) -> CouncilReport:
+        """Write the council's one-page report (Markdown + SVG charts) to ``out``."""
+        from andmesh.report.council import write_council_report
+
+        mesh = self.mesh(path)
+        return write_council_report(
+            mesh,
+            self.gaps(path=path),
+            self.policies(path, record=False),
+            self.reuse(path),
+            self.value(path),
+            self.proposals(None),
+            self.access(path).requests(),
+            out,
+        )
 
     def use_cases(self, path: Path | None = None) -> PriorityReport:
         """The mesh's use cases ranked by weighted value and feasibility."""

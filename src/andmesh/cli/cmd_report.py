@@ -76,3 +76,55 @@ def enterprise(
     console.print(
         f"report: [bold]{Path(result.out) / result.files[0]}[/bold] (+ {len(result.files) - 1} charts)"
     )
+
+
+@report.command("council")
+def council(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write council.md and charts/ to.")] = Path(
+        "report"
+    ),
+    mesh: Annotated[
+        Path | None, typer.Option("--mesh", help="Mesh folder (default: the last one run).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report's data as JSON.")] = False,
+) -> None:
+    """The council's one page: decisions waiting, collaboration, transparency, reuse, economics."""
+    facade: Andmesh = ctx.obj
+    with handled(), console.status("gathering gaps, policies, reuse and economics…"):
+        result = facade.report_council(out, path=mesh)
+    if as_json:
+        print_json(result)
+        return
+    console.rule(f"[bold]council summary — {result.mesh}")
+    t = result.transparency
+    console.print(
+        f"decisions waiting: [bold]{len(result.open_proposals)}[/bold] proposals, "
+        f"[bold]{len(result.pending_access)}[/bold] access requests"
+    )
+    console.print(
+        "requirements: "
+        + ", ".join(f"{n} {s}" for s, n in result.requirements_by_status.items())
+        + f" ({result.cross_domain_requirements} handed over between stages)"
+    )
+    console.print(
+        f"transparency: {t.described}/{t.products} products described, {t.with_contract}/{t.ports} ports "
+        f"under contract, {t.with_sla}/{t.ports} with SLAs, {t.lineage_sql}/{t.ports} with column lineage"
+    )
+    worst = sorted(result.compliance.items(), key=lambda kv: kv[1])[:3]
+    console.print(
+        "policy compliance (lowest): "
+        + ", ".join(f"{d} {c:.1f}%" for d, c in worst)
+        + f"; {result.blocking_policies} blocking violations"
+    )
+    console.print(
+        f"reuse: value multiplied {result.reuse_multiplier:.2f}× by reuse; orphans: "
+        + (", ".join(result.orphans) or "none")
+    )
+    console.print(
+        f"economics: {result.total_value:,.0f} {result.currency} of value a year for "
+        f"{result.total_cost:,.2f} {result.currency} of cost"
+    )
+    console.print(
+        f"report: [bold]{Path(result.out) / result.files[0]}[/bold] (+ {len(result.files) - 1} charts)"
+    )
