@@ -29,7 +29,7 @@ def test_full_mesh_runs_and_publishes_every_product(o2c_data: Path, tmp_path: Pa
     report = lint_mesh(MESH)
     assert report.ok, [p.format() for p in report.errors]
     assert report.mesh is not None
-    assert len(report.mesh.domains) == 7
+    assert len(report.mesh.domains) == 8  # seven units and the enterprise
     facade = Andmesh(Workspace.resolve(tmp_path / "ws"))
     result = facade.run(MESH, data=o2c_data)
     problems = {o.table_id: o.message for o in result.outcomes if o.status != PortStatus.published}

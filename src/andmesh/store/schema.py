@@ -176,3 +176,24 @@ reads = sa.Table(
     sa.Column("bytes", sa.BigInteger),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# --- entity resolution: stewards' decisions (migration 0005) ---------------------------------
+
+entity_decisions = sa.Table(
+    "entity_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(100), nullable=False, index=True),
+    sa.Column("pair_id", sa.String(16), nullable=False, index=True),
+    sa.Column("left_source", sa.String(200), nullable=False),
+    sa.Column("left_record", sa.String(200), nullable=False),
+    sa.Column("right_source", sa.String(200), nullable=False),
+    sa.Column("right_record", sa.String(200), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("decided_by", sa.String(200), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("probability", sa.Float),
+    sa.Column("model_version", sa.String(32)),
+    sa.Column("run_id", sa.String(64)),
+)

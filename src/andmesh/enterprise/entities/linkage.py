@@ -1,0 +1,343 @@
+"""Probabilistic linkage of nodes with Splink (Fellegi-Sunter), on DuckDB by default.
+
+The model is built from the Entity spec: its blocking rules pick candidate pairs, its
+comparisons say how similar two nodes are, and training estimates how much each level
+of similarity says about a match:
+
+* u probabilities (how often non-matches look this similar) from random pairs;
+* m probabilities (how often matches do) from labelled pairs when there are enough —
+  nodes a trusted key or a steward links are known matches — else by
+  expectation-maximisation on the spec's training blocking rules (both when both);
+* the prior (probability that two random nodes match) from the spec, else from the
+  deterministic links (pairs they join ÷ all pairs, scaled by an assumed recall), else
+  from Splink's estimate on the identifying attributes.
+
+``am_prob_edges`` receives every scored pair at or above the review band, with each
+comparison's level (``gamma_*``) and Bayes factor (``bf_*``) for the evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from andmesh.enterprise.entities.comparisons import METHODS, build_comparison
+from andmesh.enterprise.entities.records import Columns
+from andmesh.spec.entity import EntitySpec
+
+# Share of true matches the deterministic links are assumed to find when the prior is
+# derived from them (they are the certain part; the model exists for the rest).
+KEY_RECALL = 0.85
+MIN_LABELS = 50
+U_SAMPLE_PAIRS = 200_000
+
+
+@dataclass
+class LinkageResult:
+    model: dict[str, Any]
+    prior: float
+    pairs_compared: int
+    candidate_pairs: int
+    training: str
+    label_pairs: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def rule_sql(columns: list[str]) -> str:
+    """A blocking rule on equal values of ``columns``.
+
+    >>> rule_sql(["name_key", "country"])
+    'l."name_key" = r."name_key" AND l."country" = r."country"'
+    """
+    return " AND ".join(f"l.{_q(c)} = r.{_q(c)}" for c in columns)
+
+
+def settings(spec: EntitySpec, prior: float) -> dict[str, Any]:
+    matching = spec.matching
+    comparisons = [
+        build_comparison(c.method, c.columns, c.thresholds, name="_".join(c.columns))
+        for c in matching.comparisons
+        if c.method in METHODS
+    ]
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "blocking_rules_to_generate_predictions": [rule_sql(rule) for rule in matching.blocking],
+        "comparisons": comparisons,
+        "probability_two_random_records_match": prior,
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "additional_columns_to_retain": [],
+        "em_convergence": 0.0001,
+        "max_iterations": 25,
+    }
+
+
+def _input(con: duckdb.DuckDBPyConnection, columns: Columns) -> None:
+    cols = ", ".join(_q(c) for c in columns.all)
+    con.execute(f"CREATE OR REPLACE TABLE am_splink_input AS SELECT node AS unique_id, {cols} FROM am_nodes")
+
+
+def _prior(con: duckdb.DuckDBPyConnection, spec: EntitySpec, nodes: int) -> tuple[float, str]:
+    if spec.matching.prior is not None:
+        return spec.matching.prior, "from the spec"
+    total = nodes * (nodes - 1) / 2
+    if total <= 0:
+        return 0.5, "a single node"
+    row = con.execute("SELECT count(*) FROM am_hard_edges WHERE method IN ('key', 'steward')").fetchone()
+    keyed = int(row[0]) if row else 0
+    if keyed:
+        matched = _component_pairs(con)
+        return min(0.5, max(matched / KEY_RECALL / total, 1 / total)), "from the key links"
+    identifying = [a.name for a in spec.attributes if a.identifying and a.matching]
+    estimates = []
+    for name in identifying:
+        row = con.execute(
+            f"SELECT coalesce(sum(n * (n - 1) / 2), 0), coalesce(sum(n), 0) FROM "
+            f"(SELECT count(*) AS n FROM am_nodes WHERE {_q(name)} IS NOT NULL GROUP BY {_q(name)})"
+        ).fetchone()
+        pairs, carrying = (float(row[0]), float(row[1])) if row else (0.0, 0.0)
+        if pairs:
+            # Equal values find the matching pairs whose two nodes both carry the value:
+            # about (carrying / nodes)² of all matching pairs.
+            estimates.append(pairs / (carrying / nodes) ** 2 / total)
+    if estimates:
+        return min(0.5, max(estimates)), "from equal identifying values"
+    return min(0.5, 1 / max(nodes, 2)), "one match per node (no deterministic evidence)"
+
+
+def _component_pairs(con: duckdb.DuckDBPyConnection) -> int:
+    """Node pairs inside the components of the key and steward links (union-find in Python)."""
+    edges = con.execute(
+        "SELECT node_l, node_r FROM am_hard_edges WHERE method IN ('key', 'steward')"
+    ).fetchnumpy()
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in zip(edges["node_l"].tolist(), edges["node_r"].tolist(), strict=True):
+        ra, rb = find(int(a)), find(int(b))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    sizes: dict[int, int] = {}
+    for node in parent:
+        root = find(node)
+        sizes[root] = sizes.get(root, 0) + 1
+    return sum(n * (n - 1) // 2 for n in (s + 1 for s in sizes.values()))
+
+
+def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns, nodes: int) -> LinkageResult:
+    """Train the model and score candidate pairs into ``am_prob_edges``."""
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    _input(con, columns)
+    prior, prior_note = _prior(con, spec, nodes)
+    db_api = DuckDBAPI(connection=con)
+    frame = db_api.register("am_splink_input")
+    linker = Linker(frame, settings(spec, prior), log_level=None)
+    notes = [f"prior {prior:.3g} {prior_note}"]
+    training = spec.matching.training
+
+    # A first, small estimate of every u; the costly part is done on known non-matches below.
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(training.uPairs, U_SAMPLE_PAIRS), seed=training.seed
+    )
+    keyed, confirmed = _labels(con, training.labelPairs, training.seed)
+    methods = []
+    if keyed >= MIN_LABELS:
+        # Known matches measure m directly; EM would only blur them (Splink takes the
+        # median over training sessions).
+        linker.training.estimate_m_from_pairwise_labels("am_labels")
+        methods.append("labels")
+    else:
+        for rule in training.em:
+            methods += _em(linker, rule, notes)
+        if confirmed:
+            linker.training.estimate_m_from_pairwise_labels("am_labels")
+            methods.append("labels")
+    label_pairs = keyed + confirmed
+    _u_from_non_matches(con, spec, linker, settings(spec, prior), training.uPairs, training.seed, notes)
+    # Training must not move the prior: it is set above, on purpose.
+    linker._settings_obj._probability_two_random_records_match = prior
+
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    row = con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchone()
+    pairs_compared = int(row[0]) if row else 0
+    predictions = linker.inference.predict(
+        threshold_match_probability=spec.matching.reviewFrom, warning_mode="never"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_prob_edges AS
+        SELECT * REPLACE (least(unique_id_l, unique_id_r) AS unique_id_l,
+                          greatest(unique_id_l, unique_id_r) AS unique_id_r)
+        FROM {predictions.physical_name}"""
+    )
+    row = con.execute("SELECT count(*) FROM am_prob_edges").fetchone()
+    model = json.loads(json.dumps(linker.misc.save_model_to_json(out_path=None)))
+    return LinkageResult(
+        model=model,
+        prior=prior,
+        pairs_compared=pairs_compared,
+        candidate_pairs=int(row[0]) if row else 0,
+        training="+".join(dict.fromkeys(methods)) or "none (u only)",
+        label_pairs=label_pairs,
+        notes=notes,
+    )
+
+
+def _u_from_non_matches(
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    linker: Any,
+    model: dict[str, Any],
+    pairs: int,
+    seed: int,
+    notes: list[str],
+) -> None:
+    """Re-estimate u on random pairs known to be different entities.
+
+    Splink's random sampling takes every random pair for a non-match. With several
+    records per entity, the true matches among random pairs are not rare enough: the
+    handful of companies sharing a name are drowned by the pairs of one company's own
+    records, and equal names stop counting as evidence. Pairs whose ``exclusive``
+    attribute (tax id) is present on both sides and clearly different are different
+    entities; their comparison levels are counted instead (every comparison but the
+    exclusive attribute's own, which keeps Splink's estimate).
+    """
+    exclusive = [a.name for a in spec.attributes if a.exclusive and a.matching]
+    if not exclusive:
+        return
+    key = exclusive[0]
+    side = max(int(math.sqrt(pairs)), 2)
+    for name, parity in (("am_u_left", 0), ("am_u_right", 1)):
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {name} AS SELECT * FROM am_splink_input
+            WHERE {_q(key)} IS NOT NULL AND hash(unique_id, {int(seed)}) % 2 = {parity}
+            ORDER BY hash(unique_id, {int(seed) + 1}) LIMIT {side}"""
+        )
+    columns = [c for c in _columns(con, "am_splink_input") if c != "unique_id"]
+    select = ", ".join(
+        [f"l.{_q(c)} AS {_q(c + '_l')}" for c in columns] + [f"r.{_q(c)} AS {_q(c + '_r')}" for c in columns]
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_u_pairs AS SELECT {select}
+        FROM am_u_left l CROSS JOIN am_u_right r
+        WHERE l.{_q(key)} <> r.{_q(key)}"""
+    )
+    total_row = con.execute("SELECT count(*) FROM am_u_pairs").fetchone()
+    total = int(total_row[0]) if total_row else 0
+    if total < 1000:
+        notes.append(f"u kept from random sampling: only {total} pairs with different {key}")
+        return
+    by_name = {c["output_column_name"]: c for c in model["comparisons"]}
+    for comparison in linker._settings_obj.comparisons:
+        spec_levels = by_name[comparison.output_column_name]["comparison_levels"]
+        if any(f"{key}_l" in lv["sql_condition"] for lv in spec_levels):
+            continue
+        levels = comparison._comparison_levels_excluding_null
+        cases = " ".join(
+            f"WHEN {lv._sql_condition} THEN {lv.comparison_vector_value}"
+            for lv in levels
+            if lv._sql_condition != "ELSE"
+        )
+        null = next((lv["sql_condition"] for lv in spec_levels if lv.get("is_null_level")), "FALSE")
+        rows = con.execute(
+            f"""SELECT CASE WHEN {null} THEN -1 {cases} ELSE 0 END AS gamma, count(*)
+            FROM am_u_pairs GROUP BY 1"""
+        ).fetchall()
+        counts = {int(g): int(n) for g, n in rows if int(g) != -1}
+        observed = sum(counts.values())
+        if observed == 0:
+            continue
+        for level in levels:
+            level.u_probability = max(counts.get(level.comparison_vector_value, 0), 0.5) / observed
+    notes.append(f"u estimated on {total:,} random pairs with different {key}")
+    con.execute("DROP TABLE am_u_pairs")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _em(linker: Any, rule: list[str], notes: list[str]) -> list[str]:
+    """One EM session; on failure the model is left as it was (Splink edits it in place)."""
+    import copy
+
+    saved = copy.deepcopy(linker._settings_obj.core_model_settings)
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule_sql(rule), estimate_without_term_frequencies=True
+        )
+        return ["em"]
+    except Exception as exc:  # too few or too uniform pairs: the other sessions still train
+        linker._settings_obj.core_model_settings = saved
+        notes.append(f"EM on {rule} skipped: {type(exc).__name__}: {str(exc)[:160]}")
+        return []
+
+
+def _labels(con: duckdb.DuckDBPyConnection, limit: int, seed: int) -> tuple[int, int]:
+    """``am_labels``: node pairs known to match — key links sampled to ``limit``, and every
+    steward confirmation. Returns (key pairs, confirmed pairs)."""
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_labels AS
+        SELECT 'am_splink_input' AS source_dataset_l, node_l AS unique_id_l,
+               'am_splink_input' AS source_dataset_r, node_r AS unique_id_r, method
+        FROM (
+            (SELECT node_l, node_r, method FROM am_hard_edges WHERE method = 'key'
+             ORDER BY hash(node_l, node_r, {int(seed)}) LIMIT {max(int(limit), 0)})
+            UNION ALL
+            SELECT node_l, node_r, 'steward' FROM am_decisions WHERE decision = 'confirm'
+        )"""
+    )
+    rows = dict(con.execute("SELECT method, count(*) FROM am_labels GROUP BY 1").fetchall())
+    return int(rows.get("key", 0)), int(rows.get("steward", 0))
+
+
+def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """For each comparison of a saved model: gamma value → the level's label.
+
+    Splink numbers levels from the most similar (highest) down to 0 (else); the null
+    level is -1.
+    """
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in model.get("comparisons", []):
+        levels = comparison["comparison_levels"]
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        mapping = {
+            -1: next(
+                (lv.get("label_for_charts", "missing") for lv in levels if lv.get("is_null_level")), "missing"
+            )
+        }
+        for index, level in enumerate(non_null):
+            mapping[len(non_null) - 1 - index] = level.get("label_for_charts") or level["sql_condition"]
+        labels[comparison["output_column_name"]] = mapping
+    return labels
+
+
+def log2_bf(value: float | None) -> float | None:
+    """A Bayes factor as a match weight in bits.
+
+    >>> log2_bf(8.0)
+    3.0
+    >>> log2_bf(None) is None
+    True
+    """
+    if value is None or value <= 0 or math.isnan(value):
+        return None
+    return round(math.log2(value), 2)

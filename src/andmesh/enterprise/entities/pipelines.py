@@ -1,0 +1,174 @@
+"""What the enterprise products' pipelines call: resolve, golden records, profile.
+
+The products are ordinary data products of an ``enterprise`` domain (versioned output
+ports, contracts, the quality gate); their Python pipelines are one line each:
+
+>>> # customer_xref.py
+>>> def build(inputs, context):
+...     return resolve_entity("customer", inputs, context)
+>>> def fingerprint(context):
+...     return resolution_fingerprint("customer", context)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from andmesh.enterprise.entities.profile import ProfileSources, customer_profile
+from andmesh.enterprise.entities.resolve import resolve
+from andmesh.enterprise.entities.results import Decision
+from andmesh.enterprise.entities.survivorship import golden_records
+from andmesh.errors import EngineError
+from andmesh.spec.entity import Entity
+from andmesh.spec.suggest import hint_for
+
+if TYPE_CHECKING:
+    from andmesh.pipeline.build import BuildContext
+
+# Bumped when the resolution's logic changes, so published cross-references rebuild.
+RESOLVER_VERSION = "1"
+
+
+def entity_of(context: BuildContext, name: str) -> Entity:
+    entity = context.mesh.entities.get(name)
+    if entity is None:
+        raise EngineError(
+            f"{context.product.id}: the mesh declares no entity `{name}`",
+            product=context.product.id,
+            hint=hint_for(name, context.mesh.entities, "entities") or "add enterprise/entities/<name>.yaml",
+        )
+    return entity
+
+
+def input_name(context: BuildContext, product_id: str) -> str:
+    """The input port through which this product reads ``product_id``."""
+    for ref in context.product.inputs:
+        if ref.product_id == product_id:
+            return ref.name
+    raise EngineError(
+        f"{context.product.id} has no input port reading {product_id}",
+        product=context.product.id,
+        hint="add an input port with that product's contractId to product.yaml",
+    )
+
+
+def _needed_columns(entity: Entity) -> dict[str, set[str]]:
+    needed: dict[str, set[str]] = {}
+    for source in entity.spec.sources:
+        cols = needed.setdefault(source.product, set())
+        cols.add(source.record)
+        if source.updatedAt:
+            cols.add(source.updatedAt)
+        for attribute in source.columns:
+            column = source.column_for(attribute)
+            if column is not None:
+                cols.add(column.column)
+    for link in entity.spec.links:
+        needed.setdefault(link.product, set()).update(link.records.values())
+    return needed
+
+
+def _arrow(table: ir.Table, columns: set[str]) -> pa.Table:
+    return table.select(*sorted(columns)).to_pyarrow()
+
+
+def decisions_of(context: BuildContext, entity: str) -> list[Decision]:
+    if context.store is None:
+        return []
+    from andmesh.store.entity_reviews import EntityReviews
+
+    return [
+        Decision(
+            entity=row["entity"],
+            left_source=row["left_source"],
+            left_record=row["left_record"],
+            right_source=row["right_source"],
+            right_record=row["right_record"],
+            decision=row["decision"],
+            decided_by=row["decided_by"],
+            decided_at=row["decided_at"],
+            note=row["note"],
+        )
+        for row in EntityReviews(context.store.engine).decisions(entity)
+    ]
+
+
+def _previous(context: BuildContext) -> pa.Table | None:
+    current = context.current()
+    if current is None or not current.files:
+        return None
+    return pa.concat_tables(
+        pq.read_table(f, columns=["entity_id", "source", "record_id"]) for f in current.files
+    )
+
+
+def resolve_entity(name: str, inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
+    """The cross-reference of entity ``name``; the model, evidence and summary go to the run's artifacts."""
+    entity = entity_of(context, name)
+    tables = {
+        product_id: _arrow(inputs[input_name(context, product_id)], columns)
+        for product_id, columns in _needed_columns(entity).items()
+    }
+    resolution = resolve(
+        entity.spec,
+        tables,
+        decisions=decisions_of(context, name),
+        previous=_previous(context),
+        run_id=context.run_id,
+    )
+    resolution.save(context.artifacts)
+    _prune(context)
+    return ibis.memtable(resolution.xref.drop_columns(["node"]))
+
+
+def _prune(context: BuildContext) -> None:
+    """Artifacts of runs that never published a version (held back, crashed) are dropped."""
+    if context.warehouse is None:
+        return
+    keep = {v.run_id for v in context.warehouse.versions(context.port.table_id)} | {context.run_id}
+    folder = context.artifacts.parent
+    for child in folder.iterdir() if folder.exists() else []:
+        if child.is_dir() and child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def resolution_fingerprint(name: str, context: BuildContext) -> str:
+    """What the cross-reference depends on beyond its inputs: the Entity spec and the decisions."""
+    entity = entity_of(context, name)
+    digest = hashlib.sha256(entity.file.read_bytes())
+    digest.update(RESOLVER_VERSION.encode())
+    if context.store is not None:
+        from andmesh.store.entity_reviews import EntityReviews
+
+        digest.update(EntityReviews(context.store.engine).fingerprint(name).encode())
+    return digest.hexdigest()[:16]
+
+
+def golden(name: str, inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
+    """One golden record per enterprise id, by the entity's survivorship rules."""
+    entity = entity_of(context, name)
+    xref = inputs[input_name(context, entity.spec.products.xref)].select("entity_id", "source", "record_id")
+    tables = {
+        product_id: _arrow(inputs[input_name(context, product_id)], columns)
+        for product_id, columns in _needed_columns(entity).items()
+        if entity.source(product_id) is not None
+    }
+    return ibis.memtable(golden_records(entity.spec, xref.to_pyarrow(), tables))
+
+
+def profile(name: str, inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
+    """The Order-to-Cash profile of each enterprise customer (input ports named as in ``FACTS``)."""
+    entity = entity_of(context, name)
+    tables = dict(inputs)
+    tables["xref"] = inputs[input_name(context, entity.spec.products.xref)]
+    as_of = context.mesh.spec.asOf.date() if context.mesh.spec.asOf else dt.datetime.now(tz=dt.UTC).date()
+    return customer_profile(tables, as_of, ProfileSources())

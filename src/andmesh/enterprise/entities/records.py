@@ -1,0 +1,211 @@
+"""Records of an entity gathered from its sources, standardised, and collapsed into nodes.
+
+A *record* is one source's record of the entity (a sales account, a credit file, the
+bill-to of one invoice, one payer of one payment). Records of one source that look
+the same after standardisation and are linked to the same records elsewhere are one
+*node* (the 15 invoices billed to one account are one bill-to node): linkage and
+clustering work on nodes, the cross-reference on records.
+
+Tables created on the DuckDB connection:
+
+``am_records``       source, record_id, updated_at, the standardised columns, node
+``am_record_links``  record → record pairs named by a link product (trusted keys)
+``am_nodes``         node, source, records, the standardised columns
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from andmesh.enterprise.entities.standardise import STANDARDISERS
+from andmesh.enterprise.entities.vocabulary import Vocabulary
+from andmesh.errors import UsageError
+from andmesh.spec.entity import EntitySpec, SourceSpec, standardiser_of
+
+
+def vocabulary_of(spec: EntitySpec) -> Vocabulary:
+    v = spec.vocabulary
+    return Vocabulary().extended(
+        legal_forms=v.legalForms,
+        abbreviations=v.abbreviations,
+        ignore=v.ignore,
+        site_labels=v.siteLabels,
+        city_aliases=v.cityAliases,
+    )
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The standardised columns of an entity: every attribute's outputs, in spec order."""
+
+    by_attribute: dict[str, list[str]]
+
+    @property
+    def all(self) -> list[str]:
+        return [c for cols in self.by_attribute.values() for c in cols]
+
+    @classmethod
+    def of(cls, spec: EntitySpec) -> Columns:
+        by_attribute: dict[str, list[str]] = {}
+        for attr in spec.attributes:
+            if not attr.matching:
+                continue
+            suffixes: list[str] = []
+            for source in spec.sources:
+                if source.column_for(attr.name) is None:
+                    continue
+                for suffix in STANDARDISERS[standardiser_of(spec, source, attr.name)].derived:
+                    if suffix not in suffixes:
+                        suffixes.append(suffix)
+            by_attribute[attr.name] = [attr.name, *(f"{attr.name}_{s}" for s in suffixes)]
+        return cls(by_attribute)
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    con.register(name, table)
+
+
+def _table(tables: Mapping[str, pa.Table], product: str, role: str) -> pa.Table:
+    table = tables.get(product)
+    if table is None:
+        raise UsageError(
+            f"no table for `{product}` ({role})",
+            hint="pass every source and link product of the entity: " + ", ".join(sorted(tables)),
+        )
+    return table
+
+
+def _source_select(
+    spec: EntitySpec, index: int, source: SourceSpec, columns: Columns, vocab: Vocabulary
+) -> str:
+    """One source's records, standardised (grouped by record id: one row per record)."""
+    country_attr = next((a.name for a in spec.attributes if a.standardise == "country"), None)
+    country_col = source.column_for(country_attr) if country_attr else None
+    country_raw = f"min({_q(country_col.column)})" if country_col else "NULL"
+    raw: list[str] = []
+    stage: list[str] = []
+    finals: list[str] = []
+    for attr, outputs in columns.by_attribute.items():
+        column = source.column_for(attr)
+        if column is None:
+            finals.extend(f"NULL AS {_q(o)}" for o in outputs)
+            continue
+        std = STANDARDISERS[standardiser_of(spec, source, attr)]
+        raw.append(f"min(CAST({_q(column.column)} AS VARCHAR)) AS {_q('raw__' + attr)}")
+        stage.append(f"{std.stage1(_q('raw__' + attr), '__country', vocab)} AS {_q('s__' + attr)}")
+        made = std.outputs(_q("s__" + attr))
+        for output in outputs:
+            suffix = output[len(attr) + 1 :] if output != attr else ""
+            finals.append(f"{made[suffix]} AS {_q(output)}" if suffix in made else f"NULL AS {_q(output)}")
+    updated = f"max({_q(source.updatedAt)})::TIMESTAMP" if source.updatedAt else "NULL::TIMESTAMP"
+    grouped = (
+        f"SELECT CAST({_q(source.record)} AS VARCHAR) AS record_id, {updated} AS updated_at, "
+        f"{country_raw} AS __country{''.join(', ' + r for r in raw)} "
+        f"FROM src_{index} WHERE {_q(source.record)} IS NOT NULL GROUP BY 1"
+    )
+    # Standardise each distinct raw tuple once (the 15 invoices of an account share one).
+    keys = ["__country", *(f"raw__{a}" for a in columns.by_attribute if source.column_for(a) is not None)]
+    distinct = f"SELECT DISTINCT {', '.join(_q(k) for k in keys)} FROM grouped"
+    staged = f"SELECT *{''.join(', ' + s for s in stage)} FROM ({distinct})"
+    standardised = f"SELECT {', '.join(_q(k) for k in keys)}, {', '.join(finals)} FROM ({staged})"
+    on = " AND ".join(f"g.{_q(k)} IS NOT DISTINCT FROM s.{_q(k)}" for k in keys)
+    selected = ", ".join(f"s.{_q(c)}" for c in columns.all)
+    return (
+        f"WITH grouped AS ({grouped}), standardised AS ({standardised}) "
+        f"SELECT {_lit(source.product)} AS source, g.record_id, g.updated_at, {selected} "
+        f"FROM grouped g JOIN standardised s ON {on}"
+    )
+
+
+def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mapping[str, pa.Table]) -> Columns:
+    """Create ``am_records``, ``am_record_links`` and ``am_nodes`` from the source tables."""
+    vocab = vocabulary_of(spec)
+    columns = Columns.of(spec)
+    selects = []
+    for index, source in enumerate(spec.sources):
+        _register(con, f"src_{index}", _table(tables, source.product, "source"))
+        selects.append(_source_select(spec, index, source, columns, vocab))
+    con.execute(
+        "CREATE OR REPLACE TABLE am_records_raw AS " + " UNION ALL BY NAME ".join(f"({s})" for s in selects)
+    )
+
+    links = []
+    for index, link in enumerate(spec.links):
+        _register(con, f"lnk_{index}", _table(tables, link.product, "link"))
+        pairs = list(link.records.items())
+        first_source, first_column = pairs[0]
+        for other_source, other_column in pairs[1:]:
+            links.append(
+                f"SELECT DISTINCT {_lit(first_source)} AS source_a, CAST({_q(first_column)} AS VARCHAR) AS record_a, "
+                f"{_lit(other_source)} AS source_b, CAST({_q(other_column)} AS VARCHAR) AS record_b, "
+                f"{_lit(link.product)} AS link FROM lnk_{index} "
+                f"WHERE {_q(first_column)} IS NOT NULL AND {_q(other_column)} IS NOT NULL"
+            )
+    if links:
+        # Only links between records that exist (a key pointing nowhere links nothing).
+        con.execute(
+            f"""CREATE OR REPLACE TABLE am_record_links AS
+            SELECT l.* FROM ({" UNION ".join(links)}) l
+            SEMI JOIN am_records_raw a ON a.source = l.source_a AND a.record_id = l.record_a
+            SEMI JOIN am_records_raw b ON b.source = l.source_b AND b.record_id = l.record_b
+            WHERE NOT (l.source_a = l.source_b AND l.record_a = l.record_b)"""
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TABLE am_record_links (source_a VARCHAR, record_a VARCHAR, "
+            "source_b VARCHAR, record_b VARCHAR, link VARCHAR)"
+        )
+    _collapse(con, columns)
+    return columns
+
+
+def _collapse(con: duckdb.DuckDBPyConnection, columns: Columns) -> None:
+    """Records of one source with the same standardised values and the same links: one node."""
+    cols = ", ".join(_q(c) for c in columns.all)
+    con.execute(
+        """CREATE OR REPLACE TABLE am_signatures AS
+        SELECT source, record_id, string_agg(DISTINCT other, '|' ORDER BY other) AS signature FROM (
+            SELECT source_a AS source, record_a AS record_id, source_b || ':' || record_b AS other
+            FROM am_record_links
+            UNION ALL
+            SELECT source_b, record_b, source_a || ':' || record_a FROM am_record_links
+        ) GROUP BY ALL"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_records AS
+        SELECT r.*, dense_rank() OVER (
+            ORDER BY r.source, {cols}, coalesce(s.signature, '')
+        ) - 1 AS node_key
+        FROM am_records_raw r LEFT JOIN am_signatures s USING (source, record_id)"""
+    )
+    # Node ids follow each node's first record (source, record id): stable and readable.
+    con.execute(
+        """CREATE OR REPLACE TABLE am_node_ids AS
+        SELECT node_key, row_number() OVER (ORDER BY min(source), min(record_id)) - 1 AS node
+        FROM am_records GROUP BY node_key"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TABLE am_records AS
+        SELECT r.* EXCLUDE (node_key), n.node FROM am_records r JOIN am_node_ids n USING (node_key)"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_nodes AS
+        SELECT node, min(source) AS source, count(*) AS records, min(record_id) AS first_record,
+        {", ".join(f"min({_q(c)}) AS {_q(c)}" for c in columns.all)}
+        FROM am_records GROUP BY node ORDER BY node"""
+    )
+    con.execute("DROP TABLE am_records_raw")
+    con.execute("DROP TABLE am_node_ids")
+    con.execute("DROP TABLE am_signatures")

@@ -1,0 +1,357 @@
+"""Resolve an entity: records → nodes → deterministic and probabilistic links → enterprise ids.
+
+A pure library: Arrow tables in (one per source and link product, keyed by product
+id), a :class:`Resolution` out (the cross-reference, the evidence of every link
+considered, the trained model and a summary). It runs on its own in-memory DuckDB.
+
+>>> import pyarrow as pa
+>>> from andmesh.spec.entity import EntitySpec
+>>> spec = EntitySpec.model_validate({
+...     "apiVersion": "andmesh/v1", "kind": "Entity", "name": "customer", "idPrefix": "C-",
+...     "attributes": [{"name": "name", "standardise": "company_name"},
+...                    {"name": "tax_id", "standardise": "tax_id", "identifying": True}],
+...     "sources": [{"product": "sales.accounts", "record": "id", "columns": {"name": "name", "tax_id": "vat"}}],
+...     "matching": {"blocking": [["name"]], "comparisons": [{"method": "company_name", "attribute": "name"}]},
+...     "products": {"xref": "enterprise.customer_xref"}})
+>>> accounts = pa.table({"id": ["1", "2", "3"], "name": ["Acme GmbH", "ACME", "Bolt Ltd"],
+...                      "vat": ["DE111111111", "DE111111111", None]})
+>>> result = resolve(spec, {"sales.accounts": accounts})
+>>> sorted(zip(result.xref["record_id"].to_pylist(), result.xref["entity_id"].to_pylist()))
+[('1', 'C-000001'), ('2', 'C-000001'), ('3', 'C-000002')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from andmesh.enterprise.entities import linkage
+from andmesh.enterprise.entities.cluster import Clustering, assign_ids, id_number
+from andmesh.enterprise.entities.links import hard_edges, load_decisions
+from andmesh.enterprise.entities.records import load_records
+from andmesh.enterprise.entities.results import Decision, ResolutionSummary
+from andmesh.spec.entity import EntitySpec
+
+XREF_SCHEMA = pa.schema(
+    [
+        ("entity_id", pa.string()),
+        ("source", pa.string()),
+        ("record_id", pa.string()),
+        ("node", pa.int64()),
+        ("match_probability", pa.float64()),
+        ("match_method", pa.string()),
+        ("model_version", pa.string()),
+    ]
+)
+
+
+@dataclass
+class Resolution:
+    """What a resolution produced; :meth:`save` writes it as a run's artifacts."""
+
+    summary: ResolutionSummary
+    xref: pa.Table
+    evidence: pa.Table
+    nodes: pa.Table
+    model: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def save(self, folder: Path) -> None:
+        """Write summary.json, model.json, xref/evidence/nodes .parquet into ``folder`` (atomically)."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = folder.with_name(folder.name + ".tmp")
+        tmp.mkdir(exist_ok=True)
+        (tmp / "model.json").write_text(json.dumps(self.model, indent=2, sort_keys=True))
+        pq.write_table(self.xref, tmp / "xref.parquet", compression="zstd")
+        pq.write_table(self.evidence, tmp / "evidence.parquet", compression="zstd")
+        pq.write_table(self.nodes, tmp / "nodes.parquet", compression="zstd")
+        (tmp / "summary.json").write_text(self.summary.model_dump_json(indent=2))
+        if folder.exists():
+            import shutil
+
+            shutil.rmtree(folder)
+        tmp.replace(folder)
+
+
+def model_version(model: dict[str, Any]) -> str:
+    """A model's version: the hash of its saved JSON (same training, same version).
+
+    >>> model_version({"a": 1}) == model_version({"a": 1})
+    True
+    """
+    text = json.dumps(model, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def resolve(
+    spec: EntitySpec,
+    tables: Mapping[str, pa.Table],
+    *,
+    decisions: Sequence[Decision] = (),
+    previous: pa.Table | None = None,
+    run_id: str | None = None,
+    threads: int | None = None,
+) -> Resolution:
+    """Resolve ``spec``'s entity over ``tables``.
+
+    ``decisions`` are steward verdicts on record pairs (a later one for the same pair
+    wins); ``previous`` is the last published cross-reference (entity_id, source,
+    record_id), whose ids are kept where its records still belong together.
+    """
+    clock: dict[str, float] = {}
+    con = duckdb.connect(config={"threads": threads} if threads else {})
+    try:
+        start = time.perf_counter()
+        columns = load_records(con, spec, tables)
+        load_decisions(con, _latest(decisions))
+        hard_edges(con, spec)
+        clock["records"] = round(time.perf_counter() - start, 3)
+        nodes = _count(con, "am_nodes")
+
+        start = time.perf_counter()
+        if nodes > 1 and spec.matching.comparisons:
+            linked = linkage.link(con, spec, columns, nodes)
+        else:
+            con.execute(
+                "CREATE OR REPLACE TABLE am_prob_edges (unique_id_l BIGINT, unique_id_r BIGINT, "
+                "match_probability DOUBLE, match_weight DOUBLE)"
+            )
+            linked = linkage.LinkageResult({}, 0.0, 0, 0, "none", 0)
+        clock["linkage"] = round(time.perf_counter() - start, 3)
+
+        start = time.perf_counter()
+        version = model_version(linked.model)
+        evidence, counts, clustering = _cluster(con, spec, nodes)
+        xref = _xref(con, spec, clustering, previous, version)
+        clock["clustering"] = round(time.perf_counter() - start, 3)
+
+        records_by_source = dict(
+            con.execute("SELECT source, count(*) FROM am_records GROUP BY 1 ORDER BY 1").fetchall()
+        )
+        entity_ids = xref.column("entity_id")
+        clusters = len(set(entity_ids.to_pylist()))
+        groups = clustering.groups()
+        summary = ResolutionSummary(
+            entity=spec.name,
+            run_id=run_id,
+            model_version=version,
+            records=xref.num_rows,
+            records_by_source={str(k): int(v) for k, v in records_by_source.items()},
+            nodes=nodes,
+            entities=clusters,
+            singletons=sum(1 for members in groups.values() if len(members) == 1),
+            links=counts["links"],
+            pairs_compared=linked.pairs_compared,
+            candidate_pairs=linked.candidate_pairs,
+            review_pairs=counts["review"],
+            conflicts=counts["conflicts"],
+            rejected=counts["rejected"],
+            decisions=_count(con, "am_decisions"),
+            threshold=spec.matching.threshold,
+            review_from=spec.matching.reviewFrom,
+            prior=linked.prior,
+            training=linked.training,
+            label_pairs=linked.label_pairs,
+            seconds=clock,
+        )
+        node_table = con.execute("SELECT * FROM am_nodes ORDER BY node").to_arrow_table()
+        return Resolution(summary, xref, evidence, node_table, linked.model, linked.notes)
+    finally:
+        con.close()
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _latest(decisions: Sequence[Decision]) -> list[Decision]:
+    """The last decision per pair (decisions come oldest first)."""
+    latest: dict[str, Decision] = {}
+    for decision in decisions:
+        latest[decision.pair_id] = decision
+    return list(latest.values())
+
+
+def _cluster(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, nodes: int
+) -> tuple[pa.Table, dict[str, Any], Clustering]:
+    exclusive: dict[str, dict[int, str]] = {}
+    for attr in spec.attributes:
+        if attr.exclusive and attr.matching:
+            rows = con.execute(
+                f'SELECT node, "{attr.name}" FROM am_nodes WHERE "{attr.name}" IS NOT NULL'
+            ).fetchall()
+            exclusive[attr.name] = {int(n): str(v) for n, v in rows}
+    rejects = [
+        (int(a), int(b))
+        for a, b in con.execute(
+            "SELECT node_l, node_r FROM am_decisions WHERE decision = 'reject'"
+        ).fetchall()
+    ]
+    clustering = Clustering(nodes, exclusive=exclusive, rejects=rejects)
+
+    hard = con.execute(
+        """SELECT node_l, node_r, method, detail FROM am_hard_edges
+        ORDER BY CASE method WHEN 'steward' THEN 0 ELSE 1 END, node_l, node_r"""
+    ).fetchall()
+    hard_reasons = [clustering.join(int(a), int(b), 1.0, str(m)) for a, b, m, _ in hard]
+
+    threshold = spec.matching.threshold
+    scored = con.execute(
+        """SELECT unique_id_l, unique_id_r, match_probability FROM am_prob_edges
+        ORDER BY match_probability DESC, unique_id_l, unique_id_r"""
+    ).fetchnumpy()
+    lefts = scored["unique_id_l"].tolist()
+    rights = scored["unique_id_r"].tolist()
+    probabilities = scored["match_probability"].tolist()
+    decided = {(int(a), int(b)) for a, b in con.execute("SELECT node_l, node_r FROM am_decisions").fetchall()}
+    reasons: list[str] = []
+    for a, b, p in zip(lefts, rights, probabilities, strict=True):
+        if p >= threshold:
+            reasons.append(clustering.join(int(a), int(b), float(p), "probabilistic", check_exclusive=True))
+        else:
+            reasons.append("pending")
+    roots = clustering.roots()
+    for index, (a, b, p) in enumerate(zip(lefts, rights, probabilities, strict=True)):
+        if p >= threshold:
+            continue
+        if (int(a), int(b)) in decided:
+            reasons[index] = "decided by a steward"
+        elif roots[int(a)] == roots[int(b)]:
+            reasons[index] = "below threshold (linked through others)"
+        else:
+            reasons[index] = "review"
+
+    links: dict[str, int] = {}
+    for (_, _, method, _), reason in zip(hard, hard_reasons, strict=True):
+        if reason == "linked":
+            links[str(method)] = links.get(str(method), 0) + 1
+    links["probabilistic"] = sum(1 for r in reasons if r == "linked")
+    counts = {
+        "links": links,
+        "review": sum(1 for r in reasons if r == "review"),
+        "conflicts": sum(1 for r in reasons if r.startswith("conflict")),
+        "rejected": sum(1 for r in [*hard_reasons, *reasons] if r == "rejected by a steward"),
+    }
+
+    con.register(
+        "am_hard_outcomes",
+        pa.table(
+            {
+                "node_l": pa.array([int(h[0]) for h in hard], pa.int64()),
+                "node_r": pa.array([int(h[1]) for h in hard], pa.int64()),
+                "reason": pa.array(hard_reasons, pa.string()),
+            }
+        ),
+    )
+    con.register(
+        "am_prob_outcomes",
+        pa.table(
+            {
+                "node_l": pa.array(lefts, pa.int64()),
+                "node_r": pa.array(rights, pa.int64()),
+                "reason": pa.array(reasons, pa.string()),
+            }
+        ),
+    )
+    extra = [c for c in _columns(con, "am_prob_edges") if c.startswith(("gamma_", "bf_"))]
+    evidence = con.execute(
+        f"""SELECT h.node_l, h.node_r, h.method, h.detail, 1.0::DOUBLE AS probability,
+                   NULL::DOUBLE AS match_weight, o.reason IN ('linked', 'already linked') AS accepted, o.reason
+                   {"".join(f", NULL AS {c}" for c in extra)}
+            FROM am_hard_edges h JOIN am_hard_outcomes o USING (node_l, node_r)
+            UNION ALL BY NAME
+            SELECT p.unique_id_l AS node_l, p.unique_id_r AS node_r, 'probabilistic' AS method, NULL AS detail,
+                   p.match_probability AS probability, p.match_weight,
+                   o.reason IN ('linked', 'already linked') AS accepted, o.reason
+                   {"".join(f", p.{c}" for c in extra)}
+            FROM am_prob_edges p JOIN am_prob_outcomes o
+              ON o.node_l = p.unique_id_l AND o.node_r = p.unique_id_r
+            ORDER BY node_l, node_r, method"""
+    ).to_arrow_table()
+    return evidence, counts, clustering
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _xref(
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    clustering: Clustering,
+    previous: pa.Table | None,
+    version: str,
+) -> pa.Table:
+    roots = clustering.roots()
+    best = clustering.best
+    con.register(
+        "am_node_clusters",
+        pa.table(
+            {
+                "node": pa.array(range(len(roots)), pa.int64()),
+                "cluster": pa.array(roots, pa.int64()),
+                "best_probability": pa.array(
+                    [best[n][0] if n in best else None for n in range(len(roots))], pa.float64()
+                ),
+                "best_method": pa.array(
+                    [best[n][1] if n in best else None for n in range(len(roots))], pa.string()
+                ),
+            }
+        ),
+    )
+    firsts = con.execute(
+        """SELECT c.cluster, min(r.source || chr(0) || r.record_id) AS first
+        FROM am_records r JOIN am_node_clusters c USING (node) GROUP BY 1"""
+    ).fetchall()
+    clusters = {int(c): tuple(str(f).split("\x00", 1)) for c, f in firsts}
+    votes: dict[int, dict[str, int]] = {}
+    floor = 0
+    if previous is not None and previous.num_rows:
+        con.register("am_previous", previous.select(["entity_id", "source", "record_id"]))
+        for cluster, entity_id, count in con.execute(
+            """SELECT c.cluster, p.entity_id, count(*) FROM am_records r
+            JOIN am_node_clusters c USING (node)
+            JOIN am_previous p ON p.source = r.source AND p.record_id = r.record_id
+            GROUP BY 1, 2"""
+        ).fetchall():
+            votes.setdefault(int(cluster), {})[str(entity_id)] = int(count)
+        numbers = [
+            id_number(spec.idPrefix, str(e))
+            for (e,) in con.execute("SELECT DISTINCT entity_id FROM am_previous").fetchall()
+        ]
+        floor = max((n for n in numbers if n is not None), default=0)
+    ids = assign_ids(spec.idPrefix, {k: (v[0], v[1]) for k, v in clusters.items()}, votes, floor)
+    con.register(
+        "am_cluster_ids",
+        pa.table(
+            {
+                "cluster": pa.array(list(ids), pa.int64()),
+                "entity_id": pa.array(list(ids.values()), pa.string()),
+            }
+        ),
+    )
+    table = con.execute(
+        f"""SELECT i.entity_id, r.source, r.record_id, r.node,
+               CASE WHEN c.best_method IS NOT NULL THEN c.best_probability
+                    WHEN n.records > 1 THEN 1.0 END AS match_probability,
+               CASE WHEN c.best_method IS NOT NULL THEN c.best_method
+                    WHEN n.records > 1 THEN 'identical' ELSE 'none' END AS match_method,
+               '{version}' AS model_version
+        FROM am_records r
+        JOIN am_node_clusters c USING (node)
+        JOIN am_nodes n USING (node)
+        JOIN am_cluster_ids i USING (cluster)
+        ORDER BY r.source, r.record_id"""
+    ).to_arrow_table()
+    return table.cast(XREF_SCHEMA)
