@@ -327,3 +327,20 @@ def test_every_kpi_computes_on_the_reference_mesh(tmp_path: Path, monkeypatch: p
             assert len(result.rows) >= 8, result.name  # two years of quarters
     dso = {r["period"]: r["dso"] for r in evaluate_kpis(tables, {}, ["dso"])[0].rows}
     assert all(v is None or 0 < v < 365 for v in dso.values())
+
+
+def test_kpis_sharing_an_intermediate_table_give_the_same_values(tables: dict[str, ir.Table]) -> None:
+    # One evaluation computes the receivables position and the order milestones once.
+    family = ["dso", "best_possible_dso", "collection_effectiveness_index", "o2c_cycle_time", "invoice_lag"]
+    for by_segment in (False, True):
+        evaluated = evaluate_kpis(tables, {}, family, by_segment=by_segment)
+        for result in evaluated:
+            key = (lambda r: (r["period"], r["segment"])) if by_segment else (lambda r: r["period"])
+            got = {key(r): r[result.name] for r in result.rows}
+            want = values(tables, result.name, seg=by_segment)
+            assert got.keys() == want.keys(), result.name
+            for k, v in want.items():
+                assert (got[k] is None and (v is None or math.isnan(v))) or got[k] == pytest.approx(v), (
+                    result.name,
+                    k,
+                )

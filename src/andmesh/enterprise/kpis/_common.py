@@ -7,7 +7,8 @@ UTC) and, when asked, by ``segment`` (the sales segment of the sold-to account, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Mapping
 from typing import Literal, TypeVar
 
 import ibis
@@ -98,3 +99,33 @@ def ratio(numerator: Num, denominator: Num) -> Num:
 def share(flag: ir.BooleanValue) -> ir.FloatingValue:
     """Share of rows where ``flag`` is true (``NULL`` counts as false), 0 to 1."""
     return flag.fill_null(False).cast("float64").mean()
+
+
+class SharedTables(dict[str, ir.Table]):
+    """The input tables of one evaluation, plus intermediate tables several KPIs share.
+
+    DSO, best possible DSO, ADD and CEI all stand on the receivables position; the five
+    cycle-time KPIs on the order milestones. Within one :func:`evaluate_kpis` call each
+    is computed once and kept as a temporary table of the engine's session.
+    """
+
+    def __init__(self, tables: Mapping[str, ir.Table]) -> None:
+        super().__init__(tables)
+        self.memo: dict[tuple[object, ...], ir.Table] = {}
+
+
+_TEMP_NAMES = itertools.count()
+
+
+def shared(tables: Tables, key: tuple[object, ...], build: Callable[[], ir.Table]) -> ir.Table:
+    """``build()``, computed once per :class:`SharedTables` (plain mappings: every time)."""
+    memo = getattr(tables, "memo", None)
+    if memo is None:
+        return build()
+    if key not in memo:
+        expr = build()
+        backend = expr._find_backend(use_default=True)
+        name = f"_andmesh_kpi_{next(_TEMP_NAMES)}"
+        # Ibis' Table.cache() cannot release its tables on DuckDB 1.5: a session temp table instead.
+        memo[key] = backend.create_table(name, expr, temp=True)
+    return memo[key]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from andmesh.enterprise.kpis._common import Tables, keys, period_of, table, with_segment
+from andmesh.enterprise.kpis._common import Tables, keys, period_of, shared, table, with_segment
 
 #: KPI name → (from milestone, to milestone).
 PARTS: dict[str, tuple[str, str]] = {
@@ -42,6 +42,10 @@ def cycle_days(
 
 def order_milestones(tables: Tables) -> ir.Table:
     """One row per order that reached cash: ``account_no`` and the five milestone days."""
+    return shared(tables, ("order_milestones",), lambda: _milestones(tables))
+
+
+def _milestones(tables: Tables) -> ir.Table:
     orders = table(tables, "orders")
     orders = orders.select(o_order="order_id", account_no="account_no", ordered=orders.order_ts.date())
     dec = table(tables, "credit_decisions")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from andmesh.enterprise.kpis._common import SEGMENT_REQUIREMENT, Tables
+from andmesh.enterprise.kpis._common import SEGMENT_REQUIREMENT, SharedTables, Tables
 from andmesh.enterprise.kpis.registry import KPIS, get_kpi
 
 
@@ -45,6 +45,7 @@ def evaluate_kpis(
     of them is reported ``not_computable`` with those reasons, and is not computed.
     """
     results = []
+    tables = tables if isinstance(tables, SharedTables) else SharedTables(tables)
     for name in list(names) if names is not None else list(KPIS):
         kpi = get_kpi(name)
         needs = (*kpi.requirements, SEGMENT_REQUIREMENT) if by_segment else kpi.requirements

@@ -24,6 +24,7 @@ from andmesh.enterprise.kpis._common import (
     period_end,
     period_of,
     ratio,
+    shared,
     table,
     with_segment,
 )
@@ -108,6 +109,12 @@ def receivables_position(tables: Tables, period: str, by_segment: bool) -> ir.Ta
 
     Periods are those in which invoices were issued.
     """
+    return shared(
+        tables, ("receivables_position", period, by_segment), lambda: _position(tables, period, by_segment)
+    )
+
+
+def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
     months = check_period(period)
     inv = table(tables, "invoices")
     inv = inv.select(
