@@ -37,6 +37,7 @@ from andmesh.spec.models import (
     MeshSpec,
     SourceSpec,
 )
+from andmesh.spec.score import ScoreSpec, ScoreSpecs, TreatmentSpec, resolve_scores
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import validate_model, validate_node
 from andmesh.spec.yamlsource import YamlDocument, load_yaml
@@ -88,6 +89,8 @@ KINDS: dict[str, tuple[str, KindValidator]] = {
     "Council": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, CouncilSpec)),
     "Policy": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, PolicySpec)),
     "Entity": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, EntitySpec)),
+    "Score": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, ScoreSpec)),
+    "Treatment": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, TreatmentSpec)),
 }
 
 
@@ -274,6 +277,7 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     resolve_enterprise(mesh, _enterprise_specs(parsed), problems)
     resolve_governance(mesh, _governance_specs(parsed), problems, _builtin_policy_rules())
     resolve_entities(mesh, _entity_specs(parsed), problems)
+    resolve_scores(mesh, _score_specs(parsed), problems)
     for cid, (spec, _) in contracts.items():
         if cid not in used_contracts and not any(p.file == spec.doc.file for p in problems):
             problems.append(
@@ -304,6 +308,16 @@ def _enterprise_specs(parsed: list[SpecFile]) -> EnterpriseSpecs:
 
 def _entity_specs(parsed: list[SpecFile]) -> EntitySpecs:
     return EntitySpecs([(s.doc, s.model) for s in parsed if s.kind == "Entity" and s.model is not None])
+
+
+def _score_specs(parsed: list[SpecFile]) -> ScoreSpecs:
+    specs = ScoreSpecs(entity_names={str(s.doc.data.get("name")) for s in parsed if s.kind == "Entity"})
+    for spec in parsed:
+        if spec.kind == "Score" and isinstance(spec.model, ScoreSpec):
+            specs.scores.append((spec.doc, spec.model))
+        elif spec.kind == "Treatment" and isinstance(spec.model, TreatmentSpec):
+            specs.treatments.append((spec.doc, spec.model))
+    return specs
 
 
 def _governance_specs(parsed: list[SpecFile]) -> GovernanceSpecs:

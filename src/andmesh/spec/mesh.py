@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from andmesh.spec.enterprise import Requirement, UseCase, ValueChain
     from andmesh.spec.entity import Entity
     from andmesh.spec.governance import Council, Policy
+    from andmesh.spec.score import Score, Treatment
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,9 @@ class Mesh:
     # The governance council and its policies (see andmesh.spec.governance).
     council: Council | None = None
     policies: dict[str, Policy] = field(default_factory=dict)
+    # Enterprise scores by `name@version`, and treatments (see andmesh.spec.score).
+    scores: dict[str, Score] = field(default_factory=dict)
+    treatments: dict[str, Treatment] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

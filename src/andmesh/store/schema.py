@@ -197,3 +197,33 @@ entity_decisions = sa.Table(
     sa.Column("model_version", sa.String(32)),
     sa.Column("run_id", sa.String(64)),
 )
+
+# --- enterprise scores: every run of every score version (migration 0006) ---------------------
+
+score_runs = sa.Table(
+    "score_runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("score", sa.String(100), nullable=False, index=True),
+    sa.Column("version", sa.String(32), nullable=False),
+    sa.Column("method", sa.String(100), nullable=False),
+    sa.Column("method_version", sa.String(32), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # served | shadow
+    sa.Column("status", sa.String(16), nullable=False),  # succeeded | failed
+    sa.Column("as_of", sa.Date, nullable=False, index=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seconds", sa.Float),
+    sa.Column("customers", sa.Integer),
+    sa.Column("scored", sa.Integer),
+    sa.Column("inputs", sa.JSON),  # product versions read: table id → version, snapshot
+    sa.Column("entity_model_version", sa.String(64)),
+    sa.Column("code_version", sa.String(64)),
+    sa.Column("spec_hash", sa.String(64)),
+    sa.Column("parameters", sa.JSON),
+    sa.Column("fit_path", sa.Text),
+    sa.Column("fit_sha256", sa.String(64)),
+    sa.Column("baseline", sa.JSON),  # distribution and band shares; PSI against the fit run
+    sa.Column("output_path", sa.Text),
+    sa.Column("mesh_run_id", sa.String(64)),
+    sa.Column("error", sa.Text),
+)

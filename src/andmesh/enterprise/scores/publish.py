@@ -1,0 +1,141 @@
+"""Publication of the served scores as the enterprise product ``customer_scores``.
+
+The product's Python pipeline calls :func:`customer_scores`: every served and shadow
+score version runs on the product's own inputs (the exact upstream snapshots the build
+read), each run is recorded, and the served versions' rows become the new version of
+the port (one row per customer and score), through the usual contract gate. Point in
+time: every published version is an Iceberg snapshot, and every run is in the store
+(``andmesh scores show NAME --customer ID --as-of D``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from andmesh.enterprise.scores.service import ScoreService
+from andmesh.spec.mesh import OutputPort
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from andmesh.pipeline.build import BuildContext
+
+#: Columns of ``customer_scores`` (see its contract).
+COLUMNS = (
+    "entity_id",
+    "score",
+    "version",
+    "value",
+    "band",
+    "probability",
+    "top_reasons",
+    "as_of_date",
+    "method",
+    "run_id",
+)
+
+
+def service_for(context: BuildContext, inputs: dict[str, Any] | None = None) -> ScoreService:
+    """A score service that reads the build's inputs (or the warehouse, outside a build)."""
+    by_table = {f"{ref.product_id.split('.')[0]}.{ref.port}": ref.name for ref in context.product.inputs}
+
+    def read(port: OutputPort) -> tuple[pa.Table, dict[str, Any]]:
+        name = by_table.get(port.table_id)
+        if inputs is None or name is None:
+            from andmesh.enterprise.scores.service import warehouse_reader
+
+            return warehouse_reader(context.warehouse)(port)
+        current = context.current(port.table_id)
+        info = {"version": current.version, "snapshot": current.snapshot_id} if current else {}
+        return inputs[name].to_pyarrow(), info
+
+    assert context.store is not None, "customer_scores needs the metadata store"
+    return ScoreService(context.mesh, context.store.engine, context.workspace, reader=read)
+
+
+def served_rows(service: ScoreService, runs: list[Any]) -> pa.Table:
+    """The rows of the served runs, one per customer and score."""
+    import pyarrow.parquet as pq
+
+    parts = []
+    for run in runs:
+        if run.role != "served" or not run.output_path:
+            continue
+        table = pq.read_table(run.output_path)
+        n = table.num_rows
+        probability = (
+            table.column("probability")
+            if "probability" in table.column_names
+            else table.column("risk_probability")
+            if "risk_probability" in table.column_names
+            else pa.nulls(n, pa.float64())
+        )
+        reasons = [
+            ", ".join(r["code"] for r in rs or []) or None for rs in table.column("reasons").to_pylist()
+        ]
+        parts.append(
+            pa.table(
+                {
+                    "entity_id": table.column("customer_id").cast(pa.string()),
+                    "score": pa.array([run.score] * n, pa.string()),
+                    "version": pa.array([run.version] * n, pa.string()),
+                    "value": table.column("score").cast(pa.float64()),
+                    "band": table.column("band").cast(pa.string()),
+                    "probability": pc.cast(probability, pa.float64()),
+                    "top_reasons": pa.array(reasons, pa.string()),
+                    "as_of_date": pa.array([run.as_of] * n, pa.date32()),
+                    "method": pa.array([run.method] * n, pa.string()),
+                    "run_id": pa.array([run.id] * n, pa.string()),
+                }
+            )
+        )
+    if not parts:
+        return pa.table({c: pa.array([], t) for c, t in _TYPES.items()})
+    return pa.concat_tables(parts)
+
+
+_TYPES = {
+    "entity_id": pa.string(),
+    "score": pa.string(),
+    "version": pa.string(),
+    "value": pa.float64(),
+    "band": pa.string(),
+    "probability": pa.float64(),
+    "top_reasons": pa.string(),
+    "as_of_date": pa.date32(),
+    "method": pa.string(),
+    "run_id": pa.string(),
+}
+
+
+def customer_scores(inputs: dict[str, ir.Table], context: BuildContext) -> ir.Table:
+    """The pipeline of ``enterprise.customer_scores``: run the scores, publish the served ones."""
+    import ibis
+
+    service = service_for(context, inputs)
+    as_of = context.mesh.spec.asOf.date() if context.mesh.spec.asOf else dt.date.today()
+    report = service.run(as_of=as_of, mesh_run_id=context.run_id)
+    return ibis.memtable(served_rows(service, report.runs))
+
+
+def fingerprint(context: BuildContext) -> str:
+    """What the product depends on beyond its inputs: the score specs and which versions are approved."""
+    digest = hashlib.sha256()
+    for score in sorted(context.mesh.scores.values(), key=lambda s: s.key):
+        digest.update(score.key.encode())
+        digest.update(score.file.read_bytes())
+    if context.store is not None:
+        service = ScoreService(
+            context.mesh, context.store.engine, context.workspace, warehouse=context.warehouse
+        )
+        for version in service.versions():
+            digest.update(f"{version.score}@{version.version}:{version.approval}".encode())
+    return digest.hexdigest()[:16]
+
+
+__all__ = ["COLUMNS", "customer_scores", "fingerprint", "served_rows", "service_for"]

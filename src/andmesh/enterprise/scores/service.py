@@ -1,0 +1,571 @@
+"""The score service: run every score version, keep what each run came from, serve the approved one.
+
+- **Approval.** A version is *approved* when its spec says so and names who approved it
+  (with a council, those people must satisfy the council's ``score_version`` rule; without
+  a council the owner's ``status: approved`` is enough), or when a ``score_version``
+  proposal about it (subject ``score:<name>@<version>``) was approved by the council.
+  The highest approved version of a score is **served**; every other non-retired,
+  non-draft version runs in **shadow**: scored and recorded, never published.
+- **Runs.** Each run records the product versions read, the entity-resolution model
+  version, the code version, the spec hash, the fitted parameters and the fit file it
+  scored with, and a baseline (distribution, band shares, PSI against the version's
+  first run). A version is fitted once (its first run) and the fit is kept, so an
+  approved version keeps scoring with the fit that was approved.
+- **Point in time.** ``show(name, customer, as_of=D)`` reads the latest served run whose
+  business date is on or before D.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import pickle
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from pydantic import BaseModel, Field
+
+from andmesh.enterprise.scores.base import ScoreMethod
+from andmesh.enterprise.scores.monitoring import psi
+from andmesh.enterprise.scores.registry import create
+from andmesh.errors import UsageError
+from andmesh.spec.mesh import Mesh, OutputPort
+from andmesh.spec.score import Score, score_key, version_tuple
+from andmesh.spec.suggest import hint_for
+from andmesh.store.governance import GovernanceStore
+from andmesh.store.scores import ScoreRun, ScoreRuns
+
+#: Reads the current version of an output port: the table and what was read (version, snapshot).
+Reader = Callable[[OutputPort], tuple[pa.Table, dict[str, Any]]]
+
+
+class ScoreVersion(BaseModel):
+    """One version of a score and where it stands."""
+
+    score: str
+    version: str
+    method: str
+    owner: str
+    approval: str = Field(description="approved, proposed, draft or retired.")
+    approved_by: str | None = Field(
+        default=None, description="Who approved it: the spec's reviewers or a proposal."
+    )
+    role: str = Field(description="served, shadow or off (draft, retired).")
+    proposal_id: int | None = None
+    last_run: str | None = None
+    last_as_of: dt.date | None = None
+    scored: int | None = None
+
+
+class ScoreRunReport(BaseModel):
+    """What one `scores run` did."""
+
+    runs: list[ScoreRun]
+    as_of: dt.date
+
+
+class CustomerScoreView(BaseModel):
+    """One customer's score as served on a date."""
+
+    customer_id: str
+    score: str
+    version: str
+    value: float | None
+    band: str | None
+    probability: float | None = None
+    reasons: list[str] = Field(default_factory=list)
+    as_of: dt.date
+    run_id: str
+
+
+class ShadowComparison(BaseModel):
+    """A shadow version against the served one on their latest runs."""
+
+    score: str
+    served: str | None
+    candidate: str
+    customers: int = Field(description="Customers both runs scored.")
+    psi: float | None = None
+    psi_status: str | None = None
+    spearman: float | None = None
+    same_band: float | None = Field(default=None, description="Share of customers in the same band.")
+    notes: list[str] = Field(default_factory=list)
+
+
+def code_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return f"andmesh {version('andmesh')}"
+    except Exception:  # pragma: no cover - not installed as a distribution
+        return "andmesh (source)"
+
+
+def spec_hash(score: Score) -> str:
+    return hashlib.sha256(score.file.read_bytes()).hexdigest()[:16]
+
+
+def warehouse_reader(warehouse: Any) -> Reader:
+    """Reads each port's current published version from the warehouse."""
+
+    def read(port: OutputPort) -> tuple[pa.Table, dict[str, Any]]:
+        current = warehouse.current(port.table_id) if warehouse is not None else None
+        if current is None:
+            raise UsageError(
+                f"`{port.table_id}` has no published version",
+                hint=f"run the mesh first: `andmesh run <mesh> --select {port.product_id}+`",
+            )
+        table = pa.concat_tables([pq.read_table(f) for f in current.files]) if current.files else pa.table({})
+        return table, {"version": current.version, "snapshot": current.snapshot_id}
+
+    return read
+
+
+class ScoreService:
+    """Runs, registers and serves the mesh's scores."""
+
+    def __init__(
+        self,
+        mesh: Mesh,
+        engine: Any,
+        root: Path,
+        *,
+        warehouse: Any = None,
+        reader: Reader | None = None,
+    ) -> None:
+        self.mesh = mesh
+        self.runs = ScoreRuns(engine)
+        self.governance = GovernanceStore(engine)
+        self.root = root / "scores"
+        self.reader = reader or warehouse_reader(warehouse)
+        self._cache: dict[str, tuple[pa.Table, dict[str, Any]]] = {}
+
+    # --- the registry ---------------------------------------------------------------------
+
+    def score(self, name: str, version: str | None = None) -> Score:
+        """One score version (the served one, else the highest, when no version is given)."""
+        found = [s for s in self.mesh.scores.values() if s.name == name]
+        if not found:
+            names = sorted({s.name for s in self.mesh.scores.values()})
+            raise UsageError(f"unknown score `{name}`", hint=hint_for(name, names, "scores"))
+        if version is None:
+            return self.served(name) or max(found, key=lambda s: version_tuple(s.version))
+        key = score_key(name, version)
+        if key not in self.mesh.scores:
+            raise UsageError(
+                f"no version {version} of `{name}`", hint="versions: " + ", ".join(s.version for s in found)
+            )
+        return self.mesh.scores[key]
+
+    def approval(self, score: Score) -> tuple[str, str | None, int | None]:
+        """(approved|proposed|draft|retired, who approved, proposal id)."""
+        spec = score.spec.approval
+        proposals = self.governance.proposals(kind="score_version", subject=f"score:{score.key}")
+        proposal = proposals[-1] if proposals else None
+        if spec.status == "retired":
+            return "retired", None, proposal.id if proposal else None
+        if proposal is not None and proposal.status in ("approved", "applied"):
+            voters = ", ".join(v.voter for v in proposal.votes if v.decision == "approve")
+            return "approved", f"council #{proposal.id} ({voters})", proposal.id
+        if spec.status == "approved" and self._review_satisfies_council(score):
+            return "approved", ", ".join(spec.by) or score.spec.owner, proposal.id if proposal else None
+        if spec.status == "draft" and proposal is None:
+            return "draft", None, None
+        return "proposed", None, proposal.id if proposal else None
+
+    def _review_satisfies_council(self, score: Score) -> bool:
+        council = self.mesh.council
+        if council is None:
+            return True  # no council: the owner's approval in the reviewed spec decides
+        from andmesh.governance.council import Subject, roles_of, tally
+
+        rule = council.rule("score_version")
+        subject = Subject(None, None)
+        votes = [
+            (who, "approve", roles_of(self.mesh, council, who, subject)) for who in score.spec.approval.by
+        ]
+        return tally(rule, votes).status == "approved"
+
+    def served(self, name: str) -> Score | None:
+        """The highest approved version of ``name``."""
+        approved = [
+            s for s in self.mesh.scores.values() if s.name == name and self.approval(s)[0] == "approved"
+        ]
+        return max(approved, key=lambda s: version_tuple(s.version)) if approved else None
+
+    def role(self, score: Score) -> str:
+        status = self.approval(score)[0]
+        if status in ("draft", "retired"):
+            return "off"
+        served = self.served(score.name)
+        return "served" if served is not None and served.key == score.key else "shadow"
+
+    def versions(self, name: str | None = None) -> list[ScoreVersion]:
+        out = []
+        for score in sorted(self.mesh.scores.values(), key=lambda s: (s.name, version_tuple(s.version))):
+            if name is not None and score.name != name:
+                continue
+            status, by, pid = self.approval(score)
+            last = self.runs.latest(score.name, score.version)
+            out.append(
+                ScoreVersion(
+                    score=score.name,
+                    version=score.version,
+                    method=score.spec.method,
+                    owner=score.spec.owner,
+                    approval=status,
+                    approved_by=by,
+                    role=self.role(score),
+                    proposal_id=pid,
+                    last_run=last.id if last else None,
+                    last_as_of=last.as_of if last else None,
+                    scored=last.scored if last else None,
+                )
+            )
+        return out
+
+    def propose(self, name: str, version: str, by: str, note: str | None = None) -> int:
+        """Open a ``score_version`` proposal for the council (decided with `andmesh council vote`)."""
+        score = self.score(name, version)
+        from andmesh.governance.council import require_council
+
+        require_council(self.mesh)
+        subject = f"score:{score.key}"
+        open_ = [
+            p for p in self.governance.proposals(kind="score_version", subject=subject) if p.status == "open"
+        ]
+        if open_:
+            raise UsageError(f"proposal #{open_[0].id} about {score.key} is already open")
+        served = self.served(name)
+        shadow = self.compare(name, version) if served is not None and served.key != score.key else None
+        return self.governance.create_proposal(
+            kind="score_version",
+            subject=subject,
+            title=f"serve {score.key}" + (f" instead of {served.version}" if served else ""),
+            created_by=by,
+            details={
+                "score": name,
+                "version": version,
+                "served": served.version if served else None,
+                "method": score.spec.method,
+                "note": note,
+                "shadow": shadow.model_dump(mode="json") if shadow else None,
+            },
+        )
+
+    # --- running --------------------------------------------------------------------------
+
+    def run(
+        self,
+        names: list[str] | None = None,
+        *,
+        as_of: dt.date | None = None,
+        refit: bool = False,
+        mesh_run_id: str | None = None,
+    ) -> ScoreRunReport:
+        """Run every served and shadow version of ``names`` (all scores by default), in dependency order.
+
+        ``refit`` fits shadow versions again; a served version always scores with the fit
+        it was approved with (change the fit by proposing a new version).
+        """
+        as_of = as_of or (self.mesh.spec.asOf.date() if self.mesh.spec.asOf else dt.date.today())
+        wanted = set(names) if names else {s.name for s in self.mesh.scores.values()}
+        for name in wanted:
+            self.score(name)  # unknown names fail with "did you mean"
+        outputs: dict[str, pa.Table] = {}
+        done: list[ScoreRun] = []
+        for score in self._ordered(wanted):
+            role = self.role(score)
+            if role == "off":
+                continue
+            run = self._run_one(score, role, as_of, refit, mesh_run_id, outputs)
+            done.append(run)
+        return ScoreRunReport(runs=done, as_of=as_of)
+
+    def _ordered(self, wanted: set[str]) -> list[Score]:
+        # A score another one reads (the credit PD for the lifetime value) runs first.
+        order: list[str] = []
+
+        def visit(name: str) -> None:
+            if name in order:
+                return
+            for score in self.mesh.scores.values():
+                if score.name == name:
+                    for dep in score.depends_on:
+                        visit(dep)
+            order.append(name)
+
+        for name in sorted(wanted):
+            visit(name)
+        return [
+            s
+            for name in order
+            for s in sorted(self.mesh.scores.values(), key=lambda s: version_tuple(s.version))
+            if s.name == name and name in wanted
+        ]
+
+    def _run_one(
+        self,
+        score: Score,
+        role: str,
+        as_of: dt.date,
+        refit: bool,
+        mesh_run_id: str | None,
+        outputs: dict[str, pa.Table],
+    ) -> ScoreRun:
+        run_id = (
+            f"{score.name}-{score.version}-{dt.datetime.now(tz=dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        )
+        started = dt.datetime.now(tz=dt.UTC)
+        read: dict[str, Any] = {}
+        tables = {role_: self._table(score, role_, read, outputs) for role_ in score.spec.inputs}
+        columns = {role_: src.columns for role_, src in score.spec.inputs.items() if src.columns}
+        folder = self.root / score.name / score.version
+        folder.mkdir(parents=True, exist_ok=True)
+        fit_file = folder / "fit.pkl"
+        method = self._fitted(score, fit_file, tables, columns, refit and role != "served")
+        score_tables = {
+            r: t for r, t in tables.items() if r in method.inputs() and r not in ("labels", "outcome")
+        }
+        output = method.score(columns=columns or None, **score_tables)
+        out_file = folder / f"{run_id}.parquet"
+        pq.write_table(output.table, out_file)
+        if role == "served":
+            outputs[score.name] = output.table
+        baseline = self._baseline(score, output.table)
+        run = ScoreRun(
+            id=run_id,
+            score=score.name,
+            version=score.version,
+            method=score.spec.method,
+            method_version=output.version,
+            role=role,
+            status="succeeded",
+            as_of=as_of,
+            started_at=started,
+            seconds=round((dt.datetime.now(tz=dt.UTC) - started).total_seconds(), 3),
+            customers=output.count,
+            scored=output.scored,
+            inputs=read,
+            entity_model_version=self._entity_model_version(score, read),
+            code_version=code_version(),
+            spec_hash=spec_hash(score),
+            parameters=_jsonable(output.parameters),
+            fit_path=str(fit_file),
+            fit_sha256=hashlib.sha256(fit_file.read_bytes()).hexdigest(),
+            baseline=baseline,
+            output_path=str(out_file),
+            mesh_run_id=mesh_run_id,
+        )
+        self.runs.record(run)
+        return run
+
+    def _fitted(
+        self,
+        score: Score,
+        fit_file: Path,
+        tables: dict[str, pa.Table],
+        columns: dict[str, dict[str, str]],
+        refit: bool,
+    ) -> ScoreMethod:
+        if fit_file.exists() and not refit:
+            with fit_file.open("rb") as handle:
+                method = pickle.load(handle)
+            if isinstance(method, ScoreMethod):
+                return method
+        method = create(score.spec.method, score.spec.config)
+        fit_tables = {r: t for r, t in tables.items() if r in method.fit_roles}
+        if method.fit_roles:
+            fit_columns = {r: m for r, m in columns.items() if r in fit_tables}
+            method.fit(columns=fit_columns or None, **fit_tables)
+        with fit_file.open("wb") as handle:
+            pickle.dump(method, handle)
+        return method
+
+    def _read(self, port: OutputPort, read: dict[str, Any]) -> pa.Table:
+        if port.table_id not in self._cache:
+            self._cache[port.table_id] = self.reader(port)
+        table, info = self._cache[port.table_id]
+        read[port.table_id] = info
+        return table
+
+    def _table(self, score: Score, role: str, read: dict[str, Any], outputs: dict[str, pa.Table]) -> pa.Table:
+        import duckdb
+
+        src = score.spec.inputs[role]
+        if src.score is not None:
+            if src.score in outputs:
+                return outputs[src.score]
+            served = self.served(src.score)
+            last = self.runs.latest(src.score, served.version, role="served") if served else None
+            if last is None or not last.output_path:
+                raise UsageError(
+                    f"{score.key} reads `{src.score}`, which has no served run",
+                    hint=f"run it first: `andmesh scores run {src.score}`",
+                )
+            read[f"score:{src.score}"] = {"version": last.version, "run": last.id}
+            return pq.read_table(last.output_path)
+        con = duckdb.connect()
+        try:
+            if src.sql is not None:
+                for alias in src.from_:
+                    con.register(alias, self._read(score.ports[f"{role}:{alias}"], read))
+                return con.execute(src.sql).fetch_arrow_table()
+            table = self._read(score.ports[role], read)
+            if not src.derive and not src.where:
+                return table
+            con.register("t", table)
+            derived = "".join(f", {expr} AS {name}" for name, expr in src.derive.items())
+            where = f" WHERE {src.where}" if src.where else ""
+            return con.execute(f"SELECT *{derived} FROM t{where}").fetch_arrow_table()
+        finally:
+            con.close()
+
+    def _entity_model_version(self, score: Score, read: dict[str, Any]) -> str | None:
+        entity = self.mesh.entities.get(score.spec.entity)
+        if entity is None:
+            return None
+        product = self.mesh.products.get(entity.spec.products.xref)
+        if product is None or not product.outputs:
+            return None
+        try:
+            xref = self._read(product.outputs[0], read)
+        except UsageError:
+            return None
+        if "model_version" not in xref.column_names or xref.num_rows == 0:
+            return None
+        values = pc.unique(xref.column("model_version").drop_null()).to_pylist()
+        return ",".join(sorted(str(v) for v in values))[:64] or None
+
+    def _baseline(self, score: Score, table: pa.Table) -> dict[str, Any]:
+        values = np.asarray(
+            table.column("score").cast(pa.float64()).to_numpy(zero_copy_only=False), np.float64
+        )
+        values = values[~np.isnan(values)]
+        bands: dict[str, float] = {}
+        if "band" in table.column_names and table.num_rows:
+            for row in pc.value_counts(table.column("band").drop_null()).to_pylist():
+                bands[str(row["values"])] = round(row["counts"] / table.num_rows, 4)
+        out: dict[str, Any] = {"bands": bands}
+        if values.size:
+            out.update(
+                mean=round(float(values.mean()), 4),
+                p10=round(float(np.quantile(values, 0.1)), 4),
+                p50=round(float(np.quantile(values, 0.5)), 4),
+                p90=round(float(np.quantile(values, 0.9)), 4),
+            )
+        first = self.runs.runs(score.name, score.version)
+        if first and first[0].output_path and Path(first[0].output_path).exists() and values.size:
+            ref = (
+                pq.read_table(first[0].output_path)
+                .column("score")
+                .cast(pa.float64())
+                .to_numpy(zero_copy_only=False)
+            )
+            ref = ref[~np.isnan(ref)]
+            if ref.size:
+                report = psi(ref, values, reference=first[0].id, current="this run")
+                out.update(psi_vs_first_run=round(report.psi, 4), psi_status=report.status)
+        return out
+
+    # --- reading --------------------------------------------------------------------------
+
+    def output(
+        self, name: str, *, as_of: dt.date | None = None, version: str | None = None
+    ) -> tuple[ScoreRun, pa.Table]:
+        """The per-customer table of the latest served run on or before ``as_of`` (or of ``version``)."""
+        self.score(name)
+        role = None if version is not None else "served"
+        runs = self.runs.runs(name, version, role=role, as_of_until=as_of)
+        if not runs:
+            when = f" on or before {as_of}" if as_of else ""
+            raise UsageError(
+                f"`{name}` has no {'run of ' + version if version else 'served run'}{when}",
+                hint=f"`andmesh scores run {name}` (a version is served once approved)",
+            )
+        run = runs[-1]
+        assert run.output_path is not None
+        return run, pq.read_table(run.output_path)
+
+    def show(self, name: str, customer: str, *, as_of: dt.date | None = None) -> CustomerScoreView:
+        """``customer``'s served score on ``as_of`` (default: the latest)."""
+        run, table = self.output(name, as_of=as_of)
+        rows = table.filter(pc.equal(table.column("customer_id"), customer)).to_pylist()
+        if not rows:
+            raise UsageError(f"`{customer}` has no {name} score in run {run.id} (as of {run.as_of})")
+        row = rows[0]
+        return CustomerScoreView(
+            customer_id=customer,
+            score=name,
+            version=run.version,
+            value=row.get("score"),
+            band=row.get("band"),
+            probability=row.get("probability") if "probability" in row else row.get("risk_probability"),
+            reasons=[r["code"] for r in row.get("reasons") or []],
+            as_of=run.as_of,
+            run_id=run.id,
+        )
+
+    def compare(self, name: str, version: str) -> ShadowComparison:
+        """A (shadow) version against the served one, on their latest runs."""
+        from andmesh.enterprise.scores.metrics import spearman
+
+        candidate = self.score(name, version)
+        served = self.served(name)
+        result = ShadowComparison(
+            score=name, served=served.version if served else None, candidate=version, customers=0
+        )
+        last = self.runs.latest(name, candidate.version)
+        if last is None or served is None:
+            result.notes.append("run both versions first (`andmesh scores run`)")
+            return result
+        ref = self.runs.latest(name, served.version)
+        if ref is None or ref.output_path is None or last.output_path is None:
+            result.notes.append(f"{served.key} has not run")
+            return result
+        a, b = pq.read_table(ref.output_path), pq.read_table(last.output_path)
+        joined = a.select(["customer_id", "score", "band"]).join(
+            b.select(["customer_id", "score", "band"]), "customer_id", right_suffix="_new"
+        )
+        x = np.asarray(joined.column("score").cast(pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+        y = np.asarray(
+            joined.column("score_new").cast(pa.float64()).to_numpy(zero_copy_only=False), np.float64
+        )
+        keep = ~np.isnan(x) & ~np.isnan(y)
+        result.customers = int(keep.sum())
+        if keep.sum() > 10:
+            report = psi(x[keep], y[keep], reference=served.key, current=candidate.key)
+            result.psi, result.psi_status = round(report.psi, 4), report.status
+            result.spearman = round(spearman(x[keep], y[keep]), 4)
+            same = pc.equal(joined.column("band"), joined.column("band_new")).to_numpy(zero_copy_only=False)
+            result.same_band = round(float(np.mean(same)), 4)
+        return result
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float | int | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+__all__ = [
+    "CustomerScoreView",
+    "Reader",
+    "ScoreRunReport",
+    "ScoreService",
+    "ScoreVersion",
+    "ShadowComparison",
+    "warehouse_reader",
+]
