@@ -21,7 +21,7 @@ from andmesh.enterprise.kpis import KPIS, KpiResult, evaluate_kpis, get_kpi
 from andmesh.enterprise.priority import PriorityReport, prioritize
 from andmesh.errors import UsageError
 from andmesh.governance.access import AccessService, mask_columns
-from andmesh.governance.council import Tally
+from andmesh.governance.council import Tally, require_council
 from andmesh.governance.council import vote as council_vote
 from andmesh.governance.gate import CouncilGate
 from andmesh.governance.policies import PolicyReport, evaluate_policies
@@ -44,6 +44,7 @@ from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
 
 if TYPE_CHECKING:
+    from andmesh.governance.lineage.service import LineageReport
     from andmesh.report.council import CouncilReport
     from andmesh.report.enterprise import EnterpriseReport
 
@@ -207,6 +208,13 @@ class Andmesh:
                 gate=CouncilGate(mesh, self.governance, policies),
                 run_id=run_id,
             )
+            # Never raises: an unreachable lineage server leaves the events in unsent.jsonl.
+            from andmesh.governance.lineage import emit_run_lineage
+
+            delivery = emit_run_lineage(
+                mesh, result, self.workspace, data_root=data_root, warehouse=self.warehouse
+            )
+            result.lineage = delivery.model_dump()
             self.workspace.remember(mesh_root=mesh.root, data_root=data_root)
         return result
 
@@ -249,6 +257,43 @@ class Andmesh:
         path: Path | None = None,
     ) -> tuple[Proposal, Tally]:
         return council_vote(self.mesh(path), self.governance, proposal_id, decision, voter, comment)
+
+    def _accepted_requirements(self) -> set[str]:
+        decided = self.governance.proposals(kind="requirement")
+        return {p.subject for p in decided if p.status in ("approved", "applied")}
+
+    def propose_requirement(self, requirement_id: str, by: str, *, path: Path | None = None) -> Proposal:
+        """Ask the producing domain to accept an enterprise requirement (binding once approved)."""
+        mesh = self.mesh(path)
+        require_council(mesh)
+        requirement = mesh.requirements.get(requirement_id)
+        if requirement is None:
+            raise UsageError(
+                f"no requirement `{requirement_id}`",
+                hint=hint_for(requirement_id, mesh.requirements, "requirements"),
+            )
+        if requirement.spec.status != "proposed":
+            raise UsageError(f"`{requirement_id}` is already {requirement.spec.status} in its spec")
+        open_ones = [
+            p
+            for p in self.governance.proposals(kind="requirement", subject=requirement_id)
+            if p.status == "open"
+        ]
+        if open_ones:
+            raise UsageError(f"proposal #{open_ones[0].id} already asks for `{requirement_id}`")
+        pid = self.governance.create_proposal(
+            kind="requirement",
+            subject=requirement_id,
+            title=f"{requirement.domain} to capture `{requirement.attribute}` for "
+            + ", ".join(requirement.use_cases),
+            created_by=by,
+            domain=requirement.domain,
+            product_id=requirement.product_id,
+            details={"standard": requirement.spec.standard.model_dump(exclude_none=True)},
+        )
+        proposal = self.governance.proposal(pid)
+        assert proposal is not None
+        return proposal
 
     def audit_log(self, subject: str | None = None) -> list[AuditEntry]:
         return self.governance.audit_entries(subject)
@@ -444,6 +489,31 @@ class Andmesh:
         """Who uses each asset (products, use cases, reads); orphans flagged."""
         return reuse_report(self.mesh(path), self.store, self.warehouse)
 
+    def lineage(
+        self,
+        target: str | None = None,
+        *,
+        downstream: bool = False,
+        upstream: bool = False,
+        depth: int | None = None,
+        domains: bool = False,
+        out: Path | None = None,
+        path: Path | None = None,
+    ) -> LineageReport:
+        """Product or domain lineage; with a target, impact analysis both ways (and a picture)."""
+        from andmesh.governance.lineage import lineage_report
+
+        return lineage_report(
+            self.mesh(path),
+            self.workspace,
+            target,
+            downstream=downstream,
+            upstream=upstream,
+            depth=depth,
+            domains=domains,
+            out=out,
+        )
+
     def access(self, path: Path | None = None) -> AccessService:
         """Access requests and grants on the mesh's output ports."""
         return AccessService(self.mesh(path), self.governance)
@@ -552,6 +622,8 @@ class Andmesh:
 
         session = get_engine(engine or mesh.spec.engine).session()
         try:
-            return analyze_gaps(mesh, session, published, use_case=use_case)
+            return analyze_gaps(
+                mesh, session, published, use_case=use_case, accepted=self._accepted_requirements()
+            )
         finally:
             session.close()

@@ -145,3 +145,32 @@ def test_broken_council_spec(governed: Path, old: str, new: str, message: str, h
     assert problems[0].file == governed / "governance" / "council.yaml" and problems[0].line is not None
     if hint:
         assert hint in (problems[0].hint or "")
+
+
+def test_a_requirement_becomes_binding_when_its_domain_accepts_it(
+    enterprise_mesh: Path, andmesh: Andmesh
+) -> None:
+    from tests.enterprise.test_gaps import NEW_REQUIREMENT
+
+    (enterprise_mesh / "governance").mkdir()
+    (enterprise_mesh / "governance" / "council.yaml").write_text(COUNCIL)
+    path = enterprise_mesh / "enterprise" / "requirements" / "region.yaml"
+    path.write_text(NEW_REQUIREMENT.replace("status: accepted", "status: proposed"))
+    andmesh.run(enterprise_mesh, data=enterprise_mesh / "data")
+    rid = "sales.customers.region"
+    gap = next(g for g in andmesh.gaps().gaps if g.requirement == rid)
+    assert gap.lifecycle == "proposed" and not andmesh.gaps().committed_gaps
+
+    proposal = andmesh.propose_requirement(rid, "eve")
+    assert (proposal.kind, proposal.domain) == ("requirement", "sales")
+    with pytest.raises(UsageError, match="already asks"):
+        andmesh.propose_requirement(rid, "eve")
+    # The chair's vote counts towards the quorum, but the rule needs the domain's owner.
+    still_open, tally = andmesh.vote(proposal.id, "approve", "eve")
+    assert still_open.status == "open" and tally.missing_roles == ["domain_owner"]
+    assert not andmesh.gaps().committed_gaps
+    decided, _ = andmesh.vote(proposal.id, "approve", "owner")  # the sales domain's owner
+    assert decided.status == "approved"
+    report = andmesh.gaps()
+    assert [g.requirement for g in report.committed_gaps] == [rid]
+    assert next(s for s in report.requirements if s.id == rid).lifecycle == "accepted"

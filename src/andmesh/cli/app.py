@@ -15,6 +15,7 @@ from andmesh.cli import (
     cmd_generate,
     cmd_init,
     cmd_kpis,
+    cmd_lineage,
     cmd_lint,
     cmd_policies,
     cmd_products,
@@ -64,6 +65,7 @@ app.command("usecases")(cmd_usecases.usecases)
 app.command("gaps")(cmd_gaps.gaps)
 app.command("kpis")(cmd_kpis.kpis)
 app.command("value")(cmd_value.value)
+app.command("lineage")(cmd_lineage.lineage)
 app.add_typer(cmd_products.products, name="products")
 app.add_typer(cmd_report.report, name="report")
 app.add_typer(cmd_policies.policies, name="policies")

@@ -97,3 +97,16 @@ def audit(
         )
     if broken is not None:
         raise typer.Exit(1)
+
+
+@council.command("propose-requirement")
+def propose_requirement(
+    ctx: typer.Context,
+    requirement: Annotated[str, typer.Argument(help="`<domain>.<port>.<attribute>`")],
+    by: Annotated[str, typer.Option("--as", help="Who proposes (username).")],
+) -> None:
+    """Ask the producing domain to accept an enterprise requirement; binding once its owner approves."""
+    facade: Andmesh = ctx.obj
+    with handled():
+        proposal = facade.propose_requirement(requirement, by)
+    console.print(f"proposal #{proposal.id} opened: {proposal.title}")

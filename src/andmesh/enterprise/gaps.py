@@ -14,7 +14,7 @@ Measuring takes ONE aggregate query per published port, over its current version
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Literal
 
 import ibis
@@ -216,6 +216,7 @@ def _status(
     measured: tuple[set[str], dict[str, Any]] | None,
     index: int,
     as_of: dt.datetime,
+    accepted: Collection[str] = (),
 ) -> RequirementStatus:
     spec, wanted = requirement.spec, describe_standard(requirement)
     missing = missing_promises(requirement)
@@ -255,7 +256,7 @@ def _status(
         product=requirement.product_id,
         table_id=table_id,
         attribute=requirement.attribute,
-        lifecycle=spec.status,
+        lifecycle="accepted" if spec.status == "proposed" and requirement.id in accepted else spec.status,
         owner=requirement.owner,
         stages=[
             f"{chain.name}.{stage.name}"
@@ -289,9 +290,18 @@ def handoff_key(chain: str, from_stage: str, to_stage: str) -> str:
 
 
 def analyze_gaps(
-    mesh: Mesh, session: EngineSession, published: PublishedFiles, *, use_case: str | None = None
+    mesh: Mesh,
+    session: EngineSession,
+    published: PublishedFiles,
+    *,
+    use_case: str | None = None,
+    accepted: Collection[str] = (),
 ) -> GapReport:
-    """Every requirement's three levels, its gaps and the roll-ups."""
+    """Every requirement's three levels, its gaps and the roll-ups.
+
+    ``accepted``: requirement ids the producing domain accepted through the council (a
+    decided ``requirement`` proposal) while the spec still says ``proposed``: binding now.
+    """
     as_of = mesh.spec.asOf or dt.datetime.now(dt.UTC)
     selected = [r for r in mesh.requirements.values() if use_case is None or use_case in r.use_cases]
     by_port: dict[str, list[Requirement]] = {}
@@ -301,7 +311,7 @@ def analyze_gaps(
     for table_id, requirements in sorted(by_port.items()):
         files = published(table_id)
         measured = measure_port(session, table_id, files, requirements) if files else None
-        statuses += [_status(mesh, r, measured, i, as_of) for i, r in enumerate(requirements)]
+        statuses += [_status(mesh, r, measured, i, as_of, accepted) for i, r in enumerate(requirements)]
     statuses.sort(key=lambda s: s.id)
     gaps = [_gap(s) for s in statuses if s.gap]
     return GapReport(

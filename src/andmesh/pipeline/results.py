@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -38,6 +39,11 @@ class RunResult(BaseModel):
     outcomes: list[PortOutcome]
     repaired: list[str] = Field(
         default_factory=list, description="What was cleaned up from an earlier crash."
+    )
+    lineage: dict[str, Any] | None = Field(
+        None,
+        description="Where the run's OpenLineage events went: transport, target, events, sent, errors "
+        "(set by the facade; see andmesh.governance.lineage).",
     )
 
     def count(self, status: PortStatus) -> int:

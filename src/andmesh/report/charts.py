@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.colors import ListedColormap
@@ -22,7 +24,7 @@ from andmesh.enterprise.gaps import GapReport, RequirementStatus
 from andmesh.enterprise.kpis import KPIS, KpiResult
 from andmesh.enterprise.priority import PriorityReport
 
-STYLE = {
+STYLE: dict[str, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "andmesh",
     "font.family": "sans-serif",
@@ -47,6 +49,11 @@ QUADRANT_COLOURS = {
     "fill-in": "#0277bd",
     "deprioritize": "#c62828",
 }
+
+
+def styled() -> AbstractContextManager[None]:
+    """The reports' matplotlib settings, for one chart."""
+    return matplotlib.rc_context(STYLE)  # type: ignore[arg-type]  # keys are valid rcParams
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def gap_heatmap(
                 labels.append((r, c, coverage))
             elif domain in receivers.get(status.id, set()):
                 grid[r][c] = _STATE_INDEX["needs it (hand-off)"]
-    with matplotlib.rc_context(STYLE):
+    with styled():
         height = max(2.5, 0.32 * len(rows) + 1.6)
         figure = Figure(figsize=(1.0 * len(domains) + 4.5, height))
         axes = figure.subplots()
@@ -145,7 +152,7 @@ def prioritization_matrix(report: PriorityReport, path: Path, *, open_gaps: dict
     with the number of open gaps between it and its data.
     """
     mid = report.midpoint
-    with matplotlib.rc_context(STYLE):
+    with styled():
         figure = Figure(figsize=(7.5, 6.0))
         axes = figure.subplots()
         axes.set_xlim(1, 5)
@@ -209,7 +216,7 @@ def kpi_trends(results: Sequence[KpiResult], path: Path, *, columns: int = 4) ->
     if not computed:
         return None
     rows = math.ceil(len(computed) / columns)
-    with matplotlib.rc_context(STYLE):
+    with styled():
         figure = Figure(figsize=(3.2 * columns, 2.3 * rows))
         grid = figure.subplots(rows, columns, squeeze=False)
         for index, result in enumerate(computed):

@@ -11,15 +11,15 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from pydantic import BaseModel, Field
 
 from andmesh.enterprise.gaps import GapReport
 from andmesh.governance.policies import PolicyReport
 from andmesh.governance.reuse import ReuseLedger
 from andmesh.governance.value_service import ValueReport
-from andmesh.report.charts import STYLE, Chart, _save
+from andmesh.report.charts import Chart, _save, styled
 from andmesh.report.enterprise import _image, table
 from andmesh.spec.enterprise import LIFECYCLE
 from andmesh.spec.mesh import Mesh
@@ -99,7 +99,7 @@ def collaboration_chart(gaps: GapReport, path: Path) -> Chart:
         i = domains.index(s.domain)
         counts[s.lifecycle][i] += 1
         open_gaps[i] += s.gap
-    with matplotlib.rc_context(STYLE):
+    with styled():
         figure = Figure(figsize=(8.0, 0.45 * len(domains) + 1.6))
         axes = figure.subplots()
         left = [0] * len(domains)
@@ -111,7 +111,7 @@ def collaboration_chart(gaps: GapReport, path: Path) -> Chart:
                 axes.text(left[i] + 0.1, i, f"{n} with a gap", va="center", fontsize=8, color="#c62828")
         axes.invert_yaxis()
         axes.set_xlabel("enterprise requirements")
-        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
         axes.set_title(
             "Collaboration: what the enterprise asks of each domain, and where it stands", loc="left"
@@ -124,7 +124,7 @@ def economics_chart(value: ValueReport, path: Path) -> Chart:
     """Attributed value and cost a year per published asset, best ROI first; orphans in red."""
     assets = [a for a in value.assets if a.published]
     names = [a.asset + ("  (orphan)" if a.orphan else "") for a in assets]
-    with matplotlib.rc_context(STYLE):
+    with styled():
         figure = Figure(figsize=(8.5, 0.38 * len(assets) + 1.5))
         axes = figure.subplots()
         rows = list(range(len(assets)))

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from andmesh.facade import Andmesh
-from andmesh.governance.lineage import emit_run_lineage, event_problems
-from andmesh.spec import load_mesh
+from andmesh.governance.lineage import event_problems
+from andmesh.governance.lineage.transport import LineageDelivery
 from tests.governance.lineage.conftest import write_mesh
 
 
@@ -68,8 +68,8 @@ def test_http_transport_posts_every_event_with_the_key_from_the_environment(
 ) -> None:
     monkeypatch.setenv("LINEAGE_TEST_KEY", "s3cret")
     mesh_dir = write_mesh(tmp_path / "mesh", http_block(collector.url, "  apiKeyEnv: LINEAGE_TEST_KEY\n"))
-    result = facade.run(mesh_dir)
-    delivery = emit_run_lineage(load_mesh(mesh_dir), result, facade.workspace, data_root=mesh_dir / "data")
+    result = facade.run(mesh_dir)  # every run emits its events
+    delivery = LineageDelivery(**(result.lineage or {}))
     assert delivery.transport == "http" and delivery.errors == []
     assert delivery.sent == delivery.events == 2 + 2 * len(result.outcomes) == len(collector.requests)
     assert delivery.target == f"{collector.url}/api/v1/lineage"
@@ -91,7 +91,7 @@ def test_refused_events_are_kept_and_reported_not_raised(facade: Andmesh, tmp_pa
     with Collector(refuse_after=2) as refusing:
         mesh_dir = write_mesh(tmp_path / "mesh", http_block(refusing.url, "  endpoint: lineage\n"))
         result = facade.run(mesh_dir)
-        delivery = emit_run_lineage(load_mesh(mesh_dir), result, facade.workspace)
+        delivery = LineageDelivery(**(result.lineage or {}))
     assert delivery.sent == 2 and len(refusing.requests) == 3
     assert refusing.requests[0][0] == "/lineage"
     assert len(delivery.errors) == 1 and "event 3 of 12" in delivery.errors[0] and "400" in delivery.errors[0]
@@ -106,16 +106,15 @@ def test_a_missing_api_key_is_reported_not_raised(
     monkeypatch.delenv("LINEAGE_TEST_KEY", raising=False)
     mesh_dir = write_mesh(tmp_path / "mesh", http_block(collector.url, "  apiKeyEnv: LINEAGE_TEST_KEY\n"))
     result = facade.run(mesh_dir)
-    delivery = emit_run_lineage(load_mesh(mesh_dir), result, facade.workspace)
+    delivery = LineageDelivery(**(result.lineage or {}))
     assert delivery.sent == 0 and collector.requests == []
     assert "LINEAGE_TEST_KEY" in delivery.errors[0]
 
 
 def test_file_transport_appends_json_lines_to_the_configured_path(facade: Andmesh, tmp_path: Path) -> None:
     mesh_dir = write_mesh(tmp_path / "mesh", "lineage:\n  transport: file\n  path: out/ol.jsonl\n")
-    mesh = load_mesh(mesh_dir)
     for _ in range(2):
-        delivery = emit_run_lineage(mesh, facade.run(mesh_dir, force=True), facade.workspace)
+        delivery = LineageDelivery(**(facade.run(mesh_dir, force=True).lineage or {}))
     target = facade.workspace.root / "out" / "ol.jsonl"
     assert delivery.target == str(target)
     lines = target.read_text().splitlines()
@@ -125,6 +124,6 @@ def test_file_transport_appends_json_lines_to_the_configured_path(facade: Andmes
 
 def test_transport_none_sends_nothing(facade: Andmesh, tmp_path: Path) -> None:
     mesh_dir = write_mesh(tmp_path / "mesh", "lineage:\n  transport: none\n")
-    delivery = emit_run_lineage(load_mesh(mesh_dir), facade.run(mesh_dir), facade.workspace)
+    delivery = LineageDelivery(**(facade.run(mesh_dir).lineage or {}))
     assert (delivery.transport, delivery.events, delivery.sent) == ("none", 0, 0)
     assert not (facade.workspace.root / "lineage").exists()

@@ -77,7 +77,7 @@ def _load_python(policy: Policy) -> Callable[..., Iterable[str]]:
     function = getattr(module, policy.python_function, None)
     if not callable(function):
         raise AttributeError(f"{policy.python_file} has no function `{policy.python_function}`")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def _sql_violations(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list[str]]:
@@ -113,8 +113,7 @@ def evaluate_policies(
                 check = _checker(policy, ctx)
                 if policy.spec is not None and policy.spec.sql:
                     con = con or catalog_connection(mesh)
-                    found = _sql_violations(con, policy.spec.sql)
-                    check = lambda product, found=found: found.get(product.id, [])  # noqa: E731
+                    check = _lookup(_sql_violations(con, policy.spec.sql))
             except Exception as exc:
                 failure = f"cannot evaluate: {type(exc).__name__}: {exc}"
             for product in targets:
@@ -129,6 +128,11 @@ def evaluate_policies(
         results=results,
         by_domain=compliance_by_domain(results),
     )
+
+
+def _lookup(found: dict[str, list[str]]) -> Callable[[Product], list[str]]:
+    """A SQL rule's violations, looked up per product."""
+    return lambda product: found.get(product.id, [])
 
 
 def _checker(policy: EffectivePolicy, ctx: PolicyContext) -> Callable[[Product], list[str]]:
