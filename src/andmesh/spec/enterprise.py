@@ -340,14 +340,7 @@ def _requirement(mesh: Mesh, item: _Located, problems: list[SpecProblem]) -> Req
     assert body.attribute is not None
     before = len(problems)
     if body.domain not in mesh.domains:
-        problems.append(
-            doc.problem(
-                (*at, "domain"),
-                f"unknown domain `{body.domain}`",
-                hint_for(body.domain, mesh.domains, "domains"),
-                code="reference",
-            )
-        )
+        problems.append(doc.unknown((*at, "domain"), "domain", body.domain, mesh.domains))
         return None
     product = mesh.products.get(body.product)
     if product is None or product.domain != body.domain:
@@ -398,14 +391,7 @@ def _requirement(mesh: Mesh, item: _Located, problems: list[SpecProblem]) -> Req
     use_cases = list(dict.fromkeys([*([item.inlined_in] if item.inlined_in else []), *body.useCases]))
     for index, name in enumerate(body.useCases):
         if name not in mesh.use_cases:
-            problems.append(
-                doc.problem(
-                    (*at, "useCases", index),
-                    f"unknown use case `{name}`",
-                    hint_for(name, mesh.use_cases, "use cases"),
-                    code="reference",
-                )
-            )
+            problems.append(doc.unknown((*at, "useCases", index), "use case", name, mesh.use_cases))
     if not use_cases:
         problems.append(
             doc.problem(
@@ -452,33 +438,14 @@ def _value_chain(mesh: Mesh, doc: YamlDocument, chain: ValueChainSpec, problems:
     stages = [s.name for s in chain.stages]
     for index, stage in enumerate(chain.stages):
         if stage.domain not in mesh.domains:
-            problems.append(
-                doc.problem(
-                    ("stages", index, "domain"),
-                    f"unknown domain `{stage.domain}`",
-                    hint_for(stage.domain, mesh.domains, "domains"),
-                    code="reference",
-                )
-            )
+            problems.append(doc.unknown(("stages", index, "domain"), "domain", stage.domain, mesh.domains))
     for index, handoff in enumerate(chain.handoffs):
         for key, stage_name in (("from", handoff.from_), ("to", handoff.to)):
             if stage_name not in stages:
-                problems.append(
-                    doc.problem(
-                        ("handoffs", index, key),
-                        f"unknown stage `{stage_name}`",
-                        hint_for(stage_name, stages, "stages"),
-                        code="reference",
-                    )
-                )
+                problems.append(doc.unknown(("handoffs", index, key), "stage", stage_name, stages))
         for n_index, need in enumerate(handoff.needs):
             if need not in mesh.requirements:
                 problems.append(
-                    doc.problem(
-                        ("handoffs", index, "needs", n_index),
-                        f"unknown requirement `{need}`",
-                        hint_for(need, mesh.requirements, "requirements"),
-                        code="reference",
-                    )
+                    doc.unknown(("handoffs", index, "needs", n_index), "requirement", need, mesh.requirements)
                 )
     mesh.value_chains[chain.name] = ValueChain(chain.name, doc.file, chain)

@@ -25,7 +25,6 @@ from pydantic import Field
 from andmesh.errors import SpecProblem
 from andmesh.spec.mesh import Mesh
 from andmesh.spec.models import SNAKE_CASE, StrictModel
-from andmesh.spec.suggest import hint_for
 from andmesh.spec.yamlsource import YamlDocument
 
 MemberRole = Literal["chair", "enterprise_data_office", "domain_representative", "member"]
@@ -147,14 +146,7 @@ def resolve_governance(
             continue
         for i, member in enumerate(council.members):
             if member.domain is not None and member.domain not in mesh.domains:
-                problems.append(
-                    doc.problem(
-                        ("members", i, "domain"),
-                        f"unknown domain `{member.domain}`",
-                        hint_for(member.domain, mesh.domains, "domains"),
-                        code="reference",
-                    )
-                )
+                problems.append(doc.unknown(("members", i, "domain"), "domain", member.domain, mesh.domains))
             if "domain_representative" in member.roles and member.domain is None:
                 problems.append(
                     doc.problem(
@@ -203,14 +195,7 @@ def _policy(
     before = len(problems)
     policy = Policy(spec.name, doc.file, spec)
     if spec.builtin is not None and spec.builtin not in builtin_rules:
-        problems.append(
-            doc.problem(
-                ("builtin",),
-                f"unknown built-in rule `{spec.builtin}`",
-                hint_for(spec.builtin, builtin_rules, "built-in rules"),
-                code="reference",
-            )
-        )
+        problems.append(doc.unknown(("builtin",), "built-in rule", spec.builtin, builtin_rules))
     if spec.python is not None:
         file, _, function = spec.python.rpartition(":")
         path = (doc.file.parent / file).resolve()
@@ -230,24 +215,10 @@ def _policy(
             )
     for i, domain in enumerate(spec.appliesTo.domains):
         if domain not in mesh.domains:
-            problems.append(
-                doc.problem(
-                    ("appliesTo", "domains", i),
-                    f"unknown domain `{domain}`",
-                    hint_for(domain, mesh.domains, "domains"),
-                    code="reference",
-                )
-            )
+            problems.append(doc.unknown(("appliesTo", "domains", i), "domain", domain, mesh.domains))
     for i, product in enumerate(spec.appliesTo.products):
         if product not in mesh.products:
-            problems.append(
-                doc.problem(
-                    ("appliesTo", "products", i),
-                    f"unknown product `{product}`",
-                    hint_for(product, mesh.products, "products"),
-                    code="reference",
-                )
-            )
+            problems.append(doc.unknown(("appliesTo", "products", i), "product", product, mesh.products))
     return policy if len(problems) == before else None
 
 

@@ -8,6 +8,7 @@ models and JSON Schema see ordinary data; a side index maps each node's path to 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,16 @@ class YamlDocument:
             message=message,
             hint=hint,
             code=code,
+        )
+
+    def unknown(
+        self, path: PathKey, what: str, name: str, known: Iterable[str], plural: str | None = None
+    ) -> SpecProblem:
+        """``unknown <what> `name```, located at ``path``, with "did you mean" among ``known``."""
+        from andmesh.spec.suggest import hint_for
+
+        return self.problem(
+            path, f"unknown {what} `{name}`", hint_for(name, known, plural or f"{what}s"), code="reference"
         )
 
 
