@@ -388,6 +388,10 @@ class ScoreService:
             pickle.dump(method, handle)
         return method
 
+    def read_port(self, port: OutputPort) -> pa.Table:
+        """The current version of ``port`` as this service reads it (cached)."""
+        return self._read(port, {})
+
     def _read(self, port: OutputPort, read: dict[str, Any]) -> pa.Table:
         if port.table_id not in self._cache:
             self._cache[port.table_id] = self.reader(port)
