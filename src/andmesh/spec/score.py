@@ -191,7 +191,9 @@ def score_key(name: str, version: str) -> str:
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
-    """>>> version_tuple("1.10.0") > version_tuple("1.9.3")
+    """A semantic version as numbers, so versions sort as versions.
+
+    >>> version_tuple("1.10.0") > version_tuple("1.9.3")
     True
     """
     return tuple(int(p) for p in version.split("."))

@@ -420,14 +420,14 @@ class ScoreService:
             if src.sql is not None:
                 for alias in src.from_:
                     con.register(alias, self._read(score.ports[f"{role}:{alias}"], read))
-                return con.execute(src.sql).fetch_arrow_table()
+                return con.execute(src.sql).to_arrow_table()
             table = self._read(score.ports[role], read)
             if not src.derive and not src.where:
                 return table
             con.register("t", table)
             derived = "".join(f", {expr} AS {name}" for name, expr in src.derive.items())
             where = f" WHERE {src.where}" if src.where else ""
-            return con.execute(f"SELECT *{derived} FROM t{where}").fetch_arrow_table()
+            return con.execute(f"SELECT *{derived} FROM t{where}").to_arrow_table()
         finally:
             con.close()
 

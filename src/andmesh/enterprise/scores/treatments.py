@@ -172,7 +172,7 @@ class TreatmentService:
         try:
             con.register("profile", table)
             select = ", ".join(f"({expr}) AS {domain}" for domain, expr in views.items())
-            result = con.execute(f"SELECT {key}, {select} FROM profile").fetch_arrow_table()
+            result = con.execute(f"SELECT {key}, {select} FROM profile").to_arrow_table()
         finally:
             con.close()
         ids = result.column(key).to_pylist()
