@@ -13,18 +13,21 @@ import numpy as np
 
 from andmesh.enterprise.entities.results import ClusterScores, PairwiseScores, RelatedPairs
 
+# Entity labels per record: any hashable values (enterprise ids, true ids), a list or an array.
+Labels = Sequence[object] | np.ndarray
+
 
 def _ratio(num: float, den: float) -> float:
     return round(num / den, 6) if den else 1.0
 
 
-def _codes(values: Sequence[object]) -> tuple[np.ndarray, int]:
+def _codes(values: Labels) -> tuple[np.ndarray, int]:
     _, codes = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
     return codes.astype(np.int64), int(codes.max()) + 1 if len(codes) else 0
 
 
 def _contingency(
-    predicted: Sequence[object], true: Sequence[object]
+    predicted: Labels, true: Labels
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cells (i, j, n_ij) with n_ij > 0, and the marginals a_i, b_j."""
     p, _ = _codes(predicted)
@@ -38,7 +41,7 @@ def _pairs(n: np.ndarray) -> int:
     return int((n * (n - 1) // 2).sum())
 
 
-def pairwise(predicted: Sequence[object], true: Sequence[object]) -> PairwiseScores:
+def pairwise(predicted: Labels, true: Labels) -> PairwiseScores:
     """Pairwise precision, recall and F1 over every pair of records.
 
     TP = Σ C(n_ij, 2) (pairs together in both), TP + FP = Σ C(a_i, 2) (pairs the
@@ -63,7 +66,7 @@ def pairwise(predicted: Sequence[object], true: Sequence[object]) -> PairwiseSco
     )
 
 
-def clusters(predicted: Sequence[object], true: Sequence[object]) -> ClusterScores:
+def clusters(predicted: Labels, true: Labels) -> ClusterScores:
     """Cluster-level measures.
 
     Exact clusters: predicted entities whose records are exactly one true entity's
@@ -97,7 +100,7 @@ def clusters(predicted: Sequence[object], true: Sequence[object]) -> ClusterScor
     )
 
 
-def placed_right(predicted: Sequence[object], true: Sequence[object]) -> np.ndarray:
+def placed_right(predicted: Labels, true: Labels) -> np.ndarray:
     """Per record: is it in the predicted entity holding most of its true entity's records?
 
     >>> placed_right(["x", "x", "y", "y"], [1, 1, 1, 2]).tolist()

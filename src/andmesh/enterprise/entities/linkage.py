@@ -13,7 +13,7 @@ of similarity says about a match:
   from Splink's estimate on the identifying attributes.
 
 ``am_prob_edges`` receives every scored pair at or above the review band, with each
-comparison's level (``gamma_*``) and Bayes factor (``bf_*``) for the evidence.
+comparison's level (``gamma_*``) and match weight (``mw_*``) for the evidence.
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ def settings(spec: EntitySpec, prior: float) -> dict[str, Any]:
         "blocking_rules_to_generate_predictions": [rule_sql(rule) for rule in matching.blocking],
         "comparisons": comparisons,
         "probability_two_random_records_match": prior,
-        "retain_matching_columns": False,
+        # Splink 5 gives each comparison's level (gamma_*) only with the matching columns,
+        # and its match weight (mw_*) with the intermediate ones; the evidence keeps both.
+        "retain_matching_columns": True,
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": [],
         "em_convergence": 0.0001,
@@ -182,14 +184,20 @@ def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns, nod
     predictions = linker.inference.predict(
         threshold_match_probability=spec.matching.reviewFrom, warning_mode="never"
     )
+    kept = [
+        c
+        for c in _columns(con, predictions.physical_name)
+        if c.startswith(("gamma_", "mw_")) or c in ("match_weight", "match_probability")
+    ]
     con.execute(
         f"""CREATE OR REPLACE TABLE am_prob_edges AS
-        SELECT * REPLACE (least(unique_id_l, unique_id_r) AS unique_id_l,
-                          greatest(unique_id_l, unique_id_r) AS unique_id_r)
+        SELECT least(unique_id_l, unique_id_r) AS unique_id_l, greatest(unique_id_l, unique_id_r) AS unique_id_r,
+               {", ".join(_q(c) for c in kept)}
         FROM {predictions.physical_name}"""
     )
     row = con.execute("SELECT count(*) FROM am_prob_edges").fetchone()
     model = json.loads(json.dumps(linker.misc.save_model_to_json(out_path=None)))
+    model.pop("linker_uid", None)  # random per linker: the version must depend on the model only
     return LinkageResult(
         model=model,
         prior=prior,
@@ -330,14 +338,12 @@ def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
     return labels
 
 
-def log2_bf(value: float | None) -> float | None:
-    """A Bayes factor as a match weight in bits.
+def weight(value: float | None) -> float | None:
+    """A comparison's match weight (log2 of its Bayes factor), rounded; None when unknown.
 
-    >>> log2_bf(8.0)
-    3.0
-    >>> log2_bf(None) is None
-    True
+    >>> weight(3.14159), weight(float("nan")), weight(None)
+    (3.14, None, None)
     """
-    if value is None or value <= 0 or math.isnan(value):
+    if value is None or math.isnan(value):
         return None
-    return round(math.log2(value), 2)
+    return round(value, 2)

@@ -264,7 +264,7 @@ def _cluster(
             }
         ),
     )
-    extra = [c for c in _columns(con, "am_prob_edges") if c.startswith(("gamma_", "bf_"))]
+    extra = [c for c in _columns(con, "am_prob_edges") if c.startswith(("gamma_", "mw_"))]
     evidence = con.execute(
         f"""SELECT h.node_l, h.node_r, h.method, h.detail, 1.0::DOUBLE AS probability,
                    NULL::DOUBLE AS match_weight, o.reason IN ('linked', 'already linked') AS accepted, o.reason

@@ -119,7 +119,10 @@ def _name_tokens(x: str, country: str, vocab: Vocabulary, *, site: bool) -> str:
     tokens = f"list_transform({tokens}, t -> coalesce({_lookup(vocab.synonyms, 't')}, t))"
     tokens = f"list_filter({tokens}, t -> t <> '' AND NOT list_contains({dropped}, t))"
     # A last single letter is what a cut left of a legal form ("…Holding B" of "B.V.").
-    return f"(CASE WHEN len({tokens}) >= 3 AND length({tokens}[-1]) = 1 THEN {tokens}[:-1] ELSE {tokens} END)"
+    return (
+        f"(CASE WHEN len({tokens}) >= 3 AND length({tokens}[-1]) = 1 "
+        f"THEN list_slice({tokens}, 1, len({tokens}) - 1) ELSE {tokens} END)"
+    )
 
 
 def _name_outputs(column: str) -> dict[str, str]:

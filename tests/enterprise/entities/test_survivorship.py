@@ -1,0 +1,92 @@
+"""Golden records: which record wins each attribute, under each survivorship rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from andmesh.enterprise.entities.survivorship import golden_records
+from andmesh.spec.entity import EntitySpec
+
+
+def spec(rules: dict[str, str]) -> EntitySpec:
+    return EntitySpec.model_validate(
+        {
+            "apiVersion": "andmesh/v1",
+            "kind": "Entity",
+            "name": "customer",
+            "idPrefix": "C-",
+            "attributes": [
+                {"name": "name", "standardise": "company_name", "survivorship": rules.get("name", "most_trusted")},
+                {"name": "email", "standardise": "email", "survivorship": rules.get("email", "most_recent")},
+                {"name": "phone", "standardise": "phone", "survivorship": rules.get("phone", "most_complete")},
+                {"name": "street", "standardise": "street", "survivorship": rules.get("street", "most_frequent")},
+                {"name": "bank", "standardise": "identifier", "golden": False},
+            ],
+            "sources": [
+                {"product": "credit.files", "record": "id", "trust": 5, "updatedAt": "at",
+                 "columns": {"name": "name", "street": "street"}},
+                {"product": "sales.accounts", "record": "id", "trust": 3, "updatedAt": "at",
+                 "columns": {"name": "name", "email": "email", "phone": "phone", "street": "street"}},
+                {"product": "shipping.sites", "record": "id", "trust": 1,
+                 "columns": {"name": "name", "street": {"column": "street", "trust": 0}}},
+            ],
+            "matching": {"blocking": [["name"]], "comparisons": []},
+            "products": {"xref": "enterprise.customer_xref"},
+        }
+    )  # fmt: skip
+
+
+XREF = pa.table(
+    {
+        "entity_id": ["C-1", "C-1", "C-1", "C-1", "C-2"],
+        "source": ["credit.files", "sales.accounts", "sales.accounts", "shipping.sites", "shipping.sites"],
+        "record_id": ["F1", "A1", "A2", "S1", "S2"],
+    }
+)
+TABLES = {
+    "credit.files": pa.table(
+        {"id": ["F1"], "name": ["Acme  GmbH "], "street": ["Hauptstr. 1"], "at": [dt.datetime(2026, 1, 1)]}
+    ),
+    "sales.accounts": pa.table(
+        {
+            "id": ["A1", "A2"],
+            "name": ["ACME", "Acme Group"],
+            "email": ["Old@Acme.de", "new@acme.de"],
+            "phone": ["+49 30 1", "+49 30 123 456"],
+            "street": ["Hauptstraße 1", "Hauptstraße 1"],
+            "at": [dt.datetime(2025, 1, 1), dt.datetime(2026, 6, 1)],
+        }
+    ),
+    "shipping.sites": pa.table(
+        {"id": ["S1", "S2"], "name": ["Acme Lager", "Solo Site"], "street": ["Lagerweg 9", "Weg 1"]}
+    ),
+}
+
+
+def rows(rules: dict[str, str]) -> dict[str, dict[str, object]]:
+    return {r["entity_id"]: r for r in golden_records(spec(rules), XREF, TABLES).to_pylist()}
+
+
+def test_each_rule_picks_its_record() -> None:
+    c1 = rows({})["C-1"]
+    assert (c1["name"], c1["name_source"]) == ("Acme GmbH", "credit.files")  # most trusted, spaces tidied
+    assert (c1["email"], c1["email_source"]) == ("new@acme.de", "sales.accounts")  # most recent, canonical
+    assert c1["phone"] == "4930123456"  # most complete, digits only
+    assert (c1["street"], c1["street_source"]) == ("Hauptstraße 1", "sales.accounts")  # most frequent
+    assert (c1["records"], c1["sources"]) == (4, 3)
+    assert "bank" not in c1, "not golden: not published"
+
+
+def test_trust_zero_is_never_a_golden_value() -> None:
+    c2 = rows({})["C-2"]
+    assert c2["street"] is None, "a delivery address is not the customer's"
+    assert (c2["name"], c2["name_source"]) == ("Solo Site", "shipping.sites")
+
+
+def test_rules_can_be_changed() -> None:
+    c1 = rows({"name": "most_recent", "street": "most_trusted"})["C-1"]
+    assert c1["name"] == "Acme Group"
+    assert (c1["street"], c1["street_source"]) == ("Hauptstr. 1", "credit.files")
+    assert rows({"name": "most_complete"})["C-1"]["name"] == "Acme Group"
