@@ -119,3 +119,18 @@ def test_reference_run_publishes_customer_scores(o2c: Andmesh) -> None:
     assert set(rows.column("version").to_pylist()) == {"1.0.0"}
     profile = o2c.warehouse.current("enterprise.customer_profile")
     assert current.rows == 3 * profile.rows
+
+
+def test_a_failed_run_is_recorded_with_its_error(o2c: Andmesh, tmp_path: Path) -> None:
+    root = mesh_copy(tmp_path / "mesh")
+    spec = root / "enterprise" / "scores" / "financial_health.yaml"
+    text = spec.read_text(encoding="utf-8").replace(
+        '"COALESCE(credit_limit, 0)"', "\"CAST('none' AS DOUBLE)\""
+    )
+    spec.write_text(text, encoding="utf-8")
+    svc = service(o2c, tmp_path)
+    with pytest.raises(Exception, match="none"):
+        svc.run(["financial_health"])
+    [failed] = [r for r in svc.runs.runs("financial_health", succeeded=False) if r.status == "failed"]
+    assert failed.role == "served" and "none" in (failed.error or "") and failed.spec_hash
+    assert svc.runs.runs("financial_health") == []  # nothing served from it

@@ -284,7 +284,28 @@ class ScoreService:
             role = self.role(score)
             if role == "off":
                 continue
-            run = self._run_one(score, role, as_of, refit, mesh_run_id, outputs)
+            try:
+                run = self._run_one(score, role, as_of, refit, mesh_run_id, outputs)
+            except Exception as exc:
+                # A failed run is recorded too (what broke, with which spec), then reported.
+                self.runs.record(
+                    ScoreRun(
+                        id=f"{score.name}-{score.version}-{uuid.uuid4().hex[:12]}-failed",
+                        score=score.name,
+                        version=score.version,
+                        method=score.spec.method,
+                        method_version="",
+                        role=role,
+                        status="failed",
+                        as_of=as_of,
+                        started_at=dt.datetime.now(tz=dt.UTC),
+                        code_version=code_version(),
+                        spec_hash=spec_hash(score),
+                        mesh_run_id=mesh_run_id,
+                        error=f"{type(exc).__name__}: {exc}"[:2000],
+                    )
+                )
+                raise
             done.append(run)
         return ScoreRunReport(runs=done, as_of=as_of)
 
@@ -457,6 +478,9 @@ class ScoreService:
             for row in pc.value_counts(table.column("band").drop_null()).to_pylist():
                 bands[str(row["values"])] = round(row["counts"] / table.num_rows, 4)
         out: dict[str, Any] = {"bands": bands}
+        bounds = score.spec.output.range
+        if bounds is not None:
+            out["out_of_range"] = int(((values < bounds[0]) | (values > bounds[1])).sum())
         if values.size:
             out.update(
                 mean=round(float(values.mean()), 4),
