@@ -50,9 +50,9 @@ def _after(n: str) -> str:
 
 
 def company_name(columns: Sequence[str], thresholds: Sequence[float]) -> list[Level]:
-    """Names: equal; one typo away with as many words; one cut off inside a word (bank
-    statements truncate to a field length); one starts the other (extra words: a branch,
-    or a cut at a word); close; similar; different.
+    """Names: equal; one cut off inside a word (bank statements truncate to a field
+    length); one typo away with as many words; one starts the other (extra words: a
+    branch, or a cut at a word); close; similar; different.
 
     The word count tells a typo ("Müller Logisitk") from a different company that only
     adds a word ("Müller Logistik Köln", a branch).
@@ -62,8 +62,8 @@ def company_name(columns: Sequence[str], thresholds: Sequence[float]) -> list[Le
     return [
         _null([n], f"{n} missing"),
         _level(f"{n}_l = {n}_r", f"{n} equal"),
-        _level(f"{_jw(n, 0.94)} AND {n}_tokens_l = {n}_tokens_r", f"{n} one typo, same words"),
-        # Only records of truncating systems (bank statements) are cut inside a word, and
+        # Before the typo level: a name cut inside its last word also looks like a typo.
+        # Only records of truncating systems (bank statements) are cut so, and
         # expectation-maximisation rarely sees them paired with another system's record:
         # the share of matches cut so is a prior, not estimated.
         {
@@ -71,6 +71,7 @@ def company_name(columns: Sequence[str], thresholds: Sequence[float]) -> list[Le
             "m_probability": 0.03,
             "fix_m_probability": True,
         },
+        _level(f"{_jw(n, 0.94)} AND {n}_tokens_l = {n}_tokens_r", f"{n} one typo, same words"),
         _level(_cut(n), f"{n} one starts the other"),
         _level(_jw(n, close), f"{n} jaro-winkler ≥ {close}"),
         _level(_jw(n, similar), f"{n} jaro-winkler ≥ {similar}"),
