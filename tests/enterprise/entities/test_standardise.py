@@ -27,6 +27,7 @@ def test_standardiser_cases(standardiser: str) -> None:
 def test_derived_columns() -> None:
     assert standardise("company_name", ["J. Müller Logistik GmbH"], output="key") == ["j mueller"]
     assert standardise("company_name", ["J. Müller Logistik GmbH"], output="tokens") == [3]
+    assert standardise("company_name", ["Stardal International B.V."], output="prefix") == ["stardal inte"]
     assert standardise("street", ["Mühlenstraße 137"], output="number") == ["137"]
     assert standardise("email", ["a@b.de"], output="domain") == ["b.de"]
     assert output_columns("street", "street") == ["street", "street_number"]

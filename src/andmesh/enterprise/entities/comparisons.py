@@ -41,6 +41,15 @@ def _cut(n: str) -> str:
     return f"(starts_with({n}_l, {n}_r) OR starts_with({n}_r, {n}_l)) AND least(length({n}_l), length({n}_r)) >= 8"
 
 
+def _truncated(n: str) -> str:
+    """One name starts the other and the cut is inside a word, or leaves one letter of the
+    next word ("Holding B" of "Holding B.V.")."""
+    longer = f"CASE WHEN length({n}_l) > length({n}_r) THEN {n}_l ELSE {n}_r END"
+    shorter = f"least(length({n}_l), length({n}_r))"
+    one_letter = f"(length({n}_l) - length({n}_r) IN (-2, 2) AND substr({longer}, {shorter} + 1, 1) = ' ')"
+    return f"{_cut(n)} AND ({_after(n)} <> ' ' OR {one_letter})"
+
+
 def _after(n: str) -> str:
     """The character of the longer name right after the shorter one ends."""
     return (
@@ -67,7 +76,7 @@ def company_name(columns: Sequence[str], thresholds: Sequence[float]) -> list[Le
         # expectation-maximisation rarely sees them paired with another system's record:
         # the share of matches cut so is a prior, not estimated.
         {
-            **_level(f"{_cut(n)} AND {_after(n)} <> ' '", f"{n} cut off inside a word"),
+            **_level(_truncated(n), f"{n} cut off inside a word"),
             "m_probability": 0.03,
             "fix_m_probability": True,
         },

@@ -218,45 +218,76 @@ def _u_from_non_matches(
     seed: int,
     notes: list[str],
 ) -> None:
-    """Re-estimate u on random pairs known to be different entities.
+    """Re-estimate u on pairs known to be different entities, stratified by blocking.
 
     Splink's random sampling takes every random pair for a non-match. With several
     records per entity, the true matches among random pairs are not rare enough: the
     handful of companies sharing a name are drowned by the pairs of one company's own
     records, and equal names stop counting as evidence. Pairs whose ``exclusive``
-    attribute (tax id) is present on both sides and clearly different are different
-    entities; their comparison levels are counted instead (every comparison but the
-    exclusive attribute's own, which keeps Splink's estimate).
+    attribute (tax id) is present on both sides and different are different entities;
+    their comparison levels are counted instead — every pair the blocking rules would
+    pair (where the rare, similar levels are: counted exactly), and a random sample of the
+    others (scaled to their number). For a level:
+
+        u = (count among blocked non-matches + N_rest · share among sampled others)
+            ÷ (non-missing blocked non-matches + N_rest · non-missing share among others)
+
+    where N_rest is the number of known non-match pairs the rules do not pair. The
+    exclusive attribute's own comparison keeps Splink's estimate.
     """
     exclusive = [a.name for a in spec.attributes if a.exclusive and a.matching]
     if not exclusive:
         return
-    key = exclusive[0]
-    side = max(int(math.sqrt(pairs)), 2)
-    for name, parity in (("am_u_left", 0), ("am_u_right", 1)):
-        con.execute(
-            f"""CREATE OR REPLACE TABLE {name} AS SELECT * FROM am_splink_input
-            WHERE {_q(key)} IS NOT NULL AND hash(unique_id, {int(seed)}) % 2 = {parity}
-            ORDER BY hash(unique_id, {int(seed) + 1}) LIMIT {side}"""
-        )
+    key = _q(exclusive[0])
+    con.execute(
+        f"CREATE OR REPLACE TABLE am_u_nodes AS SELECT * FROM am_splink_input WHERE {key} IS NOT NULL"
+    )
+    row = con.execute(
+        f"""SELECT (SELECT count(*) FROM am_u_nodes),
+                   (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM
+                        (SELECT count(*) AS n FROM am_u_nodes GROUP BY {key}))"""
+    ).fetchone()
+    carrying, same = (int(row[0]), int(row[1])) if row else (0, 0)
+    known = carrying * (carrying - 1) // 2 - same
+    if known < 1000:
+        notes.append(f"u kept from random sampling: only {known} pairs with different {exclusive[0]}")
+        return
     columns = [c for c in _columns(con, "am_splink_input") if c != "unique_id"]
     select = ", ".join(
         [f"l.{_q(c)} AS {_q(c + '_l')}" for c in columns] + [f"r.{_q(c)} AS {_q(c + '_r')}" for c in columns]
     )
-    con.execute(
-        f"""CREATE OR REPLACE TABLE am_u_pairs AS SELECT {select}
-        FROM am_u_left l CROSS JOIN am_u_right r
-        WHERE l.{_q(key)} <> r.{_q(key)}"""
+    rules = spec.matching.blocking
+    blocked = " UNION ".join(
+        f"SELECT l.unique_id AS a, r.unique_id AS b FROM am_u_nodes l JOIN am_u_nodes r "
+        f"ON l.unique_id < r.unique_id AND {rule_sql(rule)} AND l.{key} <> r.{key}"
+        for rule in rules
     )
-    total_row = con.execute("SELECT count(*) FROM am_u_pairs").fetchone()
-    total = int(total_row[0]) if total_row else 0
-    if total < 1000:
-        notes.append(f"u kept from random sampling: only {total} pairs with different {key}")
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_u_blocked AS SELECT {select}
+        FROM ({blocked}) p JOIN am_u_nodes l ON l.unique_id = p.a JOIN am_u_nodes r ON r.unique_id = p.b"""
+    )
+    side = max(int(math.sqrt(pairs)), 2)
+    for name, parity in (("am_u_left", 0), ("am_u_right", 1)):
+        con.execute(
+            f"""CREATE OR REPLACE TABLE {name} AS SELECT * FROM am_u_nodes
+            WHERE hash(unique_id, {int(seed)}) % 2 = {parity}
+            ORDER BY hash(unique_id, {int(seed) + 1}) LIMIT {side}"""
+        )
+    paired = " OR ".join(f"coalesce({rule_sql(rule)}, FALSE)" for rule in rules) or "FALSE"
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_u_rest AS SELECT {select}
+        FROM am_u_left l CROSS JOIN am_u_right r WHERE l.{key} <> r.{key} AND NOT ({paired})"""
+    )
+    n_blocked = _count(con, "am_u_blocked")
+    n_sampled = _count(con, "am_u_rest")
+    rest = max(known - n_blocked, 0)
+    if n_sampled == 0:
+        notes.append("u kept from random sampling: no sampled pair outside the blocks")
         return
     by_name = {c["output_column_name"]: c for c in model["comparisons"]}
     for comparison in linker._settings_obj.comparisons:
         spec_levels = by_name[comparison.output_column_name]["comparison_levels"]
-        if any(f"{key}_l" in lv["sql_condition"] for lv in spec_levels):
+        if any(f"{exclusive[0]}_l" in lv["sql_condition"] for lv in spec_levels):
             continue
         levels = comparison._comparison_levels_excluding_null
         cases = " ".join(
@@ -265,18 +296,34 @@ def _u_from_non_matches(
             if lv._sql_condition != "ELSE"
         )
         null = next((lv["sql_condition"] for lv in spec_levels if lv.get("is_null_level")), "FALSE")
-        rows = con.execute(
-            f"""SELECT CASE WHEN {null} THEN -1 {cases} ELSE 0 END AS gamma, count(*)
-            FROM am_u_pairs GROUP BY 1"""
-        ).fetchall()
-        counts = {int(g): int(n) for g, n in rows if int(g) != -1}
-        observed = sum(counts.values())
-        if observed == 0:
+        gamma = f"CASE WHEN {null} THEN -1 {cases} ELSE 0 END"
+        in_blocks = dict(
+            con.execute(f"SELECT {gamma} AS g, count(*) FROM am_u_blocked GROUP BY 1").fetchall()
+        )
+        sampled = dict(con.execute(f"SELECT {gamma} AS g, count(*) FROM am_u_rest GROUP BY 1").fetchall())
+        scale = rest / n_sampled
+        expected = {
+            level.comparison_vector_value: in_blocks.get(level.comparison_vector_value, 0)
+            + scale * sampled.get(level.comparison_vector_value, 0)
+            for level in levels
+        }
+        total = sum(expected.values())
+        if total <= 0:
             continue
+        floor = 0.5 / total  # a level no known non-match shows: as if seen half a time
         for level in levels:
-            level.u_probability = max(counts.get(level.comparison_vector_value, 0), 0.5) / observed
-    notes.append(f"u estimated on {total:,} random pairs with different {key}")
-    con.execute("DROP TABLE am_u_pairs")
+            level.u_probability = max(expected[level.comparison_vector_value] / total, floor)
+    notes.append(
+        f"u estimated on {known:,} pairs with different {exclusive[0]}: "
+        f"{n_blocked:,} the blocking rules pair, counted; the others from {n_sampled:,} sampled"
+    )
+    for table in ("am_u_nodes", "am_u_blocked", "am_u_left", "am_u_right", "am_u_rest"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

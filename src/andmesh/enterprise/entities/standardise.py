@@ -19,6 +19,10 @@ from dataclasses import dataclass
 
 from andmesh.enterprise.entities.vocabulary import Vocabulary
 
+# Characters of a name's `_prefix` column: bank statements cut names at 18 characters or
+# more, so a block on the first 12 still pairs a cut name with the whole one.
+PREFIX = 12
+
 # Umlauts become ae/oe/ue (as German writes them without umlauts, and as banks do);
 # every other accent is dropped.
 _FOLD = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("æ", "ae"), ("ø", "oe"), ("œ", "oe"))
@@ -118,17 +122,31 @@ def _name_tokens(x: str, country: str, vocab: Vocabulary, *, site: bool) -> str:
     tokens = f"list_transform({tokens}, t -> coalesce({_lookup(vocab.abbreviations, 't')}, t))"
     tokens = f"list_transform({tokens}, t -> coalesce({_lookup(vocab.synonyms, 't')}, t))"
     tokens = f"list_filter({tokens}, t -> t <> '' AND NOT list_contains({dropped}, t))"
-    # A last single letter is what a cut left of a legal form ("…Holding B" of "B.V.").
+    # A name cut inside its legal form leaves a fragment of it ("…Holdings Cor", "…Interiors
+    # In"): a last token of two or three letters that only starts a legal form is dropped.
+    fragments = _list(legal_fragments(vocab))
     return (
-        f"(CASE WHEN len({tokens}) >= 3 AND length({tokens}[-1]) = 1 "
+        f"(CASE WHEN len({tokens}) >= 3 AND list_contains({fragments}, {tokens}[-1]) "
         f"THEN list_slice({tokens}, 1, len({tokens}) - 1) ELSE {tokens} END)"
     )
+
+
+def legal_fragments(vocab: Vocabulary) -> list[str]:
+    """Two- and three-letter starts of legal forms that are not words of a name themselves.
+
+    >>> [f for f in legal_fragments(Vocabulary()) if f in ("cor", "in", "lt", "gmb", "co", "di")]
+    ['cor', 'gmb', 'in', 'lt']
+    """
+    whole = set(vocab.legal_forms) | set(vocab.stopwords)
+    starts = {form[:n] for form in vocab.legal_forms for n in (2, 3) if len(form) > n}
+    return sorted(starts - whole)
 
 
 def _name_outputs(column: str) -> dict[str, str]:
     return {
         "": f"nullif(array_to_string({column}, ' '), '')",
         "key": f"nullif(array_to_string({column}[1:2], ' '), '')",
+        "prefix": f"nullif(left(array_to_string({column}, ' '), {PREFIX}), '')",
         "tokens": f"len({column})",
     }
 
@@ -210,7 +228,7 @@ STANDARDISERS: dict[str, Standardiser] = {
             "company_name",
             "folded; departments and legal forms removed; abbreviations expanded",
             False,
-            ("key", "tokens"),
+            ("key", "prefix", "tokens"),
             lambda x, c, v: _name_tokens(x, c, v, site=False),
             _name_outputs,
         ),
@@ -218,7 +236,7 @@ STANDARDISERS: dict[str, Standardiser] = {
             "site_name",
             "a company name, cut at the first word labelling a site (Warehouse, Lager, Entrepôt…)",
             False,
-            ("key", "tokens"),
+            ("key", "prefix", "tokens"),
             lambda x, c, v: _name_tokens(x, c, v, site=True),
             _name_outputs,
         ),
@@ -269,7 +287,7 @@ def output_columns(attribute: str, standardiser: str) -> list[str]:
     """The columns an attribute standardised this way gives.
 
     >>> output_columns("name", "company_name")
-    ['name', 'name_key', 'name_tokens']
+    ['name', 'name_key', 'name_prefix', 'name_tokens']
     """
     std = STANDARDISERS[standardiser]
     return [attribute, *(f"{attribute}_{suffix}" for suffix in std.derived)]

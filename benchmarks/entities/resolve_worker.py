@@ -1,0 +1,59 @@
+"""One resolution in its own process (so its peak memory is its own); prints a JSON line.
+
+.venv/bin/python benchmarks/entities/resolve_worker.py --workspace W --variant keys [--truth T]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import load_tables, spec
+
+from andmesh.enterprise.entities.resolve import resolve
+from andmesh.enterprise.entities.service import score_against_truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workspace", type=Path, required=True)
+    parser.add_argument("--variant", default="keys")
+    parser.add_argument("--truth", type=Path, default=None)
+    args = parser.parse_args()
+    entity = spec(args.variant)
+    clock = time.perf_counter()
+    tables = load_tables(args.workspace, entity)
+    load_s = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result = resolve(entity, tables)
+    resolve_s = time.perf_counter() - clock
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = {
+        "variant": args.variant,
+        "records": result.summary.records,
+        "source_rows": sum(t.num_rows for t in tables.values()),
+        "nodes": result.summary.nodes,
+        "entities": result.summary.entities,
+        "pairs_compared": result.summary.pairs_compared,
+        "candidate_pairs": result.summary.candidate_pairs,
+        "links": result.summary.links,
+        "training": result.summary.training,
+        "load_s": round(load_s, 2),
+        "resolve_s": round(resolve_s, 2),
+        "stages_s": result.summary.seconds,
+        "peak_rss_mb": round(rss),
+    }
+    if args.truth is not None:
+        report = score_against_truth("customer", result.xref, args.truth, result.summary.model_version)
+        out["accuracy"] = report.model_dump(mode="json")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
