@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.enterprise.scores.service import ScoreService
+
+if TYPE_CHECKING:  # the score service loads numpy and the methods: only when a command runs
+    from andmesh.enterprise.scores.service import ScoreService
 
 scores = typer.Typer(
     help="Enterprise scores: versions, runs, approval, values on a date.", no_args_is_help=True

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.enterprise.scores.treatments import ConsistencyReport, CustomerTreatment, TreatmentService
 from andmesh.errors import UsageError
+
+if TYPE_CHECKING:  # the treatment service loads numpy and the score methods: only when a command runs
+    from andmesh.enterprise.scores.treatments import ConsistencyReport, CustomerTreatment, TreatmentService
 
 
 class TreatFacade(Protocol):
@@ -36,6 +38,8 @@ def treat(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """How every domain treats a customer, from the served enterprise scores."""
+    from andmesh.enterprise.scores.treatments import ConsistencyReport, CustomerTreatment
+
     facade: TreatFacade = ctx.obj
     day = as_of.date() if as_of else None
     with handled():
