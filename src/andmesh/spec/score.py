@@ -49,6 +49,25 @@ Cadence = Literal["daily", "weekly", "monthly", "quarterly", "on_demand"]
 # --- Score ---------------------------------------------------------------------------------
 
 
+#: Functions that turn an item-level table into a method's per-customer table.
+BUILDERS: dict[str, str] = {
+    "payment_features": "andmesh.enterprise.scores.features:payment_features",
+    "delinquency_labels": "andmesh.enterprise.scores.features:delinquency_labels",
+}
+
+
+class BuildSpec(StrictModel):
+    """A builder over the role's rows (e.g. invoice-level items → payment features at a cut-off)."""
+
+    function: str = Field(description="payment_features or delinquency_labels.")
+    args: dict[str, Any] = Field(default_factory=dict, description="Arguments when scoring (e.g. cutoff).")
+    fitArgs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Arguments that differ when fitting (an earlier cutoff: learn on a past date, "
+        "score today with the same fit).",
+    )
+
+
 class ScoreInputSpec(StrictModel):
     """Where one input table of the method comes from."""
 
@@ -66,6 +85,7 @@ class ScoreInputSpec(StrictModel):
         default_factory=dict, alias="from", description="Table name in `sql` → `<domain>.<product>`."
     )
     score: str | None = Field(None, description="Another score whose output this role reads.")
+    build: BuildSpec | None = Field(None, description="Turn the rows into the method's table first.")
 
     @model_validator(mode="after")
     def _one_source(self) -> ScoreInputSpec:
@@ -380,6 +400,8 @@ def _inputs(
             else:
                 score.depends_on.append(src.score)
             continue
+        if src.build is not None:
+            _builder(doc, (*at, "build"), src.build, problems)
         if src.sql is not None:
             _sql_input(mesh, doc, at, src, score, role, problems)
             continue
@@ -410,6 +432,8 @@ def _inputs(
             _expression(doc, (*at, "derive", name), expression, set(columns), port.table_id, problems)
         if src.where:
             _expression(doc, (*at, "where"), src.where, set(columns), port.table_id, problems)
+        if src.build is not None:
+            continue  # the builder's output columns are the method's, checked when it runs
         for col in inputs.values():
             source = src.columns.get(col.name, col.name)
             if col.required and source not in available and col.name not in src.columns:
@@ -424,6 +448,44 @@ def _inputs(
                         code="reference",
                     )
                 )
+
+
+def builder_function(name: str) -> Any:
+    """The function a ``build:`` names (imported on first use)."""
+    import importlib
+
+    module, _, attr = BUILDERS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _builder(doc: YamlDocument, at: PathKey, build: BuildSpec, problems: list[SpecProblem]) -> None:
+    import inspect
+
+    if build.function not in BUILDERS:
+        problems.append(
+            doc.problem(
+                (*at, "function"),
+                f"unknown builder `{build.function}`",
+                hint_for(build.function, BUILDERS, "builders"),
+                code="reference",
+            )
+        )
+        return
+    signature = inspect.signature(builder_function(build.function))
+    for key, args in (("args", build.args), ("fitArgs", {**build.args, **build.fitArgs})):
+        try:
+            signature.bind(None, **args)
+        except TypeError as exc:
+            params = [p for p in signature.parameters if p != "items"]
+            problems.append(
+                doc.problem(
+                    (*at, key) if _has(doc.data, (*at, key)) else at,
+                    f"{build.function}: {exc}",
+                    "arguments: " + ", ".join(params),
+                    code="reference",
+                )
+            )
+            return
 
 
 def _expression(
@@ -629,7 +691,9 @@ def _treatment(
 
 
 __all__ = [
+    "BUILDERS",
     "ApprovalSpec",
+    "BuildSpec",
     "DomainTreatmentSpec",
     "Score",
     "ScoreInputSpec",
@@ -639,6 +703,7 @@ __all__ = [
     "TierSpec",
     "Treatment",
     "TreatmentSpec",
+    "builder_function",
     "resolve_scores",
     "score_key",
     "version_tuple",

@@ -30,10 +30,14 @@ def proposed(o2c: Andmesh, tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_unapproved_version_runs_in_shadow_and_is_not_served(proposed) -> None:  # type: ignore[no-untyped-def]
     report = proposed.run(["credit_risk"], as_of=JUNE)
     roles = {r.version: r.role for r in report.runs}
-    assert roles == {"1.0.0": "served", "1.1.0": "shadow"}
+    assert roles == {"1.0.0": "served", "1.1.0": "shadow", "2.0.0": "shadow"}
     assert proposed.served("credit_risk").version == "1.0.0"
     listed = {v.version: (v.approval, v.role) for v in proposed.versions("credit_risk")}
-    assert listed == {"1.0.0": ("approved", "served"), "1.1.0": ("proposed", "shadow")}
+    assert listed == {
+        "1.0.0": ("approved", "served"),
+        "1.1.0": ("proposed", "shadow"),
+        "2.0.0": ("proposed", "shadow"),
+    }
     run, table = proposed.output("credit_risk")
     assert run.version == "1.0.0" and table.num_rows == run.customers
     customer = table.column("customer_id")[0].as_py()
@@ -56,7 +60,11 @@ def test_council_approval_serves_the_new_version_and_history_stays(proposed) -> 
     assert tally.status == "approved"
     assert proposed.served("credit_risk").version == "1.1.0"
     second = proposed.run(["credit_risk"], as_of=SEPTEMBER)
-    assert {r.version: r.role for r in second.runs} == {"1.0.0": "shadow", "1.1.0": "served"}
+    assert {r.version: r.role for r in second.runs} == {
+        "1.0.0": "shadow",
+        "1.1.0": "served",
+        "2.0.0": "shadow",
+    }
 
     customer = pq.read_table(served_june.output_path).column("customer_id")[0].as_py()
     june = proposed.show("credit_risk", customer, as_of=dt.date(2026, 7, 15))
@@ -84,6 +92,14 @@ def test_run_records_what_it_came_from_and_a_served_fit_is_kept(proposed) -> Non
     assert again["1.0.0"].role == "served"
     assert again["1.0.0"].fit_sha256 == credit.fit_sha256  # served: scored with its approved fit
     assert again["1.0.0"].baseline["psi_vs_first_run"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_forward_version_learns_a_year_earlier_and_scores_today(proposed) -> None:  # type: ignore[no-untyped-def]
+    [run] = [r for r in proposed.run(["credit_risk"], as_of=SEPTEMBER).runs if r.version == "2.0.0"]
+    assert run.role == "shadow" and run.scored > 900
+    assert "payments_collection.invoice_settlements" in run.inputs
+    assert run.parameters["training_auc"] > 0.7  # out-of-time label: serious delinquency in the next year
+    assert set(run.baseline["bands"]) >= {"A", "B", "C"}
 
 
 def test_unknown_score_and_version_say_what_exists(proposed) -> None:  # type: ignore[no-untyped-def]

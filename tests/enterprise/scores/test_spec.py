@@ -19,7 +19,15 @@ def reference_report():  # type: ignore[no-untyped-def]
 def test_reference_scores_and_treatment_resolve(reference_report) -> None:  # type: ignore[no-untyped-def]
     assert reference_report.ok, [str(p) for p in reference_report.errors]
     mesh = reference_report.mesh
-    assert sorted(mesh.scores) == ["credit_risk@1.0.0", "financial_health@1.0.0", "lifetime_value@1.0.0"]
+    assert sorted(mesh.scores) == [
+        "credit_risk@1.0.0",
+        "credit_risk@2.0.0",
+        "financial_health@1.0.0",
+        "lifetime_value@1.0.0",
+    ]
+    forward = mesh.scores["credit_risk@2.0.0"]
+    assert forward.spec.inputs["labels"].build is not None
+    assert forward.ports["features:open_items"].table_id == "accounts_receivable.open_items"
     ltv = mesh.scores["lifetime_value@1.0.0"]
     assert ltv.depends_on == ["credit_risk"]
     assert ltv.ports["transactions:invoices"].table_id == "customer_invoicing.invoices"
@@ -46,6 +54,7 @@ def _problems(root: Path, file: Path) -> list[SpecProblem]:
 CREDIT = "enterprise/scores/credit_risk.yaml"
 HEALTH = "enterprise/scores/financial_health.yaml"
 LTV = "enterprise/scores/lifetime_value.yaml"
+FORWARD = "enterprise/scores/credit_risk_v2.yaml"
 TREAT = "enterprise/treatments.yaml"
 
 # (file, old, new, expected message part, expected hint part)

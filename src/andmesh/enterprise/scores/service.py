@@ -350,9 +350,12 @@ class ScoreService:
         folder = self.root / score.name / score.version
         folder.mkdir(parents=True, exist_ok=True)
         fit_file = folder / "fit.pkl"
-        method = self._fitted(score, fit_file, tables, columns, refit and role != "served")
+        fit_tables = {r: self._built(score, r, t, fit=True) for r, t in tables.items()}
+        method = self._fitted(score, fit_file, fit_tables, columns, refit and role != "served")
         score_tables = {
-            r: t for r, t in tables.items() if r in method.inputs() and r not in ("labels", "outcome")
+            r: self._built(score, r, t, fit=False)
+            for r, t in tables.items()
+            if r in method.inputs() and r not in ("labels", "outcome")
         }
         output = method.score(columns=columns or None, **score_tables)
         out_file = folder / f"{run_id}.parquet"
@@ -451,6 +454,17 @@ class ScoreService:
             return con.execute(f"SELECT *{derived} FROM t{where}").to_arrow_table()
         finally:
             con.close()
+
+    def _built(self, score: Score, role: str, table: pa.Table, *, fit: bool) -> pa.Table:
+        """The role's table through its builder (with ``fitArgs`` when fitting), if it has one."""
+        from andmesh.spec.score import builder_function
+
+        build = score.spec.inputs[role].build
+        if build is None:
+            return table
+        args = {**build.args, **(build.fitArgs if fit else {})}
+        args = {k: _date(v) if k in ("cutoff", "as_of") else v for k, v in args.items()}
+        return builder_function(build.function)(table, **args)
 
     def _entity_model_version(self, score: Score, read: dict[str, Any]) -> str | None:
         entity = self.mesh.entities.get(score.spec.entity)
@@ -574,6 +588,10 @@ class ScoreService:
             same = pc.equal(joined.column("band"), joined.column("band_new")).to_numpy(zero_copy_only=False)
             result.same_band = round(float(np.mean(same)), 4)
         return result
+
+
+def _date(value: Any) -> Any:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _jsonable(value: Any) -> Any:
