@@ -585,8 +585,8 @@ class ScoreService:
             report = psi(x[keep], y[keep], reference=served.key, current=candidate.key)
             result.psi, result.psi_status = round(report.psi, 4), report.status
             result.spearman = round(spearman(x[keep], y[keep]), 4)
-            same = pc.equal(joined.column("band"), joined.column("band_new")).to_numpy(zero_copy_only=False)
-            result.same_band = round(float(np.mean(same)), 4)
+            same = pc.fill_null(pc.equal(joined.column("band"), joined.column("band_new")), False)
+            result.same_band = round(float(np.mean(same.to_numpy(zero_copy_only=False)[keep])), 4)
         return result
 
 
