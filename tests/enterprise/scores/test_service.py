@@ -150,3 +150,29 @@ def test_a_failed_run_is_recorded_with_its_error(o2c: Andmesh, tmp_path: Path) -
     [failed] = [r for r in svc.runs.runs("financial_health", succeeded=False) if r.status == "failed"]
     assert failed.role == "served" and "none" in (failed.error or "") and failed.spec_hash
     assert svc.runs.runs("financial_health") == []  # nothing served from it
+
+
+def test_approving_a_version_changes_customer_scores_fingerprint(o2c: Andmesh, tmp_path: Path) -> None:
+    from andmesh.enterprise.scores import publish
+    from andmesh.pipeline.build import BuildContext
+    from andmesh.store.metadata import MetadataStore
+
+    mesh = load_mesh(mesh_copy(tmp_path / "mesh", v110="proposed"))
+    store = MetadataStore(f"sqlite:///{tmp_path / 'store.db'}")
+    product = mesh.products["enterprise.customer_scores"]
+    context = BuildContext(
+        mesh=mesh,
+        product=product,
+        port=product.outputs[0],
+        run_id="r1",
+        workspace=tmp_path / "ws",
+        store=store,
+        warehouse=o2c.warehouse,
+    )
+    before = publish.fingerprint(context)
+    assert publish.fingerprint(context) == before
+    svc = service(o2c, tmp_path, mesh)
+    pid = svc.propose("credit_risk", "1.1.0", "rkhan")
+    for voter in ("edo", "rkhan"):
+        vote(mesh, svc.governance, pid, "approve", voter)
+    assert publish.fingerprint(context) != before  # the next mesh run publishes the new version
