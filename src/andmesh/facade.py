@@ -44,6 +44,8 @@ from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
 
 if TYPE_CHECKING:
+    from andmesh.enterprise.scores.service import ScoreService
+    from andmesh.enterprise.scores.treatments import TreatmentService
     from andmesh.governance.lineage.service import LineageReport
     from andmesh.report.council import CouncilReport
     from andmesh.report.enterprise import EnterpriseReport
@@ -513,6 +515,18 @@ class Andmesh:
             domains=domains,
             out=out,
         )
+
+    def scores(self, path: Path | None = None) -> ScoreService:
+        """Enterprise scores: versions, runs, approval by the council, values on a date."""
+        from andmesh.enterprise.scores.service import ScoreService
+
+        return ScoreService(self.mesh(path), self.store.engine, self.workspace.root, warehouse=self.warehouse)
+
+    def treatments(self, path: Path | None = None, name: str | None = None) -> TreatmentService:
+        """Tiers and each domain's action from the served scores; the consistency check."""
+        from andmesh.enterprise.scores.treatments import TreatmentService
+
+        return TreatmentService(self.scores(path), name)
 
     def access(self, path: Path | None = None) -> AccessService:
         """Access requests and grants on the mesh's output ports."""

@@ -11,6 +11,7 @@ from andmesh.cli import (
     cmd_access,
     cmd_council,
     cmd_diff,
+    cmd_entities,
     cmd_gaps,
     cmd_generate,
     cmd_init,
@@ -21,8 +22,10 @@ from andmesh.cli import (
     cmd_products,
     cmd_report,
     cmd_run,
+    cmd_scores,
     cmd_status,
     cmd_test,
+    cmd_treat,
     cmd_usecases,
     cmd_value,
 )
@@ -66,6 +69,9 @@ app.command("gaps")(cmd_gaps.gaps)
 app.command("kpis")(cmd_kpis.kpis)
 app.command("value")(cmd_value.value)
 app.command("lineage")(cmd_lineage.lineage)
+app.command("treat")(cmd_treat.treat)
+app.add_typer(cmd_entities.entities_app, name="entities")
+app.add_typer(cmd_scores.scores, name="scores")
 app.add_typer(cmd_products.products, name="products")
 app.add_typer(cmd_report.report, name="report")
 app.add_typer(cmd_policies.policies, name="policies")
