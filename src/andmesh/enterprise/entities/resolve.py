@@ -100,15 +100,23 @@ def resolve(
     previous: pa.Table | None = None,
     run_id: str | None = None,
     threads: int | None = None,
+    memory_limit: str | None = None,
 ) -> Resolution:
     """Resolve ``spec``'s entity over ``tables``.
 
     ``decisions`` are steward verdicts on record pairs (a later one for the same pair
     wins); ``previous`` is the last published cross-reference (entity_id, source,
     record_id), whose ids are kept where its records still belong together.
+    ``threads`` and ``memory_limit`` (e.g. ``"2GB"``: DuckDB spills to disk beyond it)
+    bound what the resolution's DuckDB may use.
     """
     clock: dict[str, float] = {}
-    con = duckdb.connect(config={"threads": threads} if threads else {})
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(config=config)
     try:
         start = time.perf_counter()
         columns = load_records(con, spec, tables)
