@@ -44,6 +44,7 @@ from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
 
 if TYPE_CHECKING:
+    from andmesh.enterprise.entities.service import EntityService
     from andmesh.enterprise.scores.service import ScoreService
     from andmesh.enterprise.scores.treatments import TreatmentService
     from andmesh.governance.lineage.service import LineageReport
@@ -515,6 +516,12 @@ class Andmesh:
             domains=domains,
             out=out,
         )
+
+    def entities(self) -> EntityService:
+        """Entity resolution: resolve, show, review and decide, accuracy."""
+        from andmesh.enterprise.entities.service import EntityService
+
+        return EntityService(self)
 
     def scores(self, path: Path | None = None) -> ScoreService:
         """Enterprise scores: versions, runs, approval by the council, values on a date."""
