@@ -24,6 +24,13 @@ demo: $(STAMP)
 	$(BIN)/andmesh status
 	@# `gaps` exits 1 while an accepted requirement is unmet: the demo shows them, it does not stop.
 	$(BIN)/andmesh gaps || true
+	@# Customer 360: one enterprise customer, every domain record linked to it and why.
+	$(BIN)/andmesh entities show customer EC-000123 | head -40
+	@# Enterprise scores (bands) and the one treatment every domain applies (tier counts).
+	$(BIN)/andmesh scores show credit_risk
+	$(BIN)/andmesh scores show financial_health
+	$(BIN)/andmesh scores show lifetime_value
+	$(BIN)/andmesh treat --consistency | head -25
 	@# The enterprise summary: top use cases, open gaps by domain, KPIs (and report/enterprise.md).
 	$(BIN)/andmesh report enterprise --out report/
 	@# The council summary: decisions waiting, collaboration, transparency, reuse, economics.
@@ -37,6 +44,7 @@ demo: $(STAMP)
 	@echo "              report/council.md (decisions waiting, collaboration, transparency, reuse, economics)"
 	@echo "  governance: $(BIN)/andmesh policies check · council proposals · access list · value"
 	@echo "  try:        $(BIN)/andmesh products show order_management.orders"
+	@echo "              $(BIN)/andmesh entities review customer · scores list · treat EC-000123 · lineage order_management.orders --downstream"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
