@@ -187,3 +187,22 @@ def test_builtins_warn_unless_the_mesh_makes_them_block(mesh_dir: Path, andmesh:
     history = andmesh.compliance_history()
     assert {row["domain"] for row in history} == {"sales"}
     assert len({row["evaluated_at"] for row in history}) == 3  # one evaluation per run
+
+
+def test_lint_checks_policies_and_exits_1_when_one_blocks(mesh_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from andmesh.cli.app import app
+
+    runner = CliRunner()
+    edit(mesh_dir / CONTRACT, "        classification: pii\n      - name: segment", "      - name: segment")
+    result = runner.invoke(app, ["lint", str(mesh_dir)])
+    assert result.exit_code == 0, result.output  # a warning
+    assert (
+        "policy pii_classified · sales.customers: `sales.customers.email` looks like personal data"
+        in result.output
+    )
+    policy(mesh_dir, "pii", "builtin: pii_classified\nseverity: block\n")
+    result = runner.invoke(app, ["lint", str(mesh_dir)])
+    assert result.exit_code == 1, result.output
+    assert "policy (blocks) pii" in result.output and "policies block" in result.output

@@ -9,21 +9,27 @@ import typer
 
 from andmesh.cli.output import console, err_console, print_json
 from andmesh.facade import Andmesh
+from andmesh.governance.policies import evaluate_policies
 
 
 def lint(
     path: Annotated[Path, typer.Argument(help="The mesh folder (or any file inside it).")] = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
-    """Check every spec of a mesh; exit 2 if any is invalid."""
+    """Check every spec of a mesh, then its policies; exit 2 if a spec is invalid, 1 if a blocking policy fails."""
     report = Andmesh.lint(path)
+    # Policies are checked on every lint, as on every run (nothing is recorded: lint changes no state).
+    policies = evaluate_policies(report.mesh) if report.mesh is not None else None
+    failed = [r for r in policies.results if r.status != "passed"] if policies else []
+    blocking = [r for r in failed if r.blocks]
     if as_json:
         print_json(
             {
                 "root": str(report.root),
                 "files": report.files,
-                "ok": report.ok,
+                "ok": report.ok and not blocking,
                 "problems": [p.as_dict() for p in report.problems],
+                "policies": [r.model_dump(mode="json") for r in failed],
             }
         )
     else:
@@ -31,14 +37,23 @@ def lint(
             target = err_console if problem.severity == "error" else console
             target.print(problem.format(), markup=False, highlight=False, soft_wrap=True)
         errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
+        for r in failed:
+            target = err_console if r.blocks else console
+            label = "[red]policy (blocks)[/red]" if r.blocks else "[yellow]policy[/yellow]"
+            for message in r.messages:
+                target.print(
+                    f"{label} {r.policy} · {r.product_id}: {message}", highlight=False, soft_wrap=True
+                )
         if report.ok:
             products = len(report.mesh.products) if report.mesh else 0
             console.print(
-                f"[green]ok[/green]: {report.files} spec files, {products} products"
+                ("[red]policies block[/red]" if blocking else "[green]ok[/green]")
+                + f": {report.files} spec files, {products} products"
                 + (f", {warnings} warning(s)" if warnings else "")
+                + (f", {len(failed)} policy finding(s)" if failed else "")
             )
         else:
             err_console.print(
                 f"[red]{errors} error(s)[/red], {warnings} warning(s) in {report.files} spec files"
             )
-    raise typer.Exit(0 if report.ok else 2)
+    raise typer.Exit(2 if not report.ok else (1 if blocking else 0))
