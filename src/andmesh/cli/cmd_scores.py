@@ -95,7 +95,17 @@ def run(
         print_json(report)
         return
     table = Table(title=f"score runs as of {report.as_of}")
-    for column in ("score", "version", "role", "customers", "scored", "seconds", "PSI vs first run", "run"):
+    for column in (
+        "score",
+        "version",
+        "role",
+        "customers",
+        "scored",
+        "seconds",
+        "PSI vs first run",
+        "drift",
+        "run",
+    ):
         table.add_column(column, overflow="fold")
     for r in report.runs:
         psi = r.baseline.get("psi_vs_first_run")
@@ -107,6 +117,7 @@ def run(
             f"{r.scored or 0:,}",
             f"{r.seconds or 0:.2f}",
             "–" if psi is None else f"{psi:.3f} {r.baseline.get('psi_status', '')}",
+            _drift(r.baseline),
             r.id,
         )
     console.print(table)
@@ -214,3 +225,13 @@ def propose(
     with handled():
         pid = _service(ctx, mesh).propose(name, version, by, note)
     console.print(f"proposal #{pid}: serve {name}@{version} — `andmesh council vote {pid} approve --as …`")
+
+
+def _drift(baseline: dict[str, object]) -> str:
+    status = str(baseline.get("drift") or "–")
+    colour = {"ok": "green", "watch": "yellow", "alert": "red"}.get(status)
+    text = f"[{colour}]{status}[/{colour}]" if colour else status
+    reasons = baseline.get("drift_reasons")
+    if isinstance(reasons, list) and reasons:
+        return text + ": " + "; ".join(str(r) for r in reasons)
+    return text

@@ -92,6 +92,7 @@ def test_run_records_what_it_came_from_and_a_served_fit_is_kept(proposed) -> Non
     assert again["1.0.0"].role == "served"
     assert again["1.0.0"].fit_sha256 == credit.fit_sha256  # served: scored with its approved fit
     assert again["1.0.0"].baseline["psi_vs_first_run"] == pytest.approx(0.0, abs=1e-9)
+    assert (again["1.0.0"].baseline["drift"], again["1.0.0"].baseline["drift_reasons"]) == ("ok", [])
 
 
 def test_forward_version_learns_a_year_earlier_and_scores_today(proposed) -> None:  # type: ignore[no-untyped-def]

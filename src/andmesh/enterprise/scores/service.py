@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
 from andmesh.enterprise.scores.base import ScoreMethod
-from andmesh.enterprise.scores.monitoring import psi
+from andmesh.enterprise.scores.monitoring import drift_alert, psi
 from andmesh.enterprise.scores.registry import create
 from andmesh.errors import UsageError
 from andmesh.spec.mesh import Mesh, OutputPort
@@ -513,7 +513,13 @@ class ScoreService:
             ref = ref[~np.isnan(ref)]
             if ref.size:
                 report = psi(ref, values, reference=first[0].id, current="this run")
-                out.update(psi_vs_first_run=round(report.psi, 4), psi_status=report.status)
+                alert = drift_alert(score.key, report)
+                out.update(
+                    psi_vs_first_run=round(report.psi, 4),
+                    psi_status=report.status,
+                    drift=alert.status,
+                    drift_reasons=alert.reasons,
+                )
         return out
 
     # --- reading --------------------------------------------------------------------------
