@@ -227,6 +227,81 @@ def propose(
     console.print(f"proposal #{pid}: serve {name}@{version} — `andmesh council vote {pid} approve --as …`")
 
 
+@scores.command("backtest")
+def backtest(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Score name.")],
+    version: Annotated[
+        str | None, typer.Option("--version", help="This version's run (default: the served run).")
+    ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--as-of", formats=["%Y-%m-%d"], help="Back-test the latest run on or before this date."
+        ),
+    ] = None,
+    window_days: Annotated[
+        int | None,
+        typer.Option("--window-days", help="Outcome window after the run (default: all that is observable)."),
+    ] = None,
+    mesh: MeshOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A past run against what happened after its date (later delinquency or spend); exit 1 on a drift alert."""
+    with handled():
+        report = _service(ctx, mesh).backtest(
+            name, version=version, as_of=as_of.date() if as_of else None, window_days=window_days
+        )
+    if as_json:
+        print_json(report)
+    else:
+        table = Table(
+            title=f"{report.score} {report.version} run as of {report.run_as_of}, back-tested on "
+            f"{report.window_start} – {report.window_end} (data as of {report.data_as_of})"
+        )
+        table.add_column("measure")
+        table.add_column("value", overflow="fold")
+        rows: list[tuple[str, str]] = [
+            ("run", report.run_id),
+            ("outcome", report.outcome),
+            ("from", report.outcome_source),
+            ("customers compared", f"{report.customers:,}"),
+        ]
+        if report.kind == "binary":
+            rows += [
+                ("events", f"{report.events or 0:,}"),
+                ("AUC", _num(report.auc)),
+                ("Gini", _num(report.gini)),
+                ("KS", _num(report.ks)),
+            ]
+        else:
+            rows += [
+                ("Spearman", _num(report.spearman)),
+                (
+                    "top decile's share",
+                    "–" if report.top_decile_share is None else f"{report.top_decile_share:.1%}",
+                ),
+            ]
+        reference = (
+            f"{report.reference_metric} {report.reference_value:.3f} ({report.reference_source})"
+            if report.reference_value is not None
+            else "none"
+        )
+        rows += [("reference", reference)]
+        for key, value in rows:
+            table.add_row(key, value)
+        table.add_row("drift", _drift({"drift": report.drift.status, "drift_reasons": report.drift.reasons}))
+        console.print(table)
+        for note in report.notes:
+            console.print(f"[dim]{note}[/dim]")
+    if report.drift.status == "alert":
+        raise typer.Exit(1)
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
 def _drift(baseline: dict[str, object]) -> str:
     status = str(baseline.get("drift") or "–")
     colour = {"ok": "green", "watch": "yellow", "alert": "red"}.get(status)

@@ -23,7 +23,7 @@ import pickle
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -40,6 +40,9 @@ from andmesh.spec.score import Score, score_key, version_tuple
 from andmesh.spec.suggest import hint_for
 from andmesh.store.governance import GovernanceStore
 from andmesh.store.scores import ScoreRun, ScoreRuns
+
+if TYPE_CHECKING:
+    from andmesh.enterprise.scores.backtest import BacktestReport
 
 #: Reads the current version of an output port: the table and what was read (version, snapshot).
 Reader = Callable[[OutputPort], tuple[pa.Table, dict[str, Any]]]
@@ -559,6 +562,20 @@ class ScoreService:
             as_of=run.as_of,
             run_id=run.id,
         )
+
+    def backtest(
+        self,
+        name: str,
+        *,
+        version: str | None = None,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+    ) -> BacktestReport:
+        """The latest served (or ``version``'s) run on or before ``as_of`` against what happened after it
+        (see :mod:`andmesh.enterprise.scores.backtest`)."""
+        from andmesh.enterprise.scores.backtest import backtest
+
+        return backtest(self, name, version=version, as_of=as_of, window_days=window_days)
 
     def compare(self, name: str, version: str) -> ShadowComparison:
         """A (shadow) version against the served one, on their latest runs."""
