@@ -22,6 +22,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlalchemy as sa
 
 from andmesh.enterprise.entities.profile import ProfileSources, customer_profile
 from andmesh.enterprise.entities.resolve import resolve
@@ -84,6 +85,11 @@ def _arrow(table: ir.Table, columns: set[str]) -> pa.Table:
 def decisions_of(context: BuildContext, entity: str) -> list[Decision]:
     if context.store is None:
         return []
+    return stored_decisions(context.store.engine, entity)
+
+
+def stored_decisions(engine: sa.Engine, entity: str) -> list[Decision]:
+    """The stewards' decisions on ``entity`` kept in the metadata store, oldest first."""
     from andmesh.store.entity_reviews import EntityReviews
 
     return [
@@ -98,7 +104,7 @@ def decisions_of(context: BuildContext, entity: str) -> list[Decision]:
             decided_at=row["decided_at"],
             note=row["note"],
         )
-        for row in EntityReviews(context.store.engine).decisions(entity)
+        for row in EntityReviews(engine).decisions(entity)
     ]
 
 

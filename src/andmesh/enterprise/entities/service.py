@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from andmesh.enterprise.entities import accuracy as acc
 from andmesh.enterprise.entities.artifacts import Artifacts, record_view, source_records
+from andmesh.enterprise.entities.pipelines import stored_decisions
 from andmesh.enterprise.entities.results import (
     AccuracyReport,
     AttributeValue,
@@ -278,20 +279,7 @@ class EntityService:
     # --- review --------------------------------------------------------------------------
 
     def _decisions(self, name: str) -> list[Decision]:
-        return [
-            Decision(
-                entity=row["entity"],
-                left_source=row["left_source"],
-                left_record=row["left_record"],
-                right_source=row["right_source"],
-                right_record=row["right_record"],
-                decision=row["decision"],
-                decided_by=row["decided_by"],
-                decided_at=row["decided_at"],
-                note=row["note"],
-            )
-            for row in EntityReviews(self.app.store.engine).decisions(name)
-        ]
+        return stored_decisions(self.app.store.engine, name)
 
     def _pairs(self, art: Artifacts, where: str, limit: int | None) -> list[dict[str, Any]]:
         """Evidence rows with the first record of each node and each side's enterprise id."""
