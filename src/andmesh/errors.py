@@ -110,3 +110,25 @@ class ContractViolation(AndmeshError):
         self.product = product
         self.failures = failures
         super().__init__(f"{product}: {len(failures)} blocking check(s) failed: " + "; ".join(failures[:5]))
+
+
+class NotPermitted(AndmeshError):
+    """The principal may not take this action; nothing changed but an audit entry of the refusal."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        principal: str | None = None,
+        action: str | None = None,
+        needed: str | None = None,
+        holders: list[str] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.principal = principal
+        self.action = action
+        self.needed = needed
+        self.holders = holders or []

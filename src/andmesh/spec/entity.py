@@ -283,11 +283,8 @@ def _attributes(doc: YamlDocument, spec: EntitySpec, problems: list[SpecProblem]
         seen.add(attr.name)
         if attr.standardise not in STANDARDISERS:
             problems.append(
-                doc.problem(
-                    ("attributes", index, "standardise"),
-                    f"unknown standardiser `{attr.standardise}`",
-                    hint_for(attr.standardise, STANDARDISERS, "standardisers"),
-                    code="reference",
+                doc.unknown(
+                    ("attributes", index, "standardise"), "standardiser", attr.standardise, STANDARDISERS
                 )
             )
 
@@ -362,12 +359,7 @@ def _source(
         _column(doc, where, port, column.column, problems)
         if column.standardise and column.standardise not in STANDARDISERS:
             problems.append(
-                doc.problem(
-                    (*where, "standardise"),
-                    f"unknown standardiser `{column.standardise}`",
-                    hint_for(column.standardise, STANDARDISERS, "standardisers"),
-                    code="reference",
-                )
+                doc.unknown((*where, "standardise"), "standardiser", column.standardise, STANDARDISERS)
             )
     return EntitySource(source.product, port, source)
 
@@ -441,12 +433,7 @@ def _matching(doc: YamlDocument, spec: EntitySpec, problems: list[SpecProblem]) 
         method = METHODS.get(comparison.method)
         if method is None:
             problems.append(
-                doc.problem(
-                    (*at, "method"),
-                    f"unknown comparison method `{comparison.method}`",
-                    hint_for(comparison.method, METHODS, "methods"),
-                    code="reference",
-                )
+                doc.unknown((*at, "method"), "comparison method", comparison.method, METHODS, "methods")
             )
             continue
         columns = comparison.columns

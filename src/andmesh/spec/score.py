@@ -253,14 +253,7 @@ def resolve_scores(mesh: Mesh, specs: ScoreSpecs, problems: list[SpecProblem]) -
                 )
             )
         if entity_names and spec.entity not in entity_names:
-            problems.append(
-                doc.problem(
-                    ("entity",),
-                    f"unknown entity `{spec.entity}`",
-                    hint_for(spec.entity, entity_names, "entities"),
-                    code="reference",
-                )
-            )
+            problems.append(doc.unknown(("entity",), "entity", spec.entity, entity_names, "entities"))
         for index, who in enumerate(spec.approval.by):
             if who not in users:
                 problems.append(
@@ -292,14 +285,7 @@ def _method(doc: YamlDocument, spec: ScoreSpec, problems: list[SpecProblem]) -> 
     from andmesh.enterprise.scores.registry import METHODS, get_method
 
     if spec.method not in METHODS:
-        problems.append(
-            doc.problem(
-                ("method",),
-                f"unknown score method `{spec.method}`",
-                hint_for(spec.method, METHODS, "methods"),
-                code="reference",
-            )
-        )
+        problems.append(doc.unknown(("method",), "score method", spec.method, METHODS, "methods"))
         return None
     cls = get_method(spec.method)
     try:
@@ -387,14 +373,7 @@ def _inputs(
                 )
         if src.score is not None:
             if src.score not in names:
-                problems.append(
-                    doc.problem(
-                        (*at, "score"),
-                        f"unknown score `{src.score}`",
-                        hint_for(src.score, names, "scores"),
-                        code="reference",
-                    )
-                )
+                problems.append(doc.unknown((*at, "score"), "score", src.score, names))
             elif src.score == spec.name:
                 problems.append(doc.problem((*at, "score"), "a score cannot read itself", code="reference"))
             else:
@@ -462,14 +441,7 @@ def _builder(doc: YamlDocument, at: PathKey, build: BuildSpec, problems: list[Sp
     import inspect
 
     if build.function not in BUILDERS:
-        problems.append(
-            doc.problem(
-                (*at, "function"),
-                f"unknown builder `{build.function}`",
-                hint_for(build.function, BUILDERS, "builders"),
-                code="reference",
-            )
-        )
+        problems.append(doc.unknown((*at, "function"), "builder", build.function, BUILDERS))
         return
     signature = inspect.signature(builder_function(build.function))
     for key, args in (("args", build.args), ("fitArgs", {**build.args, **build.fitArgs})):
@@ -603,14 +575,7 @@ def _treatment(
             problems.append(doc.problem(("tiers", index, "name"), f"tier `{tier.name}` is declared twice"))
         for name, wanted in tier.when.items():
             if name not in bands:
-                problems.append(
-                    doc.problem(
-                        ("tiers", index, "when", name),
-                        f"unknown score `{name}`",
-                        hint_for(name, bands, "scores"),
-                        code="reference",
-                    )
-                )
+                problems.append(doc.unknown(("tiers", index, "when", name), "score", name, bands))
                 continue
             for band in wanted:
                 if bands[name] and band not in bands[name]:
@@ -641,14 +606,7 @@ def _treatment(
     for index, dom in enumerate(spec.domains):
         at: PathKey = ("domains", index)
         if dom.domain not in mesh.domains:
-            problems.append(
-                doc.problem(
-                    (*at, "domain"),
-                    f"unknown domain `{dom.domain}`",
-                    hint_for(dom.domain, mesh.domains, "domains"),
-                    code="reference",
-                )
-            )
+            problems.append(doc.unknown((*at, "domain"), "domain", dom.domain, mesh.domains))
         if dom.domain in seen:
             problems.append(doc.problem((*at, "domain"), f"domain `{dom.domain}` is listed twice"))
         seen.add(dom.domain)
@@ -664,14 +622,7 @@ def _treatment(
                 )
         for action_tier in dom.actions:
             if action_tier not in tiers:
-                problems.append(
-                    doc.problem(
-                        (*at, "actions", action_tier),
-                        f"unknown tier `{action_tier}`",
-                        hint_for(action_tier, tiers, "tiers"),
-                        code="reference",
-                    )
-                )
+                problems.append(doc.unknown((*at, "actions", action_tier), "tier", action_tier, tiers))
         for name, version in dom.scores.items():
             if score_key(name, version) not in mesh.scores:
                 versions = [s.version for s in mesh.scores.values() if s.name == name]
