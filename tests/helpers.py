@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -10,3 +14,36 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1))
+
+
+def as_member(facade: Andmesh, username: str, path: Path | None = None) -> Andmesh:
+    """A facade on the same workspace acting as ``username``, the way the service passes the
+    signed-in principal (what that member may do is still decided by the authorization layer)."""
+    from andmesh.facade import Andmesh
+    from andmesh.security.principal import Principal
+
+    mesh = facade.mesh(path)
+    member = mesh.directory.get(username)
+    assert member is not None, f"{username} is not a member of the test mesh"
+    principal = Principal(
+        username=member.username,
+        kind=member.kind,
+        via="token",
+        login=f"test:{username}",
+        groups=member.groups,
+        roles=member.roles,
+    )
+    acting = Andmesh(facade.workspace, principal=principal)
+    if path is not None:
+        acting.mesh(path)
+    return acting
+
+
+def token_for(facade: Andmesh, username: str, *, days: int = 1, scopes: list[str] | None = None) -> str:
+    """A real API token for ``username``, minted in the workspace's store as an admin would."""
+    from andmesh.store.tokens import SCOPES, TokenStore
+
+    issued = TokenStore(facade.store.engine).issue(
+        username, created_by="test-setup", days=days, scopes=scopes or list(SCOPES)
+    )
+    return issued.token

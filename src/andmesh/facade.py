@@ -6,6 +6,7 @@ the spec loader, the pipeline runner and the readers, and returns result models.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -20,7 +21,7 @@ from andmesh.enterprise.gaps import GapReport, analyze_gaps
 from andmesh.enterprise.kpis import KPIS, KpiResult, evaluate_kpis, get_kpi
 from andmesh.enterprise.priority import PriorityReport, prioritize
 from andmesh.errors import UsageError
-from andmesh.governance.access import AccessService, mask_columns
+from andmesh.governance.access import AccessService, classified_columns
 from andmesh.governance.council import Tally, require_council
 from andmesh.governance.council import vote as council_vote
 from andmesh.governance.gate import CouncilGate
@@ -35,10 +36,12 @@ from andmesh.quality.diff import ContractDiff, diff_files
 from andmesh.quality.results import CheckStatus, ContractRun
 from andmesh.quality.standalone import check_files
 from andmesh.scaffold import scaffold_mesh
+from andmesh.security.authz import Decision, Target, decide, refusal
+from andmesh.security.principal import Principal
 from andmesh.spec import LintReport, Mesh, lint_mesh, load_mesh
 from andmesh.spec.suggest import hint_for
 from andmesh.storage.warehouse import PortVersion, Warehouse
-from andmesh.store.governance import AuditEntry, GovernanceStore, Proposal
+from andmesh.store.governance import AccessRequest, AuditEntry, GovernanceStore, Proposal
 from andmesh.store.ledger import Ledger
 from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     from andmesh.governance.lineage.service import LineageReport
     from andmesh.report.council import CouncilReport
     from andmesh.report.enterprise import EnterpriseReport
+    from andmesh.store.tokens import ApiToken, IssuedToken
 
 
 class PortSummary(BaseModel):
@@ -122,8 +126,10 @@ def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
 class Andmesh:
     """Everything andmesh can do, for one workspace."""
 
-    def __init__(self, workspace: Workspace | None = None) -> None:
+    def __init__(self, workspace: Workspace | None = None, principal: Principal | None = None) -> None:
         self.workspace = workspace or Workspace.resolve()
+        # The service passes the signed-in principal; commands resolve theirs on first use.
+        self._principal = principal
         self._store: MetadataStore | None = None
         self._warehouse: Warehouse | None = None
         # Loading a mesh parses and validates every spec (~1 s for the reference mesh); one
@@ -195,6 +201,7 @@ class Andmesh:
         on_event: ProgressCallback | None = None,
     ) -> RunResult:
         mesh = load_mesh(path)
+        self._authorize_publish(mesh, select)
         data_root = self.data_root(mesh, data)
         with self.workspace.lock():
             run_id = new_run_id()
@@ -220,6 +227,109 @@ class Andmesh:
             result.lineage = delivery.model_dump()
             self.workspace.remember(mesh_root=mesh.root, data_root=data_root)
         return result
+
+    # --- who acts, and may they -----------------------------------------------------------
+
+    def principal(self, path: Path | None = None) -> Principal:
+        """Who this facade acts as: given by the service, else the token or the OS user."""
+        if self._principal is None:
+            from andmesh.security.identity import resolve_principal
+
+            mesh = self._known_mesh(path)
+            self._principal = resolve_principal(self.workspace, mesh.directory if mesh else None, self.store)
+        return self._principal
+
+    def _known_mesh(self, path: Path | None) -> Mesh | None:
+        if path is None and not self.workspace.facts().get("mesh_root"):
+            return None
+        return self.mesh(path)
+
+    def may(self, action: str, target: Target | None = None, *, path: Path | None = None) -> Decision:
+        """Whether the principal may take ``action``, without acting (for listings and the web)."""
+        return decide(self.mesh(path), self.principal(path), action, target)
+
+    def authorize(self, action: str, target: Target | None = None, *, path: Path | None = None) -> Principal:
+        """The principal, if it may take ``action``; otherwise the refusal is audited and raised."""
+        decision = self.may(action, target, path=path)
+        who = self.principal(path)
+        if not decision.allowed:
+            # A read-only or broken store must not hide the refusal itself.
+            with contextlib.suppress(Exception):
+                self.governance.audit(
+                    who.actor,
+                    "refused",
+                    decision.target,
+                    {"action": action, "needed": decision.needed, "via": who.via},
+                )
+            raise refusal(decision)
+        return who
+
+    def tokens_create(
+        self, username: str | None, *, days: int, scopes: list[str], label: str | None = None
+    ) -> IssuedToken:
+        """A new API token for ``username`` (default: yourself), shown once."""
+        from andmesh.store.tokens import SCOPES, TokenStore
+
+        mesh = self.mesh()
+        who = self.principal()
+        username = username or who.username
+        if username is None:
+            raise UsageError(
+                "you are not a member of this mesh, so there is no one to create a token for",
+                hint="name a service account with --for, as a platform admin",
+            )
+        if mesh.directory.get(username) is None:
+            raise UsageError(
+                f"`{username}` is not a member of mesh {mesh.name}",
+                hint=hint_for(username, mesh.directory.members, "members")
+                or "declare it in governance/members.yaml",
+            )
+        unknown = [s for s in scopes if s not in SCOPES]
+        if unknown:
+            raise UsageError(f"unknown scope `{unknown[0]}`", hint=hint_for(unknown[0], SCOPES, "scopes"))
+        if not 1 <= days <= 365:
+            raise UsageError(f"a token lasts 1 to 365 days, not {days}", hint="--days N with 1 ≤ N ≤ 365")
+        self.authorize("tokens.issue", Target(username=username))
+        issued = TokenStore(self.store.engine).issue(
+            username, created_by=who.actor, days=days, scopes=scopes or list(SCOPES), label=label
+        )
+        self.governance.audit(
+            who.actor, "token_issued", f"token:{issued.record.prefix}", {"for": username, "days": days}
+        )
+        return issued
+
+    def tokens(self, everyone: bool = False) -> list[ApiToken]:
+        """Your tokens (a platform admin: everyone's with ``everyone``)."""
+        from andmesh.store.tokens import TokenStore
+
+        who = self.principal()
+        if everyone:
+            self.authorize("workspace.admin")
+            return TokenStore(self.store.engine).tokens()
+        if who.username is None:
+            return []
+        return TokenStore(self.store.engine).tokens(who.username)
+
+    def tokens_revoke(self, ref: str) -> ApiToken:
+        from andmesh.store.tokens import TokenStore
+
+        store = TokenStore(self.store.engine)
+        token = store.get(ref)
+        if token is None:
+            raise UsageError(f"no token `{ref}`", hint="`andmesh tokens list` shows yours")
+        who = self.authorize("tokens.revoke", Target(username=token.username))
+        revoked = store.revoke(token.id, who.actor)
+        self.governance.audit(who.actor, "token_revoked", f"token:{token.prefix}", {"for": token.username})
+        return revoked
+
+    def _authorize_publish(self, mesh: Mesh, select: list[str] | None) -> None:
+        """Running publishes: the principal must be on the team of every domain selected."""
+        from andmesh.pipeline.plan import select_products
+
+        self._meshes[mesh.root.resolve()] = (_tree_signature(mesh.root.resolve()), mesh)
+        domains = sorted({mesh.products[pid].domain for pid in select_products(mesh, select)})
+        for domain in domains:
+            self.authorize("products.publish", Target(domain=domain), path=mesh.root)
 
     # --- governance -------------------------------------------------------------------
 
@@ -254,20 +364,32 @@ class Andmesh:
         self,
         proposal_id: int,
         decision: str,
-        voter: str,
         comment: str | None = None,
         *,
         path: Path | None = None,
     ) -> tuple[Proposal, Tally]:
-        return council_vote(self.mesh(path), self.governance, proposal_id, decision, voter, comment)
+        """Your vote on a proposal (if you hold a role its decision rule counts)."""
+        proposal = self.governance.proposal(proposal_id)
+        if proposal is None:
+            raise UsageError(
+                f"no proposal #{proposal_id}", hint="`andmesh council proposals --all` lists them"
+            )
+        who = self.authorize(
+            "council.vote",
+            Target(domain=proposal.domain, product_id=proposal.product_id, proposal_kind=proposal.kind),
+            path=path,
+        )
+        assert who.username is not None
+        return council_vote(self.mesh(path), self.governance, proposal_id, decision, who.username, comment)
 
     def _accepted_requirements(self) -> set[str]:
         decided = self.governance.proposals(kind="requirement")
         return {p.subject for p in decided if p.status in ("approved", "applied")}
 
-    def propose_requirement(self, requirement_id: str, by: str, *, path: Path | None = None) -> Proposal:
+    def propose_requirement(self, requirement_id: str, *, path: Path | None = None) -> Proposal:
         """Ask the producing domain to accept an enterprise requirement (binding once approved)."""
         mesh = self.mesh(path)
+        by = self.authorize("council.propose", path=path).actor
         require_council(mesh)
         requirement = mesh.requirements.get(requirement_id)
         if requirement is None:
@@ -464,25 +586,42 @@ class Andmesh:
         version: int | None = None,
         limit: int | None = None,
         *,
-        consumer: str | None = None,
         purpose: str | None = None,
         path: Path | None = None,
     ) -> pa.Table:
-        """A published version's rows (for small reads; engines read the files directly).
+        """A published version's rows as the principal may see them (for small reads; engines
+        read the files directly).
 
-        Columns classified as personal data are masked unless ``consumer`` holds a grant in
-        force for the port (see :mod:`andmesh.governance.access`).
+        Which columns are protected comes from the contract that version was published under;
+        they are masked (:mod:`andmesh.security.masking`) unless the principal's own team
+        produces the port or a grant to it or one of its teams is in force. A version whose
+        contract is not on record is shown with every column masked.
         """
+        from andmesh.security.keys import workspace_key
+        from andmesh.security.masking import mask_table
+
+        who = self.authorize("read", path=path) if self._known_mesh(path) else self.principal(path)
         pinned = self.warehouse.version(table_id, version)
-        Ledger(self.store.engine).record_read(table_id, pinned.version, consumer, purpose, bytes=pinned.bytes)
         tables = [pq.read_table(f) for f in pinned.files]
         table = pa.concat_tables(tables) if tables else pa.table({})
         table = table.slice(0, limit) if limit is not None else table
-        facts = self.workspace.facts()
-        if path is None and not facts.get("mesh_root"):
-            return table  # a workspace without a mesh has no contracts, so nothing is classified
-        decision = self.access(path).decide(table_id, consumer)
-        return mask_columns(table, decision.masked)
+        published = self.store.published_contract(table_id, pinned.version)
+        protected = classified_columns(published["text"]) if published else None
+        hidden = list(table.column_names) if protected is None else protected
+        mesh = self._known_mesh(path)
+        clear = False
+        if mesh is not None and any(p.table_id == table_id for p in mesh.ports()):
+            decision = AccessService(mesh, self.governance).decide(
+                table_id, [who.username or "", *who.groups], protected=hidden, teams=who.groups
+            )
+            clear = decision.granted
+        if self.workspace.writable():
+            Ledger(self.store.engine).record_read(
+                table_id, pinned.version, who.actor, purpose, bytes=pinned.bytes
+            )
+        if clear or not hidden:
+            return table
+        return mask_table(table, hidden, workspace_key(self.workspace.root, "masking"))
 
     def value(self, path: Path | None = None) -> ValueReport:
         """Cost, attributed value, reuse and ROI of every data asset."""
@@ -536,8 +675,102 @@ class Andmesh:
         return TreatmentService(self.scores(path), name)
 
     def access(self, path: Path | None = None) -> AccessService:
-        """Access requests and grants on the mesh's output ports."""
+        """Access requests and grants on the mesh's output ports (listings; decisions go below)."""
         return AccessService(self.mesh(path), self.governance)
+
+    def _access_target(self, table_id: str, path: Path | None) -> Target:
+        port = self.access(path)._port(table_id)
+        return Target(product_id=port.product_id, domain=port.domain)
+
+    def access_request(
+        self,
+        table_id: str,
+        consumer: str | None,
+        purpose: str,
+        *,
+        kind: str | None = None,
+        path: Path | None = None,
+    ) -> AccessRequest:
+        """Ask for an output port for yourself (default), a team you are on, or one of its products."""
+        if kind is None:
+            mesh = self.mesh(path)
+            kind = (
+                "team" if consumer in mesh.domains else "product" if consumer in mesh.products else "person"
+            )
+        if kind not in ("person", "team", "product"):
+            raise UsageError(f"unknown consumer kind `{kind}`", hint="person, team or product")
+        who = self.principal(path)
+        consumer = consumer or who.username or ""
+        target = self._access_target(table_id, path)
+        who = self.authorize(
+            "access.request",
+            Target(product_id=target.product_id, consumer=consumer, consumer_kind=kind),
+            path=path,
+        )
+        return self.access(path).request(table_id, consumer, purpose, requested_by=who.actor, kind=kind)  # type: ignore[arg-type]
+
+    def access_decide(
+        self, request_id: int, decision: str, *, days: int | None = None, path: Path | None = None
+    ) -> AccessRequest:
+        """An owner approves or rejects a request; an owner or the chair revokes a grant."""
+        service = self.access(path)
+        request = service._request(request_id)
+        target = self._access_target(request.table_id, path)
+        action = "access.revoke" if decision == "revoke" else "access.decide"
+        by = self.authorize(action, target, path=path).actor
+        if decision == "approve":
+            return service.approve(request_id, by, days=days)
+        if decision == "reject":
+            return service.reject(request_id, by)
+        return service.revoke(request_id, by)
+
+    def entity_decide(self, name: str, decision: str, **pair: Any) -> Any:
+        """A steward confirms or rejects a pair of records."""
+        path = pair.pop("path", None)
+        by = self.authorize("entities.steward", Target(entity=name), path=path).actor
+        return self.entities().decide(name, decision, by=by, path=path, **pair)
+
+    def entity_view(self, name: str, key: str, *, path: Path | None = None) -> Any:
+        """The 360 view of one entity, its attributes masked unless you steward the entity."""
+        view = self.entities().show(name, key, path=path)
+        return self._mask_entity_model(name, view, path)
+
+    def entity_review(self, name: str, *, limit: int = 20, path: Path | None = None) -> Any:
+        queue = self.entities().review(name, limit=limit, path=path)
+        return self._mask_entity_model(name, queue, path)
+
+    def _mask_entity_model(self, name: str, model: BaseModel, path: Path | None) -> Any:
+        """Entity attributes are personal data unless the principal stewards the entity."""
+        from andmesh.security.keys import workspace_key
+        from andmesh.security.masking import mask_value
+
+        if self.may("entities.steward", Target(entity=name), path=path).allowed:
+            return model
+        key = workspace_key(self.workspace.root, "masking")
+
+        def walk(value: Any, field: str | None) -> Any:
+            if isinstance(value, BaseModel):
+                return type(value).model_construct(
+                    **{k: walk(getattr(value, k), k) for k in type(value).model_fields}
+                )
+            if isinstance(value, dict):
+                if field in ("attributes", "values"):
+                    return {k: (None if v is None else mask_value(v, key)) for k, v in value.items()}
+                return {k: walk(v, k) for k, v in value.items()}
+            if isinstance(value, list):
+                return [walk(v, field) for v in value]
+            if field == "value" and value is not None:
+                return mask_value(value, key)
+            return value
+
+        return walk(model, None)
+
+    def score_propose(
+        self, name: str, version: str, note: str | None = None, *, path: Path | None = None
+    ) -> int:
+        """Ask the council to serve a score version."""
+        by = self.authorize("council.propose", path=path).actor
+        return self.scores(path).propose(name, version, by, note)
 
     # --- enterprise -------------------------------------------------------------------
 

@@ -79,3 +79,8 @@ class Workspace:
             yield
         finally:
             handle.close()
+
+    def writable(self) -> bool:
+        """Whether this process may write the workspace (read-only commands skip their records if not)."""
+        probe = self.root if self.root.exists() else self.root.parent
+        return os.access(probe, os.W_OK)

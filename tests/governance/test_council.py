@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from andmesh.errors import UsageError
+from andmesh.errors import NotPermitted, UsageError
 from andmesh.facade import Andmesh
 from andmesh.pipeline import PortStatus
 from andmesh.spec import lint_mesh
-from tests.helpers import edit
+from tests.helpers import as_member, edit
 
 CONTRACT = "domains/sales/products/customers/contract.yaml"
 COUNCIL = """\
@@ -67,13 +67,14 @@ def test_breaking_change_is_held_until_approved_then_published(governed: Path, a
     )
     assert len(andmesh.proposals(status=None)) == 1
 
-    with pytest.raises(UsageError, match="holds no role"):
-        andmesh.vote(1, "approve", "bystander")
-    updated, tally = andmesh.vote(1, "approve", "owner", "consumers told")  # the sales domain owner
+    with pytest.raises(NotPermitted, match="You are bystander"):
+        as_member(andmesh, "bystander").vote(1, "approve")
+    owner = as_member(andmesh, "owner")
+    updated, tally = owner.vote(1, "approve", "consumers told")  # the sales domain owner
     assert tally.status == "open" and tally.missing_roles == ["enterprise_data_office"]
     with pytest.raises(UsageError, match="already voted"):
-        andmesh.vote(1, "approve", "owner")
-    updated, tally = andmesh.vote(1, "approve", "eve")
+        owner.vote(1, "approve")
+    updated, tally = as_member(andmesh, "eve").vote(1, "approve")
     assert updated.status == "approved" and tally.approvals == 2
 
     published = andmesh.run(governed, data=data)
@@ -89,10 +90,10 @@ def test_a_rejection_by_a_required_role_rejects(governed: Path, andmesh: Andmesh
     andmesh.run(governed, data=data)
     break_contract(governed)
     andmesh.run(governed, data=data)
-    proposal, tally = andmesh.vote(1, "reject", "eve", "the risk team still reads credit_limit")
+    proposal, tally = as_member(andmesh, "eve").vote(1, "reject", "the risk team still reads credit_limit")
     assert proposal.status == "rejected" and tally.rejected_by == ["eve"]
     with pytest.raises(UsageError, match="votes are closed"):
-        andmesh.vote(1, "approve", "owner")
+        as_member(andmesh, "owner").vote(1, "approve")
     held = andmesh.run(governed, data=data)
     assert "rejected by the council" in (held.outcomes[0].message or "")
 
@@ -107,7 +108,7 @@ def test_audit_log_cannot_be_edited(governed: Path, andmesh: Andmesh) -> None:
     andmesh.run(governed, data=governed / "data")
     break_contract(governed)
     andmesh.run(governed, data=governed / "data")
-    andmesh.vote(1, "approve", "owner", "fine")
+    as_member(andmesh, "owner").vote(1, "approve", "fine")
     store = andmesh.governance
     assert store.verify_audit() is None
     # No API edits or deletes entries; the database itself refuses it.
@@ -161,15 +162,16 @@ def test_a_requirement_becomes_binding_when_its_domain_accepts_it(
     gap = next(g for g in andmesh.gaps().gaps if g.requirement == rid)
     assert gap.lifecycle == "proposed" and not andmesh.gaps().committed_gaps
 
-    proposal = andmesh.propose_requirement(rid, "eve")
-    assert (proposal.kind, proposal.domain) == ("requirement", "sales")
+    eve = as_member(andmesh, "eve")
+    proposal = eve.propose_requirement(rid)
+    assert (proposal.kind, proposal.domain, proposal.created_by) == ("requirement", "sales", "eve")
     with pytest.raises(UsageError, match="already asks"):
-        andmesh.propose_requirement(rid, "eve")
+        eve.propose_requirement(rid)
     # The chair's vote counts towards the quorum, but the rule needs the domain's owner.
-    still_open, tally = andmesh.vote(proposal.id, "approve", "eve")
+    still_open, tally = eve.vote(proposal.id, "approve")
     assert still_open.status == "open" and tally.missing_roles == ["domain_owner"]
     assert not andmesh.gaps().committed_gaps
-    decided, _ = andmesh.vote(proposal.id, "approve", "owner")  # the sales domain's owner
+    decided, _ = as_member(andmesh, "owner").vote(proposal.id, "approve")  # the sales domain's owner
     assert decided.status == "approved"
     report = andmesh.gaps()
     assert [g.requirement for g in report.committed_gaps] == [rid]

@@ -25,6 +25,7 @@ from andmesh.cli import (
     cmd_scores,
     cmd_status,
     cmd_test,
+    cmd_tokens,
     cmd_treat,
     cmd_usecases,
     cmd_value,
@@ -77,6 +78,8 @@ app.add_typer(cmd_report.report, name="report")
 app.add_typer(cmd_policies.policies, name="policies")
 app.add_typer(cmd_council.council, name="council")
 app.add_typer(cmd_access.access, name="access")
+app.add_typer(cmd_tokens.tokens, name="tokens")
+app.command("whoami")(cmd_tokens.whoami)
 
 
 def main() -> None:

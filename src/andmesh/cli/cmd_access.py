@@ -38,56 +38,55 @@ def _show(request: AccessRequest) -> None:
 def request(
     ctx: typer.Context,
     table_id: Annotated[str, typer.Argument(help="`<domain>.<port>`")],
-    consumer: Annotated[str, typer.Option("--for", help="Who will use it: a person, team or product.")],
     purpose: Annotated[str, typer.Option(help="What the data is for.")],
-    kind: Annotated[str, typer.Option(help="person, team or product.")] = "team",
-    requested_by: Annotated[
-        str | None, typer.Option("--as", help="Who asks (default: the consumer).")
+    consumer: Annotated[
+        str | None,
+        typer.Option("--for", help="Who will use it: yourself (default), a team you are on, or its product."),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="person, team or product (default: told by the name).")
     ] = None,
 ) -> None:
     """Ask for an output port, for a purpose; its owner decides (and the council, if it holds PII)."""
     facade: Andmesh = ctx.obj
     with handled():
-        if kind not in ("person", "team", "product"):
-            from andmesh.errors import UsageError
-
-            raise UsageError(f"unknown consumer kind `{kind}`", hint="person, team or product")
-        _show(facade.access().request(table_id, consumer, purpose, requested_by=requested_by, kind=kind))  # type: ignore[arg-type]
+        _show(facade.access_request(table_id, consumer, purpose, kind=kind))
 
 
 @access.command("approve")
 def approve(
     ctx: typer.Context,
     request_id: Annotated[int, typer.Argument(help="Request number.")],
-    by: Annotated[str, typer.Option("--as", help="The owner deciding.")],
-    days: Annotated[int | None, typer.Option(help="The grant expires after this many days.")] = None,
+    days: Annotated[
+        int | None, typer.Option(help="The grant lasts this many days (1–365, default 90).")
+    ] = None,
 ) -> None:
     """The owner approves; for PII the request then waits for the council's `pii_access` proposal."""
     facade: Andmesh = ctx.obj
     with handled():
-        _show(facade.access().approve(request_id, by, days=days))
+        _show(facade.access_decide(request_id, "approve", days=days))
 
 
 @access.command("reject")
 def reject(
     ctx: typer.Context,
     request_id: Annotated[int, typer.Argument(help="Request number.")],
-    by: Annotated[str, typer.Option("--as", help="The owner deciding.")],
 ) -> None:
+    """The owner rejects a pending request."""
     facade: Andmesh = ctx.obj
     with handled():
-        _show(facade.access().reject(request_id, by))
+        _show(facade.access_decide(request_id, "reject"))
 
 
 @access.command("revoke")
 def revoke(
     ctx: typer.Context,
     request_id: Annotated[int, typer.Argument(help="Request number.")],
-    by: Annotated[str, typer.Option("--as", help="The owner (or the council's chair).")],
 ) -> None:
+    """An owner (or the council's chair) ends a grant."""
     facade: Andmesh = ctx.obj
     with handled():
-        _show(facade.access().revoke(request_id, by))
+        _show(facade.access_decide(request_id, "revoke"))
 
 
 @access.command("list")

@@ -48,13 +48,12 @@ def vote(
     ctx: typer.Context,
     proposal: Annotated[int, typer.Argument(help="Proposal number.")],
     decision: Annotated[str, typer.Argument(help="approve or reject.")],
-    voter: Annotated[str, typer.Option("--as", help="Who votes (username).")],
     comment: Annotated[str | None, typer.Option(help="Why.")] = None,
 ) -> None:
-    """Vote on a proposal; it is decided as soon as its decision rule is met (or a required role rejects)."""
+    """Vote on a proposal as yourself (your login or $ANDMESH_TOKEN); decided as soon as its rule is met."""
     facade: Andmesh = ctx.obj
     with handled():
-        updated, tally = facade.vote(proposal, decision, voter, comment)
+        updated, tally = facade.vote(proposal, decision, comment)
     colour = {"approved": "green", "rejected": "red"}.get(updated.status, "yellow")
     console.print(
         f"proposal #{updated.id} [{colour}]{updated.status}[/{colour}]: {tally.approvals}/{tally.quorum} approvals"
@@ -103,10 +102,9 @@ def audit(
 def propose_requirement(
     ctx: typer.Context,
     requirement: Annotated[str, typer.Argument(help="`<domain>.<port>.<attribute>`")],
-    by: Annotated[str, typer.Option("--as", help="Who proposes (username).")],
 ) -> None:
     """Ask the producing domain to accept an enterprise requirement; binding once its owner approves."""
     facade: Andmesh = ctx.obj
     with handled():
-        proposal = facade.propose_requirement(requirement, by)
+        proposal = facade.propose_requirement(requirement)
     console.print(f"proposal #{proposal.id} opened: {proposal.title}")

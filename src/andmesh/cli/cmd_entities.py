@@ -121,7 +121,7 @@ def show(
 ) -> None:
     """The golden record, every domain record linked to it, and the match evidence."""
     with handled():
-        view = _service(ctx).show(entity, key, path=mesh)
+        view = ctx.obj.entity_view(entity, key, path=mesh)
     if as_json:
         print_json(view)
         return
@@ -186,24 +186,20 @@ def review(
     ] = None,
     right: Annotated[str | None, typer.Option(help="…and the other.")] = None,
     decision: Annotated[str | None, typer.Option(help="With --left/--right: confirm or reject.")] = None,
-    by: Annotated[
-        str | None, typer.Option(help="Who decides (default: $ANDMESH_USER or your login).")
-    ] = None,
     note: Annotated[str | None, typer.Option(help="Why.")] = None,
     limit: Annotated[int, typer.Option(help="Pairs to list.")] = 20,
     mesh: MeshOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Uncertain matches for a data steward; --confirm/--reject records a decision."""
-    service = _service(ctx)
     chosen = [(kind, pair) for kind, pair in (("confirm", confirm), ("reject", reject)) if pair]
     with handled():
         if chosen or left or right:
             if len(chosen) > 1:
                 raise typer.BadParameter("one decision at a time: --confirm or --reject")
             kind, pair = chosen[0] if chosen else (decision or "", None)
-            made = service.decide(
-                entity, kind, pair=pair, left=left, right=right, by=by, note=note, path=mesh
+            made = ctx.obj.entity_decide(
+                entity, kind, pair=pair, left=left, right=right, note=note, path=mesh
             )
             if as_json:
                 print_json(made)
@@ -215,7 +211,7 @@ def review(
                     highlight=False,
                 )
             return
-        queue = service.review(entity, limit=limit, path=mesh)
+        queue = ctx.obj.entity_review(entity, limit=limit, path=mesh)
     if as_json:
         print_json(queue)
         return

@@ -87,15 +87,12 @@ def read(
     version: Annotated[int | None, typer.Option(help="A pinned version (default: current).")] = None,
     limit: Annotated[int, typer.Option(help="Rows to print.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
-    consumer: Annotated[
-        str | None,
-        typer.Option("--as", help="Read as this consumer: PII in clear only with a grant in force."),
-    ] = None,
+    purpose: Annotated[str | None, typer.Option(help="Why you read it (kept in the reuse ledger).")] = None,
 ) -> None:
-    """Print rows of a published version (personal data masked without a grant)."""
+    """Print rows of a published version as you may see them (personal data masked without a grant)."""
     facade: Andmesh = ctx.obj
     with handled():
-        table = facade.read(table_id, version, limit, consumer=consumer)
+        table = facade.read(table_id, version, limit, purpose=purpose)
     rows = table.to_pylist()
     if as_json:
         print_json(rows)

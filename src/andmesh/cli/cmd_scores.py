@@ -13,6 +13,7 @@ from andmesh.cli.output import console, handled, print_json
 
 if TYPE_CHECKING:  # the score service loads numpy and the methods: only when a command runs
     from andmesh.enterprise.scores.service import ScoreService
+    from andmesh.facade import Andmesh
 
 scores = typer.Typer(
     help="Enterprise scores: versions, runs, approval, values on a date.", no_args_is_help=True
@@ -217,14 +218,16 @@ def propose(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Score name.")],
     version: Annotated[str, typer.Argument(help="Version to serve.")],
-    by: Annotated[str, typer.Option("--as", help="Who proposes (username).")],
     note: Annotated[str | None, typer.Option(help="Why.")] = None,
     mesh: MeshOption = None,
 ) -> None:
     """Ask the council to serve a version (`andmesh council vote` decides it under the score_version rule)."""
     with handled():
-        pid = _service(ctx, mesh).propose(name, version, by, note)
-    console.print(f"proposal #{pid}: serve {name}@{version} — `andmesh council vote {pid} approve --as …`")
+        facade: Andmesh = ctx.obj
+        pid = facade.score_propose(name, version, note, path=mesh)
+    console.print(
+        f"proposal #{pid}: serve {name}@{version} — the council decides with `andmesh council vote {pid} approve`"
+    )
 
 
 @scores.command("backtest")

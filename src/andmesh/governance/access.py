@@ -11,50 +11,61 @@ open) → ``granted`` | ``rejected`` (the council); a grant → ``revoked``; a g
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from typing import Literal
+from collections.abc import Iterable
+from typing import Any, Literal
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
 from andmesh.errors import UsageError
 from andmesh.governance.council import Subject, roles_of, tally
+from andmesh.security.masking import is_protected
 from andmesh.spec.mesh import Mesh, OutputPort
 from andmesh.spec.suggest import hint_for
 from andmesh.store.governance import AccessRequest, GovernanceStore
 
-# Classifications whose columns are masked without a grant.
-PROTECTED = frozenset({"pii", "personal", "sensitive", "restricted", "confidential"})
 ConsumerKind = Literal["person", "team", "product"]
+# Grants always end: a day at least, a year at most, three months unless the owner says.
+DEFAULT_GRANT_DAYS = 90
+MAX_GRANT_DAYS = 365
 
 
 def protected_columns(port: OutputPort) -> list[str]:
     """Columns of the port's contract classified as personal or restricted data."""
-    return [
-        p.name for p in port.contract.properties if p.name and (p.classification or "").lower() in PROTECTED
-    ]
+    return [p.name for p in port.contract.properties if p.name and is_protected(p.classification)]
 
 
-def mask_value(value: str) -> str:
-    """A masked value: stable (equal values mask alike, so joins and counts still work), not reversible.
-
-    >>> mask_value("buyer@acme.example")
-    'masked:d46e0b0dcf'
-    """
-    return "masked:" + hashlib.sha256(value.encode()).hexdigest()[:10]
-
-
-def mask_columns(table: pa.Table, columns: list[str]) -> pa.Table:
-    """``table`` with ``columns`` replaced by their masked values (nulls stay null)."""
-    for name in columns:
-        if name not in table.column_names:
+def _walk_properties(properties: Iterable[Any], prefix: str = "") -> Iterable[tuple[str, str | None]]:
+    for prop in properties or []:
+        if not isinstance(prop, dict) or not prop.get("name"):
             continue
-        index = table.column_names.index(name)
-        values = pc.cast(table[name], pa.string()).to_pylist()
-        masked = pa.array([None if v is None else mask_value(v) for v in values], pa.string())
-        table = table.set_column(index, pa.field(name, pa.string()), masked)
-    return table
+        name = prefix + str(prop["name"])
+        yield name, prop.get("classification")
+        yield from _walk_properties(prop.get("properties") or [], name + ".")
+        items = prop.get("items")
+        if isinstance(items, dict):
+            yield from _walk_properties(items.get("properties") or [], name + ".")
+
+
+def classified_columns(contract_text: str, object_name: str | None = None) -> list[str] | None:
+    """Top-level columns a published contract classifies as protected (a nested protected field
+    protects its whole column); None when the text is not a readable contract."""
+    from pathlib import Path
+
+    from andmesh.spec.yamlsource import YamlDocument, load_yaml_text
+
+    loaded = load_yaml_text(contract_text, Path("published-contract.yaml"))
+    data = loaded.data if isinstance(loaded, YamlDocument) else None
+    if not isinstance(data, dict) or not isinstance(data.get("schema"), list):
+        return None
+    hidden: list[str] = []
+    for obj in data["schema"]:
+        if not isinstance(obj, dict) or (object_name and obj.get("name") not in (object_name, None)):
+            continue
+        for name, classification in _walk_properties(obj.get("properties") or []):
+            top = name.split(".")[0]
+            if is_protected(classification) and top not in hidden:
+                hidden.append(top)
+    return hidden
 
 
 class AccessDecision(BaseModel):
@@ -108,23 +119,20 @@ class AccessService:
         )
         return self._request(rid)
 
-    def _owners(self, port: OutputPort) -> set[str]:
-        product = self.mesh.products[port.product_id]
-        domain = self.mesh.domains[product.domain]
-        return {o for o in (product.owner, domain.spec.owner) if o}
-
     def approve(self, request_id: int, by: str, *, days: int | None = None) -> AccessRequest:
+        """``by`` (already authorized as an owner) approves; the grant lasts ``days`` (1…365)."""
         request = self._request(request_id)
         port = self._port(request.table_id)
-        if by not in self._owners(port):
+        days = DEFAULT_GRANT_DAYS if days is None else days
+        if not 1 <= days <= MAX_GRANT_DAYS:
             raise UsageError(
-                f"{by} does not own {request.table_id}",
-                hint="the product's or its domain's owner decides: " + ", ".join(sorted(self._owners(port))),
+                f"a grant lasts 1 to {MAX_GRANT_DAYS} days, not {days}",
+                hint=f"--days N with 1 ≤ N ≤ {MAX_GRANT_DAYS} (default {DEFAULT_GRANT_DAYS}); renew it later",
             )
         if request.status != "pending":
             raise UsageError(f"access request #{request_id} is {request.status}, not pending")
         now = dt.datetime.now(dt.UTC)
-        expires = now + dt.timedelta(days=days) if days else None
+        expires = now + dt.timedelta(days=days)
         if not request.pii:
             self.store.update_access_request(
                 request_id,
@@ -167,9 +175,6 @@ class AccessService:
 
     def reject(self, request_id: int, by: str, why: str | None = None) -> AccessRequest:
         request = self._request(request_id)
-        port = self._port(request.table_id)
-        if by not in self._owners(port):
-            raise UsageError(f"{by} does not own {request.table_id}")
         if request.status not in ("pending", "awaiting_council"):
             raise UsageError(f"access request #{request_id} is {request.status}")
         self.store.update_access_request(
@@ -184,16 +189,6 @@ class AccessService:
 
     def revoke(self, request_id: int, by: str) -> AccessRequest:
         request = self._request(request_id)
-        port = self._port(request.table_id)
-        allowed = self._owners(port) | {
-            m.username
-            for m in (self.mesh.council.spec.members if self.mesh.council else [])
-            if "chair" in m.roles
-        }
-        if by not in allowed:
-            raise UsageError(
-                f"{by} may not revoke access to {request.table_id}", hint="owners and the chair may"
-            )
         if request.status != "granted" or request.revoked_at is not None:
             raise UsageError(f"access request #{request_id} is {request.status}: nothing to revoke")
         self.store.update_access_request(
@@ -225,19 +220,32 @@ class AccessService:
     def requests(self, table_id: str | None = None, consumer: str | None = None) -> list[AccessRequest]:
         return [self._settle(r) for r in self.store.access_requests(table_id=table_id, consumer=consumer)]
 
-    def decide(self, table_id: str, consumer: str | None, at: dt.datetime | None = None) -> AccessDecision:
-        """Whether ``consumer`` reads ``table_id`` in clear, and which columns are masked otherwise."""
+    def decide(
+        self,
+        table_id: str,
+        consumers: Iterable[str],
+        *,
+        protected: list[str],
+        teams: Iterable[str] = (),
+        at: dt.datetime | None = None,
+    ) -> AccessDecision:
+        """Whether any of ``consumers`` (a principal's username and teams) reads ``table_id`` in
+        clear: the producing domain's own team does, as does a holder of a grant in force;
+        everyone else sees ``protected`` masked."""
         port = self._port(table_id)
-        protected = protected_columns(port)
+        names = [c for c in consumers if c]
         now = at or dt.datetime.now(dt.UTC)
         grant = None
-        if consumer is not None:
-            active = [r for r in self.requests(table_id=table_id, consumer=consumer) if r.active(now)]
-            grant = active[-1].id if active else None
+        for name in names:
+            active = [r for r in self.requests(table_id=table_id, consumer=name) if r.active(now)]
+            if active:
+                grant = active[-1].id
+                break
+        own = port.domain in set(teams)
         return AccessDecision(
             table_id=table_id,
-            consumer=consumer,
-            granted=grant is not None,
+            consumer=", ".join(names) or None,
+            granted=grant is not None or own,
             grant=grant,
-            masked=[] if grant is not None else protected,
+            masked=[] if grant is not None or own else protected,
         )

@@ -28,6 +28,7 @@ from andmesh.spec.enterprise import (
 from andmesh.spec.entity import EntitySpec, EntitySpecs, resolve_entities
 from andmesh.spec.governance import CouncilSpec, GovernanceSpecs, PolicySpec, resolve_governance
 from andmesh.spec.graph import topological_order
+from andmesh.spec.members import MembersSpec, build_directory
 from andmesh.spec.mesh import Contract, Domain, InputRef, Mesh, OutputPort, PipelineRef, Product
 from andmesh.spec.models import (
     ANDMESH_API_VERSION,
@@ -91,6 +92,7 @@ KINDS: dict[str, tuple[str, KindValidator]] = {
     "Entity": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, EntitySpec)),
     "Score": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, ScoreSpec)),
     "Treatment": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, TreatmentSpec)),
+    "Members": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, MembersSpec)),
 }
 
 
@@ -278,6 +280,11 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     resolve_governance(mesh, _governance_specs(parsed), problems, _builtin_policy_rules())
     resolve_entities(mesh, _entity_specs(parsed), problems)
     resolve_scores(mesh, _score_specs(parsed), problems)
+    mesh.directory = build_directory(
+        mesh,
+        [(s.doc, s.model) for s in parsed if s.kind == "Members" and isinstance(s.model, MembersSpec)],
+        problems,
+    )
     for cid, (spec, _) in contracts.items():
         if cid not in used_contracts and not any(p.file == spec.doc.file for p in problems):
             problems.append(

@@ -202,6 +202,15 @@ class MetadataStore:
                 )
             )
 
+    def published_contract(self, table_id: str, version: int) -> dict[str, Any] | None:
+        """The contract a given published version of ``table_id`` was checked against, if recorded."""
+        query = published_contracts.select().where(
+            published_contracts.c.table_id == table_id, published_contracts.c.version == version
+        )
+        with self.engine.connect() as c:
+            row = c.execute(query).mappings().first()
+            return dict(row) if row else None
+
     def last_published_contract(self, table_id: str) -> dict[str, Any] | None:
         """The contract of the newest published version of ``table_id``, if recorded."""
         query = (
