@@ -56,7 +56,7 @@ class CouncilGate:
                     ],
                 },
             )
-            return f"breaking change held for the council: proposal #{pid} (andmesh council vote {pid} approve --as …)"
+            return f"breaking change held for the council: proposal #{pid} (its approvers: andmesh council vote {pid} approve)"
         if proposal.status in ("approved", "applied"):
             return None
         if proposal.status == "rejected":

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from andmesh.cli.cmd_entities import entities_app
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
+from tests.helpers import as_member
 
 MESH = Path(__file__).resolve().parents[3] / "examples" / "order_to_cash"
 
@@ -57,6 +58,13 @@ def test_resolve_show_review_decide_and_measure(o2c: tuple[Andmesh, Path]) -> No
         r["source"] for r in view["records"]
     }
     assert {g["attribute"] for g in view["golden"] if g["value"]} >= {"name", "tax_id", "country"}
+    # Not a steward: every attribute value is masked; a steward sees them in clear.
+    assert all(str(g["value"]).startswith("masked:") for g in view["golden"] if g["value"] is not None)
+    assert all(
+        str(v).startswith("masked:") for r in view["records"] for v in r["attributes"].values() if v is not None
+    )
+    clear = json.loads(invoke(as_member(app, "sam"), "show", "customer", account["entity_id"], "--json")[1])
+    assert not any(str(g["value"]).startswith("masked:") for g in clear["golden"] if g["value"] is not None)
     assert any(link["method"] == "key" and link["accepted"] for link in view["links"])
     scored = [link for link in view["links"] if link["method"] == "probabilistic"]
     assert scored and all(link["evidence"] for link in scored), "a scored link explains itself"
@@ -73,11 +81,11 @@ def test_resolve_show_review_decide_and_measure(o2c: tuple[Andmesh, Path]) -> No
         f"order_management.accounts:{account['record_id']}",
         f"credit_management.credit_files:{credit['record_id']}",
     )
-    code, out = invoke(
-        app, "review", "customer", "--left", left, "--right", right, "--decision", "reject", "--by", "mallory"
-    )
-    assert code == 2 and "not a steward" in out
-    code, out = invoke(app, "review", "customer", "--left", left, "--right", right, "--decision", "reject", "--by", "sam",
+    # Only a steward decides: the workspace's admin is not one (and `--by` names nobody any more).
+    code, out = invoke(app, "review", "customer", "--left", left, "--right", right, "--decision", "reject")
+    assert code == 3 and "a steward of entity customer (held by: priya, sam)" in out, out
+    sam = as_member(app, "sam")
+    code, out = invoke(sam, "review", "customer", "--left", left, "--right", right, "--decision", "reject",
                        "--note", "test: different legal entities")  # fmt: skip
     assert code == 0 and "recorded: reject" in out, out
 

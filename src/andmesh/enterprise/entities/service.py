@@ -7,8 +7,6 @@ the published cross-reference, the golden record and the run's artifacts.
 
 from __future__ import annotations
 
-import getpass
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,11 +47,6 @@ SHOW_LINKS = 200
 PAIR_ID_SQL = """substr(sha1(CASE WHEN l.source < r.source OR (l.source = r.source AND l.record_id <= r.record_id)
     THEN l.source || '|' || l.record_id || '|' || r.source || '|' || r.record_id
     ELSE r.source || '|' || r.record_id || '|' || l.source || '|' || l.record_id END), 1, 10)"""
-
-
-def default_steward() -> str:
-    """Who decides when the caller does not say: ``$ANDMESH_USER``, else the login name."""
-    return os.environ.get("ANDMESH_USER") or getpass.getuser()
 
 
 class EntityService:
@@ -349,7 +342,7 @@ class EntityService:
         pair: str | None = None,
         left: str | None = None,
         right: str | None = None,
-        by: str | None = None,
+        by: str,
         note: str | None = None,
         path: Path | None = None,
     ) -> Decision:
@@ -361,12 +354,8 @@ class EntityService:
         if decision not in ("confirm", "reject"):
             raise UsageError(f"a decision is `confirm` or `reject`, not `{decision}`")
         mesh, entity = self.entity(name, path)
-        steward = by or default_steward()
-        if entity.spec.stewards and steward not in entity.spec.stewards:
-            raise UsageError(
-                f"`{steward}` is not a steward of entity `{name}`",
-                hint="stewards: " + ", ".join(entity.spec.stewards) + " (say who with --by)",
-            )
+        # ``by`` was authorized as a steward by the facade (andmesh.security.authz).
+        steward = by
         art, current = self._artifacts(mesh, entity)
         probability: float | None = None
         if pair is not None:
