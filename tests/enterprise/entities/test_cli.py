@@ -61,7 +61,10 @@ def test_resolve_show_review_decide_and_measure(o2c: tuple[Andmesh, Path]) -> No
     # Not a steward: every attribute value is masked; a steward sees them in clear.
     assert all(str(g["value"]).startswith("masked:") for g in view["golden"] if g["value"] is not None)
     assert all(
-        str(v).startswith("masked:") for r in view["records"] for v in r["attributes"].values() if v is not None
+        str(v).startswith("masked:")
+        for r in view["records"]
+        for v in r["attributes"].values()
+        if v is not None
     )
     clear = json.loads(invoke(as_member(app, "sam"), "show", "customer", account["entity_id"], "--json")[1])
     assert not any(str(g["value"]).startswith("masked:") for g in clear["golden"] if g["value"] is not None)
@@ -117,3 +120,52 @@ def test_unknown_entity_is_a_usage_error(o2c: tuple[Andmesh, Path]) -> None:
     app, _ = o2c
     code, out = invoke(app, "show", "customr", "EC-000001", "--mesh", str(MESH))
     assert code == 2 and "did you mean `customer`?" in out
+
+
+@pytest.mark.slow
+def test_every_path_that_shows_row_values_masks_without_a_grant(o2c: tuple[Andmesh, Path]) -> None:
+    """A member with no grant and no stewardship (mei, credit management) walks every command that
+    prints row values: no protected value of another domain's product reaches her in clear."""
+    from typer.testing import CliRunner
+
+    from andmesh.cli.app import app as cli_app
+    from andmesh.governance.access import classified_columns
+    from tests.helpers import token_for
+
+    app, data = o2c
+    code, out = invoke(app, "resolve", "customer", "--mesh", str(MESH), "--data", str(data))
+    assert code == 0, out
+    env = {"ANDMESH_TOKEN": token_for(app, "mei")}
+    ws = ["--workspace", str(app.workspace.root)]
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli_app, [*ws, *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    mesh = app.mesh(MESH)
+    checked = 0
+    for port in mesh.ports():
+        current = app.warehouse.current(port.table_id)
+        if current is None:
+            continue
+        protected = classified_columns(app.store.published_contract(port.table_id, current.version)["text"])  # type: ignore[index]
+        rows = json.loads(run("read", port.table_id, "--json", "--limit", "50"))
+        for column in protected or []:
+            values = [r[column] for r in rows if r.get(column) is not None]
+            if port.domain == "credit_management":  # her own team's data
+                continue
+            assert all(str(v).startswith("masked:") for v in values), (port.table_id, column)
+            checked += len(values)
+    assert checked > 500, "the walk saw protected values to mask"
+
+    xref = app.read("enterprise.customer_xref").to_pylist()
+    entity_id = xref[0]["entity_id"]
+    shown = json.loads(run("entities", "show", "customer", entity_id, "--json"))
+    values = [g["value"] for g in shown["golden"] if g["value"] is not None]
+    values += [v for r in shown["records"] for v in r["attributes"].values() if v is not None]
+    values += [v for link in shown["links"] for side in ("left", "right") for v in link[side]["attributes"].values() if v is not None]  # fmt: skip
+    assert values and all(str(v).startswith("masked:") for v in values)
+    queue = json.loads(run("entities", "review", "customer", "--json"))
+    values = [v for p in queue["pairs"] for side in ("left", "right") for v in p[side]["attributes"].values() if v is not None]  # fmt: skip
+    assert all(str(v).startswith("masked:") for v in values)
