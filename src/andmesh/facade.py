@@ -12,47 +12,38 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
-from andmesh.engine import get_engine
-from andmesh.enterprise.gaps import GapReport, analyze_gaps
-from andmesh.enterprise.kpis import KPIS, KpiResult, evaluate_kpis, get_kpi
-from andmesh.enterprise.priority import PriorityReport, prioritize
 from andmesh.errors import UsageError
-from andmesh.governance.access import AccessService, classified_columns
-from andmesh.governance.council import Tally, require_council
-from andmesh.governance.council import vote as council_vote
-from andmesh.governance.gate import CouncilGate
-from andmesh.governance.policies import PolicyReport, evaluate_policies
-from andmesh.governance.reuse import ReuseLedger
-from andmesh.governance.value_service import ValueReport, reuse_report, value_report
-from andmesh.pipeline.references import register_references
-from andmesh.pipeline.results import RunResult
-from andmesh.pipeline.run import ProgressCallback, new_run_id, run_mesh
-from andmesh.quality.checks import run_checks
-from andmesh.quality.diff import ContractDiff, diff_files
-from andmesh.quality.results import CheckStatus, ContractRun
-from andmesh.quality.standalone import check_files
-from andmesh.scaffold import scaffold_mesh
-from andmesh.security.authz import Decision, Target, decide, refusal
-from andmesh.security.principal import Principal
-from andmesh.spec import LintReport, Mesh, lint_mesh, load_mesh
-from andmesh.spec.suggest import hint_for
-from andmesh.storage.warehouse import PortVersion, Warehouse
-from andmesh.store.governance import AccessRequest, AuditEntry, GovernanceStore, Proposal
-from andmesh.store.ledger import Ledger
-from andmesh.store.metadata import MetadataStore
 from andmesh.workspace import Workspace
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from andmesh.enterprise.entities.service import EntityService
+    from andmesh.enterprise.gaps import GapReport
+    from andmesh.enterprise.kpis import KpiResult
+    from andmesh.enterprise.priority import PriorityReport
     from andmesh.enterprise.scores.service import ScoreService
     from andmesh.enterprise.scores.treatments import TreatmentService
+    from andmesh.governance.access import AccessService
+    from andmesh.governance.council import Tally
     from andmesh.governance.lineage.service import LineageReport
+    from andmesh.governance.policies import PolicyReport
+    from andmesh.governance.reuse import ReuseLedger
+    from andmesh.governance.value_service import ValueReport
+    from andmesh.pipeline.results import RunResult
+    from andmesh.pipeline.run import ProgressCallback
+    from andmesh.quality.diff import ContractDiff
+    from andmesh.quality.results import ContractRun
     from andmesh.report.council import CouncilReport
     from andmesh.report.enterprise import EnterpriseReport
+    from andmesh.security.authz import Decision, Target
+    from andmesh.security.principal import Principal
+    from andmesh.spec import LintReport, Mesh
+    from andmesh.storage.warehouse import PortVersion, Warehouse
+    from andmesh.store.governance import AccessRequest, AuditEntry, GovernanceStore, Proposal
+    from andmesh.store.metadata import MetadataStore
     from andmesh.store.tokens import ApiToken, IssuedToken
 
 
@@ -138,6 +129,8 @@ class Andmesh:
 
     @property
     def store(self) -> MetadataStore:
+        from andmesh.store.metadata import MetadataStore
+
         if self._store is None:
             self.workspace.create()
             self._store = MetadataStore(self.workspace.store_url)
@@ -145,6 +138,8 @@ class Andmesh:
 
     @property
     def warehouse(self) -> Warehouse:
+        from andmesh.storage.warehouse import Warehouse
+
         if self._warehouse is None:
             self.workspace.create()
             self._warehouse = Warehouse(self.workspace.catalog_url, self.workspace.warehouse)
@@ -154,14 +149,20 @@ class Andmesh:
 
     @staticmethod
     def init(target: Path, name: str | None = None) -> list[Path]:
+        from andmesh.scaffold import scaffold_mesh
+
         return scaffold_mesh(target, name)
 
     @staticmethod
     def lint(path: Path) -> LintReport:
+        from andmesh.spec import lint_mesh
+
         return lint_mesh(path)
 
     def mesh(self, path: Path | None = None) -> Mesh:
         """The mesh at ``path``, or the one this workspace last ran."""
+        from andmesh.spec import load_mesh
+
         if path is None:
             remembered = self.workspace.facts().get("mesh_root")
             if not remembered:
@@ -200,6 +201,11 @@ class Andmesh:
         engine: str | None = None,
         on_event: ProgressCallback | None = None,
     ) -> RunResult:
+        from andmesh.engine import get_engine
+        from andmesh.governance.gate import CouncilGate
+        from andmesh.pipeline.run import new_run_id, run_mesh
+        from andmesh.spec import load_mesh
+
         mesh = load_mesh(path)
         self._authorize_publish(mesh, select)
         data_root = self.data_root(mesh, data)
@@ -246,10 +252,14 @@ class Andmesh:
 
     def may(self, action: str, target: Target | None = None, *, path: Path | None = None) -> Decision:
         """Whether the principal may take ``action``, without acting (for listings and the web)."""
+        from andmesh.security.authz import decide
+
         return decide(self.mesh(path), self.principal(path), action, target)
 
     def authorize(self, action: str, target: Target | None = None, *, path: Path | None = None) -> Principal:
         """The principal, if it may take ``action``; otherwise the refusal is audited and raised."""
+        from andmesh.security.authz import refusal
+
         decision = self.may(action, target, path=path)
         who = self.principal(path)
         if not decision.allowed:
@@ -268,6 +278,8 @@ class Andmesh:
         self, username: str | None, *, days: int, scopes: list[str], label: str | None = None
     ) -> IssuedToken:
         """A new API token for ``username`` (default: yourself), shown once."""
+        from andmesh.security.authz import Target
+        from andmesh.spec.suggest import hint_for
         from andmesh.store.tokens import SCOPES, TokenStore
 
         mesh = self.mesh()
@@ -311,6 +323,7 @@ class Andmesh:
         return TokenStore(self.store.engine).tokens(who.username)
 
     def tokens_revoke(self, ref: str) -> ApiToken:
+        from andmesh.security.authz import Target
         from andmesh.store.tokens import TokenStore
 
         store = TokenStore(self.store.engine)
@@ -325,6 +338,7 @@ class Andmesh:
     def _authorize_publish(self, mesh: Mesh, select: list[str] | None) -> None:
         """Running publishes: the principal must be on the team of every domain selected."""
         from andmesh.pipeline.plan import select_products
+        from andmesh.security.authz import Target
 
         self._meshes[mesh.root.resolve()] = (_tree_signature(mesh.root.resolve()), mesh)
         domains = sorted({mesh.products[pid].domain for pid in select_products(mesh, select)})
@@ -335,9 +349,13 @@ class Andmesh:
 
     @property
     def governance(self) -> GovernanceStore:
+        from andmesh.store.governance import GovernanceStore
+
         return GovernanceStore(self.store.engine)
 
     def _check_policies(self, mesh: Mesh, run_id: str | None) -> PolicyReport:
+        from andmesh.governance.policies import evaluate_policies
+
         report = evaluate_policies(mesh)
         self.governance.record_policy_results(
             run_id,
@@ -351,6 +369,8 @@ class Andmesh:
 
     def policies(self, path: Path | None = None, *, record: bool = True) -> PolicyReport:
         """Every policy on every product, now; recorded so compliance can be followed over time."""
+        from andmesh.governance.policies import evaluate_policies
+
         mesh = self.mesh(path)
         return self._check_policies(mesh, None) if record else evaluate_policies(mesh)
 
@@ -369,6 +389,9 @@ class Andmesh:
         path: Path | None = None,
     ) -> tuple[Proposal, Tally]:
         """Your vote on a proposal (if you hold a role its decision rule counts)."""
+        from andmesh.governance.council import vote as council_vote
+        from andmesh.security.authz import Target
+
         proposal = self.governance.proposal(proposal_id)
         if proposal is None:
             raise UsageError(
@@ -388,6 +411,9 @@ class Andmesh:
 
     def propose_requirement(self, requirement_id: str, *, path: Path | None = None) -> Proposal:
         """Ask the producing domain to accept an enterprise requirement (binding once approved)."""
+        from andmesh.governance.council import require_council
+        from andmesh.spec.suggest import hint_for
+
         mesh = self.mesh(path)
         by = self.authorize("council.propose", path=path).actor
         require_council(mesh)
@@ -426,6 +452,8 @@ class Andmesh:
     # --- reading ----------------------------------------------------------------------
 
     def status(self) -> StatusReport:
+        from andmesh.quality.results import CheckStatus
+
         facts = self.workspace.facts()
         if not facts and not self.workspace.root.exists():
             return StatusReport(
@@ -480,6 +508,12 @@ class Andmesh:
         return self.status().ports
 
     def product(self, product_id: str) -> ProductDetail:
+        from andmesh.spec.suggest import hint_for
+        from andmesh.storage.warehouse import PortVersion
+
+        # The version model is imported only here (pyiceberg is slow to import): complete it now.
+        ProductDetail.model_rebuild(_types_namespace={"PortVersion": PortVersion})
+
         mesh = self.mesh()
         product = mesh.products.get(product_id)
         if product is None:
@@ -542,6 +576,13 @@ class Andmesh:
         engine: str | None = None,
     ) -> ContractRun:
         """Test a contract file against files (``data``), or a product's published version."""
+        from andmesh.engine import get_engine
+        from andmesh.pipeline.references import register_references
+        from andmesh.quality.checks import run_checks
+        from andmesh.quality.results import ContractRun
+        from andmesh.quality.standalone import check_files
+        from andmesh.spec.suggest import hint_for
+
         path = Path(target)
         if path.suffix in (".yaml", ".yml") or path.is_file():
             if not data:
@@ -575,6 +616,8 @@ class Andmesh:
     @staticmethod
     def diff(old: Path, new: Path) -> ContractDiff:
         """What changed between two versions of a contract, what breaks, is the bump right."""
+        from andmesh.quality.diff import diff_files
+
         return diff_files(old, new)
 
     def version(self, table_id: str, version: int | None = None) -> PortVersion:
@@ -597,8 +640,13 @@ class Andmesh:
         produces the port or a grant to it or one of its teams is in force. A version whose
         contract is not on record is shown with every column masked.
         """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from andmesh.governance.access import AccessService, classified_columns
         from andmesh.security.keys import workspace_key
         from andmesh.security.masking import mask_table
+        from andmesh.store.ledger import Ledger
 
         who = self.authorize("read", path=path) if self._known_mesh(path) else self.principal(path)
         pinned = self.warehouse.version(table_id, version)
@@ -625,10 +673,14 @@ class Andmesh:
 
     def value(self, path: Path | None = None) -> ValueReport:
         """Cost, attributed value, reuse and ROI of every data asset."""
+        from andmesh.governance.value_service import value_report
+
         return value_report(self.mesh(path), self.store, self.warehouse)
 
     def reuse(self, path: Path | None = None) -> ReuseLedger:
         """Who uses each asset (products, use cases, reads); orphans flagged."""
+        from andmesh.governance.value_service import reuse_report
+
         return reuse_report(self.mesh(path), self.store, self.warehouse)
 
     def lineage(
@@ -676,9 +728,13 @@ class Andmesh:
 
     def access(self, path: Path | None = None) -> AccessService:
         """Access requests and grants on the mesh's output ports (listings; decisions go below)."""
+        from andmesh.governance.access import AccessService
+
         return AccessService(self.mesh(path), self.governance)
 
     def _access_target(self, table_id: str, path: Path | None) -> Target:
+        from andmesh.security.authz import Target
+
         port = self.access(path)._port(table_id)
         return Target(product_id=port.product_id, domain=port.domain)
 
@@ -692,6 +748,8 @@ class Andmesh:
         path: Path | None = None,
     ) -> AccessRequest:
         """Ask for an output port for yourself (default), a team you are on, or one of its products."""
+        from andmesh.security.authz import Target
+
         if kind is None:
             mesh = self.mesh(path)
             kind = (
@@ -726,6 +784,8 @@ class Andmesh:
 
     def entity_decide(self, name: str, decision: str, **pair: Any) -> Any:
         """A steward confirms or rejects a pair of records."""
+        from andmesh.security.authz import Target
+
         path = pair.pop("path", None)
         by = self.authorize("entities.steward", Target(entity=name), path=path).actor
         return self.entities().decide(name, decision, by=by, path=path, **pair)
@@ -741,6 +801,7 @@ class Andmesh:
 
     def _mask_entity_model(self, name: str, model: BaseModel, path: Path | None) -> Any:
         """Entity attributes are personal data unless the principal stewards the entity."""
+        from andmesh.security.authz import Target
         from andmesh.security.keys import workspace_key
         from andmesh.security.masking import mask_value
 
@@ -796,6 +857,9 @@ class Andmesh:
         by_segment: bool,
         engine: str | None,
     ) -> list[KpiResult]:
+        from andmesh.engine import get_engine
+        from andmesh.enterprise.kpis import KPIS, KpiResult, evaluate_kpis, get_kpi
+
         gaps = {
             gap.requirement: f"{gap.level} gap: {gap.what} (measured {gap.measured}; standard {gap.standard}; "
             f"owner {gap.owner})"
@@ -832,6 +896,7 @@ class Andmesh:
         self, out: Path, *, path: Path | None = None, engine: str | None = None, period: str = "month"
     ) -> EnterpriseReport:
         """Write the enterprise report (Markdown + SVG charts) to ``out``: use cases, gaps, KPIs."""
+        from andmesh.enterprise.priority import prioritize
         from andmesh.report.enterprise import write_enterprise_report
 
         mesh = self.mesh(path)
@@ -857,12 +922,18 @@ class Andmesh:
 
     def use_cases(self, path: Path | None = None) -> PriorityReport:
         """The mesh's use cases ranked by weighted value and feasibility."""
+        from andmesh.enterprise.priority import prioritize
+
         return prioritize(self.mesh(path))
 
     def gaps(
         self, use_case: str | None = None, *, path: Path | None = None, engine: str | None = None
     ) -> GapReport:
         """Every enterprise requirement: promised, captured, fit — measured on the published data."""
+        from andmesh.engine import get_engine
+        from andmesh.enterprise.gaps import analyze_gaps
+        from andmesh.spec.suggest import hint_for
+
         mesh = self.mesh(path)
         if use_case is not None and use_case not in mesh.use_cases:
             raise UsageError(

@@ -30,8 +30,6 @@ from andmesh.cli import (
     cmd_usecases,
     cmd_value,
 )
-from andmesh.facade import Andmesh
-from andmesh.workspace import Workspace
 
 app = typer.Typer(
     name="andmesh",
@@ -54,6 +52,10 @@ def main_options(
         ),
     ] = None,
 ) -> None:
+    # Imported here: `andmesh --help` never loads the facade.
+    from andmesh.facade import Andmesh
+    from andmesh.workspace import Workspace
+
     ctx.obj = Andmesh(Workspace.resolve(workspace))
 
 

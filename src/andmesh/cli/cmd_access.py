@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.facade import Andmesh
-from andmesh.store.governance import AccessRequest
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
+    from andmesh.store.governance import AccessRequest
 
 access = typer.Typer(
     help="Access with purpose: requests, approvals, grants, revocations.", no_args_is_help=True

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.facade import Andmesh
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
 
 council = typer.Typer(help="The governance council: proposals, votes, the audit log.", no_args_is_help=True)
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.facade import Andmesh
-from andmesh.quality.diff import ContractDiff, Severity
-from andmesh.quality.diff_rules import show
 
-COLOURS = {Severity.error: "red", Severity.warning: "yellow", Severity.info: "cyan"}
+if TYPE_CHECKING:
+    from andmesh.quality.diff import ContractDiff
+
+COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}  # by Severity value
 _WIDE = 40  # old and new values longer than this are cut in the table (never in --json)
 
 
@@ -24,6 +24,8 @@ def diff(
     as_json: Annotated[bool, typer.Option("--json", help="Print the diff as JSON.")] = False,
 ) -> None:
     """Compare two versions of a contract: exit 0 fine, 1 a breaking change without a major bump, 2 unusable file."""
+    from andmesh.facade import Andmesh
+
     with handled():
         result = Andmesh.diff(old, new)
     if as_json:
@@ -52,5 +54,7 @@ def print_diff(result: ContractDiff) -> None:
 
 
 def _show(value: Any) -> str:
+    from andmesh.quality.diff_rules import show
+
     text = "—" if value is None else show(value)
     return text if len(text) <= _WIDE else text[: _WIDE - 1] + "…"

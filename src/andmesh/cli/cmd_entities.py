@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.cmd_run import STYLE, print_run
 from andmesh.cli.output import console, handled, print_json, progress_bar
-from andmesh.enterprise.entities.results import (
-    AccuracyReport,
-    EntityView,
-    Evidence,
-    RecordView,
-    ResolutionSummary,
-    ReviewQueue,
-)
-from andmesh.enterprise.entities.service import EntityService
-from andmesh.facade import Andmesh
-from andmesh.pipeline import PortStatus, ProgressEvent
+
+if TYPE_CHECKING:
+    from andmesh.enterprise.entities.results import (
+        AccuracyReport,
+        EntityView,
+        Evidence,
+        RecordView,
+        ResolutionSummary,
+        ReviewQueue,
+    )
+    from andmesh.enterprise.entities.service import EntityService
+    from andmesh.facade import Andmesh
+    from andmesh.pipeline import ProgressEvent
 
 entities_app = typer.Typer(
     help="Key business entities across domains: resolve, show, review, measure.", no_args_is_help=True
@@ -31,6 +33,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 
 
 def _service(ctx: typer.Context) -> EntityService:
+    from andmesh.enterprise.entities.service import EntityService
+
     facade: Andmesh = ctx.obj
     return EntityService(facade)
 
@@ -45,6 +49,8 @@ def resolve(
     as_json: JsonOption = False,
 ) -> None:
     """Link every domain's records of the entity into enterprise ids (runs its products)."""
+    from andmesh.pipeline import PortStatus
+
     service = _service(ctx)
     with handled(), progress_bar(disable=as_json, transient=True) as progress:
         task = progress.add_task("planning", total=None)

@@ -7,14 +7,16 @@ has a gap: a broken commitment. Gaps of `proposed` requirements are shown, exit 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.enterprise.gaps import GapReport, Level, Rollup
-from andmesh.facade import Andmesh
+
+if TYPE_CHECKING:
+    from andmesh.enterprise.gaps import GapReport, Level, Rollup
+    from andmesh.facade import Andmesh
 
 
 def gaps(

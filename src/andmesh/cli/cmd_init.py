@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from andmesh.cli.output import call, console
-from andmesh.facade import Andmesh
+
+if TYPE_CHECKING:
+    pass
 
 
 def init(
@@ -16,6 +18,8 @@ def init(
     name: Annotated[str | None, typer.Option(help="Mesh name (default: the folder name).")] = None,
 ) -> None:
     """Scaffold a new mesh with one domain, one product, its contract and sample data."""
+    from andmesh.facade import Andmesh
+
     written = call(lambda: Andmesh.init(target, name))
     for path in written:
         console.print(f"  created {path}")

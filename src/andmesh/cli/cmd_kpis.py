@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.enterprise.kpis import KPIS
-from andmesh.facade import Andmesh
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
 
 
 def kpis(
@@ -20,6 +21,8 @@ def kpis(
     as_json: Annotated[bool, typer.Option("--json", help="Print every value as JSON.")] = False,
 ) -> None:
     """KPIs on the published products; a KPI whose requirements have a gap is not computed."""
+    from andmesh.enterprise.kpis import KPIS
+
     facade: Andmesh = ctx.obj
     with handled():
         results = facade.kpis(names, period=period, by_segment=by_segment)

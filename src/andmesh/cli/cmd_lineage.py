@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.governance.lineage.graph import impact_tree
 
 if TYPE_CHECKING:
     from andmesh.facade import Andmesh
@@ -63,6 +62,8 @@ def lineage(
 
 
 def _print(report: LineageReport) -> None:
+    from andmesh.governance.lineage.graph import impact_tree
+
     if report.focus is None:
         console.print(
             f"[bold]{report.mesh}[/bold]: {len(report.graph.nodes)} {report.level}s, "

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from andmesh.cli.output import console, err_console, print_json
-from andmesh.facade import Andmesh
-from andmesh.governance.policies import evaluate_policies
+
+if TYPE_CHECKING:
+    pass
 
 
 def lint(
@@ -17,6 +18,9 @@ def lint(
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
     """Check every spec of a mesh, then its policies; exit 2 if a spec is invalid, 1 if a blocking policy fails."""
+    from andmesh.facade import Andmesh
+    from andmesh.governance.policies import evaluate_policies
+
     report = Andmesh.lint(path)
     # Policies are checked on every lint, as on every run (nothing is recorded: lint changes no state).
     policies = evaluate_policies(report.mesh) if report.mesh is not None else None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.cmd_status import ports_table
 from andmesh.cli.output import console, handled, print_json
-from andmesh.facade import Andmesh
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
 
 products = typer.Typer(help="The mesh's data products.", no_args_is_help=True)
 

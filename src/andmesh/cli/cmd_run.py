@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.cmd_status import check_counts
 from andmesh.cli.output import console, handled, print_json, progress_bar
-from andmesh.facade import Andmesh
-from andmesh.pipeline import PortStatus, ProgressEvent, RunResult
 
-STYLE = {
-    PortStatus.published: "green",
-    PortStatus.up_to_date: "cyan",
-    PortStatus.blocked: "red",
-    PortStatus.failed: "red",
-    PortStatus.skipped: "yellow",
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
+    from andmesh.pipeline import ProgressEvent, RunResult
+
+# Keyed by the status values (PortStatus is a StrEnum), so the pipeline loads only when a run does.
+STYLE: dict[str, str] = {
+    "published": "green",
+    "up_to_date": "cyan",
+    "blocked": "red",
+    "failed": "red",
+    "skipped": "yellow",
 }
 
 
@@ -39,6 +42,8 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run result as JSON.")] = False,
 ) -> None:
     """Build, check and publish products; exit 1 if a contract held data back, 2 on a failure."""
+    from andmesh.pipeline import PortStatus
+
     facade: Andmesh = ctx.obj
     with (
         handled(),
@@ -66,6 +71,8 @@ def run(
 
 
 def print_run(result: RunResult) -> None:
+    from andmesh.pipeline import PortStatus
+
     for note in result.repaired:
         console.print(f"[yellow]recovered:[/yellow] {note}")
     table = Table(title=f"run {result.run_id} · {result.mesh} on {result.engine}", title_justify="left")

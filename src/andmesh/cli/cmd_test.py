@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.cmd_status import check_counts
 from andmesh.cli.output import console, handled
-from andmesh.facade import Andmesh
-from andmesh.quality.junit import to_junit
-from andmesh.quality.results import CheckRun
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
+    from andmesh.quality.results import CheckRun
 
 COLOURS = {"passed": "green", "warning": "yellow", "failed": "red", "error": "red", "skipped": "white"}
 
@@ -48,6 +49,8 @@ def contract_test(
     ] = None,
 ) -> None:
     """Check data against a contract; exit 0 all passed, 1 a blocking check failed, 2 unusable input."""
+    from andmesh.quality.junit import to_junit
+
     facade: Andmesh = ctx.obj
     with handled():
         run = facade.test(target, data=data, object_name=object_name, version=version)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.facade import Andmesh
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
 
 QUADRANT_COLOURS = {"quick win": "green", "strategic bet": "yellow", "fill-in": "cyan", "deprioritize": "red"}
 

@@ -6,14 +6,16 @@ Formulas in :mod:`andmesh.governance.economics`; see docs/economics.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.facade import Andmesh
-from andmesh.governance.value_service import AssetValue, ValueReport
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
+    from andmesh.governance.value_service import AssetValue, ValueReport
 
 
 def value(

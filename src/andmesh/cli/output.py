@@ -6,14 +6,15 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from andmesh.errors import AndmeshError, SpecError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 # Piped output (CI logs, `make demo`) would default to 80 columns and fold product ids.
 _WIDTH = None if sys.stdout.isatty() else 132
@@ -24,6 +25,8 @@ T = TypeVar("T")
 
 def progress_bar(*, disable: bool = False, transient: bool = False) -> Progress:
     """The progress bar long commands show: what is being done, a bar, n/total, time."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -37,6 +40,8 @@ def progress_bar(*, disable: bool = False, transient: bool = False) -> Progress:
 
 def print_json(value: Any) -> None:
     """Machine-readable output for ``--json``: pydantic models and plain data alike."""
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         text = value.model_dump_json(indent=2)
     elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
