@@ -35,6 +35,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
         "ANDMESH_CATALOG_URL",
         "ANDMESH_DATA",
         "ANDMESH_CRASH_AT",
+        "ANDMESH_SECRET_KEY",
     ):
         monkeypatch.delenv(var, raising=False)
     return Workspace.resolve(tmp_path / "ws")
