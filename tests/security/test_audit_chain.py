@@ -96,6 +96,22 @@ def test_a_deleted_tail_is_found_through_the_head_file(store: GovernanceStore, r
     assert check.message.startswith("entry #5–#6 are missing: the log ends at #4, but the head file")
 
 
+def test_a_deleted_tail_stays_found_while_andmesh_writes_on(store: GovernanceStore, root: Path) -> None:
+    """New entries after a cut reuse the lost numbers: the head file is not moved over the evidence."""
+    tamper(store, "delete from audit_log where seq >= 5")
+    for n in range(3):  # #5, #6 again (with other content), then #7
+        store.audit("bob", "access.requested", f"access:{n}", None)
+    head = json.loads((root / "audit.head").read_text())
+    assert head["last_seq"] == ENTRIES
+    check = store.verify_audit()
+    assert (check.problem, check.first_bad, check.anchor) == (
+        "head_mismatch",
+        6,
+        f"the head file {root / 'audit.head'}",
+    )
+    assert "recorded entry #6 differently: the log was cut back and written again after it" in check.message
+
+
 def test_a_truncated_table_is_found(store: GovernanceStore) -> None:
     tamper(store, "delete from audit_log")
     check = store.verify_audit()

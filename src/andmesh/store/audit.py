@@ -190,7 +190,10 @@ class AuditLog:
     def _write_head_file(self, head: AuditHead) -> None:
         body = head.model_dump() | {"mac": head_mac(self.key(), "file", head)}
         tmp = self.head_path.with_name(f".{HEAD_FILE}.{os.getpid()}")
-        tmp.write_text(json.dumps(body, indent=2) + "\n")
+        with tmp.open("w") as handle:
+            handle.write(json.dumps(body, indent=2) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())  # a power cut leaves the old head or the new one, never an empty file
         os.replace(tmp, self.head_path)
 
     def read_head_file(self) -> Anchor | None:

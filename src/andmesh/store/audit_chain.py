@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -107,7 +107,9 @@ class AuditVerification(BaseModel):
     anchor: str | None = Field(
         default=None, description="The anchor that disagrees, when the problem was found through one."
     )
-    message: str = Field(examples=["entry #17 is missing", "hash chain intact: 42 entries, head anchored in 3 places"])
+    message: str = Field(
+        examples=["entry #17 is missing", "hash chain intact: 42 entries, head anchored in 3 places"]
+    )
     anchors: list[str] = Field(default_factory=list, description="The anchors the log was checked against.")
 
 
@@ -159,7 +161,9 @@ def verify_chain(
     """
     anchors = list(anchors)
     hint = head_file.head.keyed_from if head_file is not None and head_file.signed else None
-    found, macs, keyed_from = _walk(sorted(rows, key=_order), key, hint)
+    seen = _Walk()
+    found = _walk(sorted(rows, key=_order), key, hint, seen)
+    macs, keyed_from = seen.macs, seen.keyed_from
     last_seq = max(macs, default=0)
     checked = ([head_file.name] if head_file is not None else []) + [a.name for a in anchors]
     if found is None:
@@ -187,61 +191,71 @@ def _order(row: Row) -> tuple[bool, int, int]:
     return (row.seq is None, row.seq or 0, row.id)
 
 
-def _walk(
-    rows: Sequence[Row], key: bytes | None, keyed_hint: int | None
-) -> tuple[_Found | None, dict[int, str], int | None]:
-    """The first entry that breaks the chain (in sequence order), every entry's MAC, where keying began."""
+@dataclass
+class _Walk:
+    """What walking the chain learnt: every entry's MAC by number, where keying began."""
+
+    macs: dict[int, str] = field(default_factory=dict)
+    keyed_from: int | None = None
+
+
+def _walk(rows: Sequence[Row], key: bytes | None, keyed_hint: int | None, seen: _Walk) -> _Found | None:
+    """The first entry, in sequence order, that breaks the chain."""
     prev, expected = GENESIS, 1
     legacy: list[str] = []
-    macs: dict[int, str] = {}
-    keyed_from: int | None = None
     for row in rows:
         if row.seq is None:
-            return (
-                _Found(AuditProblem.altered, None, f"entry id {row.id} has lost its sequence number"),
-                macs,
-                keyed_from,
-            )
+            return _Found(AuditProblem.altered, None, f"entry id {row.id} has lost its sequence number")
         if row.seq > expected:
             span = f"#{expected}" if row.seq == expected + 1 else f"#{expected}–#{row.seq - 1}"
             verb = "is" if row.seq == expected + 1 else "are"
-            return _Found(AuditProblem.missing, expected, f"entry {span} {verb} missing"), macs, keyed_from
+            return _Found(AuditProblem.missing, expected, f"entry {span} {verb} missing")
         if row.seq < expected:
-            return _Found(AuditProblem.altered, row.seq, f"entry #{row.seq} appears twice"), macs, keyed_from
+            return _Found(AuditProblem.altered, row.seq, f"entry #{row.seq} appears twice")
         if row.scheme == KEYED:
-            if key is None:  # the caller loads the key whenever a keyed entry exists
-                raise ValueError("a keyed audit entry needs the audit key")
-            first = keyed_from is None
-            keyed_from = keyed_from or row.seq
-            mac = entry_mac(key, row.seq, prev, row.at, row.actor, row.action, row.subject, row.details)
-            if row.prev_hash != prev or row.hash != mac:
-                why = " (or the workspace key is not the one that wrote the log)" if first else ""
-                return (
-                    _Found(AuditProblem.altered, row.seq, f"entry #{row.seq} was altered{why}"),
-                    macs,
-                    keyed_from,
-                )
-            if first and legacy:
-                sealed = _unsealed(row, legacy)
-                if sealed is not None:
-                    return sealed, macs, keyed_from
+            found = _keyed(row, key, prev, legacy, seen)
         else:
-            if keyed_from is not None or (keyed_hint is not None and row.seq >= keyed_hint):
-                message = f"entry #{row.seq} was altered: it is not keyed, but the log is keyed from #{keyed_from or keyed_hint}"
-                return _Found(AuditProblem.altered, row.seq, message), macs, keyed_from
-            if row.prev_hash != prev or row.hash != entry_hash(
-                prev, row.at, row.actor, row.action, row.subject, row.details
-            ):
-                return (
-                    _Found(AuditProblem.altered, row.seq, f"entry #{row.seq} was altered"),
-                    macs,
-                    keyed_from,
-                )
+            found = _unkeyed(row, prev, seen.keyed_from or keyed_hint)
             legacy.append(row.hash)
-        macs[row.seq] = row.hash
-        prev = row.hash
+        if found is not None:
+            return found
+        seen.macs[row.seq] = prev = row.hash
         expected += 1
-    return None, macs, keyed_from
+    return None
+
+
+def _keyed(row: Row, key: bytes | None, prev: str, legacy: list[str], seen: _Walk) -> _Found | None:
+    if key is None:  # the caller loads the key whenever a keyed entry exists
+        raise ValueError("a keyed audit entry needs the audit key")
+    assert row.seq is not None
+    first = seen.keyed_from is None
+    seen.keyed_from = seen.keyed_from or row.seq
+    # The entry against its own MAC first, its link to the previous one after: a valid seal can
+    # then name which unkeyed entry was rewritten, even with their public chain recomputed.
+    mac = entry_mac(key, row.seq, row.prev_hash, row.at, row.actor, row.action, row.subject, row.details)
+    if row.hash != mac:
+        why = " (or the workspace key is not the one that wrote the log)" if first else ""
+        return _Found(AuditProblem.altered, row.seq, f"entry #{row.seq} was altered{why}")
+    if first and legacy:
+        sealed = _unsealed(row, legacy)
+        if sealed is not None:
+            return sealed
+    if row.prev_hash != prev:
+        message = f"entry #{row.seq} was altered: it is not chained to entry #{row.seq - 1}"
+        return _Found(AuditProblem.altered, row.seq, message)
+    return None
+
+
+def _unkeyed(row: Row, prev: str, keyed_from: int | None) -> _Found | None:
+    assert row.seq is not None
+    if keyed_from is not None and row.seq >= keyed_from:
+        message = f"entry #{row.seq} was altered: it is not keyed, but the log is keyed from #{keyed_from}"
+        return _Found(AuditProblem.altered, row.seq, message)
+    if row.prev_hash != prev or row.hash != entry_hash(
+        prev, row.at, row.actor, row.action, row.subject, row.details
+    ):
+        return _Found(AuditProblem.altered, row.seq, f"entry #{row.seq} was altered")
+    return None
 
 
 def _unsealed(seal: Row, legacy: list[str]) -> _Found | None:
