@@ -224,6 +224,7 @@ class Andmesh:
                 gate=CouncilGate(mesh, self.governance, policies),
                 run_id=run_id,
             )
+            self.governance.anchor_run(result.run_id)  # the audit head, anchored in the run record
             # Never raises: an unreachable lineage server leaves the events in unsent.jsonl.
             from andmesh.governance.lineage import emit_run_lineage
 
@@ -351,7 +352,7 @@ class Andmesh:
     def governance(self) -> GovernanceStore:
         from andmesh.store.governance import GovernanceStore
 
-        return GovernanceStore(self.store.engine)
+        return GovernanceStore(self.store.engine, self.workspace.root)
 
     def _check_policies(self, mesh: Mesh, run_id: str | None) -> PolicyReport:
         from andmesh.governance.policies import evaluate_policies

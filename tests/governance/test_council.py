@@ -110,7 +110,7 @@ def test_audit_log_cannot_be_edited(governed: Path, andmesh: Andmesh) -> None:
     andmesh.run(governed, data=governed / "data")
     as_member(andmesh, "owner").vote(1, "approve", "fine")
     store = andmesh.governance
-    assert store.verify_audit() is None
+    assert store.verify_audit().intact
     # No API edits or deletes entries; the database itself refuses it.
     assert not [
         name for name in dir(store) if name.startswith(("update_audit", "delete_audit", "edit_audit"))
@@ -119,11 +119,12 @@ def test_audit_log_cannot_be_edited(governed: Path, andmesh: Andmesh) -> None:
         c.execute(sa.text("update audit_log set actor = 'mallory' where id = 2"))
     with store.engine.begin() as c, pytest.raises(sa.exc.DatabaseError, match="append-only"):
         c.execute(sa.text("delete from audit_log"))
-    # Edited behind the database's back (triggers dropped): the hash chain shows where.
+    # Edited behind the database's back (triggers dropped): the keyed chain shows where.
     with store.engine.begin() as c:
         c.execute(sa.text("drop trigger audit_log_no_update"))
         c.execute(sa.text('update audit_log set details = \'{"decision": "reject"}\' where id = 2'))
-    assert store.verify_audit() == 2
+    found = store.verify_audit()
+    assert (found.intact, found.problem, found.first_bad) == (False, "altered", 2)
 
 
 @pytest.mark.parametrize(

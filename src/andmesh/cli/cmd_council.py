@@ -75,28 +75,39 @@ def audit(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """The append-only audit log (who, when, what, why), with a check of its hash chain."""
+    """The append-only audit log (who, when, what, why), its keyed chain and anchored head checked.
+
+    Exit 1 when the check finds the log tampered with (an entry altered or missing, the tail
+    deleted, the head anchors disagreeing), as for any other failed check; 2 when it cannot run.
+    """
     facade: Andmesh = ctx.obj
     with handled():
+        check = facade.governance.verify_audit(seal=True)
         entries = facade.audit_log(subject)
-        broken = facade.governance.verify_audit()
     if as_json:
-        print_json({"entries": [e.model_dump(mode="json") for e in entries], "tampered_at": broken})
+        print_json(
+            {
+                "entries": [e.model_dump(mode="json") for e in entries],
+                "verification": check.model_dump(mode="json"),
+            }
+        )
     else:
         table = Table(title="audit log")
         for column in ("#", "at", "actor", "action", "subject", "details"):
             table.add_column(column, overflow="fold")
         for e in entries:
             table.add_row(
-                str(e.id), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, e.subject, str(e.details or "")
+                str(e.seq if e.seq is not None else f"id {e.id}"),
+                f"{e.at:%Y-%m-%d %H:%M:%S}",
+                e.actor,
+                e.action,
+                e.subject,
+                str(e.details or ""),
             )
         console.print(table)
-        console.print(
-            "[green]hash chain intact[/green]"
-            if broken is None
-            else f"[red]entry #{broken} was altered[/red]"
-        )
-    if broken is not None:
+        colour = "green" if check.intact else "red"
+        console.print(f"[{colour}]{check.message}[/{colour}]")
+    if not check.intact:
         raise typer.Exit(1)
 
 

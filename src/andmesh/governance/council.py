@@ -19,7 +19,7 @@ from andmesh.errors import UsageError
 from andmesh.spec.governance import Council, DecisionRule
 from andmesh.spec.mesh import Mesh
 from andmesh.spec.suggest import hint_for
-from andmesh.store.governance import GovernanceStore, Proposal
+from andmesh.store.governance import GovernanceStore, Proposal, Vote
 
 DECISIONS = ("approve", "reject")
 
@@ -127,12 +127,12 @@ def vote(
             f"{voter} holds no role that counts for proposal #{proposal_id}",
             hint="approvers: " + ", ".join(rule.approvers) + " (see governance/council.yaml)",
         )
-    store.add_vote(proposal_id, voter, decision, roles, comment)
-    updated = store.proposal(proposal_id)
-    assert updated is not None
-    result = tally(rule, [(v.voter, v.decision, v.roles) for v in updated.votes])
-    if result.status != "open":
-        store.set_proposal_status(proposal_id, result.status, voter, f"{result.approvals} approvals")
-        updated = store.proposal(proposal_id)
-        assert updated is not None
-    return updated, result
+
+    def decide(cast: list[Vote]) -> tuple[str, str | None]:
+        result = tally(rule, [(v.voter, v.decision, v.roles) for v in cast])
+        return result.status, f"{result.approvals} approvals"
+
+    # The checks above give early, precise refusals; the store repeats the ones a racing vote
+    # could invalidate (still open, not voted yet) under its lock, in the vote's transaction.
+    updated = store.cast_vote(proposal_id, voter, decision, roles, comment, decide)
+    return updated, tally(rule, [(v.voter, v.decision, v.roles) for v in updated.votes])

@@ -1,2 +1,1 @@
-"""Trust: who acts (principals and tokens), what they may do (one authorization layer), what
-they may see (one masking function), and the workspace secret those rest on."""
+"""Trust: the workspace secret and the keys derived from it (audit chain, value masking)."""

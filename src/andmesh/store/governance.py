@@ -2,24 +2,29 @@
 results — and the audit log every change of them writes to.
 
 The audit log is append-only three times over: this module offers no way to change or
-delete an entry, the database refuses UPDATE and DELETE (triggers, migration 0003),
-and every entry carries a SHA-256 hash chained to the previous one, so
-:meth:`GovernanceStore.verify_audit` finds an entry edited behind andmesh's back.
+delete an entry, the database refuses UPDATE and DELETE (triggers, migration 0003), and
+every entry is keyed and chained (:mod:`andmesh.store.audit`): an HMAC under a key kept
+outside the database, a gapless sequence number, and the head anchored in the workspace's
+head file and in every run record. :meth:`GovernanceStore.verify_audit` names the first
+entry edited, deleted or rewritten behind andmesh's back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from andmesh.errors import UsageError
+from andmesh.store.audit import AuditLog, AuditWriter
+from andmesh.store.audit_chain import GENESIS, KEYED, AuditHead, AuditVerification, entry_hash
 from andmesh.store.schema import access_requests, audit_log, policy_results, proposals, votes
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "AuditEntry", "AuditVerification", "GovernanceStore", "Proposal", "Vote", "entry_hash"]
 
 
 def _now() -> dt.datetime:
@@ -33,30 +38,18 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def entry_hash(prev_hash: str, at: dt.datetime, actor: str, action: str, subject: str, details: Any) -> str:
-    """SHA-256 over the previous hash and the entry's canonical JSON.
-
-    >>> at = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
-    >>> entry_hash(GENESIS, at, "alice", "vote", "proposal:1", {"decision": "approve"})[:12]
-    'fae79a250dc7'
-    """
-    payload = json.dumps(
-        [prev_hash, at.astimezone(dt.UTC).isoformat(), actor, action, subject, details],
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
 class AuditEntry(BaseModel):
     id: int
+    seq: int | None = Field(default=None, description="Gapless sequence number: #1, #2, #3…")
     at: dt.datetime
     actor: str
     action: str = Field(examples=["proposal.created", "vote", "access.approved"])
     subject: str = Field(examples=["proposal:17", "access:42", "shipping.shipments"])
     details: dict[str, Any] | None = None
-    hash: str
+    hash: str = Field(
+        description="HMAC-SHA256 under the workspace's audit key (SHA-256 before migration 0008)."
+    )
+    keyed: bool = True
 
 
 class Vote(BaseModel):
@@ -109,35 +102,19 @@ class AccessRequest(BaseModel):
 class GovernanceStore:
     """Reads and appends governance state; every change writes an audit entry in the same transaction."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, root: Path) -> None:
+        """``root`` is the workspace: it holds the audit key and the audit head file."""
         self.engine = engine
+        self.log = AuditLog(engine, root)
 
     # --- audit --------------------------------------------------------------------------
 
-    def _audit(
-        self, c: sa.Connection, actor: str, action: str, subject: str, details: dict[str, Any] | None
-    ) -> None:
-        last = c.execute(sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).scalar()
-        prev = last or GENESIS
-        at = _now()
-        c.execute(
-            audit_log.insert().values(
-                at=at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                details=details,
-                prev_hash=prev,
-                hash=entry_hash(prev, at, actor, action, subject, details),
-            )
-        )
-
     def audit(self, actor: str, action: str, subject: str, details: dict[str, Any] | None = None) -> None:
-        with self.engine.begin() as c:
-            self._audit(c, actor, action, subject, details)
+        with self.log.writing() as w:
+            w.record(actor, action, subject, details)
 
     def audit_entries(self, subject: str | None = None, limit: int | None = None) -> list[AuditEntry]:
-        query = sa.select(audit_log).order_by(audit_log.c.id)
+        query = sa.select(audit_log).order_by(audit_log.c.seq, audit_log.c.id)
         if subject is not None:
             query = query.where(audit_log.c.subject == subject)
         if limit is not None:
@@ -146,29 +123,27 @@ class GovernanceStore:
             return [
                 AuditEntry(
                     id=r.id,
+                    seq=r.seq,
                     at=_aware(r.at) or r.at,
                     actor=r.actor,
                     action=r.action,
                     subject=r.subject,
                     details=r.details,
                     hash=r.hash,
+                    keyed=r.scheme == KEYED,
                 )
                 for r in c.execute(query)
             ]
 
-    def verify_audit(self) -> int | None:
-        """The id of the first entry whose hash does not match its content or chain (None: intact)."""
-        prev = GENESIS
-        with self.engine.connect() as c:
-            for r in c.execute(sa.select(audit_log).order_by(audit_log.c.id)):
-                at = _aware(r.at)
-                assert at is not None
-                if r.prev_hash != prev or r.hash != entry_hash(
-                    prev, at, r.actor, r.action, r.subject, r.details
-                ):
-                    return int(r.id)
-                prev = r.hash
-        return None
+    def verify_audit(self, *, seal: bool = False) -> AuditVerification:
+        """The log checked against its MACs and anchors; ``seal`` first puts unkeyed entries under the key."""
+        if seal:
+            self.log.seal()
+        return self.log.verify()
+
+    def anchor_run(self, run_id: str) -> AuditHead:
+        """Record the audit log's head in the run record (an anchor outside the log)."""
+        return self.log.anchor_run(run_id)
 
     # --- proposals ------------------------------------------------------------------------
 
@@ -183,8 +158,8 @@ class GovernanceStore:
         domain: str | None = None,
         product_id: str | None = None,
     ) -> int:
-        with self.engine.begin() as c:
-            pid = c.execute(
+        with self.log.writing() as w:
+            pid = w.connection.execute(
                 proposals.insert().values(
                     kind=kind,
                     subject=subject,
@@ -197,8 +172,7 @@ class GovernanceStore:
                     created_at=_now(),
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-            self._audit(
-                c,
+            w.record(
                 created_by,
                 "proposal.created",
                 f"proposal:{pid}",
@@ -226,21 +200,7 @@ class GovernanceStore:
             query = query.where(proposals.c.id.in_(ids))
         with self.engine.connect() as c:
             rows = list(c.execute(query))
-            all_votes: dict[int, list[Vote]] = {}
-            if rows:
-                vq = (
-                    sa.select(votes).where(votes.c.proposal_id.in_([r.id for r in rows])).order_by(votes.c.id)
-                )
-                for v in c.execute(vq):
-                    all_votes.setdefault(v.proposal_id, []).append(
-                        Vote(
-                            voter=v.voter,
-                            decision=v.decision,
-                            roles=v.roles or [],
-                            comment=v.comment,
-                            at=_aware(v.at) or v.at,
-                        )
-                    )
+            all_votes = self._votes(c, [r.id for r in rows]) if rows else {}
         return [
             Proposal(
                 id=r.id,
@@ -259,47 +219,108 @@ class GovernanceStore:
             for r in rows
         ]
 
-    def add_vote(
-        self, proposal_id: int, voter: str, decision: str, roles: list[str], comment: str | None
-    ) -> None:
-        """One vote per voter and proposal: a second vote replaces nothing, it is refused by the store."""
-        with self.engine.begin() as c:
-            c.execute(
-                votes.insert().values(
-                    proposal_id=proposal_id,
-                    voter=voter,
-                    decision=decision,
-                    roles=roles,
-                    comment=comment,
-                    at=_now(),
+    def cast_vote(
+        self,
+        proposal_id: int,
+        voter: str,
+        decision: str,
+        roles: list[str],
+        comment: str | None,
+        decide: Callable[[list[Vote]], tuple[str, str | None]],
+    ) -> Proposal:
+        """Record one vote and the decision it completes, all in one transaction, or nothing.
+
+        The proposal is locked first (PostgreSQL: its row; SQLite: the database), so racing votes
+        take turns: each sees the votes before it, a second vote by the same voter or a vote
+        after the decision is refused with a :class:`UsageError`, and ``decide`` (the votes →
+        open, approved or rejected, and why) always sees the full tally.
+        """
+        with self.log.writing() as w:
+            c = w.connection
+            locking = sa.select(proposals.c.status).where(proposals.c.id == proposal_id)
+            if c.dialect.name == "postgresql":
+                locking = locking.with_for_update()
+            status = c.execute(locking).scalar()
+            if status is None:
+                raise UsageError(
+                    f"no proposal #{proposal_id}", hint="`andmesh council proposals --all` lists them"
                 )
-            )
-            self._audit(
-                c,
+            if status != "open":
+                raise UsageError(f"proposal #{proposal_id} is {status}: votes are closed")
+            if c.execute(
+                sa.select(votes.c.id).where(votes.c.proposal_id == proposal_id, votes.c.voter == voter)
+            ).first():
+                raise UsageError(
+                    f"{voter} has already voted on proposal #{proposal_id}", hint="a vote cannot be changed"
+                )
+            try:
+                c.execute(
+                    votes.insert().values(
+                        proposal_id=proposal_id,
+                        voter=voter,
+                        decision=decision,
+                        roles=roles,
+                        comment=comment,
+                        at=_now(),
+                    )
+                )
+            except sa.exc.IntegrityError as exc:  # only if a writer skipped the lock above
+                raise UsageError(f"{voter} has already voted on proposal #{proposal_id}") from exc
+            w.record(
                 voter,
                 "vote",
                 f"proposal:{proposal_id}",
                 {"decision": decision, "roles": roles, "comment": comment},
             )
+            outcome, why = decide(self._votes(c, [proposal_id]).get(proposal_id, []))
+            if outcome != "open":
+                self._set_status(w, proposal_id, outcome, voter, why)
+        found = self.proposal(proposal_id)
+        assert found is not None
+        return found
+
+    def add_vote(
+        self, proposal_id: int, voter: str, decision: str, roles: list[str], comment: str | None
+    ) -> None:
+        """One vote, leaving the decision to a later tally (an access owner's approval, say)."""
+        self.cast_vote(proposal_id, voter, decision, roles, comment, lambda _votes: ("open", None))
 
     def set_proposal_status(self, proposal_id: int, status: str, actor: str, why: str | None = None) -> None:
-        with self.engine.begin() as c:
-            decided = _now() if status in ("approved", "rejected", "withdrawn") else None
-            values: dict[str, Any] = {"status": status}
-            if decided is not None:
-                values["decided_at"] = decided
-            c.execute(proposals.update().where(proposals.c.id == proposal_id).values(**values))
-            self._audit(
-                c, actor, f"proposal.{status}", f"proposal:{proposal_id}", {"why": why} if why else None
+        with self.log.writing() as w:
+            self._set_status(w, proposal_id, status, actor, why)
+
+    @staticmethod
+    def _set_status(w: AuditWriter, proposal_id: int, status: str, actor: str, why: str | None) -> None:
+        decided = _now() if status in ("approved", "rejected", "withdrawn") else None
+        values: dict[str, Any] = {"status": status}
+        if decided is not None:
+            values["decided_at"] = decided
+        w.connection.execute(proposals.update().where(proposals.c.id == proposal_id).values(**values))
+        w.record(actor, f"proposal.{status}", f"proposal:{proposal_id}", {"why": why} if why else None)
+
+    @staticmethod
+    def _votes(c: sa.Connection, proposal_ids: list[int]) -> dict[int, list[Vote]]:
+        found: dict[int, list[Vote]] = {}
+        query = sa.select(votes).where(votes.c.proposal_id.in_(proposal_ids)).order_by(votes.c.id)
+        for v in c.execute(query):
+            found.setdefault(v.proposal_id, []).append(
+                Vote(
+                    voter=v.voter,
+                    decision=v.decision,
+                    roles=v.roles or [],
+                    comment=v.comment,
+                    at=_aware(v.at) or v.at,
+                )
             )
+        return found
 
     # --- access ---------------------------------------------------------------------------
 
     def create_access_request(
         self, *, table_id: str, consumer: str, consumer_kind: str, purpose: str, pii: bool, requested_by: str
     ) -> int:
-        with self.engine.begin() as c:
-            rid = c.execute(
+        with self.log.writing() as w:
+            rid = w.connection.execute(
                 access_requests.insert().values(
                     table_id=table_id,
                     consumer=consumer,
@@ -311,8 +332,7 @@ class GovernanceStore:
                     requested_at=_now(),
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-            self._audit(
-                c,
+            w.record(
                 requested_by,
                 "access.requested",
                 f"access:{rid}",
@@ -321,10 +341,12 @@ class GovernanceStore:
             return int(rid)
 
     def update_access_request(self, request_id: int, actor: str, action: str, **values: Any) -> None:
-        with self.engine.begin() as c:
-            c.execute(access_requests.update().where(access_requests.c.id == request_id).values(**values))
-            self._audit(
-                c, actor, f"access.{action}", f"access:{request_id}", {k: str(v) for k, v in values.items()}
+        with self.log.writing() as w:
+            w.connection.execute(
+                access_requests.update().where(access_requests.c.id == request_id).values(**values)
+            )
+            w.record(
+                actor, f"access.{action}", f"access:{request_id}", {k: str(v) for k, v in values.items()}
             )
 
     def access_requests(

@@ -18,6 +18,11 @@ runs = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Column("summary", sa.JSON),
+    # The audit log's head when the run ended, signed (migration 0008): an anchor outside the log.
+    sa.Column("audit_count", sa.Integer),
+    sa.Column("audit_last_seq", sa.Integer),
+    sa.Column("audit_last_mac", sa.String(64)),
+    sa.Column("audit_anchor_mac", sa.String(64)),
 )
 
 product_runs = sa.Table(
@@ -126,6 +131,10 @@ audit_log = sa.Table(
     sa.Column("details", sa.JSON),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # Migration 0008: gapless sequence number, and how ``hash`` was made: "hmac-sha256" (keyed)
+    # or "sha256" (written before 0008, sealed by the first keyed entry).
+    sa.Column("seq", sa.Integer, unique=True),
+    sa.Column("scheme", sa.String(16)),
 )
 
 access_requests = sa.Table(

@@ -144,7 +144,7 @@ class ScoreService:
     ) -> None:
         self.mesh = mesh
         self.runs = ScoreRuns(engine)
-        self.governance = GovernanceStore(engine)
+        self.governance = GovernanceStore(engine, root)
         self.root = root / "scores"
         self.reader = reader or warehouse_reader(warehouse)
         self._cache: dict[str, tuple[pa.Table, dict[str, Any]]] = {}
