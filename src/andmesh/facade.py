@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from andmesh.governance.lineage.service import LineageReport
     from andmesh.report.council import CouncilReport
     from andmesh.report.enterprise import EnterpriseReport
+    from andmesh.storage.doctor import DoctorReport
 
 
 class PortSummary(BaseModel):
@@ -220,6 +221,12 @@ class Andmesh:
             result.lineage = delivery.model_dump()
             self.workspace.remember(mesh_root=mesh.root, data_root=data_root)
         return result
+
+    def doctor(self, *, repair: bool = False) -> DoctorReport:
+        """What is wrong with the workspace (store, catalog, warehouse, permissions); ``repair`` fixes it."""
+        from andmesh.storage.doctor import examine
+
+        return examine(self.workspace, repair=repair)
 
     # --- governance -------------------------------------------------------------------
 
@@ -474,7 +481,10 @@ class Andmesh:
         force for the port (see :mod:`andmesh.governance.access`).
         """
         pinned = self.warehouse.version(table_id, version)
-        Ledger(self.store.engine).record_read(table_id, pinned.version, consumer, purpose, bytes=pinned.bytes)
+        if not self.store.read_only:  # a read-only workspace cannot keep its reads ledger (the CLI says so)
+            Ledger(self.store.engine).record_read(
+                table_id, pinned.version, consumer, purpose, bytes=pinned.bytes
+            )
         tables = [pq.read_table(f) for f in pinned.files]
         table = pa.concat_tables(tables) if tables else pa.table({})
         table = table.slice(0, limit) if limit is not None else table
