@@ -113,13 +113,14 @@ class Workspace:
         target = self.root / "workspace.json"
         tmp = target.with_suffix(".tmp")
         try:
+            tmp.touch(mode=OWNER_ONLY_FILE)
             tmp.write_text(json.dumps(current, indent=2))
             tmp.replace(target)
         except OSError as exc:
             from andmesh.storage.oserrors import translate
 
             tmp.unlink(missing_ok=True)
-            fault = translate(exc, str(target))
+            fault = translate(exc, str(target), target)
             if fault is None:
                 raise
             raise fault from exc
@@ -136,7 +137,9 @@ class Workspace:
         """One writer at a time: a second ``andmesh run`` on the workspace fails fast."""
         self.require_writable("run")
         self.create()
-        handle = (self.root / "run.lock").open("w")
+        lock = self.root / "run.lock"
+        lock.touch(mode=OWNER_ONLY_FILE)
+        handle = lock.open("w")
         try:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

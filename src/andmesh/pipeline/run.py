@@ -259,12 +259,12 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
     except AndmeshError as exc:
         if isinstance(exc, WorkspaceFault):
             raise
-        fault = translate(exc, port.table_id)
+        fault = translate(exc, port.table_id, ctx.warehouse.root)
         if fault is not None:
             raise fault from exc
         return _failed(ctx, row_id, outcome, clock, exc.message, exc.hint)
     except Exception as exc:  # an engine or library error: this port fails, the run goes on
-        fault = translate(exc, port.table_id)
+        fault = translate(exc, port.table_id, ctx.warehouse.root)
         if fault is not None:
             raise fault from exc
         return _failed(ctx, row_id, outcome, clock, f"{product.id}: {type(exc).__name__}: {exc}", None)

@@ -45,7 +45,7 @@ class CatalogHealth:
                 + (f" ({self.detail})" if self.detail else "")
                 + f", but the warehouse holds {len(self.in_warehouse)} table(s): {held}"
             )
-        if self.unregistered:
+        if self.unregistered and self.registered:
             found.append(
                 f"the catalog lacks {len(self.unregistered)} table(s) the warehouse holds: "
                 + ", ".join(self.unregistered)
@@ -79,7 +79,10 @@ def inspect_catalog(catalog_url: str, root: Path, *, name: str = "andmesh") -> C
     """What the catalog holds against what the warehouse holds; reads only."""
     path = sqlite_path(catalog_url)
     tables = warehouse_tables(root)
-    health = CatalogHealth(catalog=str(path or catalog_url), state="ok", in_warehouse=tables)
+    # Until rows are read, every table in the warehouse counts as one the catalog lacks.
+    health = CatalogHealth(
+        catalog=str(path or catalog_url), state="ok", in_warehouse=tables, unregistered=sorted(tables)
+    )
     if path is not None and not path.exists():
         health.state = "missing" if tables else "ok"
         return health

@@ -88,7 +88,7 @@ class Warehouse:
             self.catalog: SqlCatalog = WorkspaceCatalog("andmesh", uri=uri, root=root_uri)
         else:
             self.catalog = SqlCatalog("andmesh", uri=uri, warehouse=root_uri)
-        guard_engine(self.catalog.engine, f"the Iceberg catalog {catalog_file or catalog_uri}")
+        guard_engine(self.catalog.engine, f"the Iceberg catalog {catalog_file or catalog_uri}", catalog_file)
         if created and catalog_file is not None and catalog_file.exists():
             catalog_file.chmod(OWNER_ONLY_FILE)
         self.journal = Journal(root)
@@ -236,7 +236,7 @@ class Warehouse:
                 tx.add_files(moved, snapshot_properties=properties, check_duplicate_files=False)
         except Exception as exc:
             shutil.rmtree(target, ignore_errors=True)
-            fault = translate(exc, f"version {number} of {table_id}")
+            fault = translate(exc, f"version {number} of {table_id}", self.root)
             if isinstance(fault, DiskFull):
                 raise fault from exc
             raise StorageError(

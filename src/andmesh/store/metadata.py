@@ -53,7 +53,7 @@ class MetadataStore:
             sa.event.listen(
                 self.engine, "connect", _sqlite_read_pragmas if self.read_only else _sqlite_pragmas
             )
-        guard_engine(self.engine, f"the metadata store {file or url}")
+        guard_engine(self.engine, f"the metadata store {file or url}", file)
         if self.read_only:
             sa.event.listen(self.engine, "before_cursor_execute", _refuse_writes)
             self.check_revision(upgradable=False)
