@@ -111,7 +111,9 @@ class Warehouse:
             shutil.rmtree(folder)
         if not (self.staging_root / run_id).exists():
             self.journal.record(run_id, "staging", self.staging_root / run_id)
-        folder.mkdir(parents=True, mode=OWNER_ONLY_DIR)
+        # mkdir(parents=True) gives the parents the umask's mode: make each one owner-only.
+        for level in (self.staging_root, self.staging_root / run_id, folder):
+            level.mkdir(exist_ok=True, mode=OWNER_ONLY_DIR)
         return folder
 
     # --- reading ---------------------------------------------------------------------
