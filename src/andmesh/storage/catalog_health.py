@@ -99,14 +99,14 @@ def inspect_catalog(catalog_url: str, root: Path, *, name: str = "andmesh") -> C
                 ),
                 {"name": name},
             ).all()
-    except sa.exc.OperationalError as exc:
-        if "no such table" in str(exc.orig):
-            health.state, health.detail = ("empty", "no catalog tables") if tables else ("ok", "")
-        else:
-            health.state, health.detail = "damaged", str(exc.orig)
-        return health
     except sa.exc.DatabaseError as exc:
-        health.state, health.detail = "damaged", str(exc.orig)
+        # Without tables in the warehouse there is nothing to lose: the catalog is (re)initialised.
+        missing = any(text in str(exc.orig) for text in ("no such table", "does not exist"))
+        health.state, health.detail = (
+            ("empty", "no catalog tables") if missing else ("damaged", str(exc.orig))
+        )
+        if not tables:
+            health.state, health.detail = "ok", ""
         return health
     finally:
         engine.dispose()
