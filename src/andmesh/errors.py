@@ -132,3 +132,25 @@ class NotPermitted(AndmeshError):
         self.action = action
         self.needed = needed
         self.holders = holders or []
+
+
+class WorkspaceFault(StorageError):
+    """The workspace itself is in a state andmesh will not work on (see ``andmesh doctor``)."""
+
+    exit_code = 2
+
+
+class DiskFull(WorkspaceFault):
+    """A write failed for lack of space (ENOSPC, EFBIG, EDQUOT); nothing was half-published."""
+
+
+class ReadOnlyWorkspace(WorkspaceFault):
+    """A command that writes was asked of a workspace this process may not write."""
+
+
+class StoreTooNew(WorkspaceFault):
+    """The metadata store was migrated by a newer andmesh than this one."""
+
+
+class CatalogDamaged(WorkspaceFault):
+    """The Iceberg catalog is missing, empty or damaged while the warehouse holds tables."""

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from andmesh.security.authz import Decision, Target
     from andmesh.security.principal import Principal
     from andmesh.spec import LintReport, Mesh
+    from andmesh.storage.doctor import DoctorReport
     from andmesh.storage.warehouse import PortVersion, Warehouse
     from andmesh.store.governance import AccessRequest, AuditEntry, GovernanceStore, Proposal
     from andmesh.store.metadata import MetadataStore
@@ -345,6 +346,12 @@ class Andmesh:
         domains = sorted({mesh.products[pid].domain for pid in select_products(mesh, select)})
         for domain in domains:
             self.authorize("products.publish", Target(domain=domain), path=mesh.root)
+
+    def doctor(self, *, repair: bool = False) -> DoctorReport:
+        """What is wrong with the workspace (store, catalog, warehouse, permissions); ``repair`` fixes it."""
+        from andmesh.storage.doctor import examine
+
+        return examine(self.workspace, repair=repair)
 
     # --- governance -------------------------------------------------------------------
 
@@ -664,7 +671,7 @@ class Andmesh:
                 table_id, [who.username or "", *who.groups], protected=hidden, teams=who.groups
             )
             clear = decision.granted
-        if self.workspace.writable():
+        if not self.store.read_only:  # a read-only workspace cannot keep its reads ledger (the CLI says so)
             Ledger(self.store.engine).record_read(
                 table_id, pinned.version, who.actor, purpose, bytes=pinned.bytes
             )

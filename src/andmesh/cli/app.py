@@ -11,6 +11,7 @@ from andmesh.cli import (
     cmd_access,
     cmd_council,
     cmd_diff,
+    cmd_doctor,
     cmd_entities,
     cmd_gaps,
     cmd_generate,
@@ -73,6 +74,7 @@ app.command("kpis")(cmd_kpis.kpis)
 app.command("value")(cmd_value.value)
 app.command("lineage")(cmd_lineage.lineage)
 app.command("treat")(cmd_treat.treat)
+app.command("doctor")(cmd_doctor.doctor)
 app.add_typer(cmd_entities.entities_app, name="entities")
 app.add_typer(cmd_scores.scores, name="scores")
 app.add_typer(cmd_products.products, name="products")

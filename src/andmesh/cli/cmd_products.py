@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from andmesh.cli.cmd_status import ports_table
-from andmesh.cli.output import console, handled, print_json
+from andmesh.cli.output import console, err_console, handled, print_json
 
 if TYPE_CHECKING:
     from andmesh.facade import Andmesh
@@ -95,6 +95,10 @@ def read(
     facade: Andmesh = ctx.obj
     with handled():
         table = facade.read(table_id, version, limit, purpose=purpose)
+        if facade.store.read_only:
+            err_console.print(
+                "note: the workspace is read-only: this read was not recorded in its reads ledger"
+            )
     rows = table.to_pylist()
     if as_json:
         print_json(rows)

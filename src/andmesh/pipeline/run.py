@@ -9,6 +9,7 @@ in this run is skipped; the rest of the mesh goes on.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 import shutil
@@ -21,7 +22,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from andmesh.engine.base import Engine
-from andmesh.errors import AndmeshError, EngineError, SpecProblem
+from andmesh.errors import AndmeshError, EngineError, SpecProblem, WorkspaceFault
 from andmesh.faults import fault_point
 from andmesh.pipeline.build import BuildContext, bind_inputs, evaluate, fingerprint
 from andmesh.pipeline.conform import conform
@@ -34,6 +35,7 @@ from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
 from andmesh.spec.contract import validate_contract
 from andmesh.spec.mesh import Mesh, OutputPort, Product
 from andmesh.spec.yamlsource import load_yaml_text
+from andmesh.storage.oserrors import translate
 from andmesh.storage.warehouse import PortVersion, Warehouse
 from andmesh.store.metadata import MetadataStore
 
@@ -84,6 +86,18 @@ def recover(store: MetadataStore, warehouse: Warehouse) -> list[str]:
         notes.append(f"run {run['id']} had been interrupted: recorded as crashed")
     notes.extend(f"removed leftover {path}" for path in warehouse.repair())
     return notes
+
+
+def _abandon(store: MetadataStore, warehouse: Warehouse, run_id: str, fault: WorkspaceFault) -> None:
+    """Stop a run the workspace cannot carry on (full disk): free its files, record why if possible.
+
+    Either step may fail on the same full disk; the journal and the run's "running" record
+    then let the next run finish the job (:func:`recover`).
+    """
+    with contextlib.suppress(Exception):  # the journal still names what is left
+        warehouse.settle(run_id)
+    with contextlib.suppress(Exception):  # recovered as crashed by the next run
+        store.finish_run(run_id, "failed", {"stopped": fault.message})
 
 
 @dataclass
@@ -142,24 +156,28 @@ def run_mesh(
     emit(ProgressEvent(kind="plan", index=0, total=len(ports)))
     held: dict[str, str] = {}  # product id → why it has no new version in this run
     outcomes: list[PortOutcome] = []
-    for index, port in enumerate(ports, start=1):
-        product = mesh.products[port.product_id]
-        emit(ProgressEvent(kind="start", index=index, total=len(ports), table_id=port.table_id))
-        outcome = _run_port(context, product, port, held)
-        outcomes.append(outcome)
-        if outcome.status in (PortStatus.blocked, PortStatus.failed, PortStatus.skipped):
-            held[product.id] = f"{port.table_id} {outcome.status.value}"
-        emit(
-            ProgressEvent(
-                kind="done",
-                index=index,
-                total=len(ports),
-                table_id=port.table_id,
-                status=outcome.status.value,
-                message=outcome.message,
+    try:
+        for index, port in enumerate(ports, start=1):
+            product = mesh.products[port.product_id]
+            emit(ProgressEvent(kind="start", index=index, total=len(ports), table_id=port.table_id))
+            outcome = _run_port(context, product, port, held)
+            outcomes.append(outcome)
+            if outcome.status in (PortStatus.blocked, PortStatus.failed, PortStatus.skipped):
+                held[product.id] = f"{port.table_id} {outcome.status.value}"
+            emit(
+                ProgressEvent(
+                    kind="done",
+                    index=index,
+                    total=len(ports),
+                    table_id=port.table_id,
+                    status=outcome.status.value,
+                    message=outcome.message,
+                )
             )
-        )
-    shutil.rmtree(warehouse.staging_root / run_id, ignore_errors=True)
+    except WorkspaceFault as fault:
+        _abandon(store, warehouse, run_id, fault)
+        raise
+    warehouse.settle(run_id)
     result = RunResult(
         run_id=run_id,
         mesh=mesh.name,
@@ -239,8 +257,16 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
             ctx.gate.published(ctx.run_id, product, port, change)
         return outcome
     except AndmeshError as exc:
+        if isinstance(exc, WorkspaceFault):
+            raise
+        fault = translate(exc, port.table_id, ctx.warehouse.root)
+        if fault is not None:
+            raise fault from exc
         return _failed(ctx, row_id, outcome, clock, exc.message, exc.hint)
     except Exception as exc:  # an engine or library error: this port fails, the run goes on
+        fault = translate(exc, port.table_id, ctx.warehouse.root)
+        if fault is not None:
+            raise fault from exc
         return _failed(ctx, row_id, outcome, clock, f"{product.id}: {type(exc).__name__}: {exc}", None)
 
 

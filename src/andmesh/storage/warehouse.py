@@ -6,10 +6,14 @@ files under the table's location and commits them (``add_files``), so a big outp
 never materialised in Python memory. Every commit carries ``andmesh.*`` snapshot
 properties, so the version history can be read from the table alone, by any engine.
 
-Crash safety: files are moved into a fresh ``data/v<N>-<run>/`` folder, then a single
-catalog commit makes them visible. A crash before the commit leaves only unreferenced
-files, which :meth:`Warehouse.repair` deletes; readers keep seeing the previous
-snapshot throughout.
+Crash safety: a run journals each folder before it creates it (:mod:`.journal`), files are
+moved into a fresh ``data/v<N>-<run>/`` folder, then a single catalog commit makes them
+visible. A crash before the commit leaves only journaled, unreferenced files, which
+:meth:`Warehouse.repair` deletes; readers keep seeing the previous snapshot throughout.
+Nothing the journal does not name, and nothing a snapshot references, is ever deleted.
+
+Locations are relative to the workspace (:mod:`.locations`); a catalog that is missing,
+empty or damaged is refused (:mod:`.catalog_health`); published files are owner-only.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
@@ -27,8 +30,13 @@ from pyiceberg.expressions import AlwaysTrue
 from pyiceberg.table import Table
 from pyiceberg.table.snapshots import Snapshot
 
-from andmesh.errors import StorageError, UsageError
+from andmesh.errors import CatalogDamaged, DiskFull, StorageError, UsageError
 from andmesh.faults import fault_point
+from andmesh.storage.catalog_health import inspect_catalog
+from andmesh.storage.journal import Journal
+from andmesh.storage.locations import FORMER_KEY, WorkspaceCatalog, rebase, to_path
+from andmesh.storage.oserrors import guard_engine, translate
+from andmesh.workspace import OWNER_ONLY_DIR, OWNER_ONLY_FILE, may_write, read_only_url, sqlite_path
 
 VERSION_KEY = "andmesh.version"
 RUN_KEY = "andmesh.run-id"
@@ -51,19 +59,44 @@ class PortVersion(BaseModel):
     fingerprint: str | None = None
 
 
-def _to_path(location: str) -> Path:
-    parsed = urlparse(location)
-    return Path(parsed.path) if parsed.scheme in ("file", "") else Path(location)
-
-
 class Warehouse:
     """The Iceberg catalog and the folder holding every output port's files."""
 
-    def __init__(self, catalog_uri: str, root: Path) -> None:
+    def __init__(self, catalog_uri: str, root: Path, *, check: bool = True) -> None:
+        """Open the catalog; with ``check``, refuse one that has lost tables the warehouse holds."""
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
         self.catalog_uri = catalog_uri
-        self.catalog = SqlCatalog("andmesh", uri=catalog_uri, warehouse=root.resolve().as_uri())
+        catalog_file = sqlite_path(catalog_uri)
+        self.read_only = not may_write(root) or (catalog_file is not None and not may_write(catalog_file))
+        if check:
+            health = inspect_catalog(catalog_uri, root)
+            if not health.usable:
+                raise CatalogDamaged(
+                    "; ".join(health.problems()) + ": andmesh will not work on it, so nothing is written "
+                    "over those tables",
+                    hint="`andmesh doctor` says what is wrong; `andmesh doctor --repair` rebuilds the catalog "
+                    "from the metadata files in the warehouse",
+                )
+        if not self.read_only:
+            self.root.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
+        uri = read_only_url(catalog_uri) if self.read_only else catalog_uri
+        created = catalog_file is not None and not catalog_file.exists()
+        root_uri = root.resolve().as_uri()
+        # Only the workspace's own catalog file travels with the workspace; a catalog on a
+        # server is shared, and its locations are taken as written.
+        if catalog_file is not None and catalog_file.resolve().parent == root.resolve().parent:
+            self.catalog: SqlCatalog = WorkspaceCatalog("andmesh", uri=uri, root=root_uri)
+        else:
+            self.catalog = SqlCatalog("andmesh", uri=uri, warehouse=root_uri)
+        guard_engine(self.catalog.engine, f"the Iceberg catalog {catalog_file or catalog_uri}", catalog_file)
+        if created and catalog_file is not None and catalog_file.exists():
+            catalog_file.chmod(OWNER_ONLY_FILE)
+        self.journal = Journal(root)
+
+    def local(self, location: str) -> Path:
+        """The file a recorded location names in this workspace."""
+        former = [r for r in self.catalog.properties.get(FORMER_KEY, "").split("\n") if r]
+        return to_path(rebase(location, self.root.resolve().as_uri(), former))
 
     # --- staging ---------------------------------------------------------------------
 
@@ -76,7 +109,11 @@ class Warehouse:
         folder = self.staging_root / run_id / table_id
         if folder.exists():
             shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+        if not (self.staging_root / run_id).exists():
+            self.journal.record(run_id, "staging", self.staging_root / run_id)
+        # mkdir(parents=True) gives the parents the umask's mode: make each one owner-only.
+        for level in (self.staging_root, self.staging_root / run_id, folder):
+            level.mkdir(exist_ok=True, mode=OWNER_ONLY_DIR)
         return folder
 
     # --- reading ---------------------------------------------------------------------
@@ -147,7 +184,7 @@ class Warehouse:
             committed_at=dt.datetime.fromtimestamp(snapshot.timestamp_ms / 1000, tz=dt.UTC),
             rows=sum(f.record_count for f in files),
             bytes=sum(f.file_size_in_bytes for f in files),
-            files=[str(_to_path(f.file_path)) for f in files],
+            files=[str(self.local(f.file_path)) for f in files],
             contract_version=props.get(CONTRACT_KEY),
             run_id=props.get(RUN_KEY),
             fingerprint=props.get(FINGERPRINT_KEY),
@@ -174,12 +211,15 @@ class Warehouse:
         if table is None:
             table = self.catalog.create_table(table_id, schema=schema)
         number = max(_published(table), default=0) + 1
-        target = _to_path(table.location()) / "data" / _folder_name(number, run_id)
-        target.mkdir(parents=True, exist_ok=True)
+        location = to_path(table.location())
+        target = location / "data" / _folder_name(number, run_id)
+        self.journal.record(run_id, "version", target, table_id)
+        target.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
         moved = []
         for index, file in enumerate(staged):
             destination = target / f"part-{index:05d}.parquet"
             file.replace(destination)
+            destination.chmod(OWNER_ONLY_FILE)
             moved.append(destination.resolve().as_uri())
         fault_point("publish.before_commit")
         properties = {
@@ -198,11 +238,15 @@ class Warehouse:
                 tx.add_files(moved, snapshot_properties=properties, check_duplicate_files=False)
         except Exception as exc:
             shutil.rmtree(target, ignore_errors=True)
+            fault = translate(exc, f"version {number} of {table_id}", self.root)
+            if isinstance(fault, DiskFull):
+                raise fault from exc
             raise StorageError(
                 f"{table_id}: could not commit version {number}: {exc}",
                 hint="the previous version is intact; fix the cause and re-run",
             ) from exc
         fault_point("publish.after_commit")
+        owner_only(location)
         committed = self._table(table_id)
         assert committed is not None and committed.current_snapshot() is not None
         snapshot = committed.current_snapshot()
@@ -212,27 +256,57 @@ class Warehouse:
     # --- repair ----------------------------------------------------------------------
 
     def repair(self) -> list[Path]:
-        """Delete what a crash left behind: staged files and uncommitted version folders."""
+        """Delete what crashed runs left behind: only what the journal proves they wrote uncommitted."""
         removed: list[Path] = []
-        if self.staging_root.exists():
-            for run_dir in self.staging_root.iterdir():
-                shutil.rmtree(run_dir, ignore_errors=True)
-                removed.append(run_dir)
-        for table_id in self.tables():
-            table = self._table(table_id)
-            if table is None:
-                continue
-            data_dir = _to_path(table.location()) / "data"
-            if not data_dir.exists():
-                continue
-            # Version folders are named after the commit that made them visible, so the
-            # snapshot summaries (table metadata, no manifest reads) say which are live.
-            committed = set(_published(table).items())
-            for folder in data_dir.iterdir():
-                if folder.is_dir() and _parse_folder(folder.name) not in committed:
-                    shutil.rmtree(folder, ignore_errors=True)
-                    removed.append(folder)
+        for run_id in self.journal.runs():
+            removed.extend(self.settle(run_id))
         return removed
+
+    def settle(self, run_id: str) -> list[Path]:
+        """Remove ``run_id``'s staging area and its version folders no snapshot references."""
+        removed: list[Path] = []
+        for entry in self.journal.entries():
+            if entry.run_id != run_id:
+                continue
+            path = self.journal.resolve(entry)
+            if path is None or not path.exists():
+                continue
+            if entry.kind == "version" and (entry.table_id is None or self._referenced(entry.table_id, path)):
+                continue
+            shutil.rmtree(path)
+            removed.append(path)
+        self.journal.forget(run_id)
+        return removed
+
+    def _referenced(self, table_id: str, folder: Path) -> bool:
+        """Whether any snapshot of ``table_id`` holds a file in ``folder`` (reads every manifest)."""
+        table = self._table(table_id)
+        if table is None:
+            return False
+        if _parse_folder(folder.name) in set(_published(table).items()):
+            return True
+        seen: set[str] = set()
+        for snapshot in table.snapshots():
+            for manifest in snapshot.manifests(table.io):
+                if manifest.manifest_path in seen:
+                    continue
+                seen.add(manifest.manifest_path)
+                for entry in manifest.fetch_manifest_entry(table.io, discard_deleted=False):
+                    if self.local(entry.data_file.file_path).is_relative_to(folder):
+                        return True
+        return False
+
+
+def owner_only(folder: Path) -> None:
+    """Make a table's folder, and everything in it, private to its owner.
+
+    pyiceberg and the engines create files with the process umask (usually world-readable);
+    the folder modes alone already keep others out, the file modes keep it so when copied.
+    """
+    for path in [folder.parent, folder, *folder.rglob("*")]:
+        mode = OWNER_ONLY_DIR if path.is_dir() else OWNER_ONLY_FILE
+        if path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
 
 
 def _folder_name(version: int, run_id: str) -> str:

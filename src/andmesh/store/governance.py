@@ -11,6 +11,7 @@ entry edited, deleted or rewritten behind andmesh's back.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -191,6 +192,7 @@ class GovernanceStore:
         kind: str | None = None,
         subject: str | None = None,
         ids: list[int] | None = None,
+        connection: sa.Connection | None = None,
     ) -> list[Proposal]:
         query = sa.select(proposals).order_by(proposals.c.id)
         for column, value in (("status", status), ("kind", kind), ("subject", subject)):
@@ -198,7 +200,7 @@ class GovernanceStore:
                 query = query.where(proposals.c[column] == value)
         if ids is not None:
             query = query.where(proposals.c.id.in_(ids))
-        with self.engine.connect() as c:
+        with contextlib.nullcontext(connection) if connection is not None else self.engine.connect() as c:
             rows = list(c.execute(query))
             all_votes = self._votes(c, [r.id for r in rows]) if rows else {}
         return [
@@ -275,9 +277,10 @@ class GovernanceStore:
             outcome, why = decide(self._votes(c, [proposal_id]).get(proposal_id, []))
             if outcome != "open":
                 self._set_status(w, proposal_id, outcome, voter, why)
-        found = self.proposal(proposal_id)
-        assert found is not None
-        return found
+            # Read inside the vote's transaction: what this vote saw and decided, not a later one's.
+            found = self.proposals(ids=[proposal_id], connection=c)
+        assert found
+        return found[0]
 
     def add_vote(
         self, proposal_id: int, voter: str, decision: str, roles: list[str], comment: str | None

@@ -18,7 +18,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from andmesh.errors import ReadOnlyWorkspace, StoreTooNew
+from andmesh.storage.oserrors import guard_engine
 from andmesh.store.schema import check_results, incidents, product_runs, published_contracts, runs
+from andmesh.workspace import OWNER_ONLY_FILE, may_write, read_only_url, sqlite_path
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -34,23 +37,61 @@ def _alembic_config() -> Config:
 
 
 class MetadataStore:
-    """Records what the platform did; every write is one short transaction."""
+    """Records what the platform did; every write is one short transaction.
+
+    A SQLite store this process may not write is opened read-only: it is not migrated, and
+    a write through it raises :class:`~andmesh.errors.ReadOnlyWorkspace` (``read_only``).
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = sa.create_engine(url, future=True)
+        file = sqlite_path(url)
+        self.read_only = file is not None and file.exists() and not may_write(file)
+        created = file is not None and not file.exists()
+        self.engine = sa.create_engine(read_only_url(url) if self.read_only else url, future=True)
         if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.migrate()
+            sa.event.listen(
+                self.engine, "connect", _sqlite_read_pragmas if self.read_only else _sqlite_pragmas
+            )
+        guard_engine(self.engine, f"the metadata store {file or url}", file)
+        if self.read_only:
+            sa.event.listen(self.engine, "before_cursor_execute", _refuse_writes)
+            self.check_revision(upgradable=False)
+        else:
+            self.migrate()
+        if created and file is not None and file.exists():
+            file.chmod(OWNER_ONLY_FILE)  # incidents keep failing values, which may be personal data
 
     # --- schema ------------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision (a no-op when already there)."""
+        """Bring the schema to the newest revision (a no-op when already there).
+
+        A store migrated by a newer andmesh is refused before anything is written to it.
+        """
+        self.check_revision(upgradable=True)
         config = _alembic_config()
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def check_revision(self, *, upgradable: bool) -> None:
+        """Refuse a store this andmesh cannot work with: newer, or older and not upgradable here."""
+        current, head = self.revision(), self.head_revision()
+        if current == head or (current is None and upgradable):
+            return
+        if current is not None and not _known_revision(current):
+            raise StoreTooNew(
+                f"the metadata store {self.url} is at migration {current}, newer than this andmesh knows "
+                f"(its newest is {head}): it was written by a newer andmesh; nothing was written to it",
+                hint="upgrade andmesh to the version that wrote this workspace, or use another workspace",
+            )
+        if not upgradable:
+            raise ReadOnlyWorkspace(
+                f"the metadata store {self.url} is at migration {current or 'none'} and this andmesh needs "
+                f"{head}; it cannot be upgraded in a read-only workspace",
+                hint="run any andmesh command once with write access to upgrade it, then read it read-only",
+            )
 
     def revision(self) -> str | None:
         with self.engine.connect() as connection:
@@ -222,6 +263,31 @@ class MetadataStore:
         with self.engine.connect() as c:
             row = c.execute(query).mappings().first()
             return dict(row) if row else None
+
+
+def _known_revision(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(_alembic_config()).get_revision(revision) is not None
+    except Exception:  # alembic raises several kinds for an unknown revision
+        return False
+
+
+_WRITES = ("insert", "update", "delete", "create", "drop", "alter", "replace")
+
+
+def _refuse_writes(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if statement.lstrip().split(None, 1)[0].lower() in _WRITES:
+        raise ReadOnlyWorkspace(
+            "the workspace is read-only for this user: this command would write to its metadata store",
+            hint="read commands (status, products, read) work on it; to write, use a writable copy "
+            "(`cp -r`) or run as a user who may write it",
+        )
+
+
+def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
