@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from andmesh.errors import SpecError, SpecProblem
 from andmesh.spec.contract import validate_contract
+from andmesh.spec.echoes import broken_names, drop_echoes
 from andmesh.spec.enterprise import (
     EnterpriseSpecs,
     RequirementSpec,
@@ -180,6 +181,11 @@ def lint_mesh(path: Path) -> LintReport:
         if spec is not None:
             parsed.append(spec)
     mesh = _resolve(root, parsed, report.problems)
+    if mesh is not None and report.problems:
+        declared = [(s.doc.file, s.kind, s.doc.data) for s in parsed]
+        broken = broken_names(mesh, declared, report.problems)
+        names = {str(d.get(k)): f for f, _, d in declared for k in ("id", "name") if d.get(k) is not None}
+        report.problems = drop_echoes(report.problems, broken, names)
     report.problems.sort(key=lambda p: (str(p.file), p.line or 0, p.column or 0))
     if report.ok:
         report.mesh = mesh
@@ -362,7 +368,6 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
             )
         )
         return problems
-    seen: set[str] = set()
     positions: list[int] = []
     keys = 0
     unnumbered: int | None = None
@@ -371,9 +376,6 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
         if not prop.name:
             problems.append(doc.problem(path, "property without a `name`", "add `name:`"))
             continue
-        if prop.name in seen:
-            problems.append(doc.problem((*path, "name"), f"property `{prop.name}` is declared twice"))
-        seen.add(prop.name)
         if prop.primaryKey:
             keys += 1
             if prop.primaryKeyPosition is not None:
