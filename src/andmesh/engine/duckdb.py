@@ -34,7 +34,12 @@ class DuckDBSession:
                 f"unsupported file format `{file_format}` for `{name}`", hint="use parquet, csv or json"
             )
         try:
-            return reader(files, table_name=name)
+            table = reader(files, table_name=name)
+            if file_format == "parquet" and len(files) > 1:
+                # Only the first file is opened to bind the view; reading every footer
+                # now (metadata only) finds a broken one before any query depends on it.
+                self.con.con.execute("select count(*) from read_parquet($1)", [files]).fetchall()
+            return table
         except duckdb.Error as exc:
             raise unreadable_file(reader, name, files, file_format, exc) from None
 
