@@ -42,17 +42,19 @@ def broken_names(
         names = {str(data[k]) for k in ("id", "name") if isinstance(data.get(k), str | int)}
         if file not in loaded:
             broken |= names
+            if kind == "DataProduct" and isinstance(data.get("outputPorts"), list):
+                # Its ports, as other products' inputs and relationships name them.
+                ports = [p for p in data["outputPorts"] if isinstance(p, dict)]
+                broken |= {str(p[k]) for p in ports for k in ("contractId", "name") if p.get(k)}
         elif kind == "DataProduct":
             product = mesh.products.get(str(data.get("id")))
             ports = data.get("outputPorts")
             if product is not None and isinstance(ports, list) and len(product.outputs) < len(ports):
                 broken.add(product.id)
                 have = {p.name for p in product.outputs}
-                broken |= {
-                    str(p.get("contractId"))
-                    for p in ports
-                    if isinstance(p, dict) and p.get("name") not in have and p.get("contractId")
-                }
+                lost = [p for p in ports if isinstance(p, dict) and p.get("name") not in have]
+                # A lost port is named by its contract id, and by its name in relationships.
+                broken |= {str(p[k]) for p in lost for k in ("contractId", "name") if p.get(k)}
     return broken
 
 
@@ -64,6 +66,8 @@ def drop_echoes(
         return problems
 
     def echo(problem: SpecProblem) -> bool:
+        if problem.code == "orphan-contract":  # its product failed, not the contract
+            return problem.path == "id" and any(name in broken for name in _NAMED.findall(problem.message))
         if problem.severity != "error":
             return False
         for name in _NAMED.findall(problem.message):

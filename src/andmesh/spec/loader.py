@@ -38,6 +38,7 @@ from andmesh.spec.models import (
     MeshSpec,
     SourceSpec,
 )
+from andmesh.spec.relationships import relationship_problems
 from andmesh.spec.score import ScoreSpec, ScoreSpecs, TreatmentSpec, resolve_scores
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import validate_model, validate_node
@@ -280,6 +281,7 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     _resolve_inputs(mesh, products, problems)
     _check_ports_unique(mesh, products, problems)
     _check_cycles(mesh, products, problems)
+    problems.extend(relationship_problems(mesh, {cid: spec.doc for cid, (spec, _) in contracts.items()}))
     resolve_enterprise(mesh, _enterprise_specs(parsed), problems)
     resolve_governance(mesh, _governance_specs(parsed), problems, _builtin_policy_rules())
     resolve_entities(mesh, _entity_specs(parsed), problems)
