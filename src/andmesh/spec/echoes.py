@@ -48,11 +48,11 @@ def broken_names(
                 broken |= {str(p[k]) for p in ports for k in ("contractId", "name") if p.get(k)}
         elif kind == "DataProduct":
             product = mesh.products.get(str(data.get("id")))
-            ports = data.get("outputPorts")
-            if product is not None and isinstance(ports, list) and len(product.outputs) < len(ports):
+            declared = data.get("outputPorts")
+            if product is not None and isinstance(declared, list) and len(product.outputs) < len(declared):
                 broken.add(product.id)
                 have = {p.name for p in product.outputs}
-                lost = [p for p in ports if isinstance(p, dict) and p.get("name") not in have]
+                lost = [p for p in declared if isinstance(p, dict) and p.get("name") not in have]
                 # A lost port is named by its contract id, and by its name in relationships.
                 broken |= {str(p[k]) for p in lost for k in ("contractId", "name") if p.get(k)}
     return broken
