@@ -136,7 +136,11 @@ def spec_files(root: Path) -> list[Path]:
 
 
 def _parse(file: Path, problems: list[SpecProblem]) -> SpecFile | None:
-    loaded = load_yaml(file)
+    return parse_spec(load_yaml(file), problems)
+
+
+def parse_spec(loaded: YamlDocument | SpecProblem, problems: list[SpecProblem]) -> SpecFile | None:
+    """One loaded spec file validated against its kind; its problems go to ``problems``."""
     if isinstance(loaded, SpecProblem):
         problems.append(loaded)
         return None
@@ -152,7 +156,7 @@ def _parse(file: Path, problems: list[SpecProblem]) -> SpecFile | None:
             loaded.problem((), "missing `kind`", "add `kind:` (one of " + ", ".join(sorted(KINDS)) + ")")
         )
         return None
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         problems.append(
             loaded.problem(
                 ("kind",), f"unknown kind {kind!r}", hint_for(str(kind), KINDS, "kinds"), code="kind"
