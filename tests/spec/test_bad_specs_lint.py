@@ -113,11 +113,6 @@ def test_relationship_target_column_that_does_not_exist(mesh_dir: Path) -> None:
     assert error.hint == "did you mean `customer_id`?"
 
 
-def test_relationships_of_the_reference_mesh_resolve() -> None:
-    report = lint_mesh(O2C)
-    assert report.ok, [p.format() for p in report.errors]
-
-
 @pytest.mark.parametrize(
     ("sla", "message"),
     [
