@@ -95,6 +95,16 @@ class EngineError(AndmeshError):
         self.product = product
 
 
+class DataFileError(AndmeshError):
+    """A data file cannot be read as what it claims to be (empty, corrupt, wrong format)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.file = file
+
+
 class StorageError(AndmeshError):
     """An output port could not be read or published."""
 

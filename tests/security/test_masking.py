@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from andmesh.errors import AndmeshError
+from andmesh.errors import StorageError
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
 
@@ -23,21 +24,27 @@ def published(mesh_dir: Path, andmesh: Andmesh) -> Andmesh:
 def test_a_workspace_without_the_mesh_reads_nothing_in_clear(
     published: Andmesh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Pointing a fresh workspace at the real catalog used to return every value in clear."""
+    """A workspace that does not know the mesh used to return every value in clear."""
+    # Another workspace pointed at this one's catalog file is refused outright: its tables live
+    # in another workspace's warehouse.
     monkeypatch.setenv("ANDMESH_CATALOG_URL", published.workspace.catalog_url)
-    for env in ({}, {"ANDMESH_STORE_URL": published.workspace.store_url}):
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        stranger = Andmesh(Workspace.resolve(tmp_path / f"other{len(env)}"))
-        try:
-            rows = stranger.read(PORT).to_pylist()
-        except AndmeshError as refused:  # a catalog whose tables live in another workspace is refused
-            assert "buyer@acme.example" not in str(refused)
-            continue
-        # No contract on record for that version in this store: every column is masked; with the
-        # real store, the published contract says which columns are personal data.
-        assert rows and "buyer@acme.example" not in str(rows) and "Acme GmbH" not in str(rows)
-        assert str(rows[0]["email"]).startswith("masked:")
+    with pytest.raises(StorageError) as refused:
+        Andmesh(Workspace.resolve(tmp_path / "other")).read(PORT)
+    assert "buyer@acme.example" not in str(refused.value)
+    monkeypatch.delenv("ANDMESH_CATALOG_URL")
+
+    # The same workspace with no mesh recorded: the published contract still classifies.
+    (published.workspace.root / "workspace.json").unlink()
+    forgetful = Andmesh(published.workspace)
+    rows = forgetful.read(PORT).to_pylist()
+    assert rows[0]["segment"] == "enterprise"
+    assert str(rows[0]["email"]).startswith("masked:") and "buyer@acme.example" not in str(rows)
+
+    # And with no record of the version's contract either, every column is masked.
+    with published.store.engine.begin() as c:
+        c.execute(sa.text("delete from published_contracts"))
+    rows = Andmesh(published.workspace).read(PORT).to_pylist()
+    assert rows and all(str(v).startswith("masked:") for row in rows for v in row.values() if v is not None)
 
 
 def test_classification_comes_from_the_published_version(published: Andmesh, mesh_dir: Path) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pyarrow as pa
 
-from andmesh.errors import EngineError
+from andmesh.errors import DataFileError, EngineError
 
 
 class DuckDBSession:
@@ -26,15 +27,21 @@ class DuckDBSession:
     def register(self, name: str, files: list[str], file_format: str) -> ibis.Table:
         if not files:
             raise EngineError(f"no files for `{name}`")
-        if file_format == "parquet":
-            return self.con.read_parquet(files, table_name=name)
-        if file_format == "csv":
-            return self.con.read_csv(files, table_name=name)
-        if file_format == "json":
-            return self.con.read_json(files, table_name=name)
-        raise EngineError(
-            f"unsupported file format `{file_format}` for `{name}`", hint="use parquet, csv or json"
-        )
+        readers = {"parquet": self.con.read_parquet, "csv": self.con.read_csv, "json": self.con.read_json}
+        reader = readers.get(file_format)
+        if reader is None:
+            raise EngineError(
+                f"unsupported file format `{file_format}` for `{name}`", hint="use parquet, csv or json"
+            )
+        try:
+            table = reader(files, table_name=name)
+            if file_format == "parquet" and len(files) > 1:
+                # Only the first file is opened to bind the view; reading every footer
+                # now (metadata only) finds a broken one before any query depends on it.
+                self.con.con.execute("select count(*) from read_parquet($1)", [files]).fetchall()
+            return table
+        except duckdb.Error as exc:
+            raise unreadable_file(reader, name, files, file_format, exc) from None
 
     def sql(self, query: str, dialect: str) -> ibis.Table:
         return self.con.sql(query, dialect=dialect)
@@ -72,3 +79,27 @@ class DuckDBEngine:
 
     def session(self) -> DuckDBSession:
         return DuckDBSession(self.threads, self.memory_limit)
+
+
+def unreadable_file(
+    reader: Any, name: str, files: list[str], file_format: str, error: duckdb.Error
+) -> DataFileError:
+    """The input error for files the engine refused: which file, why, and what to do.
+
+    With several files, each is tried alone so the message names the broken one.
+    """
+    culprit = files[0]
+    if len(files) > 1:
+        for file in files:
+            try:
+                reader([file], table_name=f"__andmesh_probe_{name}")
+            except duckdb.Error as exc:
+                culprit, error = file, exc
+                break
+    reason = str(error).split("\n", 1)[0].replace(f" '{culprit}'", "")
+    reason = reason.replace("Invalid Input Error: ", "").replace("IO Error: ", "")
+    return DataFileError(
+        f"{culprit}: not a readable {file_format} file ({reason}) — input `{name}`",
+        file=culprit,
+        hint=f"replace it with a complete {file_format} file, or remove it from the input",
+    )

@@ -20,7 +20,10 @@ from ibis import _
 from open_data_contract_standard.model import DataQuality, SchemaProperty
 
 from andmesh.engine.base import EngineSession
+from andmesh.quality.aggregate import ROWS, shared_aggregate
+from andmesh.quality.columns import Column
 from andmesh.quality.operators import satisfies, threshold_of
+from andmesh.quality.options import EVALUATED_OPTIONS, option_check
 from andmesh.quality.physical import honours, parse_physical
 from andmesh.quality.plan import Evaluation, PlannedCheck, decided
 from andmesh.quality.relationships import plan_relationship
@@ -45,37 +48,6 @@ LOGICAL_TYPES: dict[str, Callable[[dt_types.DataType], bool]] = {
     "object": lambda t: t.is_struct() or t.is_map() or t.is_json(),
     "map": lambda t: t.is_map(),
 }
-RANGE_OPTIONS = {
-    "minimum": "<",
-    "exclusiveMinimum": "<=",
-    "maximum": ">",
-    "exclusiveMaximum": ">=",
-}
-# Regular expressions for `logicalTypeOptions.format` on string columns.
-FORMATS = {
-    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-    "uri": r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$",
-    "url": r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^\s]+$",
-    "hostname": r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$",
-    "ipv4": r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$",
-    "date": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
-    "date-time": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$",
-    "time": r"^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$",
-}
-EVALUATED_OPTIONS = {*RANGE_OPTIONS, "pattern", "minLength", "maxLength", "format", "multipleOf"}
-
-
-def _literal(value: Any, dtype: dt_types.DataType) -> Any:
-    """A contract bound as a literal of the column's type (dates and timestamps parsed)."""
-    if dtype.is_date():
-        return ibis.literal(dt.date.fromisoformat(str(value)[:10]))
-    if dtype.is_timestamp():
-        parsed = dt.datetime.fromisoformat(str(value))
-        if dtype.timezone is None and parsed.tzinfo is not None:
-            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-        return ibis.literal(parsed, type=dtype)
-    return ibis.literal(value)
 
 
 @dataclass(frozen=True)
@@ -112,7 +84,7 @@ def plan_checks(
     keys: list[tuple[int, str]] = []
     for prop in contract.properties:
         name = prop.name or ""
-        planned.extend(_property_checks(scope, prop, columns.get(name)))
+        planned.extend(_property_checks(scope, prop, Column((name,)), columns))
         if prop.primaryKey:
             keys.append((prop.primaryKeyPosition or 0, name))
     if keys:
@@ -171,12 +143,13 @@ def _any_null(table: ibis.Table, columns: list[str]) -> ibis.expr.types.BooleanV
 
 
 def _property_checks(
-    scope: Scope, prop: SchemaProperty, dtype: dt_types.DataType | None
+    scope: Scope, prop: SchemaProperty, column: Column, columns: Mapping[str, dt_types.DataType]
 ) -> list[PlannedCheck]:
     obj = scope.obj
-    name = prop.name or ""
+    name = column.name
     base = f"{obj}.{name}"
     checks: list[PlannedCheck] = []
+    dtype, absent = column.dtype(columns)
     if dtype is None:
         checks.append(
             decided(
@@ -185,14 +158,16 @@ def _property_checks(
                 obj,
                 name,
                 CheckStatus.failed,
-                f"column `{name}` is missing from the data",
+                absent or f"`{name}` is missing",
                 measured="missing",
                 threshold="present",
             )
         )
-        reason = f"column `{name}` is missing, so this check cannot be evaluated"
+        reason = f"`{name}` is missing from the data, so this check cannot be evaluated"
         for kind in _value_check_kinds(prop):
             checks.append(decided(f"{base}.{kind}", kind, obj, name, CheckStatus.error, reason))
+        for child in prop.properties or []:
+            checks.extend(_property_checks(scope, child, column.field(child.name or ""), columns))
         return checks
     checks.append(
         decided(f"{base}.present", "schema", obj, name, CheckStatus.passed, "present", measured="present")
@@ -215,34 +190,7 @@ def _property_checks(
             )
         )
     if prop.physicalType:
-        physical = parse_physical(prop.physicalType)
-        if physical is None:
-            checks.append(
-                decided(
-                    f"{base}.physicalType",
-                    "physicalType",
-                    obj,
-                    name,
-                    CheckStatus.skipped,
-                    f"physicalType `{prop.physicalType}` is not a SQL type andmesh can compare",
-                    threshold=prop.physicalType,
-                )
-            )
-        else:
-            fits = honours(dtype, physical)
-            checks.append(
-                decided(
-                    f"{base}.physicalType",
-                    "physicalType",
-                    obj,
-                    name,
-                    CheckStatus.passed if fits else CheckStatus.failed,
-                    f"{dtype} {'fits' if fits else 'does not fit'} {prop.physicalType}",
-                    measured=str(dtype),
-                    threshold=prop.physicalType,
-                )
-            )
-    col_type = dtype
+        checks.append(_physical_check(base, obj, name, prop.physicalType, dtype))
     if prop.required:
         checks.append(
             PlannedCheck(
@@ -250,17 +198,30 @@ def _property_checks(
                 "required",
                 obj,
                 name,
-                measure=lambda t: t[name].isnull().sum(),
-                failing=lambda t: t[name].isnull(),
-                describe="null values",
+                measure=lambda t: column.is_null(t).sum(),
+                failing=column.is_null,
+                value=column.of,
+                describe="null values" + (" inside present objects" if column.nested else ""),
             )
         )
     if prop.unique:
-        checks.append(
-            PlannedCheck(
-                f"{base}.unique", "unique", obj, name, group_keys=[name], describe="rows sharing a value"
+        if column.nested:
+            checks.append(
+                decided(
+                    f"{base}.unique",
+                    "unique",
+                    obj,
+                    name,
+                    CheckStatus.skipped,
+                    "`unique` on a field nested in an object is not evaluated by this version of the gate",
+                )
             )
-        )
+        else:
+            checks.append(
+                PlannedCheck(
+                    f"{base}.unique", "unique", obj, name, group_keys=[name], describe="rows sharing a value"
+                )
+            )
     options = prop.logicalTypeOptions or {}
     for option, value in options.items():
         check_id = f"{base}.{option}"
@@ -285,25 +246,77 @@ def _property_checks(
                     obj,
                     name,
                     CheckStatus.error,
-                    f"cannot check {option}: column has type {col_type}",
+                    f"cannot check {option}: column has type {dtype}",
                 )
             )
             continue
-        if option in RANGE_OPTIONS:
-            checks.append(_range_check(obj, name, option, value, col_type))
-        elif option == "format":
-            checks.append(_format_check(obj, name, str(value), col_type))
-        elif option == "multipleOf":
-            checks.append(_multiple_of_check(obj, name, value, col_type))
-        else:
-            checks.append(_string_option_check(obj, name, option, value))
+        checks.append(option_check(obj, column, option, value, dtype))
     for index, rule in enumerate(prop.quality or []):
-        checks.append(_quality_check(scope, name, col_type, rule, index, None))
+        checks.append(_quality_check(scope, column, dtype, rule, index, None))
     for index, rel in enumerate(prop.relationships or []):
+        if column.nested:
+            checks.append(
+                decided(
+                    f"{base}.relationship[{index}]",
+                    "relationship",
+                    obj,
+                    name,
+                    CheckStatus.skipped,
+                    "relationships from a field nested in an object are not evaluated by this version of the gate",
+                )
+            )
+            continue
         checks.append(
             plan_relationship(obj, f"{base}.relationship[{index}]", rel, scope.table, scope.references, name)
         )
+    for child in prop.properties or []:
+        checks.extend(_property_checks(scope, child, column.field(child.name or ""), columns))
+    if prop.items is not None and _declares_checks(prop.items):
+        checks.append(
+            decided(
+                f"{base}.items",
+                "items",
+                obj,
+                name,
+                CheckStatus.skipped,
+                "checks on the items of an array are not evaluated by this version of the gate",
+            )
+        )
     return checks
+
+
+def _physical_check(
+    base: str, obj: str, name: str, physical_type: str, dtype: dt_types.DataType
+) -> PlannedCheck:
+    physical = parse_physical(physical_type)
+    if physical is None:
+        return decided(
+            f"{base}.physicalType",
+            "physicalType",
+            obj,
+            name,
+            CheckStatus.skipped,
+            f"physicalType `{physical_type}` is not a SQL type andmesh can compare",
+            threshold=physical_type,
+        )
+    fits = honours(dtype, physical)
+    return decided(
+        f"{base}.physicalType",
+        "physicalType",
+        obj,
+        name,
+        CheckStatus.passed if fits else CheckStatus.failed,
+        f"{dtype} {'fits' if fits else 'does not fit'} {physical_type}",
+        measured=str(dtype),
+        threshold=physical_type,
+    )
+
+
+def _declares_checks(prop: SchemaProperty) -> bool:
+    """Whether a property (or anything nested in it) asks for a check of its values."""
+    if prop.required or prop.unique or prop.logicalTypeOptions or prop.quality:
+        return True
+    return any(_declares_checks(child) for child in prop.properties or [])
 
 
 def _value_check_kinds(prop: SchemaProperty) -> list[str]:
@@ -319,106 +332,16 @@ def _value_check_kinds(prop: SchemaProperty) -> list[str]:
     return kinds
 
 
-def _range_check(obj: str, name: str, option: str, value: Any, dtype: dt_types.DataType) -> PlannedCheck:
-    op = RANGE_OPTIONS[option]
-    try:
-        bound = _literal(value, dtype)
-    except (TypeError, ValueError) as exc:
-        return decided(
-            f"{obj}.{name}.{option}",
-            option,
-            obj,
-            name,
-            CheckStatus.error,
-            f"bound {value!r} is not valid for {dtype}: {exc}",
-        )
-
-    def failing(t: ibis.Table) -> Any:
-        col = t[name]
-        return {"<": col < bound, "<=": col <= bound, ">": col > bound, ">=": col >= bound}[op]
-
-    return PlannedCheck(
-        f"{obj}.{name}.{option}",
-        "range",
-        obj,
-        name,
-        measure=lambda t: failing(t).sum(),
-        failing=failing,
-        describe=f"values {op} {value} ({option})",
-    )
-
-
-def _format_check(obj: str, name: str, fmt: str, dtype: dt_types.DataType) -> PlannedCheck:
-    check_id = f"{obj}.{name}.format"
-    if not dtype.is_string():
-        return decided(
-            check_id, "format", obj, name, CheckStatus.skipped,
-            f"format `{fmt}` applies to strings; `{name}` is typed {dtype}, which already fixes its form",
-        )  # fmt: skip
-    pattern = FORMATS.get(fmt.lower())
-    if pattern is None:
-        return decided(
-            check_id, "format", obj, name, CheckStatus.error,
-            f"unknown format `{fmt}` (known: {', '.join(sorted(FORMATS))})",
-        )  # fmt: skip
-
-    def failing(t: ibis.Table) -> Any:
-        return t[name].notnull() & ~t[name].re_search(pattern)
-
-    return PlannedCheck(
-        check_id, "format", obj, name, measure=lambda t: failing(t).sum(), failing=failing,
-        describe=f"values that are not a valid {fmt}",
-    )  # fmt: skip
-
-
-def _multiple_of_check(obj: str, name: str, value: Any, dtype: dt_types.DataType) -> PlannedCheck:
-    check_id = f"{obj}.{name}.multipleOf"
-    if not dtype.is_numeric() or not isinstance(value, int | float) or not value:
-        return decided(
-            check_id, "multipleOf", obj, name, CheckStatus.error,
-            f"multipleOf {value!r} needs a non-zero number on a numeric column ({name} is {dtype})",
-        )  # fmt: skip
-
-    def failing(t: ibis.Table) -> Any:
-        ratio = t[name].cast("float64") / float(value)
-        # Tolerance for binary floating point: 19.99 is a multiple of 0.01.
-        return (ratio - ratio.round()).abs() > 1e-9
-
-    return PlannedCheck(
-        check_id, "multipleOf", obj, name, measure=lambda t: failing(t).sum(), failing=failing,
-        describe=f"values that are not a multiple of {value}",
-    )  # fmt: skip
-
-
-def _string_option_check(obj: str, name: str, option: str, value: Any) -> PlannedCheck:
-    def failing(t: ibis.Table) -> Any:
-        col = t[name].cast("string")
-        if option == "pattern":
-            return col.notnull() & ~col.re_search(str(value))
-        if option == "minLength":
-            return col.length() < int(value)
-        return col.length() > int(value)
-
-    return PlannedCheck(
-        f"{obj}.{name}.{option}",
-        option,
-        obj,
-        name,
-        measure=lambda t: failing(t).sum(),
-        failing=failing,
-        describe=f"values breaking {option} {value!r}",
-    )
-
-
 def _quality_check(
     scope: Scope,
-    name: str | None,
+    column: Column | None,
     dtype: dt_types.DataType | None,
     rule: DataQuality,
     index: int,
-    columns: dict[str, dt_types.DataType] | None,
+    columns: Mapping[str, dt_types.DataType] | None,
 ) -> PlannedCheck:
     obj = scope.obj
+    name = column.name if column is not None else None
     where = f"{obj}.{name}" if name else obj
     metric = rule.metric or rule.rule
     check_id = f"{where}.quality[{index}]" + (f".{metric}" if metric else "")
@@ -433,9 +356,12 @@ def _quality_check(
         )
 
     if kind == "sql":
-        return plan_sql_rule(
-            obj, name, check_id, rule, scope.tables, severity, scope.physical.get(name or "")
-        )
+        try:
+            return plan_sql_rule(
+                obj, name, check_id, rule, scope.tables, severity, scope.physical.get(name or "")
+            )
+        except Exception as exc:  # a rule validation missed: an error of this check, not a crash
+            return settle(CheckStatus.error, f"the SQL rule cannot be evaluated: {exc}")
     if kind != "library":
         return settle(
             CheckStatus.skipped, f"`type: {kind}` rules need an engine andmesh does not run ({rule.engine})"
@@ -445,7 +371,7 @@ def _quality_check(
             CheckStatus.error,
             "the rule sets no threshold (mustBe, mustBeLessThan, …): it cannot pass or fail",
         )
-    args = rule.arguments or {}
+    args = rule.arguments if isinstance(rule.arguments, dict) else {}
     percent = (rule.unit or "rows") == "percent"
     check = PlannedCheck(
         check_id, metric or "", obj, name, severity=severity, threshold=threshold, percent=percent
@@ -457,26 +383,35 @@ def _quality_check(
         return check
     if metric == "duplicateValues":
         props = args.get("properties") or ([name] if name else None)
-        if not props:
+        if not props or not isinstance(props, list) or not all(isinstance(p, str) for p in props):
             return settle(CheckStatus.error, "duplicateValues on an object needs `arguments.properties`")
+        if column is not None and column.nested:
+            return settle(CheckStatus.skipped, "duplicateValues on a nested field is not evaluated")
         if columns is not None and any(p not in columns for p in props):
             return settle(CheckStatus.error, f"column(s) {[p for p in props if p not in columns]} missing")
         check.group_keys = list(props)
         check.describe = "rows sharing a value"
         return check
-    if name is None or dtype is None:
+    if column is None or dtype is None:
         return settle(CheckStatus.error, f"metric `{metric}` needs a property")
+    nan = dtype.is_floating()
+    check.value = column.of
     if metric == "nullValues":
-        check.measure = lambda t: t[name].isnull().sum()
-        check.failing = lambda t: t[name].isnull()
+        check.measure = lambda t: column.is_null(t).sum()
+        check.failing = column.is_null
         check.describe = "null values"
         return check
     if metric == "missingValues":
-        missing = [m for m in args.get("missingValues", []) if m is not None]
+        listed = args.get("missingValues", [])
+        missing = [m for m in listed if m is not None and m == m] if isinstance(listed, list) else []
 
         def is_missing(t: ibis.Table) -> Any:
-            col = t[name]
-            return col.isnull() | col.isin(missing) if missing else col.isnull()
+            col = column.of(t)
+            out = column.is_null(t)
+            if missing:
+                out = out | col.isin(missing)
+            # NaN is the float "no value" marker: missing, though not null.
+            return out | col.isnan() if nan else out
 
         check.measure = lambda t: is_missing(t).sum()
         check.failing = is_missing
@@ -489,12 +424,22 @@ def _quality_check(
             return settle(
                 CheckStatus.error, "invalidValues needs `arguments.validValues` or `arguments.pattern`"
             )
+        if valid is not None and not isinstance(valid, list):
+            return settle(CheckStatus.error, "`arguments.validValues` must be a list")
+
+        listed = [v for v in valid or [] if v is not None]
+        accepted = [v for v in listed if v == v]
+        # NaN is valid only where listed (`.nan` in YAML); not left to the engine's NaN ordering.
+        nan_listed = len(accepted) < len(listed)
 
         def is_invalid(t: ibis.Table) -> Any:
-            col = t[name]
+            col = column.of(t)
             bad = col.notnull()
             if valid is not None:
-                bad = bad & ~col.isin(valid)
+                inside = col.isin(accepted) if accepted else ibis.literal(False)
+                if nan:
+                    inside = (inside | col.isnan()) if nan_listed else (inside & ~col.isnan())
+                bad = bad & ~inside
             if pattern is not None:
                 bad = bad & ~col.cast("string").re_search(str(pattern))
             return bad
@@ -545,10 +490,11 @@ def run_checks(
             check.decided = check.result(
                 CheckStatus.error, None, f"cannot be evaluated on this column: {exc}"
             )
-    aggregate = table.aggregate(__rows=table.count(), **measures)
-    row = session.to_arrow(aggregate).to_pylist()[0]
-    rows = int(row.pop("__rows") or 0)
-    aggregate_sql = str(ibis.to_sql(aggregate))
+    row, broken, aggregate_sql = shared_aggregate(session, table, measures, table_name)
+    rows = int(row.pop(ROWS) or 0)
+    for key, reason in broken.items():
+        check = plan[int(key[1:])]
+        check.decided = check.result(CheckStatus.error, None, f"the engine could not evaluate it: {reason}")
     pii = {p.name for p in contract.properties if p.name and (p.classification or "").lower() in PII_CLASSES}
     results: list[CheckResult] = []
     for index, check in enumerate(plan):
@@ -596,12 +542,7 @@ def run_checks(
             continue
         result = _judge(check, reading, rows, aggregate_sql)
         if result.status in (CheckStatus.failed, CheckStatus.warning) and check.failing is not None:
-            cols = list(
-                dict.fromkeys([*(k for k in _key_columns(contract) if k in table.columns), check.property])
-            )
-            cols = [c for c in cols if c and c in table.columns]
-            sample = table.filter(check.failing(table)).select(cols).limit(SAMPLE_ROWS)
-            result.samples = _mask(session.to_arrow(sample).to_pylist(), pii)
+            result.samples = _samples(session, table, contract, check, pii)
         results.append(result)
     return CheckRun(
         contract_id=contract.id,
@@ -611,6 +552,29 @@ def run_checks(
         seconds=round(time.perf_counter() - clock, 4),
         checks=results,
     )
+
+
+def _samples(
+    session: EngineSession, table: ibis.Table, contract: Contract, check: PlannedCheck, pii: set[str]
+) -> list[dict[str, Any]]:
+    """A few failing rows: the key columns and the value that failed (a nested field's too)."""
+    assert check.failing is not None
+    keys = [k for k in _key_columns(contract) if k in table.columns]
+    selected: dict[str, Any] = {k: table[k] for k in keys}
+    if check.property and check.property in table.columns:
+        selected[check.property] = table[check.property]
+    elif check.property and check.value is not None:
+        selected[check.property] = check.value(table)
+    if not selected:
+        return []
+    try:
+        sample = table.filter(check.failing(table)).select(**selected).limit(SAMPLE_ROWS)
+        rows = session.to_arrow(sample).to_pylist()
+    except Exception:  # the count is what the check measured; samples only illustrate it
+        return []
+    # A nested field is classified by its top-level column.
+    hidden = pii | {name for name in selected if name.split(".", 1)[0] in pii}
+    return _mask(rows, hidden)
 
 
 def _judge(check: PlannedCheck, count: float, rows: int, query: str) -> CheckResult:

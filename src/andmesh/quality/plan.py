@@ -37,6 +37,7 @@ class PlannedCheck:
     # Turns the aggregate's value into the measured figure (default: a count of rows).
     reading: Callable[[Any], float] | None = None
     failing: Predicate | None = None  # rows that fail, for samples
+    value: Callable[[ibis.Table], ibis.Value] | None = None  # the value shown in samples, if nested
     group_keys: list[str] | None = None  # duplicates among these columns (own grouped query)
     percent: bool = False
     evaluate: Callable[[EngineSession], Evaluation] | None = None  # a check with its own query

@@ -19,6 +19,7 @@ from open_data_contract_standard.model import OpenDataContractStandard
 from pydantic import ValidationError
 
 from andmesh.errors import SpecProblem
+from andmesh.spec.contract_rules import contract_rule_problems
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import field_names, model_at
 from andmesh.spec.yamlsource import PathKey, YamlDocument
@@ -95,7 +96,33 @@ def _schema_problems(doc: YamlDocument) -> list[SpecProblem]:
                     (path, leaf.message),
                     doc.problem(path, leaf.message, code="odcs-schema"),
                 )
-    return sorted(problems.values(), key=lambda p: (p.line or 0, p.column or 0))
+    return sorted(_causes(problems), key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _causes(problems: dict[tuple[PathKey, str], SpecProblem]) -> list[SpecProblem]:
+    """Drop what follows from a misspelt key: one mistake, one error.
+
+    The standard's schema picks its rules for a property by its ``logicalType``: with
+    ``logicalTyp:`` written instead, the property also "misses" keys of another type's
+    branch and its ``logicalTypeOptions`` look unknown. A misspelling with a close
+    match is the cause; every other problem inside the same object is its echo.
+    """
+    misspelt = [
+        key[0][:-1]
+        for key, problem in problems.items()
+        if key[1] == "unknown" and (problem.hint or "").startswith("did you mean")
+    ]
+    if not misspelt:
+        return list(problems.values())
+
+    def inside(path: PathKey) -> bool:
+        return any(path[: len(parent)] == parent for parent in misspelt)
+
+    return [
+        problem
+        for (path, what), problem in problems.items()
+        if (what == "unknown" and (problem.hint or "").startswith("did you mean")) or not inside(path)
+    ]
 
 
 def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
@@ -128,4 +155,5 @@ def validate_contract(doc: YamlDocument) -> tuple[OpenDataContractStandard | Non
         model = OpenDataContractStandard.model_validate(data)
     except ValidationError as exc:
         return None, [doc.problem(tuple(err["loc"]), err["msg"], code="odcs-model") for err in exc.errors()]
-    return model, []
+    problems = contract_rule_problems(doc, model)
+    return (None, problems) if problems else (model, [])

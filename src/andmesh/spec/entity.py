@@ -487,12 +487,14 @@ def _products(mesh: Mesh, doc: YamlDocument, spec: EntitySpec, problems: list[Sp
     needed = [s.product for s in spec.sources] + [link.product for link in spec.links]
     for product_id in dict.fromkeys(needed):
         if product_id in mesh.products and product_id not in read:
+            # A product whose contract failed has no port left to name (its own error says why).
+            outputs = mesh.products[product_id].outputs
+            contract = f"`{outputs[0].contract.id}`" if outputs else f"of a port of `{product_id}`"
             problems.append(
                 doc.problem(
                     ("products", "xref"),
                     f"`{xref.id}` must read `{product_id}` (a source or link of entity `{spec.name}`)",
-                    f"add an input port with contractId `{mesh.products[product_id].outputs[0].contract.id}` "
-                    f"to {xref.file}",
+                    f"add an input port with contractId {contract} to {xref.file}",
                     code="reference",
                 )
             )

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from andmesh.errors import SpecError, SpecProblem
 from andmesh.spec.contract import validate_contract
+from andmesh.spec.echoes import broken_names, drop_echoes
 from andmesh.spec.enterprise import (
     EnterpriseSpecs,
     RequirementSpec,
@@ -38,6 +39,7 @@ from andmesh.spec.models import (
     MeshSpec,
     SourceSpec,
 )
+from andmesh.spec.relationships import relationship_problems
 from andmesh.spec.score import ScoreSpec, ScoreSpecs, TreatmentSpec, resolve_scores
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import validate_model, validate_node
@@ -136,7 +138,11 @@ def spec_files(root: Path) -> list[Path]:
 
 
 def _parse(file: Path, problems: list[SpecProblem]) -> SpecFile | None:
-    loaded = load_yaml(file)
+    return parse_spec(load_yaml(file), problems)
+
+
+def parse_spec(loaded: YamlDocument | SpecProblem, problems: list[SpecProblem]) -> SpecFile | None:
+    """One loaded spec file validated against its kind; its problems go to ``problems``."""
     if isinstance(loaded, SpecProblem):
         problems.append(loaded)
         return None
@@ -152,7 +158,7 @@ def _parse(file: Path, problems: list[SpecProblem]) -> SpecFile | None:
             loaded.problem((), "missing `kind`", "add `kind:` (one of " + ", ".join(sorted(KINDS)) + ")")
         )
         return None
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         problems.append(
             loaded.problem(
                 ("kind",), f"unknown kind {kind!r}", hint_for(str(kind), KINDS, "kinds"), code="kind"
@@ -182,6 +188,11 @@ def lint_mesh(path: Path) -> LintReport:
         if spec is not None:
             parsed.append(spec)
     mesh = _resolve(root, parsed, report.problems)
+    if mesh is not None and report.problems:
+        declared = [(s.doc.file, s.kind, s.doc.data) for s in parsed]
+        broken = broken_names(mesh, declared, report.problems)
+        names = {str(d.get(k)): f for f, _, d in declared for k in ("id", "name") if d.get(k) is not None}
+        report.problems = drop_echoes(report.problems, broken, names)
     report.problems.sort(key=lambda p: (str(p.file), p.line or 0, p.column or 0))
     if report.ok:
         report.mesh = mesh
@@ -276,6 +287,7 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     _resolve_inputs(mesh, products, problems)
     _check_ports_unique(mesh, products, problems)
     _check_cycles(mesh, products, problems)
+    problems.extend(relationship_problems(mesh, {cid: spec.doc for cid, (spec, _) in contracts.items()}))
     resolve_enterprise(mesh, _enterprise_specs(parsed), problems)
     resolve_governance(mesh, _governance_specs(parsed), problems, _builtin_policy_rules())
     resolve_entities(mesh, _entity_specs(parsed), problems)
@@ -369,7 +381,6 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
             )
         )
         return problems
-    seen: set[str] = set()
     positions: list[int] = []
     keys = 0
     unnumbered: int | None = None
@@ -378,9 +389,6 @@ def _contract_rules(doc: YamlDocument, contract: OpenDataContractStandard) -> li
         if not prop.name:
             problems.append(doc.problem(path, "property without a `name`", "add `name:`"))
             continue
-        if prop.name in seen:
-            problems.append(doc.problem((*path, "name"), f"property `{prop.name}` is declared twice"))
-        seen.add(prop.name)
         if prop.primaryKey:
             keys += 1
             if prop.primaryKeyPosition is not None:

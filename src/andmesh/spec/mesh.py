@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from open_data_contract_standard.model import OpenDataContractStandard, SchemaObject, SchemaProperty
 
+from andmesh.errors import UsageError
 from andmesh.spec.models import DataProductSpec, DomainSpec, MeshSpec, SourceSpec
+from andmesh.spec.suggest import hint_for
 
 if TYPE_CHECKING:
     from andmesh.spec.enterprise import Requirement, UseCase, ValueChain
@@ -118,9 +120,16 @@ class Product:
         return sorted({ref.product_id for ref in self.inputs})
 
     def output(self, name: str | None = None) -> OutputPort:
-        if name is None:
-            return self.outputs[0]
-        return next(p for p in self.outputs if p.name == name)
+        port = next((p for p in self.outputs if name is None or p.name == name), None)
+        if port is None:
+            ports = [p.name for p in self.outputs]
+            raise UsageError(
+                f"product `{self.id}` has no output port `{name}`"
+                if name
+                else f"`{self.id}` has no output port",
+                hint=hint_for(name or "", ports, "ports"),
+            )
+        return port
 
 
 @dataclass

@@ -74,7 +74,24 @@ def validate_node(
             # Pydantic appends union/literal tags to the location; keep only real keys.
             loc = _real_path(node, loc)
             problems.append(_problem(doc, model, at, loc, err, code))
-        return None, problems
+        return None, _one_per_misspelling(problems)
+
+
+def _one_per_misspelling(problems: list[SpecProblem]) -> list[SpecProblem]:
+    """``ownr:`` for ``owner:`` is one mistake: keep "unknown key", drop "missing `owner`"."""
+    meant = {
+        (p.file, p.path.rpartition(".")[0] if "." in p.path else "", p.hint.split("`")[1])
+        for p in problems
+        if p.message.startswith("unknown key") and p.hint and p.hint.startswith("did you mean `")
+    }
+    return [
+        p
+        for p in problems
+        if not (
+            p.message.startswith("missing required key `")
+            and (p.file, p.path, p.message.split("`")[1]) in meant
+        )
+    ]
 
 
 def _real_path(data: Any, loc: PathKey) -> PathKey:

@@ -8,6 +8,7 @@ models and JSON Schema see ordinary data; a side index maps each node's path to 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,14 @@ from ruamel.yaml.error import MarkedYAMLError
 from andmesh.errors import SpecProblem
 
 PathKey = tuple[str | int, ...]
+
+# Bounds on what one spec file may expand to. The largest spec of the reference meshes
+# is ~13 KB and ~1,500 nodes; these leave room for contracts of thousands of columns
+# while stopping an alias bomb ("billion laughs": 10 aliases of 10 aliases of … grow to
+# 10^9 nodes from a few hundred bytes) or a giant file before memory is exhausted.
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+MAX_NODES = 100_000
+MAX_DEPTH = 100
 
 
 @dataclass
@@ -80,7 +89,41 @@ def format_path(path: PathKey) -> str:
     return text
 
 
-def _plain(node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]]) -> Any:
+class _TooLarge(Exception):
+    """The document expands past a bound; ``path`` is where the bound was crossed."""
+
+    def __init__(self, path: PathKey, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.hint = hint
+
+
+@dataclass
+class _Budget:
+    """Nodes left to build: aliases are expanded, so a bomb spends it quickly."""
+
+    nodes: int = MAX_NODES
+
+    def spend(self, path: PathKey) -> None:
+        self.nodes -= 1
+        if self.nodes < 0:
+            raise _TooLarge(
+                path,
+                f"the document expands to more than {MAX_NODES:,} values (aliases are expanded)",
+                "write the values out, or reuse fewer `*alias` references to large anchors",
+            )
+        if len(path) > MAX_DEPTH:
+            raise _TooLarge(
+                path, f"the document nests deeper than {MAX_DEPTH} levels", "flatten the structure"
+            )
+
+
+def _plain(
+    node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]], budget: _Budget | None = None
+) -> Any:
+    budget = budget or _Budget()
+    budget.spend(path)
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key, value in node.items():
@@ -90,7 +133,7 @@ def _plain(node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]]) 
                 positions[child] = (line + 1, col + 1)
             except (KeyError, TypeError, AttributeError):
                 pass
-            out[str(key)] = _plain(value, child, positions)
+            out[str(key)] = _plain(value, child, positions, budget)
         return out
     if isinstance(node, CommentedSeq):
         items: list[Any] = []
@@ -101,7 +144,7 @@ def _plain(node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]]) 
                 positions[child] = (line + 1, col + 1)
             except (KeyError, TypeError, AttributeError):
                 pass
-            items.append(_plain(value, child, positions))
+            items.append(_plain(value, child, positions, budget))
         return items
     # JSON Schema and the models expect strings for dates written unquoted in YAML.
     if isinstance(node, dt.datetime | dt.date):
@@ -111,17 +154,63 @@ def _plain(node: Any, path: PathKey, positions: dict[PathKey, tuple[int, int]]) 
     return node
 
 
+_QUOTED_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"|#[^\n]*")
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(text: str) -> int:
+    """How deep ``[`` and ``{`` nest outside quotes and comments.
+
+    The YAML scanner slows down quadratically with flow nesting (seconds at a depth of
+    a thousand), so depth is measured before parsing, on the text.
+
+    >>> _flow_depth("a: [1, {b: [2]}]  # ]]]"), _flow_depth("p: '[[['")
+    (3, 0)
+    """
+    depth = deepest = 0
+    for bracket in _BRACKETS.finditer(_QUOTED_OR_COMMENT.sub("", text)):
+        depth = depth + 1 if bracket.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def load_yaml(file: Path) -> YamlDocument | SpecProblem:
     """Load ``file``; a YAML syntax error comes back as a located ``SpecProblem``."""
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as handle:
+            # Read one byte past the bound: a FIFO or /dev/zero has no trustworthy size.
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return SpecProblem(file, None, None, "", f"cannot read file: {exc}", code="yaml")
+        return SpecProblem(
+            file, None, None, "", f"cannot read file: {exc}", hint="save it as UTF-8 text", code="yaml"
+        )
     return load_yaml_text(text, file)
 
 
 def load_yaml_text(text: str, file: Path) -> YamlDocument | SpecProblem:
     """Load YAML ``text`` that came from (or stands for) ``file``."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
+        return SpecProblem(
+            file,
+            None,
+            None,
+            "",
+            f"the file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB, too large for a spec",
+            hint="split it into several spec files",
+            code="yaml",
+        )
+    depth = _flow_depth(text)
+    if depth > MAX_DEPTH:
+        return SpecProblem(
+            file,
+            None,
+            None,
+            "",
+            f"the document nests deeper than {MAX_DEPTH} levels ({depth} brackets deep)",
+            hint="flatten the structure",
+            code="yaml",
+        )
     yaml = YAML(typ="rt")
     try:
         raw = yaml.load(text)
@@ -136,8 +225,20 @@ def load_yaml_text(text: str, file: Path) -> YamlDocument | SpecProblem:
             else "check indentation and quoting on this line (no tabs; quote values that contain ': ')"
         )
         return SpecProblem(file, line, column, "", f"malformed YAML: {what}", hint=hint, code="yaml")
+    except RecursionError:
+        return SpecProblem(
+            file, None, None, "", "malformed YAML: nested too deeply to read", hint="flatten the structure",
+            code="yaml",
+        )  # fmt: skip
     except Exception as exc:  # ruamel raises a few unmarked errors (duplicate keys, bad tags)
-        return SpecProblem(file, None, None, "", f"malformed YAML: {exc}", code="yaml")
+        return SpecProblem(
+            file, None, None, "", f"malformed YAML: {exc}", hint="check the YAML syntax of this file",
+            code="yaml",
+        )  # fmt: skip
     positions: dict[PathKey, tuple[int, int]] = {(): (1, 1)}
-    data = _plain(raw, (), positions)
+    try:
+        data = _plain(raw, (), positions)
+    except _TooLarge as exc:
+        located = YamlDocument(file=file, data=None, positions=positions)
+        return located.problem(exc.path, exc.message, exc.hint, code="yaml")
     return YamlDocument(file=file, data=data, positions=positions)

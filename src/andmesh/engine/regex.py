@@ -1,0 +1,45 @@
+"""Regular expressions as the default engine reads them, checked before any data is.
+
+Contracts' ``pattern`` options run as the engine's regular expressions: DuckDB's are
+RE2, which refuses look-arounds and back-references that Python's ``re`` accepts and
+accepts ``\\p{L}`` and ``[[:alpha:]]`` that ``re`` refuses. So a pattern is compiled
+by the engine itself, once, on a private in-memory connection that reads nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import duckdb
+
+_lock = threading.Lock()
+_connection: duckdb.DuckDBPyConnection | None = None
+
+
+def _con() -> duckdb.DuckDBPyConnection:
+    global _connection
+    if _connection is None:
+        _connection = duckdb.connect(config={"enable_external_access": False})
+    return _connection
+
+
+@lru_cache(maxsize=4096)
+def regex_problem(pattern: str) -> str | None:
+    """Why the engine refuses ``pattern`` as a regular expression, or None if it compiles.
+
+    >>> regex_problem("^INV[0-9]{9}$") is None
+    True
+    >>> regex_problem("([a-z")
+    'missing ]: [a-z'
+    >>> regex_problem("(?=x)")
+    'invalid perl operator: (?='
+    """
+    if "\x00" in pattern:
+        return "a pattern cannot contain a NUL character"
+    with _lock:
+        try:
+            _con().execute("select regexp_matches('', $1)", [pattern]).fetchall()
+        except duckdb.Error as exc:
+            return str(exc).split("\n", 1)[0].replace("Invalid Input Error: ", "")
+    return None
