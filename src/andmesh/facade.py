@@ -224,6 +224,7 @@ class Andmesh:
                 on_event=on_event,
                 gate=CouncilGate(mesh, self.governance, policies),
                 run_id=run_id,
+                mask_key=self._mask_key(),
             )
             self.governance.anchor_run(result.run_id)  # the audit head, anchored in the run record
             # Never raises: an unreachable lineage server leaves the events in unsent.jsonl.
@@ -246,6 +247,12 @@ class Andmesh:
             mesh = self._known_mesh(path)
             self._principal = resolve_principal(self.workspace, mesh.directory if mesh else None, self.store)
         return self._principal
+
+    def _mask_key(self) -> bytes:
+        """The workspace's key of the one masking function (andmesh.security.masking)."""
+        from andmesh.security.keys import workspace_key
+
+        return workspace_key(self.workspace.root, "masking")
 
     def _known_mesh(self, path: Path | None) -> Mesh | None:
         if path is None and not self.workspace.facts().get("mesh_root"):
@@ -615,7 +622,7 @@ class Andmesh:
             references = register_references(session, mesh, port, self.warehouse)
             run = run_checks(
                 session, table, port.contract, f"{port.table_id}@{pinned.version}", references=references,
-                as_of=mesh.spec.asOf,
+                as_of=mesh.spec.asOf, mask_key=self._mask_key(),
             )  # fmt: skip
             return ContractRun(contract_id=port.contract.id, runs=[run])
         finally:
@@ -652,7 +659,6 @@ class Andmesh:
         import pyarrow.parquet as pq
 
         from andmesh.governance.access import AccessService, classified_columns
-        from andmesh.security.keys import workspace_key
         from andmesh.security.masking import mask_table
         from andmesh.store.ledger import Ledger
 
@@ -677,7 +683,7 @@ class Andmesh:
             )
         if clear or not hidden:
             return table
-        return mask_table(table, hidden, workspace_key(self.workspace.root, "masking"))
+        return mask_table(table, hidden, self._mask_key())
 
     def value(self, path: Path | None = None) -> ValueReport:
         """Cost, attributed value, reuse and ROI of every data asset."""
@@ -810,12 +816,11 @@ class Andmesh:
     def _mask_entity_model(self, name: str, model: BaseModel, path: Path | None) -> Any:
         """Entity attributes are personal data unless the principal stewards the entity."""
         from andmesh.security.authz import Target
-        from andmesh.security.keys import workspace_key
         from andmesh.security.masking import mask_value
 
         if self.may("entities.steward", Target(entity=name), path=path).allowed:
             return model
-        key = workspace_key(self.workspace.root, "masking")
+        key = self._mask_key()
 
         def walk(value: Any, field: str | None) -> Any:
             if isinstance(value, BaseModel):

@@ -183,7 +183,8 @@ def test_a_two_table_contract_in_the_standards_example_shape(workspace: Workspac
     assert tbl_checks["tbl.relationship[0]"]["status"] == "failed"
     assert tbl_checks["tbl.relationship[0]"]["measured"] == 1
     assert tbl_checks["tbl.rcvr_id.relationship[0]"]["measured"] == 1
-    assert tbl_checks["tbl.rcvr_id.relationship[0]"]["samples"] == [{"rcvr_id": "***"}]  # restricted: masked
+    [sample] = tbl_checks["tbl.rcvr_id.relationship[0]"]["samples"]
+    assert str(sample["rcvr_id"]).startswith("masked:")  # restricted: masked
     # The physical column txn_ref_dt is checked as the logical transaction_reference_date.
     assert tbl_checks["tbl.transaction_reference_date.present"]["status"] == "passed"
     assert tbl_checks["tbl.transaction_reference_date.type"]["status"] == "passed"

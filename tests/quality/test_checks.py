@@ -324,7 +324,8 @@ def test_failures_carry_samples_query_and_masked_pii(tmp_path: Path) -> None:
     )
     result = check(contract, {"id": ["1", "2"], "email": ["a@b.c", "nope"]}, tmp_path)
     failed = next(c for c in result.checks if c.id == "t.email.pattern")
-    assert failed.samples == [{"id": "2", "email": "***"}]
+    assert [row["id"] for row in failed.samples] == ["2"]
+    assert str(failed.samples[0]["email"]).startswith("masked:")  # the one masking function
     assert failed.query is not None and "REGEXP" in failed.query.upper()
 
 

@@ -110,6 +110,8 @@ class RunContext:
     run_id: str
     force: bool
     gate: Gatekeeper | None = None
+    # The workspace's masking key: sample rows of failed checks show protected values masked by it.
+    mask_key: bytes | None = None
 
 
 class Gatekeeper(Protocol):
@@ -136,6 +138,7 @@ def run_mesh(
     on_event: ProgressCallback | None = None,
     gate: Gatekeeper | None = None,
     run_id: str | None = None,
+    mask_key: bytes | None = None,
 ) -> RunResult:
     """Build, check and publish the selected products. The caller holds the workspace lock."""
     started = dt.datetime.now(tz=dt.UTC)
@@ -151,7 +154,7 @@ def run_mesh(
         engine=engine.name,
         selection=",".join(selectors) if selectors else None,
     )
-    context = RunContext(mesh, engine, store, warehouse, data_root, run_id, force, gate)
+    context = RunContext(mesh, engine, store, warehouse, data_root, run_id, force, gate, mask_key)
     emit = on_event or (lambda _event: None)
     emit(ProgressEvent(kind="plan", index=0, total=len(ports)))
     held: dict[str, str] = {}  # product id → why it has no new version in this run
@@ -446,7 +449,15 @@ def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> Chec
         )
         references = register_references(session, ctx.mesh, port, ctx.warehouse)
         as_of = ctx.mesh.spec.asOf
-        return run_checks(session, table, port.contract, port.table_id, references=references, as_of=as_of)
+        return run_checks(
+            session,
+            table,
+            port.contract,
+            port.table_id,
+            references=references,
+            as_of=as_of,
+            mask_key=ctx.mask_key,
+        )
     finally:
         session.close()
 

@@ -9,6 +9,7 @@ Expressions are Ibis, so the same plan runs on DuckDB and Spark.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,10 +31,10 @@ from andmesh.quality.relationships import plan_relationship
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
 from andmesh.quality.sla import plan_sla
 from andmesh.quality.sql_rules import plan_sql_rule
+from andmesh.security.masking import is_protected, mask_value, truncate_sample
 from andmesh.spec.mesh import Contract
 
 SAMPLE_ROWS = 5
-PII_CLASSES = {"pii", "restricted", "confidential", "sensitive"}
 
 # logicalType → test on the Ibis data type of the column
 LOGICAL_TYPES: dict[str, Callable[[dt_types.DataType], bool]] = {
@@ -470,8 +471,12 @@ def run_checks(
     *,
     references: Mapping[str, ibis.Table] | None = None,
     as_of: dt.datetime | None = None,
+    mask_key: bytes | None = None,
 ) -> CheckRun:
     """Evaluate every check of ``contract`` on ``table``.
+
+    Sample rows of failed checks show protected columns masked with ``mask_key`` (the
+    workspace's masking key; a one-off random key when there is no workspace) and are cut short.
 
     One aggregate query for all row-level checks, one grouped query per uniqueness
     check, one anti-join per relationship, one query per SQL rule or SLA.
@@ -495,7 +500,8 @@ def run_checks(
     for key, reason in broken.items():
         check = plan[int(key[1:])]
         check.decided = check.result(CheckStatus.error, None, f"the engine could not evaluate it: {reason}")
-    pii = {p.name for p in contract.properties if p.name and (p.classification or "").lower() in PII_CLASSES}
+    pii = {p.name for p in contract.properties if p.name and is_protected(p.classification)}
+    sample_key = mask_key or secrets.token_bytes(32)
     results: list[CheckResult] = []
     for index, check in enumerate(plan):
         if check.decided is not None:
@@ -509,7 +515,7 @@ def run_checks(
                 continue
             result = _judge(check, evaluation.measured, rows, evaluation.query)
             if result.status in (CheckStatus.failed, CheckStatus.warning):
-                result.samples = _mask(evaluation.samples, pii)
+                result.samples = _mask(evaluation.samples, pii, sample_key)
             results.append(result)
             continue
         if check.group_keys is not None:
@@ -529,7 +535,7 @@ def run_checks(
             result = _judge(check, measured, rows, str(ibis.to_sql(grouped.aggregate(rows=_.n.sum()))))
             if result.status in (CheckStatus.failed, CheckStatus.warning):
                 sample = dupes.order_by(ibis.desc("n")).limit(SAMPLE_ROWS)
-                result.samples = _mask(session.to_arrow(sample).to_pylist(), pii)
+                result.samples = _mask(session.to_arrow(sample).to_pylist(), pii, sample_key)
             results.append(result)
             continue
         value = row[f"m{index}"]
@@ -542,7 +548,7 @@ def run_checks(
             continue
         result = _judge(check, reading, rows, aggregate_sql)
         if result.status in (CheckStatus.failed, CheckStatus.warning) and check.failing is not None:
-            result.samples = _samples(session, table, contract, check, pii)
+            result.samples = _samples(session, table, contract, check, pii, sample_key)
         results.append(result)
     return CheckRun(
         contract_id=contract.id,
@@ -555,7 +561,12 @@ def run_checks(
 
 
 def _samples(
-    session: EngineSession, table: ibis.Table, contract: Contract, check: PlannedCheck, pii: set[str]
+    session: EngineSession,
+    table: ibis.Table,
+    contract: Contract,
+    check: PlannedCheck,
+    pii: set[str],
+    key: bytes,
 ) -> list[dict[str, Any]]:
     """A few failing rows: the key columns and the value that failed (a nested field's too)."""
     assert check.failing is not None
@@ -574,7 +585,7 @@ def _samples(
         return []
     # A nested field is classified by its top-level column.
     hidden = pii | {name for name in selected if name.split(".", 1)[0] in pii}
-    return _mask(rows, hidden)
+    return _mask(rows, hidden, key)
 
 
 def _judge(check: PlannedCheck, count: float, rows: int, query: str) -> CheckResult:
@@ -595,16 +606,17 @@ def _key_columns(contract: Contract) -> list[str]:
     return [name for _, name in keyed]
 
 
-def _mask(rows: list[dict[str, Any]], pii: set[str]) -> list[dict[str, Any]]:
+def _mask(rows: list[dict[str, Any]], pii: set[str], key: bytes) -> list[dict[str, Any]]:
+    """Sample rows as evidence: protected values masked by the one masking function, long text cut."""
     masked = []
     for row in rows:
         clean = {}
-        for key, value in row.items():
-            if key in pii and value is not None:
-                clean[key] = "***"
+        for name, value in row.items():
+            if name in pii and value is not None:
+                clean[name] = mask_value(value, key)
             elif isinstance(value, dt.date | dt.datetime):
-                clean[key] = value.isoformat()
+                clean[name] = value.isoformat()
             else:
-                clean[key] = value
+                clean[name] = truncate_sample(value)
         masked.append(clean)
     return masked
