@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlglot
 from open_data_contract_standard.model import OpenDataContractStandard
-from sqlglot import exp
 
 from andmesh.errors import SpecError, SpecProblem
 from andmesh.spec.contract import validate_contract
@@ -38,6 +36,7 @@ from andmesh.spec.models import (
     SourceSpec,
 )
 from andmesh.spec.score import ScoreSpec, ScoreSpecs, TreatmentSpec, resolve_scores
+from andmesh.spec.sqlguard import refusal
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import validate_model, validate_node
 from andmesh.spec.yamlsource import YamlDocument, load_yaml
@@ -636,74 +635,23 @@ def _pipelines(
 
 
 def sql_problems(file: Path, names: set[str], product_id: str, dialect: str = "duckdb") -> list[SpecProblem]:
-    """SQL pipeline checks: it parses, is one SELECT, and reads only declared inputs."""
+    """SQL pipeline checks: it parses, is one read-only SELECT, and reads only declared inputs."""
     text = file.read_text(encoding="utf-8")
-    try:
-        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
-    except sqlglot.errors.ParseError as exc:
-        detail = exc.errors[0] if exc.errors else {}
-        return [
-            SpecProblem(
-                file,
-                detail.get("line"),
-                detail.get("col"),
-                "",
-                f"SQL does not parse: {detail.get('description', exc)}",
-                hint=f"near `{detail.get('highlight', '')}`" if detail.get("highlight") else None,
-                code="sql",
-            )
-        ]
-    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        return [
-            SpecProblem(
-                file,
-                1,
-                1,
-                "",
-                "a SQL pipeline is exactly one SELECT query",
-                hint="remove other statements",
-                code="sql",
-            )
-        ]
-    query = statements[0]
-    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
-    problems = []
-    for table in query.find_all(exp.Table):
-        if isinstance(table.this, exp.Func) or not table.name:
-            problems.append(
-                SpecProblem(
-                    file,
-                    _line_of(text, str(getattr(table.this, "name", "") or table.name)),
-                    None,
-                    "",
-                    f"`{table.sql(dialect=dialect)}` reads data the product does not declare",
-                    hint="declare the file as a source in product.yaml and select from its name",
-                    code="sql",
-                )
-            )
-            continue
-        if table.name in ctes:
-            continue
-        if table.db or table.name not in names:
-            problems.append(
-                SpecProblem(
-                    file,
-                    _line_of(text, table.name),
-                    None,
-                    "",
-                    f"`{table.sql(dialect=dialect)}` is neither a source nor an input port of {product_id}",
-                    hint=hint_for(table.name, names, "inputs"),
-                    code="sql",
-                )
-            )
-    return problems
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle and needle in line:
-            return number
-    return None
+    exc = refusal(text, names, dialect)
+    if exc is None:
+        return []
+    hint = exc.hint or None
+    if exc.kind == "table":
+        message = f"`{exc.name}` is neither a source nor an input port of {product_id}"
+        hint = hint_for(exc.name, names, "inputs") or hint
+    elif exc.kind in ("table_function", "function"):
+        message = f"`{exc.name}` reads data the product does not declare: {exc.message}"
+        hint = "declare the file as a source in product.yaml and select from its name"
+    elif exc.kind == "parse":
+        message = exc.message.replace("the SQL does not parse", "SQL does not parse", 1)
+    else:
+        message = exc.message
+    return [SpecProblem(file, exc.line or 1, exc.column, "", message, hint=hint, code="sql")]
 
 
 def _python_problems(file: Path, function: str) -> list[SpecProblem]:
