@@ -31,7 +31,7 @@ def read_only_query(query: str, tables: Collection[str], dialect: str = "duckdb"
     >>> read_only_query("delete from t", {"t"})
     Traceback (most recent call last):
     ...
-    andmesh.spec.sqlguard.SqlRefused: only a SELECT is allowed, not DELETE
+    andmesh.spec.sqlguard.SqlRefused: only a single SELECT is allowed, not DELETE
     """
     return guard_select(query, tables, dialect).sql
 

@@ -150,7 +150,7 @@ def guard_select(text: str, tables: Collection[str], dialect: str = "duckdb") ->
     >>> guard_select("select * from t, lateral read_text('/etc/passwd')", {"t"})
     Traceback (most recent call last):
     ...
-    andmesh.spec.sqlguard.SqlRefused: `read_text(...)` is a table function: user SQL reads only its inputs (t)
+    andmesh.spec.sqlguard.SqlRefused: `LATERAL read_text(...)` is a table function: user SQL reads only its inputs (t)
     """
     try:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
