@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
+from andmesh.spec.sqlguard import start_column
+
 
 @dataclass(frozen=True)
 class UnknownColumn:
@@ -106,7 +108,7 @@ def _unknown(column: exp.Column, looked: list[str], candidates: set[str]) -> Unk
         tuple(dict.fromkeys(looked)),
         tuple(sorted(candidates)),
         meta.get("line"),
-        meta.get("col"),
+        start_column(meta),
     )
 
 

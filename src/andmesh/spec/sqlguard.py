@@ -165,6 +165,13 @@ def guard_select(text: str, tables: Collection[str], dialect: str = "duckdb") ->
         ) from exc
     except sqlglot.errors.SqlglotError as exc:
         raise SqlRefused(f"the SQL does not parse: {str(exc).splitlines()[0]}", kind="parse") from exc
+    nested = _nested_comment(text, dialect)
+    if nested is not None:
+        raise SqlRefused(
+            f"a comment holds a comment marker (`{nested.strip()[:40]}`): engines disagree on where it ends",
+            hint="remove the `/*` or `*/` from the comment",
+            kind="parse",
+        )
     if len(statements) != 1:
         raise SqlRefused(
             f"only a single SELECT is allowed, found {len(statements)} statements",
@@ -181,6 +188,12 @@ def guard_select(text: str, tables: Collection[str], dialect: str = "duckdb") ->
         )
     _check_nodes(statement, text, {t.lower() for t in tables})
     return GuardedQuery(statement, statement.sql(dialect=dialect, comments=False))
+
+
+def _nested_comment(text: str, dialect: str) -> str | None:
+    """A comment that itself contains ``/*`` or ``*/`` (DuckDB nests block comments)."""
+    tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
+    return next((c for t in tokens for c in t.comments if "/*" in c or "*/" in c), None)
 
 
 def refusal(text: str, tables: Collection[str], dialect: str = "duckdb") -> SqlRefused | None:
@@ -270,11 +283,18 @@ def _name(node: exp.Expr) -> str:
     return node.key.lower()
 
 
+def start_column(meta: dict[str, int]) -> int | None:
+    """The column a token starts at (the parser records where it ends)."""
+    if "col" not in meta:
+        return None
+    return meta["col"] - (meta.get("end", 0) - meta.get("start", 0))
+
+
 def _position(node: exp.Expr, text: str) -> tuple[int | None, int | None]:
     """Line and column of ``node`` in ``text`` (from the parser; else the first line naming it)."""
     for candidate in (node, node.args.get("this")):
         if isinstance(candidate, exp.Expr) and candidate.meta.get("line"):
-            return candidate.meta["line"], candidate.meta.get("col")
+            return candidate.meta["line"], start_column(candidate.meta)
     needle = _name(node) if isinstance(node, exp.Func) else str(getattr(node, "name", "") or "")
     if needle:
         for number, line in enumerate(text.splitlines(), start=1):
