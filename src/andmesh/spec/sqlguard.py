@@ -76,8 +76,6 @@ _STRUCTURE: tuple[type[exp.Expr], ...] = (
     exp.Rollup,
     exp.ColumnDef,
     exp.IntervalSpan,
-    exp.Tags,
-    exp.Check,
     exp.RecursiveWithSearch,
     exp.Predicate,
     exp.Filter,
