@@ -75,7 +75,9 @@ def test_gate_holds_back_bad_data_and_the_rest_goes_on(andmesh: Andmesh, three_p
     assert checks["customers.customer_id.unique"]["measured"] == 2
     # PII is masked in samples kept with the incident.
     name_sample = failing["customers.customer_id.unique"].samples
-    assert all("customer_name" not in row or str(row["customer_name"]).startswith("masked:") for row in name_sample)
+    assert all(
+        "customer_name" not in row or str(row["customer_name"]).startswith("masked:") for row in name_sample
+    )
 
 
 def test_missing_column_fails_its_checks_without_crashing(andmesh: Andmesh, mesh_dir: Path) -> None:

@@ -21,8 +21,21 @@ class EngineSession(Protocol):
         """Expose files as a table called ``name`` (for SQL pipelines)."""
         ...
 
+    def register_arrow(self, name: str, table: pa.Table) -> ibis.Table:
+        """Expose an in-memory table as ``name`` (copied into the session)."""
+        ...
+
+    def seal(self, writable: Path | None = None) -> None:
+        """Confine the session before user SQL runs on it: from now on it can reach the
+        bound inputs (and ``writable``, the folder the platform writes its output to) and
+        nothing else, and nothing more can be bound. Idempotent."""
+        ...
+
     def sql(self, query: str, dialect: str) -> ibis.Table:
-        """A lazy table expression for a SELECT over registered tables."""
+        """A lazy table expression for a SELECT over registered tables.
+
+        User SQL comes through here: the session seals itself first if it is not sealed.
+        """
         ...
 
     def write_parquet(self, expr: ibis.Table, folder: Path) -> list[Path]:

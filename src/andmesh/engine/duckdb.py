@@ -1,32 +1,61 @@
-"""The embedded default engine: Ibis on an in-process DuckDB."""
+"""The embedded default engine: Ibis on an in-process DuckDB.
+
+A session is sealed before user SQL runs on it (:meth:`DuckDBSession.seal`): DuckDB may
+then open the files bound as inputs, a private spill folder and, for a build, the port's
+staging folder, and nothing else; extensions cannot be installed or loaded, Python
+objects are not scanned by name, and the configuration is locked so the query cannot
+undo any of it.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import ibis
 import pyarrow as pa
+from sqlglot import exp
 
 from andmesh.errors import DataFileError, EngineError
+
+# Applied in this order; `lock_configuration` last, so nothing after it can change them.
+_SEAL = (
+    "SET python_enable_replacements = false",
+    "SET autoinstall_known_extensions = false",
+    "SET autoload_known_extensions = false",
+    "SET enable_external_access = false",
+    "SET lock_configuration = true",
+)
 
 
 class DuckDBSession:
     """One in-memory DuckDB database per product build; cheap to open (~ms)."""
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
-        config: dict[str, Any] = {}
+        # DuckDB always allows its spill folder; its default (`.tmp` under the working
+        # directory) could hold anything, so each session spills to a private folder.
+        self._spill = Path(tempfile.mkdtemp(prefix="andmesh-duckdb-"))
+        config: dict[str, Any] = {"temp_directory": str(self._spill)}
         if threads:
             config["threads"] = threads
         if memory_limit:
             config["memory_limit"] = memory_limit
         self.con = ibis.duckdb.connect(**config)
         self._materialized = 0
+        self._files: set[str] = set()
+        self._writable: Path | None = None
+        self.sealed = False
 
     def register(self, name: str, files: list[str], file_format: str) -> ibis.Table:
+        if self.sealed:
+            raise EngineError(f"cannot bind `{name}`: the session is sealed (user SQL has run on it)")
         if not files:
             raise EngineError(f"no files for `{name}`")
+        # Absolute paths: the seal allows exactly these strings.
+        paths = [str(Path(f).resolve()) for f in files]
         readers = {"parquet": self.con.read_parquet, "csv": self.con.read_csv, "json": self.con.read_json}
         reader = readers.get(file_format)
         if reader is None:
@@ -34,19 +63,53 @@ class DuckDBSession:
                 f"unsupported file format `{file_format}` for `{name}`", hint="use parquet, csv or json"
             )
         try:
-            table = reader(files, table_name=name)
-            if file_format == "parquet" and len(files) > 1:
+            table = reader(paths, table_name=name)
+            if file_format == "parquet" and len(paths) > 1:
                 # Only the first file is opened to bind the view; reading every footer
                 # now (metadata only) finds a broken one before any query depends on it.
-                self.con.con.execute("select count(*) from read_parquet($1)", [files]).fetchall()
-            return table
+                self.con.con.execute("select count(*) from read_parquet($1)", [paths]).fetchall()
         except duckdb.Error as exc:
-            raise unreadable_file(reader, name, files, file_format, exc) from None
+            raise unreadable_file(reader, name, paths, file_format, exc) from None
+        self._files.update(paths)
+        return table
+
+    def register_arrow(self, name: str, table: pa.Table) -> ibis.Table:
+        if self.sealed:
+            raise EngineError(f"cannot bind `{name}`: the session is sealed (user SQL has run on it)")
+        # Copied into the session's own memory: after the seal, no Python object is scanned.
+        raw = self.con.con
+        staging = "__andmesh_arrow"
+        raw.register(staging, table)
+        try:
+            raw.execute(
+                f"CREATE TEMP TABLE {exp.to_identifier(name).sql('duckdb')} AS SELECT * FROM {staging}"
+            )
+        finally:
+            raw.unregister(staging)
+        return self.con.table(name)
+
+    def seal(self, writable: Path | None = None) -> None:
+        if self.sealed:
+            return
+        raw = self.con.con
+        raw.execute(f"SET allowed_paths = {exp.convert(sorted(self._files)).sql('duckdb')}")
+        folders = [f"{writable.resolve()}/"] if writable is not None else []
+        raw.execute(f"SET allowed_directories = {exp.convert(folders).sql('duckdb')}")
+        for statement in _SEAL:
+            raw.execute(statement)
+        self._writable = writable.resolve() if writable is not None else None
+        self.sealed = True
 
     def sql(self, query: str, dialect: str) -> ibis.Table:
+        self.seal()
         return self.con.sql(query, dialect=dialect)
 
     def write_parquet(self, expr: ibis.Table, folder: Path) -> list[Path]:
+        if self.sealed and (self._writable is None or not folder.resolve().is_relative_to(self._writable)):
+            raise EngineError(
+                f"cannot write to {folder}: the session was sealed without it",
+                hint="seal the session with the staging folder as `writable`",
+            )
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / "part-00000.parquet"
         # DuckDB's COPY streams row groups to disk from its own threads: nothing is
@@ -67,7 +130,10 @@ class DuckDBSession:
         return pa.table({"value": [result.as_py() if hasattr(result, "as_py") else result]})
 
     def close(self) -> None:
-        self.con.disconnect()
+        try:
+            self.con.disconnect()
+        finally:
+            shutil.rmtree(self._spill, ignore_errors=True)
 
 
 class DuckDBEngine:

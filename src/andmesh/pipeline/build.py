@@ -15,7 +15,7 @@ import hashlib
 import importlib.util
 import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ import ibis
 from andmesh.engine.base import EngineSession
 from andmesh.errors import EngineError
 from andmesh.spec.mesh import Mesh, OutputPort, PipelineRef, Product
+from andmesh.spec.sqlguard import SqlRefused, guard_select
 from andmesh.storage.warehouse import PortVersion, Warehouse
 
 if TYPE_CHECKING:
@@ -70,18 +71,45 @@ def artifacts_dir(workspace: Path, table_id: str, run_id: str) -> Path:
     return workspace / "artifacts" / table_id / run_id
 
 
-def source_files(data_root: Path, pattern: str) -> list[str]:
-    """Files matching a source's glob under the data root, sorted for determinism."""
-    return sorted(glob.glob(str(data_root / pattern), recursive=True))
+def source_folders(mesh: Mesh) -> list[Path]:
+    """The folders outside the data root that ``mesh.yaml`` lets sources read (``allowedSourceFolders``).
+
+    Relative entries are relative to the mesh root.
+    """
+    return [(mesh.root / folder).resolve() for folder in mesh.spec.allowedSourceFolders]
+
+
+def source_files(data_root: Path, pattern: str, folders: Sequence[Path] = ()) -> list[str]:
+    """Files matching a source's glob under the data root, sorted for determinism.
+
+    Every match, symlinks resolved, must lie inside the data root or one of ``folders``:
+    a pattern such as ``../other-workspace/...`` or a link pointing out of the data root
+    is refused rather than read (lint refuses ``..`` and absolute patterns earlier).
+    """
+    allowed = [data_root.resolve(), *(f.resolve() for f in folders)]
+    found = sorted(glob.glob(str(data_root / pattern), recursive=True))
+    for name in found:
+        real = Path(name).resolve()
+        if not any(real.is_relative_to(folder) for folder in allowed):
+            raise EngineError(
+                f"source `{pattern}` reaches outside the data root ({data_root}): {name}",
+                hint="keep sources under the data root, or allow the folder in mesh.yaml "
+                "(`allowedSourceFolders`)",
+            )
+    return found
 
 
 def bind_inputs(
-    session: EngineSession, product: Product, data_root: Path, upstream: dict[str, PortVersion]
+    session: EngineSession,
+    product: Product,
+    data_root: Path,
+    upstream: dict[str, PortVersion],
+    folders: Sequence[Path] = (),
 ) -> dict[str, ibis.Table]:
     """Register every source and input port of ``product`` under its declared name."""
     tables: dict[str, ibis.Table] = {}
     for source in product.sources:
-        files = source_files(data_root, source.path)
+        files = source_files(data_root, source.path, folders)
         if not files:
             raise EngineError(
                 f"{product.id}: source `{source.name}` matches no file: {data_root / source.path}",
@@ -137,7 +165,18 @@ def evaluate(
     """The lazy table expression of ``port``'s pipeline (nothing is computed yet)."""
     pipeline = port.pipeline
     if pipeline.kind == "sql":
-        query = pipeline.file.read_text(encoding="utf-8")
+        text = pipeline.file.read_text(encoding="utf-8")
+        try:
+            query = guard_select(text, inputs, dialect).sql
+        except SqlRefused as exc:
+            raise EngineError(
+                f"{port.product_id}: {pipeline.file.name}: {exc.message}",
+                product=port.product_id,
+                hint=exc.hint or "`andmesh lint` shows where",
+            ) from exc
+        # Confined before the query is even parsed by the engine: it reads the bound
+        # inputs, and the platform writes its output to the staging folder afterwards.
+        session.seal(_staging(context, port))
         try:
             return session.sql(query, dialect)
         except Exception as exc:
@@ -175,6 +214,13 @@ def evaluate(
     return result
 
 
+def _staging(context: BuildContext | None, port: OutputPort) -> Path | None:
+    """The folder the run stages this port's output in (see ``Warehouse.staging_dir``)."""
+    if context is None or context.warehouse is None:
+        return None
+    return context.warehouse.staging_root / context.run_id / port.table_id
+
+
 def fingerprint(
     product: Product,
     port: OutputPort,
@@ -192,8 +238,9 @@ def fingerprint(
     for file in (product.file, port.contract.file, port.pipeline.file):
         digest.update(str(file.name).encode())
         digest.update(file.read_bytes())
+    folders = source_folders(context.mesh) if context is not None else []
     for source in product.sources:
-        for name in source_files(data_root, source.path):
+        for name in source_files(data_root, source.path, folders):
             stat = Path(name).stat()
             digest.update(f"{source.name}|{name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     for name in sorted(upstream):

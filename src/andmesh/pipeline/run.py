@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from andmesh.engine.base import Engine
 from andmesh.errors import AndmeshError, EngineError, SpecProblem, WorkspaceFault
 from andmesh.faults import fault_point
-from andmesh.pipeline.build import BuildContext, bind_inputs, evaluate, fingerprint
+from andmesh.pipeline.build import BuildContext, bind_inputs, evaluate, fingerprint, source_folders
 from andmesh.pipeline.conform import conform
 from andmesh.pipeline.plan import select_products
 from andmesh.pipeline.references import register_references
@@ -350,7 +350,7 @@ def _build_and_publish(
     session = ctx.engine.session()
     staged_dir = ctx.warehouse.staging_dir(ctx.run_id, port.table_id)
     try:
-        inputs = bind_inputs(session, product, ctx.data_root, upstream)
+        inputs = bind_inputs(session, product, ctx.data_root, upstream, source_folders(ctx.mesh))
         expr = evaluate(session, port, inputs, ctx.mesh.spec.sqlDialect, _build_context(ctx, product, port))
         conformed, extra = conform(expr, port.contract)
         try:

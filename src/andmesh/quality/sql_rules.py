@@ -1,50 +1,39 @@
 """``type: sql`` quality rules: a single read-only SELECT returning one number.
 
-``{object}`` and ``{property}`` are replaced by the table and column names. Anything
-but one SELECT (a DDL or DML statement, several statements) is refused, and so is a
-query reading a table the check was not given.
+``{object}`` and ``{property}`` are replaced by the table and column names. The query
+passes :func:`andmesh.spec.sqlguard.guard_select` (one read-only SELECT over the tables
+the check was given, no table function) and runs on the check's session, which seals
+itself before it (external access off, configuration locked): the measured value can
+only be computed from the staged table and the tables its relationships point to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-import sqlglot
 from open_data_contract_standard.model import DataQuality
-from sqlglot import exp
 
 from andmesh.engine.base import EngineSession
 from andmesh.quality.operators import threshold_of
 from andmesh.quality.plan import Evaluation, PlannedCheck, decided
 from andmesh.quality.results import CheckStatus
+from andmesh.spec.sqlguard import guard_select
 
 
 def read_only_query(query: str, tables: Collection[str], dialect: str = "duckdb") -> str:
-    """Check that ``query`` is one SELECT over ``tables``; return it, or raise ValueError.
+    """Check that ``query`` is one SELECT over ``tables``; return the SQL to run, or raise ValueError.
+
+    The SQL returned is the query as the guard parsed it (comments dropped): the engine
+    runs exactly what was checked.
 
     >>> read_only_query("select count(*) from t where x < 0", {"t"})
-    'select count(*) from t where x < 0'
+    'SELECT COUNT(*) FROM t WHERE x < 0'
     >>> read_only_query("delete from t", {"t"})
     Traceback (most recent call last):
     ...
-    ValueError: only a single SELECT is allowed, not Delete
+    andmesh.spec.sqlguard.SqlRefused: only a single SELECT is allowed, not DELETE
     """
-    try:
-        statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
-    except sqlglot.errors.ParseError as exc:
-        raise ValueError(f"the query does not parse: {exc}") from exc
-    if len(statements) != 1:
-        raise ValueError(f"only a single SELECT is allowed, not {len(statements)} statements")
-    statement = statements[0]
-    if not isinstance(statement, exp.Query):
-        raise ValueError(f"only a single SELECT is allowed, not {type(statement).__name__}")
-    ctes = {cte.alias_or_name for cte in statement.find_all(exp.CTE)}
-    for table in statement.find_all(exp.Table):
-        if isinstance(table.this, exp.Func) or (table.name not in tables and table.name not in ctes):
-            raise ValueError(
-                f"the query reads `{table.sql(dialect=dialect)}`; allowed: {', '.join(sorted(tables))}"
-            )
-    return query
+    return guard_select(query, tables, dialect).sql
 
 
 def plan_sql_rule(
@@ -85,7 +74,8 @@ def plan_sql_rule(
             value = 0
         if not isinstance(value, int | float):
             raise ValueError(f"the query returned {value!r}, not a number")
-        return Evaluation(float(value) if isinstance(value, float) else int(value), query)
+        # Shown as the user wrote it; the engine ran its checked, comment-free form.
+        return Evaluation(float(value) if isinstance(value, float) else int(value), text)
 
     return PlannedCheck(
         check_id, "sql", obj, prop, severity=severity, threshold=threshold, evaluate=evaluate, describe=label

@@ -25,6 +25,7 @@ from pydantic import Field
 from andmesh.errors import SpecProblem
 from andmesh.spec.mesh import Mesh
 from andmesh.spec.models import SNAKE_CASE, StrictModel
+from andmesh.spec.sqlguard import refusal
 from andmesh.spec.yamlsource import YamlDocument
 
 MemberRole = Literal["chair", "enterprise_data_office", "domain_representative", "member"]
@@ -101,6 +102,10 @@ class PolicySpec(StrictModel):
         "`product_id` and `message` per violation.",
     )
     appliesTo: PolicyScope = Field(default_factory=PolicyScope)
+
+
+# The tables a SQL policy reads (built by andmesh.governance.policies.catalog).
+CATALOG_TABLES = ("products", "ports", "properties")
 
 
 # --- resolved ------------------------------------------------------------------------------
@@ -232,4 +237,7 @@ def _read_only_select(sql: str) -> str | None:
         return f"one statement expected, found {len(statements)}"
     if not isinstance(statements[0], sqlglot.exp.Query):
         return f"a SELECT is expected, found {statements[0].key.upper()}"
+    refused = refusal(sql, CATALOG_TABLES)
+    if refused is not None:
+        return refused.message + (f" (line {refused.line} of the query)" if refused.line else "")
     return None

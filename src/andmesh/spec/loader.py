@@ -7,14 +7,13 @@ Lint collects every problem (it never stops at the first); :func:`load_mesh` rai
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-import sqlglot
 from open_data_contract_standard.model import OpenDataContractStandard
-from sqlglot import exp
 
 from andmesh.errors import SpecError, SpecProblem
 from andmesh.spec.contract import validate_contract
@@ -41,6 +40,8 @@ from andmesh.spec.models import (
 )
 from andmesh.spec.relationships import relationship_problems
 from andmesh.spec.score import ScoreSpec, ScoreSpecs, TreatmentSpec, resolve_scores
+from andmesh.spec.sqlcolumns import unknown_columns
+from andmesh.spec.sqlguard import SqlRefused, guard_select, refusal
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import validate_model, validate_node
 from andmesh.spec.yamlsource import YamlDocument, load_yaml
@@ -285,6 +286,7 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
         used_contracts.update(port.contract.id for port in product.outputs)
 
     _resolve_inputs(mesh, products, problems)
+    problems.extend(pipeline_column_problems(mesh))
     _check_ports_unique(mesh, products, problems)
     _check_cycles(mesh, products, problems)
     problems.extend(relationship_problems(mesh, {cid: spec.doc for cid, (spec, _) in contracts.items()}))
@@ -502,7 +504,7 @@ def _product(
                     severity="warning",
                 )
             )
-    product.sources = _sources(doc, model, custom_index.get("sources"), problems)
+    product.sources = _sources(mesh, doc, model, custom_index.get("sources"), problems)
 
     ports = model.outputPorts or []
     if not ports:
@@ -560,7 +562,7 @@ def _product(
 
 
 def _sources(
-    doc: YamlDocument, model: DataProductSpec, index: int | None, problems: list[SpecProblem]
+    mesh: Mesh, doc: YamlDocument, model: DataProductSpec, index: int | None, problems: list[SpecProblem]
 ) -> list[SourceSpec]:
     if index is None:
         return []
@@ -573,9 +575,47 @@ def _sources(
     for i, item in enumerate(raw):
         source, found = validate_node(doc, (*base, i), item, SourceSpec)
         problems.extend(found)
-        if source is not None:
-            sources.append(source)
+        if source is None:
+            continue
+        escape = _source_escape(mesh, source.path)
+        if escape:
+            problems.append(
+                doc.problem(
+                    (*base, i, "path"),
+                    f"source `{source.name}`: {escape}",
+                    "sources are globs under the data root; to read another folder, list it in mesh.yaml "
+                    "under `allowedSourceFolders` and give the source its absolute path",
+                    code="source-path",
+                )
+            )
+            continue
+        sources.append(source)
     return sources
+
+
+def _source_escape(mesh: Mesh, path: str) -> str | None:
+    """Why a source path may reach outside the data root (None when it stays inside).
+
+    >>> from andmesh.spec.models import MeshSpec
+    >>> m = Mesh(Path("/m"), Path("/m/mesh.yaml"), MeshSpec(apiVersion="andmesh/v1", kind="Mesh", name="m",
+    ...     allowedSourceFolders=["/shared/erp"]))
+    >>> _source_escape(m, "sales/*.parquet") is None, _source_escape(m, "/shared/erp/x/*.csv") is None
+    (True, True)
+    >>> _source_escape(m, "../other-workspace/warehouse/*.parquet")
+    '`../other-workspace/warehouse/*.parquet` climbs out of the data root with `..`'
+    >>> _source_escape(m, "/etc/*")
+    '`/etc/*` is an absolute path outside the folders mesh.yaml allows (/shared/erp)'
+    """
+    pure = PurePosixPath(path.replace("\\", "/"))
+    if ".." in pure.parts:
+        return f"`{path}` climbs out of the data root with `..`"
+    if pure.is_absolute() or PureWindowsPath(path).drive:
+        folders = [PurePosixPath(os.path.normpath(mesh.root / f)) for f in mesh.spec.allowedSourceFolders]
+        if any(pure.is_relative_to(folder) for folder in folders):
+            return None
+        allowed = ", ".join(str(f) for f in folders) or "none"
+        return f"`{path}` is an absolute path outside the folders mesh.yaml allows ({allowed})"
+    return None
 
 
 def _pipelines(
@@ -651,74 +691,66 @@ def _pipelines(
 
 
 def sql_problems(file: Path, names: set[str], product_id: str, dialect: str = "duckdb") -> list[SpecProblem]:
-    """SQL pipeline checks: it parses, is one SELECT, and reads only declared inputs."""
+    """SQL pipeline checks: it parses, is one read-only SELECT, and reads only declared inputs."""
     text = file.read_text(encoding="utf-8")
-    try:
-        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
-    except sqlglot.errors.ParseError as exc:
-        detail = exc.errors[0] if exc.errors else {}
-        return [
-            SpecProblem(
-                file,
-                detail.get("line"),
-                detail.get("col"),
-                "",
-                f"SQL does not parse: {detail.get('description', exc)}",
-                hint=f"near `{detail.get('highlight', '')}`" if detail.get("highlight") else None,
-                code="sql",
-            )
-        ]
-    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        return [
-            SpecProblem(
-                file,
-                1,
-                1,
-                "",
-                "a SQL pipeline is exactly one SELECT query",
-                hint="remove other statements",
-                code="sql",
-            )
-        ]
-    query = statements[0]
-    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
-    problems = []
-    for table in query.find_all(exp.Table):
-        if isinstance(table.this, exp.Func) or not table.name:
-            problems.append(
-                SpecProblem(
-                    file,
-                    _line_of(text, str(getattr(table.this, "name", "") or table.name)),
-                    None,
-                    "",
-                    f"`{table.sql(dialect=dialect)}` reads data the product does not declare",
-                    hint="declare the file as a source in product.yaml and select from its name",
-                    code="sql",
+    exc = refusal(text, names, dialect)
+    if exc is None:
+        return []
+    hint = exc.hint or None
+    if exc.kind == "table":
+        message = f"`{exc.name}` is neither a source nor an input port of {product_id}"
+        hint = hint_for(exc.name, names, "inputs") or hint
+    elif exc.kind in ("table_function", "function"):
+        message = f"`{exc.name}` reads data the product does not declare: {exc.message}"
+        hint = "declare the file as a source in product.yaml and select from its name"
+    elif exc.kind == "parse":
+        message = exc.message.replace("the SQL does not parse", "SQL does not parse", 1)
+    else:
+        message = exc.message
+    return [SpecProblem(file, exc.line or 1, exc.column, "", message, hint=hint, code="sql")]
+
+
+def pipeline_column_problems(mesh: Mesh) -> list[SpecProblem]:
+    """Columns SQL pipelines name that their input ports' contracts do not promise.
+
+    Only queries that pass the guard are looked at (the others already have a problem);
+    a source's columns are not declared, so what may come from a source is not judged.
+    """
+    problems: list[SpecProblem] = []
+    for product in mesh.products.values():
+        schemas: dict[str, list[str] | None] = {source.name: None for source in product.sources}
+        contracts: dict[str, str] = {}
+        for ref in product.inputs:
+            upstream = mesh.products.get(ref.product_id)
+            port = next((p for p in upstream.outputs if p.name == ref.port), None) if upstream else None
+            schemas[ref.name] = [p.name for p in port.contract.properties if p.name] if port else None
+            if port is not None:
+                contracts[ref.name] = port.contract.id
+        files = {port.pipeline.file for port in product.outputs if port.pipeline.kind == "sql"}
+        for file in sorted(files):
+            text = file.read_text(encoding="utf-8")
+            try:
+                statement = guard_select(text, schemas).statement
+            except SqlRefused:
+                continue
+            for unknown in unknown_columns(statement, schemas):
+                where = " or ".join(
+                    f"`{name}`" + (f" (contract `{contracts[name]}`)" if name in contracts else "")
+                    for name in unknown.inputs
                 )
-            )
-            continue
-        if table.name in ctes:
-            continue
-        if table.db or table.name not in names:
-            problems.append(
-                SpecProblem(
-                    file,
-                    _line_of(text, table.name),
-                    None,
-                    "",
-                    f"`{table.sql(dialect=dialect)}` is neither a source nor an input port of {product_id}",
-                    hint=hint_for(table.name, names, "inputs"),
-                    code="sql",
+                problems.append(
+                    SpecProblem(
+                        file,
+                        unknown.line,
+                        unknown.column,
+                        "",
+                        f"column `{unknown.name}` is not in {where}",
+                        hint=hint_for(unknown.name, unknown.candidates, "columns")
+                        or "add it to the upstream contract, or select a column it promises",
+                        code="sql-column",
+                    )
                 )
-            )
     return problems
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle and needle in line:
-            return number
-    return None
 
 
 def _python_problems(file: Path, function: str) -> list[SpecProblem]:

@@ -78,6 +78,11 @@ class MeshSpec(StrictModel):
     dataRoot: str | None = Field(
         None, description="Folder of the operational sources, relative to the mesh root (`--data` overrides)."
     )
+    allowedSourceFolders: list[str] = Field(
+        default_factory=list,
+        description="Folders outside the data root that sources may read (absolute, or relative to the "
+        "mesh root). A source path that is absolute or climbs out with `..` must land in one of them.",
+    )
     team: list[TeamMember] = Field(default_factory=list)
     lineage: LineageSpec | None = Field(
         None,

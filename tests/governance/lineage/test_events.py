@@ -178,7 +178,12 @@ def test_held_back_and_skipped_products_fail_and_abort(facade: Andmesh, lineage_
 
 
 def test_a_build_failure_is_a_fail_event(facade: Andmesh, lineage_mesh: Path) -> None:
-    edit(lineage_mesh / "domains/support/products/tickets/tickets.sql", "segment from", "segmnt from")
+    # A failure lint cannot see (a misspelt column of an input port is a lint error now).
+    edit(
+        lineage_mesh / "domains/support/products/tickets/tickets.sql",
+        "segment from",
+        "cast(segment as integer) as segment from",
+    )
     result, events = run_and_emit(facade, lineage_mesh)
     assert result.count(PortStatus.failed) == 1
     tickets = by_job(events, "support.tickets", "FAIL")

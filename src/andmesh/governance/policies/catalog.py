@@ -10,9 +10,9 @@ Tables (one DuckDB connection, in memory, built from the loaded mesh):
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 
+from andmesh.engine import Engine, EngineSession, get_engine
 from andmesh.spec.mesh import Mesh
 
 
@@ -103,9 +103,18 @@ def catalog_tables(mesh: Mesh) -> dict[str, pa.Table]:
     }
 
 
-def catalog_connection(mesh: Mesh) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the catalog tables registered (read-only views over Arrow)."""
-    con = duckdb.connect()
-    for name, table in catalog_tables(mesh).items():
-        con.register(name, table)
-    return con
+def catalog_session(mesh: Mesh, engine: Engine | None = None) -> EngineSession:
+    """A sealed engine session with the catalog tables bound: SQL policies run on it.
+
+    The tables are copied into the session before it is sealed, so a policy reads them and
+    nothing else (no file, no extension, no setting).
+    """
+    session = (engine or get_engine("duckdb")).session()
+    try:
+        for name, table in catalog_tables(mesh).items():
+            session.register_arrow(name, table)
+        session.seal()
+    except BaseException:
+        session.close()
+        raise
+    return session

@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
+from andmesh.engine import EngineSession
 from andmesh.governance.policies.builtin import BUILTINS, PolicyContext
-from andmesh.governance.policies.catalog import catalog_connection
+from andmesh.governance.policies.catalog import catalog_session
 from andmesh.governance.policies.results import PolicyReport, PolicyResult, compliance_by_domain
-from andmesh.spec.governance import Policy, PolicySpec
+from andmesh.spec.governance import CATALOG_TABLES, Policy, PolicySpec
 from andmesh.spec.mesh import Mesh, Product
+from andmesh.spec.sqlguard import guard_select
 
 
 @dataclass(frozen=True)
@@ -80,15 +80,17 @@ def _load_python(policy: Policy) -> Callable[..., Iterable[str]]:
     return function
 
 
-def _sql_violations(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, list[str]]:
-    relation = con.sql(sql)
-    columns = [c.lower() for c in relation.columns]
+def _sql_violations(session: EngineSession, sql: str) -> dict[str, list[str]]:
+    """A SQL policy's violations by product: checked by the guard, run on the sealed catalog session."""
+    result = session.to_arrow(session.sql(guard_select(sql, CATALOG_TABLES).sql, "duckdb"))
+    columns = [c.lower() for c in result.column_names]
     if "product_id" not in columns or "message" not in columns:
         raise ValueError(f"the query must return `product_id` and `message`; it returns {', '.join(columns)}")
     out: dict[str, list[str]] = {}
-    i, j = columns.index("product_id"), columns.index("message")
-    for row in relation.fetchall():
-        out.setdefault(str(row[i]), []).append(str(row[j]))
+    products = result.column(columns.index("product_id")).to_pylist()
+    messages = result.column(columns.index("message")).to_pylist()
+    for product, message in zip(products, messages, strict=True):
+        out.setdefault(str(product), []).append(str(message))
     return out
 
 
@@ -101,7 +103,7 @@ def evaluate_policies(
     selected = [mesh.products[p] for p in (products if products is not None else sorted(mesh.products))]
     policies = effective_policies(mesh)
     results: list[PolicyResult] = []
-    con: duckdb.DuckDBPyConnection | None = None
+    session: EngineSession | None = None
     try:
         for policy in policies:
             targets = [p for p in selected if policy.applies_to(p)]
@@ -112,15 +114,15 @@ def evaluate_policies(
             try:
                 check = _checker(policy, ctx)
                 if policy.spec is not None and policy.spec.sql:
-                    con = con or catalog_connection(mesh)
-                    check = _lookup(_sql_violations(con, policy.spec.sql))
+                    session = session or catalog_session(mesh)
+                    check = _lookup(_sql_violations(session, policy.spec.sql))
             except Exception as exc:
                 failure = f"cannot evaluate: {type(exc).__name__}: {exc}"
             for product in targets:
                 results.append(_result(policy, product, check if failure is None else None, failure))
     finally:
-        if con is not None:
-            con.close()
+        if session is not None:
+            session.close()
     return PolicyReport(
         mesh=mesh.name,
         evaluated_at=now,
