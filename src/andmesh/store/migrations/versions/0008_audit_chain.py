@@ -8,7 +8,7 @@ Entries written before this revision keep their unkeyed SHA-256 chain (scheme ``
 sequence numbers in the order they were written. The migration cannot seal them under the key:
 the key lives in the workspace, not in the database the migration sees. The first keyed append
 (or ``andmesh council audit``) writes an ``audit.sealed`` entry whose MAC covers their hashes,
-and the chain is keyed from that entry on (see docs/security/audit.md).
+and the chain is keyed from that entry on (see docs/security.md, "The audit log").
 """
 
 from __future__ import annotations
