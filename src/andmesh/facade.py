@@ -839,6 +839,23 @@ class Andmesh:
 
         return walk(model, None)
 
+    def scores_run(
+        self,
+        names: list[str] | None = None,
+        *,
+        as_of: dt.date | None = None,
+        refit: bool = False,
+        path: Path | None = None,
+    ) -> Any:
+        """Run the served and shadow score versions (their owners' teams or the platform may)."""
+        from andmesh.security.authz import Target
+
+        service = self.scores(path)
+        wanted = set(names) if names else {s.name for s in service.mesh.scores.values()}
+        for name in sorted(wanted):
+            self.authorize("scores.run", Target(username=service.score(name).spec.owner), path=path)
+        return service.run(names, as_of=as_of, refit=refit)
+
     def score_propose(
         self, name: str, version: str, note: str | None = None, *, path: Path | None = None
     ) -> int:

@@ -91,7 +91,10 @@ def run(
 ) -> None:
     """Run the served and shadow versions of the scores; each run is recorded with what it read."""
     with handled():
-        report = _service(ctx, mesh).run(names or None, as_of=as_of.date() if as_of else None, refit=refit)
+        facade: Andmesh = ctx.obj
+        report = facade.scores_run(
+            names or None, as_of=as_of.date() if as_of else None, refit=refit, path=mesh
+        )
     if as_json:
         print_json(report)
         return

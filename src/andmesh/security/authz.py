@@ -11,6 +11,7 @@ and the web can never disagree.
 | `council.vote` | a person holding a role the proposal's decision rule counts |
 | `entities.steward` | the entity's stewards (its owner when it names none) |
 | `products.publish` | the domain's team (persons and service accounts), platform admins |
+| `scores.run` | the score's owner and the teams the owner is on, platform admins |
 | `tokens.issue` | a person for itself; a platform admin for a service account |
 | `tokens.revoke` | the token's member, platform admins |
 | `workspace.admin` | platform admins |
@@ -41,6 +42,7 @@ Action = Literal[
     "council.vote",
     "entities.steward",
     "products.publish",
+    "scores.run",
     "tokens.issue",
     "tokens.revoke",
     "workspace.admin",
@@ -56,6 +58,7 @@ SCOPE_OF: dict[str, str] = {
     "council.vote": "decide",
     "entities.steward": "decide",
     "products.publish": "publish",
+    "scores.run": "publish",
     "tokens.issue": "admin",
     "tokens.revoke": "admin",
     "workspace.admin": "admin",
@@ -177,6 +180,18 @@ def _publish(mesh: Mesh, who: Principal, target: Target) -> tuple[bool, str, lis
     return ok, f"a member of the {target.domain} team, or a platform admin", holders
 
 
+def _run_score(mesh: Mesh, who: Principal, target: Target) -> tuple[bool, str, list[str]]:
+    owner = mesh.directory.get(target.username or "")
+    teams = set(owner.groups) if owner else set()
+    holders = sorted(
+        {target.username or "", *_admins(mesh)}
+        | {m.username for m in mesh.directory.members.values() if m.groups & teams}
+    )
+    holders = [h for h in holders if h]
+    ok = who.is_admin or (who.username is not None and who.username in holders)
+    return ok, f"the score's owner ({target.username}) or a team they are on, or a platform admin", holders
+
+
 def _issue_token(mesh: Mesh, who: Principal, target: Target) -> tuple[bool, str, list[str]]:
     member = mesh.directory.get(target.username or "")
     if member is not None and member.kind == "service":
@@ -210,6 +225,7 @@ RULES: dict[str, Rule] = {
     "council.vote": _vote,
     "entities.steward": _steward,
     "products.publish": _publish,
+    "scores.run": _run_score,
     "tokens.issue": _issue_token,
     "tokens.revoke": _revoke_token,
     "workspace.admin": _admin,
