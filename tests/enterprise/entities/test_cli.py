@@ -115,6 +115,8 @@ def test_resolve_show_review_decide_and_measure(o2c: tuple[Andmesh, Path]) -> No
     code, out = invoke(app, "accuracy", "customer", "--truth", str(data / "truth"))
     assert "pairwise" in out and "B-cubed" in out
 
+    _every_path_that_shows_row_values_masks_without_a_grant(o2c)
+
 
 def test_unknown_entity_is_a_usage_error(o2c: tuple[Andmesh, Path]) -> None:
     app, _ = o2c
@@ -122,10 +124,11 @@ def test_unknown_entity_is_a_usage_error(o2c: tuple[Andmesh, Path]) -> None:
     assert code == 2 and "did you mean `customer`?" in out
 
 
-@pytest.mark.slow
-def test_every_path_that_shows_row_values_masks_without_a_grant(o2c: tuple[Andmesh, Path]) -> None:
+def _every_path_that_shows_row_values_masks_without_a_grant(o2c: tuple[Andmesh, Path]) -> None:
     """A member with no grant and no stewardship (mei, credit management) walks every command that
-    prints row values: no protected value of another domain's product reaches her in clear."""
+    prints row values: no protected value of another domain's product reaches her in clear.
+
+    Called at the end of the resolve test, on the same mesh (building it again costs a minute)."""
     from typer.testing import CliRunner
 
     from andmesh.cli.app import app as cli_app
