@@ -245,7 +245,9 @@ class Andmesh:
             from andmesh.security.identity import resolve_principal
 
             mesh = self._known_mesh(path)
-            self._principal = resolve_principal(self.workspace, mesh.directory if mesh else None, self.store)
+            self._principal = resolve_principal(
+                self.workspace, mesh.directory if mesh else None, lambda: self.store
+            )
         return self._principal
 
     def _mask_key(self) -> bytes:

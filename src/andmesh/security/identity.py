@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from andmesh.errors import NotPermitted
@@ -22,17 +23,16 @@ if TYPE_CHECKING:
 
 
 def resolve_principal(
-    workspace: Workspace, directory: Directory | None, store: MetadataStore | None
+    workspace: Workspace, directory: Directory | None, store: Callable[[], MetadataStore]
 ) -> Principal:
+    """``store`` is called only when a token must be checked (opening it costs start-up time)."""
     directory = directory or Directory()
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         return from_os_user(directory, workspace.root)
     from andmesh.store.tokens import TokenStore
 
-    if store is None:
-        raise NotPermitted(f"${TOKEN_ENV} is set but this workspace has no store to check it against")
-    tokens = TokenStore(store.engine)
+    tokens = TokenStore(store().engine)
     record = tokens.lookup(token)
     if record is None:
         raise NotPermitted(

@@ -27,14 +27,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from andmesh.errors import SpecProblem
-from andmesh.spec.mesh import Mesh
 from andmesh.spec.models import StrictModel
-from andmesh.spec.yamlsource import YamlDocument
+
+if TYPE_CHECKING:
+    from andmesh.spec.mesh import Mesh
+    from andmesh.spec.yamlsource import YamlDocument
 
 MemberKind = Literal["person", "service"]
 PlatformRole = Literal["platform_admin"]
