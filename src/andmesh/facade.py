@@ -594,11 +594,7 @@ class Andmesh:
     ) -> ContractRun:
         """Test a contract file against files (``data``), or a product's published version."""
         from andmesh.engine import get_engine
-        from andmesh.pipeline.references import register_references
-        from andmesh.quality.checks import run_checks
-        from andmesh.quality.results import ContractRun
         from andmesh.quality.standalone import check_files
-        from andmesh.spec.suggest import hint_for
 
         path = Path(target)
         if path.suffix in (".yaml", ".yml") or path.is_file():
@@ -609,6 +605,12 @@ class Andmesh:
             return check_files(get_engine(engine or "duckdb"), path, data, object_name)
         if data:
             raise UsageError("`--data` is for contract files; a product is tested on its published version")
+        # The catalog (pyiceberg) loads only here: a contract file on plain files never needs it.
+        from andmesh.pipeline.references import register_references
+        from andmesh.quality.checks import run_checks
+        from andmesh.quality.results import ContractRun
+        from andmesh.spec.suggest import hint_for
+
         mesh = self.mesh()
         product = mesh.products.get(target)
         if product is None:
