@@ -127,16 +127,15 @@ def from_token_record(directory: Directory, username: str, prefix: str, scopes: 
 
 
 def check_token_record_active(prefix: str, revoked_at: dt.datetime | None, expires_at: dt.datetime) -> None:
-    now = dt.datetime.now(dt.UTC)
+    """Refuse a revoked or expired token, saying which and since when."""
     if revoked_at is not None:
-        raise NotPermitted(
-            f"the token in ${TOKEN_ENV} ({prefix}) was revoked on {revoked_at:%Y-%m-%d}",
-            action="authenticate",
-            hint="create a new one with `andmesh tokens create`",
-        )
-    if expires_at <= now:
-        raise NotPermitted(
-            f"the token in ${TOKEN_ENV} ({prefix}) expired on {expires_at:%Y-%m-%d}",
-            action="authenticate",
-            hint="create a new one with `andmesh tokens create`",
-        )
+        problem = f"was revoked on {revoked_at:%Y-%m-%d}"
+    elif expires_at <= dt.datetime.now(dt.UTC):
+        problem = f"expired on {expires_at:%Y-%m-%d}"
+    else:
+        return
+    raise NotPermitted(
+        f"the token in ${TOKEN_ENV} ({prefix}) {problem}",
+        action="authenticate",
+        hint="create a new one with `andmesh tokens create`",
+    )
