@@ -124,10 +124,12 @@ def resolve(
         hard_edges(con, spec)
         clock["records"] = round(time.perf_counter() - start, 3)
         nodes = _count(con, "am_nodes")
+        tuples = _count(con, "am_tuples")
 
         start = time.perf_counter()
-        if nodes > 1 and spec.matching.comparisons:
-            linked = linkage.link(con, spec, columns, nodes)
+        # (Two nodes holding the only tuple are one company's records spelt alike: nothing to train on.)
+        if tuples > 1 and spec.matching.comparisons:
+            linked = linkage.link(con, spec, columns)
         else:
             con.execute(
                 "CREATE OR REPLACE TABLE am_prob_edges (unique_id_l BIGINT, unique_id_r BIGINT, "
@@ -155,6 +157,7 @@ def resolve(
             records=xref.num_rows,
             records_by_source={str(k): int(v) for k, v in records_by_source.items()},
             nodes=nodes,
+            tuples=tuples,
             entities=clusters,
             singletons=sum(1 for members in groups.values() if len(members) == 1),
             links=counts["links"],

@@ -53,6 +53,10 @@ class ResolutionSummary(BaseModel):
     records: int
     records_by_source: dict[str, int]
     nodes: int = Field(description="Distinct records after collapsing identical ones of a source.")
+    tuples: int = Field(
+        0,
+        description="Distinct identity tuples (standardised values) over all sources: what the model compares.",
+    )
     entities: int = Field(description="Enterprise ids (clusters).")
     singletons: int = Field(description="Enterprise ids holding one node only.")
     links: dict[str, int] = Field(
