@@ -8,6 +8,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
+from andmesh.engine.config import EngineConfig
 from andmesh.errors import EngineError
 
 
@@ -15,11 +16,12 @@ class DuckDBSession:
     """One in-memory DuckDB database per product build; cheap to open (~ms)."""
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
-        config: dict[str, Any] = {}
-        if threads:
-            config["threads"] = threads
-        if memory_limit:
-            config["memory_limit"] = memory_limit
+        base = EngineConfig.from_env()
+        config: dict[str, Any] = EngineConfig(
+            memory_limit=memory_limit or base.memory_limit,
+            temp_directory=base.temp_directory,
+            threads=threads or base.threads,
+        ).duckdb()
         self.con = ibis.duckdb.connect(**config)
         self._materialized = 0
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from andmesh.enterprise.entities.standardise import STANDARDISERS
 from andmesh.enterprise.entities.vocabulary import Vocabulary
@@ -74,11 +74,12 @@ class Columns:
         return cls(by_attribute)
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> None:
     con.register(name, table)
 
 
-def _table(tables: Mapping[str, pa.Table], product: str, role: str) -> pa.Table:
+def _table(tables: Mapping[str, Any], product: str, role: str) -> Any:
+    """A source or link table: an Arrow table, or a lazy scan (a pyarrow dataset)."""
     table = tables.get(product)
     if table is None:
         raise UsageError(
@@ -128,7 +129,7 @@ def _source_select(
     return records, standardised, keys
 
 
-def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mapping[str, pa.Table]) -> Columns:
+def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mapping[str, Any]) -> Columns:
     """Create ``am_tuples``, ``am_records``, ``am_record_links`` and ``am_nodes`` from the source tables."""
     vocab = vocabulary_of(spec)
     columns = Columns.of(spec)

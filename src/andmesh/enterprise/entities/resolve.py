@@ -34,6 +34,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from andmesh.engine.config import EngineConfig
 from andmesh.enterprise.entities import linkage
 from andmesh.enterprise.entities.cluster import Clustering, assign_ids, id_number
 from andmesh.enterprise.entities.links import hard_edges, load_decisions
@@ -94,7 +95,7 @@ def model_version(model: dict[str, Any]) -> str:
 
 def resolve(
     spec: EntitySpec,
-    tables: Mapping[str, pa.Table],
+    tables: Mapping[str, pa.Table | Any],
     *,
     decisions: Sequence[Decision] = (),
     previous: pa.Table | None = None,
@@ -108,15 +109,17 @@ def resolve(
     wins); ``previous`` is the last published cross-reference (entity_id, source,
     record_id), whose ids are kept where its records still belong together.
     ``threads`` and ``memory_limit`` (e.g. ``"2GB"``: DuckDB spills to disk beyond it)
-    bound what the resolution's DuckDB may use.
+    bound what the resolution's DuckDB may use; by default they come from the engine
+    configuration (``ANDMESH_MEMORY_LIMIT``, ``ANDMESH_TEMP_DIRECTORY``, ``ANDMESH_THREADS``).
     """
     clock: dict[str, float] = {}
-    config: dict[str, str | bool | int | float | list[str]] = {}
-    if threads:
-        config["threads"] = threads
-    if memory_limit:
-        config["memory_limit"] = memory_limit
-    con = duckdb.connect(config=config)
+    base = EngineConfig.from_env()
+    config = EngineConfig(
+        memory_limit=memory_limit or base.memory_limit,
+        temp_directory=base.temp_directory,
+        threads=threads or base.threads,
+    ).duckdb()
+    con = duckdb.connect(config=dict(config))
     try:
         start = time.perf_counter()
         columns = load_records(con, spec, tables)
