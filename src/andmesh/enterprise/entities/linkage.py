@@ -230,7 +230,9 @@ def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> 
     )
     pairs_compared += _same_tuple_pairs(con, spec, linker, prior, kept)
     _fan_out(con, kept)
-    row = con.execute("SELECT count(*) FROM am_prob_edges").fetchone()
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM am_tuple_edges) + (SELECT count(*) FROM am_same_tuple)"
+    ).fetchone()
     model = json.loads(json.dumps(linker.misc.save_model_to_json(out_path=None)))
     model.pop("linker_uid", None)  # random per linker: the version must depend on the model only
     return LinkageResult(
@@ -411,7 +413,7 @@ def _same_tuple_pairs(
     what the model gives two records with these values: each comparison's level and
     weight, by Splink's own SQL, summed with the prior as Splink does. Only tuples a
     blocking rule would pair (every column of a rule present) count, and only at or above
-    the review band, as for scored pairs. Returns how many node pairs were so scored.
+    the review band, as for scored pairs. Returns how many tuples were so compared with themselves.
     """
     from splink.internals.dialects import SplinkDialect
     from splink.internals.predict import _combine_prior_and_mws
@@ -440,10 +442,12 @@ def _same_tuple_pairs(
         levels AS (SELECT tuple, n, {gammas} FROM sides),
         parts AS (SELECT *, {weights} FROM levels),
         scored AS (SELECT *, {mw} AS match_weight, {probability} AS match_probability FROM parts)
-        SELECT tuple AS tuple_l, tuple AS tuple_r, n, {", ".join(_q(c) for c in kept)} FROM scored
-        WHERE match_probability >= {float(spec.matching.reviewFrom)}"""
+        SELECT tuple AS tuple_l, tuple AS tuple_r, n, match_probability >= {float(spec.matching.reviewFrom)} AS kept,
+               {", ".join(_q(c) for c in kept)}
+        FROM scored"""
     )
-    row = con.execute("SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM am_same_tuple").fetchone()
+    row = con.execute("SELECT count(*) FROM am_same_tuple").fetchone()
+    con.execute("DELETE FROM am_same_tuple WHERE NOT kept")
     return int(row[0]) if row else 0
 
 
