@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -225,37 +226,54 @@ def _cluster(
         """SELECT unique_id_l, unique_id_r, match_probability FROM am_prob_edges
         ORDER BY match_probability DESC, unique_id_l, unique_id_r"""
     ).fetchnumpy()
-    lefts = scored["unique_id_l"].tolist()
-    rights = scored["unique_id_r"].tolist()
-    probabilities = scored["match_probability"].tolist()
-    decided = {(int(a), int(b)) for a, b in con.execute("SELECT node_l, node_r FROM am_decisions").fetchall()}
-    reasons: list[str] = []
-    for a, b, p in zip(lefts, rights, probabilities, strict=True):
-        if p >= threshold:
-            reasons.append(clustering.join(int(a), int(b), float(p), "probabilistic", check_exclusive=True))
-        else:
-            reasons.append("pending")
-    roots = clustering.roots()
-    for index, (a, b, p) in enumerate(zip(lefts, rights, probabilities, strict=True)):
-        if p >= threshold:
-            continue
-        if (int(a), int(b)) in decided:
-            reasons[index] = "decided by a steward"
-        elif roots[int(a)] == roots[int(b)]:
-            reasons[index] = "below threshold (linked through others)"
-        else:
-            reasons[index] = "review"
+    lefts = scored["unique_id_l"].astype(np.int64)
+    rights = scored["unique_id_r"].astype(np.int64)
+    probabilities = scored["match_probability"].astype(np.float64)
+    reasons = np.full(len(lefts), "pending", dtype=object)
+    # Most scored pairs join nodes the keys already put together: they are "already linked"
+    # whatever the order, so only the others go through the constrained union one by one.
+    above = int(np.searchsorted(-probabilities, -threshold, side="right"))
+    start_roots = np.asarray(clustering.roots(), dtype=np.int64)
+    together = start_roots[lefts[:above]] == start_roots[rights[:above]]
+    for index in np.flatnonzero(~together).tolist():
+        reasons[index] = clustering.join(
+            int(lefts[index]),
+            int(rights[index]),
+            float(probabilities[index]),
+            "probabilistic",
+            check_exclusive=True,
+        )
+    reasons[:above][together] = "already linked"
+    clustering.raise_best(
+        np.concatenate([lefts[:above][together], rights[:above][together]]),
+        np.concatenate([probabilities[:above][together], probabilities[:above][together]]),
+        "probabilistic",
+    )
+    roots = np.asarray(clustering.roots(), dtype=np.int64)
+    below_l, below_r = lefts[above:], rights[above:]
+    decided_pairs = con.execute("SELECT DISTINCT node_l, node_r FROM am_decisions").fetchnumpy()
+    width = max(nodes, 1)
+    decided = np.isin(
+        below_l * width + below_r,
+        decided_pairs["node_l"].astype(np.int64) * width + decided_pairs["node_r"].astype(np.int64),
+    )
+    reasons[above:] = np.where(
+        decided,
+        "decided by a steward",
+        np.where(roots[below_l] == roots[below_r], "below threshold (linked through others)", "review"),
+    )
 
     links: dict[str, int] = {}
     for (_, _, method, _), reason in zip(hard, hard_reasons, strict=True):
         if reason == "linked":
             links[str(method)] = links.get(str(method), 0) + 1
-    links["probabilistic"] = sum(1 for r in reasons if r == "linked")
+    links["probabilistic"] = int((reasons == "linked").sum())
     counts = {
         "links": links,
-        "review": sum(1 for r in reasons if r == "review"),
-        "conflicts": sum(1 for r in reasons if r.startswith("conflict")),
-        "rejected": sum(1 for r in [*hard_reasons, *reasons] if r == "rejected by a steward"),
+        "review": int((reasons == "review").sum()),
+        "conflicts": sum(1 for r in reasons[:above] if r.startswith("conflict")),
+        "rejected": sum(1 for r in hard_reasons if r == "rejected by a steward")
+        + int((reasons == "rejected by a steward").sum()),
     }
 
     con.register(
@@ -274,7 +292,7 @@ def _cluster(
             {
                 "node_l": pa.array(lefts, pa.int64()),
                 "node_r": pa.array(rights, pa.int64()),
-                "reason": pa.array(reasons, pa.string()),
+                "reason": pa.array(reasons.tolist(), pa.string()),
             }
         ),
     )
