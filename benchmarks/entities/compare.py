@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/entities/compare.py --customers 20000 --before c82ee04
     .venv/bin/python benchmarks/entities/compare.py --workspace W --truth T --before c82ee04 --memory-limit 6GB
 
+``--variant attributes`` resolves without the trusted keys (the model alone).
 The "before" is the ``src`` of a commit (``git archive`` into benchmarks/out/entities/src-<commit>),
 the "after" this checkout's; each resolves the customer entity (customer.yaml as the mesh
 runs it) in its own process over the same published products, so each peak memory is its
@@ -38,7 +39,7 @@ def checkout(commit: str) -> Path:
     return folder / "src"
 
 
-def run(src: Path, ws: Path, truth: Path, memory: str | None, out: Path) -> dict:
+def run(src: Path, ws: Path, truth: Path, memory: str | None, out: Path, variant: str) -> dict:
     command = [
         sys.executable,
         str(WORKER),
@@ -49,6 +50,7 @@ def run(src: Path, ws: Path, truth: Path, memory: str | None, out: Path) -> dict
         "--xref-out",
         str(out),
     ]
+    command += ["--variant", variant]
     if memory:
         command += ["--memory-limit", memory]
     env = {**os.environ, "PYTHONPATH": str(src)}
@@ -88,6 +90,7 @@ def main() -> None:
         "--before", required=True, help="The commit to compare with (e.g. the base of a branch)."
     )
     parser.add_argument("--memory-limit", default=None, help="DuckDB's budget, for both (e.g. 6GB).")
+    parser.add_argument("--variant", default="keys", help="keys (customer.yaml) or attributes (no links).")
     parser.add_argument(
         "--skip-before", action="store_true", help="Only the after (the before is slow at scale)."
     )
@@ -100,12 +103,12 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     runs = {}
     if not args.skip_before:
-        runs["before"] = (checkout(args.before), OUT / f"xref-before-{args.before}.parquet")
-    runs["after"] = (ROOT / "src", OUT / "xref-after.parquet")
+        runs["before"] = (checkout(args.before), OUT / f"xref-before-{args.before}-{args.variant}.parquet")
+    runs["after"] = (ROOT / "src", OUT / f"xref-after-{args.variant}.parquet")
     print(f"{'':<7} {'records':>10} {'nodes':>8} {'tuples':>8} {'pairs compared':>14} {'resolve s':>9}  "
           f"{'stages s':<36} {'peak RSS':>9}  pairwise P / R / F1       B-cubed P / R / F1")  # fmt: skip
     for name, (src, out) in runs.items():
-        r = run(src, ws, truth, args.memory_limit, out)
+        r = run(src, ws, truth, args.memory_limit, out, args.variant)
         a = r["accuracy"]
         p, c = a["pairwise"], a["clusters"]
         stages = ", ".join(f"{k} {v:.1f}" for k, v in r["stages_s"].items())
