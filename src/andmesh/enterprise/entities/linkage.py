@@ -76,8 +76,8 @@ def rule_sql(columns: list[str]) -> str:
     if len(columns) == 1 and columns[0].endswith("_prefix"):
         n = _q(columns[0][: -len("_prefix")])
         parts.append(
-            f"(starts_with(l.{n}, r.{n}) OR starts_with(r.{n}, l.{n})\n"
-            f"     OR jaro_winkler_similarity(l.{n}, r.{n}) >= {PREFIX_SIMILAR})"
+            f"(starts_with(l.{n}, r.{n}) OR starts_with(r.{n}, l.{n}) "
+            f"OR jaro_winkler_similarity(l.{n}, r.{n}) >= {PREFIX_SIMILAR})"
         )
     return " AND ".join(parts)
 

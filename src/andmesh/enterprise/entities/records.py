@@ -100,7 +100,7 @@ def _source_select(
     """
     country_attr = next((a.name for a in spec.attributes if a.standardise == "country"), None)
     country_col = source.column_for(country_attr) if country_attr else None
-    country_raw = f"min({_q(country_col.column)})" if country_col else "NULL"
+    country_raw = f"min(CAST({_q(country_col.column)} AS VARCHAR))" if country_col else "NULL::VARCHAR"
     raw: list[str] = []
     stage: list[str] = []
     finals: list[str] = []
@@ -146,7 +146,7 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
     union = " UNION ".join(f"SELECT {cols} FROM am_std_{index}" for index, _, _ in parts)
     con.execute(
         f"""CREATE OR REPLACE TABLE am_tuples AS
-        SELECT row_number() OVER (ORDER BY hash({cols}), {cols}) - 1 AS tuple, * FROM ({union})"""
+        SELECT row_number() OVER (ORDER BY hash({cols}), {cols}) - 1 AS tuple, * FROM (SELECT DISTINCT * FROM ({union}))"""
     )
     # A column a source lacks is a bare NULL there (typed INTEGER): compare in the tuples' types.
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE am_tuples)").fetchall())
