@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from andmesh.pipeline.build import BuildContext
 
 # Bumped when the resolution's logic changes, so published cross-references rebuild.
-RESOLVER_VERSION = "1"
+RESOLVER_VERSION = "2"  # 2: identity tuples, the filtered prefix block
 
 
 def entity_of(context: BuildContext, name: str) -> Entity:
