@@ -1,6 +1,10 @@
 """One resolution in its own process (so its peak memory is its own); prints a JSON line.
 
 .venv/bin/python benchmarks/entities/resolve_worker.py --workspace W --variant keys [--truth T]
+    [--memory-limit 6GB] [--xref-out xref.parquet]
+
+Runs the ``andmesh`` found first on the path: with PYTHONPATH set to another checkout's
+``src`` it measures that version (``compare.py`` does so for "before" figures).
 """
 
 from __future__ import annotations
@@ -25,13 +29,17 @@ def main() -> None:
     parser.add_argument("--workspace", type=Path, required=True)
     parser.add_argument("--variant", default="keys")
     parser.add_argument("--truth", type=Path, default=None)
+    parser.add_argument(
+        "--memory-limit", default=None, help="DuckDB's budget for the resolution (spills beyond)."
+    )
+    parser.add_argument("--xref-out", type=Path, default=None, help="Write the cross-reference here.")
     args = parser.parse_args()
     entity = spec(args.variant)
     clock = time.perf_counter()
     tables = load_tables(args.workspace, entity)
     load_s = time.perf_counter() - clock
     clock = time.perf_counter()
-    result = resolve(entity, tables)
+    result = resolve(entity, tables, memory_limit=args.memory_limit)
     resolve_s = time.perf_counter() - clock
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {
@@ -39,6 +47,7 @@ def main() -> None:
         "records": result.summary.records,
         "source_rows": sum(t.num_rows for t in tables.values()),
         "nodes": result.summary.nodes,
+        "tuples": getattr(result.summary, "tuples", None),
         "entities": result.summary.entities,
         "pairs_compared": result.summary.pairs_compared,
         "candidate_pairs": result.summary.candidate_pairs,
@@ -49,6 +58,10 @@ def main() -> None:
         "stages_s": result.summary.seconds,
         "peak_rss_mb": round(rss),
     }
+    if args.xref_out is not None:
+        import pyarrow.parquet as pq
+
+        pq.write_table(result.xref, args.xref_out)
     if args.truth is not None:
         report = score_against_truth("customer", result.xref, args.truth, result.summary.model_version)
         out["accuracy"] = report.model_dump(mode="json")

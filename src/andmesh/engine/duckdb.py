@@ -19,6 +19,7 @@ import ibis
 import pyarrow as pa
 from sqlglot import exp
 
+from andmesh.engine.config import EngineConfig
 from andmesh.errors import DataFileError, EngineError
 
 # Applied in this order; `lock_configuration` last, so nothing after it can change them.
@@ -35,14 +36,18 @@ class DuckDBSession:
     """One in-memory DuckDB database per product build; cheap to open (~ms)."""
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+        base = EngineConfig.from_env()
         # DuckDB always allows its spill folder; its default (`.tmp` under the working
-        # directory) could hold anything, so each session spills to a private folder.
-        self._spill = Path(tempfile.mkdtemp(prefix="andmesh-duckdb-"))
-        config: dict[str, Any] = {"temp_directory": str(self._spill)}
-        if threads:
-            config["threads"] = threads
-        if memory_limit:
-            config["memory_limit"] = memory_limit
+        # directory) could hold anything, so each session spills to a private folder (inside
+        # ANDMESH_TEMP_DIRECTORY when it is set).
+        if base.temp_directory:
+            Path(base.temp_directory).mkdir(parents=True, exist_ok=True)
+        self._spill = Path(tempfile.mkdtemp(prefix="andmesh-duckdb-", dir=base.temp_directory))
+        config: dict[str, Any] = EngineConfig(
+            memory_limit=memory_limit or base.memory_limit,
+            temp_directory=str(self._spill),
+            threads=threads or base.threads,
+        ).duckdb()
         self.con = ibis.duckdb.connect(**config)
         self._materialized = 0
         self._files: set[str] = set()

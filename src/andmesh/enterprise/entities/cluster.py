@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 
 def near(a: str, b: str) -> bool:
     """Equal, or one keying error apart (optimal string alignment distance ≤ 1).
@@ -132,6 +134,24 @@ class Clustering:
             if node not in self.best or self.best[node][0] < probability:
                 self.best[node] = (probability, method)
         return outcome
+
+    def raise_best(self, nodes: np.ndarray, probabilities: np.ndarray, method: str) -> None:
+        """Record links of nodes already together (as :meth:`join` does for "already linked"):
+        each node keeps its strongest link, an earlier one on a tie.
+
+        >>> c = Clustering(3)
+        >>> c.raise_best(np.array([0, 1, 0]), np.array([0.91, 0.95, 0.99]), "probabilistic")
+        >>> c.best
+        {0: (0.99, 'probabilistic'), 1: (0.95, 'probabilistic')}
+        """
+        if len(nodes) == 0:
+            return
+        order = np.lexsort((-probabilities, nodes))
+        ordered = nodes[order]
+        first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+        for n, p in zip(ordered[first].tolist(), probabilities[order][first].tolist(), strict=True):
+            if n not in self.best or self.best[n][0] < p:
+                self.best[n] = (p, method)
 
     def roots(self) -> list[int]:
         return [self.find(x) for x in range(len(self.parent))]

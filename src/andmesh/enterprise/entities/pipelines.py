@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from andmesh.pipeline.build import BuildContext
 
 # Bumped when the resolution's logic changes, so published cross-references rebuild.
-RESOLVER_VERSION = "1"
+RESOLVER_VERSION = "2"  # 2: identity tuples, the filtered prefix block
 
 
 def entity_of(context: BuildContext, name: str) -> Entity:
@@ -82,6 +82,38 @@ def _arrow(table: ir.Table, columns: set[str]) -> pa.Table:
     return table.select(*sorted(columns)).to_pyarrow()
 
 
+def _scans(
+    context: BuildContext, inputs: Mapping[str, ir.Table], needed: dict[str, set[str]]
+) -> dict[str, Any]:
+    """The resolution's input tables, as lazy scans of the upstream versions' Parquet files.
+
+    The resolution's own DuckDB reads only the columns it needs, within its memory budget;
+    pulling every input into Python first cost a copy of millions of rows (and its memory,
+    outside any budget). Without a warehouse (a bare build), the inputs are read as Arrow.
+    """
+    import pyarrow.dataset as ds
+
+    scans: dict[str, Any] = {}
+    for product_id, columns in needed.items():
+        name = input_name(context, product_id)
+        ref = next(r for r in context.product.inputs if r.name == name)
+        table_id = f"{context.mesh.products[ref.product_id].domain}.{ref.port}"
+        version = context.current(table_id)
+        if version is None or not version.files:
+            scans[product_id] = _arrow(inputs[name], columns)
+        else:
+            dataset = ds.dataset(list(version.files), format="parquet")
+            missing = columns - set(dataset.schema.names)
+            if missing:
+                raise EngineError(
+                    f"{context.product.id}: {product_id} has no column(s) {', '.join(sorted(missing))}",
+                    product=context.product.id,
+                    hint=f"fix the entity's source or link columns, or publish them in {product_id}",
+                )
+            scans[product_id] = dataset
+    return scans
+
+
 def decisions_of(context: BuildContext, entity: str) -> list[Decision]:
     if context.store is None:
         return []
@@ -120,10 +152,7 @@ def _previous(context: BuildContext) -> pa.Table | None:
 def resolve_entity(name: str, inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
     """The cross-reference of entity ``name``; the model, evidence and summary go to the run's artifacts."""
     entity = entity_of(context, name)
-    tables = {
-        product_id: _arrow(inputs[input_name(context, product_id)], columns)
-        for product_id, columns in _needed_columns(entity).items()
-    }
+    tables = _scans(context, inputs, _needed_columns(entity))
     resolution = resolve(
         entity.spec,
         tables,

@@ -8,18 +8,19 @@ clustering work on nodes, the cross-reference on records.
 
 Tables created on the DuckDB connection:
 
-``am_records``       source, record_id, updated_at, the standardised columns, node
+``am_tuples``        tuple, the standardised columns: each distinct identity tuple once
+``am_records``       source, record_id, updated_at, tuple, node
 ``am_record_links``  record → record pairs named by a link product (trusted keys)
-``am_nodes``         node, source, records, the standardised columns
+``am_nodes``         node, source, records, first_record, tuple, the standardised columns
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from andmesh.enterprise.entities.standardise import STANDARDISERS
 from andmesh.enterprise.entities.vocabulary import Vocabulary
@@ -73,11 +74,12 @@ class Columns:
         return cls(by_attribute)
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> None:
     con.register(name, table)
 
 
-def _table(tables: Mapping[str, pa.Table], product: str, role: str) -> pa.Table:
+def _table(tables: Mapping[str, Any], product: str, role: str) -> Any:
+    """A source or link table: an Arrow table, or a lazy scan (a pyarrow dataset)."""
     table = tables.get(product)
     if table is None:
         raise UsageError(
@@ -89,11 +91,16 @@ def _table(tables: Mapping[str, pa.Table], product: str, role: str) -> pa.Table:
 
 def _source_select(
     spec: EntitySpec, index: int, source: SourceSpec, columns: Columns, vocab: Vocabulary
-) -> str:
-    """One source's records, standardised (grouped by record id: one row per record)."""
+) -> tuple[str, str, list[str]]:
+    """One source's records grouped by record id, and its distinct raw tuples standardised.
+
+    Returns (records, standardised, raw keys): ``records`` has one row per record with its
+    raw values; ``standardised`` one row per distinct raw tuple with the standardised
+    columns (the 15 invoices of an account share one tuple: it is standardised once).
+    """
     country_attr = next((a.name for a in spec.attributes if a.standardise == "country"), None)
     country_col = source.column_for(country_attr) if country_attr else None
-    country_raw = f"min({_q(country_col.column)})" if country_col else "NULL"
+    country_raw = f"min(CAST({_q(country_col.column)} AS VARCHAR))" if country_col else "NULL::VARCHAR"
     raw: list[str] = []
     stage: list[str] = []
     finals: list[str] = []
@@ -110,36 +117,56 @@ def _source_select(
             suffix = output[len(attr) + 1 :] if output != attr else ""
             finals.append(f"{made[suffix]} AS {_q(output)}" if suffix in made else f"NULL AS {_q(output)}")
     updated = f"max({_q(source.updatedAt)})::TIMESTAMP" if source.updatedAt else "NULL::TIMESTAMP"
-    grouped = (
+    records = (
         f"SELECT CAST({_q(source.record)} AS VARCHAR) AS record_id, {updated} AS updated_at, "
         f"{country_raw} AS __country{''.join(', ' + r for r in raw)} "
         f"FROM src_{index} WHERE {_q(source.record)} IS NOT NULL GROUP BY 1"
     )
-    # Standardise each distinct raw tuple once (the 15 invoices of an account share one).
     keys = ["__country", *(f"raw__{a}" for a in columns.by_attribute if source.column_for(a) is not None)]
-    distinct = f"SELECT DISTINCT {', '.join(_q(k) for k in keys)} FROM grouped"
+    distinct = f"SELECT DISTINCT {', '.join(_q(k) for k in keys)} FROM am_grouped_{index}"
     staged = f"SELECT *{''.join(', ' + s for s in stage)} FROM ({distinct})"
     standardised = f"SELECT {', '.join(_q(k) for k in keys)}, {', '.join(finals)} FROM ({staged})"
-    on = " AND ".join(f"g.{_q(k)} IS NOT DISTINCT FROM s.{_q(k)}" for k in keys)
-    selected = ", ".join(f"s.{_q(c)}" for c in columns.all)
-    return (
-        f"WITH grouped AS ({grouped}), standardised AS ({standardised}) "
-        f"SELECT {_lit(source.product)} AS source, g.record_id, g.updated_at, {selected} "
-        f"FROM grouped g JOIN standardised s ON {on}"
-    )
+    return records, standardised, keys
 
 
-def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mapping[str, pa.Table]) -> Columns:
-    """Create ``am_records``, ``am_record_links`` and ``am_nodes`` from the source tables."""
+def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mapping[str, Any]) -> Columns:
+    """Create ``am_tuples``, ``am_records``, ``am_record_links`` and ``am_nodes`` from the source tables."""
     vocab = vocabulary_of(spec)
     columns = Columns.of(spec)
-    selects = []
+    cols = ", ".join(_q(c) for c in columns.all)
+    parts: list[tuple[int, SourceSpec, list[str]]] = []
     for index, source in enumerate(spec.sources):
         _register(con, f"src_{index}", _table(tables, source.product, "source"))
-        selects.append(_source_select(spec, index, source, columns, vocab))
+        records, standardised, keys = _source_select(spec, index, source, columns, vocab)
+        con.execute(f"CREATE OR REPLACE TABLE am_grouped_{index} AS {records}")
+        con.execute(f"CREATE OR REPLACE TABLE am_std_{index} AS {standardised}")
+        parts.append((index, source, keys))
+    # The identity tuples: distinct standardised values over every source. Numbered by a
+    # hash of their values first (cheap to sort), so the numbering never depends on threads.
+    union = " UNION ".join(f"SELECT {cols} FROM am_std_{index}" for index, _, _ in parts)
     con.execute(
-        "CREATE OR REPLACE TABLE am_records_raw AS " + " UNION ALL BY NAME ".join(f"({s})" for s in selects)
+        f"""CREATE OR REPLACE TABLE am_tuples AS
+        SELECT row_number() OVER (ORDER BY hash({cols}), {cols}) - 1 AS tuple, * FROM (SELECT DISTINCT * FROM ({union}))"""
     )
+    # A column a source lacks is a bare NULL there (typed INTEGER): compare in the tuples' types.
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE am_tuples)").fetchall())
+    same = " AND ".join(f"CAST(s.{_q(c)} AS {types[c]}) IS NOT DISTINCT FROM t.{_q(c)}" for c in columns.all)
+    selects = []
+    for index, source, keys in parts:
+        on = " AND ".join(f"g.{_q(k)} IS NOT DISTINCT FROM m.{_q(k)}" for k in keys)
+        raw_keys = ", ".join(f"s.{_q(k)}" for k in keys)
+        con.execute(
+            f"""CREATE OR REPLACE TABLE am_map_{index} AS
+            SELECT {raw_keys}, t.tuple FROM am_std_{index} s JOIN am_tuples t ON {same}"""
+        )
+        selects.append(
+            f"SELECT {_lit(source.product)} AS source, g.record_id, g.updated_at, m.tuple "
+            f"FROM am_grouped_{index} g JOIN am_map_{index} m ON {on}"
+        )
+    con.execute("CREATE OR REPLACE TABLE am_records_raw AS " + " UNION ALL ".join(selects))
+    for index, _, _ in parts:
+        for table in ("am_grouped", "am_std", "am_map"):
+            con.execute(f"DROP TABLE {table}_{index}")
 
     links = []
     for index, link in enumerate(spec.links):
@@ -172,40 +199,48 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
 
 
 def _collapse(con: duckdb.DuckDBPyConnection, columns: Columns) -> None:
-    """Records of one source with the same standardised values and the same links: one node."""
-    cols = ", ".join(_q(c) for c in columns.all)
+    """Records of one source with the same identity tuple and the same links: one node.
+
+    The set of records a record is linked to is compared through its size, the sum and
+    the xor of their 64-bit hashes: a hash aggregate, where sorting every record by its
+    values and a text of its links took most of the time at scale. Two different sets
+    agreeing on all three is a 2^-128 event.
+    """
     con.execute(
         """CREATE OR REPLACE TABLE am_signatures AS
-        SELECT source, record_id, string_agg(DISTINCT other, '|' ORDER BY other) AS signature FROM (
-            SELECT source_a AS source, record_a AS record_id, source_b || ':' || record_b AS other
-            FROM am_record_links
-            UNION ALL
-            SELECT source_b, record_b, source_a || ':' || record_a FROM am_record_links
+        SELECT source, record_id, count(*) AS sig_n, sum(h::HUGEINT) AS sig_sum, bit_xor(h) AS sig_xor
+        FROM (
+            SELECT DISTINCT source, record_id, hash(other_source, other_record) AS h FROM (
+                SELECT source_a AS source, record_a AS record_id, source_b AS other_source, record_b AS other_record
+                FROM am_record_links
+                UNION ALL
+                SELECT source_b, record_b, source_a, record_a FROM am_record_links
+            )
         ) GROUP BY ALL"""
     )
     con.execute(
-        f"""CREATE OR REPLACE TABLE am_records AS
-        SELECT r.*, dense_rank() OVER (
-            ORDER BY r.source, {cols}, coalesce(s.signature, '')
-        ) - 1 AS node_key
+        """CREATE OR REPLACE TABLE am_records_sig AS
+        SELECT r.source, r.record_id, r.updated_at, r.tuple, coalesce(s.sig_n, 0) AS sig_n,
+               coalesce(s.sig_sum, 0) AS sig_sum, coalesce(s.sig_xor, 0) AS sig_xor
         FROM am_records_raw r LEFT JOIN am_signatures s USING (source, record_id)"""
     )
     # Node ids follow each node's first record (source, record id): stable and readable.
     con.execute(
-        """CREATE OR REPLACE TABLE am_node_ids AS
-        SELECT node_key, row_number() OVER (ORDER BY min(source), min(record_id)) - 1 AS node
-        FROM am_records GROUP BY node_key"""
+        """CREATE OR REPLACE TABLE am_node_keys AS
+        SELECT *, row_number() OVER (ORDER BY source, first_record) - 1 AS node FROM (
+            SELECT source, tuple, sig_n, sig_sum, sig_xor, min(record_id) AS first_record, count(*) AS records
+            FROM am_records_sig GROUP BY ALL
+        )"""
     )
     con.execute(
         """CREATE OR REPLACE TABLE am_records AS
-        SELECT r.* EXCLUDE (node_key), n.node FROM am_records r JOIN am_node_ids n USING (node_key)"""
+        SELECT r.source, r.record_id, r.updated_at, r.tuple, k.node
+        FROM am_records_sig r JOIN am_node_keys k USING (source, tuple, sig_n, sig_sum, sig_xor)"""
     )
     con.execute(
         f"""CREATE OR REPLACE TABLE am_nodes AS
-        SELECT node, min(source) AS source, count(*) AS records, min(record_id) AS first_record,
-        {", ".join(f"min({_q(c)}) AS {_q(c)}" for c in columns.all)}
-        FROM am_records GROUP BY node ORDER BY node"""
+        SELECT k.node, k.source, k.records, k.first_record, k.tuple, {", ".join(f"t.{_q(c)}" for c in columns.all)}
+        FROM am_node_keys k JOIN am_tuples t USING (tuple) ORDER BY k.node"""
     )
-    con.execute("DROP TABLE am_records_raw")
-    con.execute("DROP TABLE am_node_ids")
-    con.execute("DROP TABLE am_signatures")
+    for table in ("am_records_raw", "am_records_sig", "am_node_keys", "am_signatures"):
+        con.execute(f"DROP TABLE {table}")

@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from andmesh.engine.config import EngineConfig
 from andmesh.enterprise.entities import linkage
 from andmesh.enterprise.entities.cluster import Clustering, assign_ids, id_number
 from andmesh.enterprise.entities.links import hard_edges, load_decisions
@@ -87,14 +89,30 @@ def model_version(model: dict[str, Any]) -> str:
 
     >>> model_version({"a": 1}) == model_version({"a": 1})
     True
+
+    Probabilities are compared to 10 significant digits: DuckDB sums doubles in parallel, in
+    an order that varies from run to run, so the same training differs in its last bits.
+
+    >>> model_version({"m": 0.1 + 0.2}) == model_version({"m": 0.3})
+    True
     """
-    text = json.dumps(model, sort_keys=True, default=str)
+    text = json.dumps(_rounded(model), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.10g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def resolve(
     spec: EntitySpec,
-    tables: Mapping[str, pa.Table],
+    tables: Mapping[str, pa.Table | Any],
     *,
     decisions: Sequence[Decision] = (),
     previous: pa.Table | None = None,
@@ -108,15 +126,17 @@ def resolve(
     wins); ``previous`` is the last published cross-reference (entity_id, source,
     record_id), whose ids are kept where its records still belong together.
     ``threads`` and ``memory_limit`` (e.g. ``"2GB"``: DuckDB spills to disk beyond it)
-    bound what the resolution's DuckDB may use.
+    bound what the resolution's DuckDB may use; by default they come from the engine
+    configuration (``ANDMESH_MEMORY_LIMIT``, ``ANDMESH_TEMP_DIRECTORY``, ``ANDMESH_THREADS``).
     """
     clock: dict[str, float] = {}
-    config: dict[str, str | bool | int | float | list[str]] = {}
-    if threads:
-        config["threads"] = threads
-    if memory_limit:
-        config["memory_limit"] = memory_limit
-    con = duckdb.connect(config=config)
+    base = EngineConfig.from_env()
+    config = EngineConfig(
+        memory_limit=memory_limit or base.memory_limit,
+        temp_directory=base.temp_directory,
+        threads=threads or base.threads,
+    ).duckdb()
+    con = duckdb.connect(config=dict(config))
     try:
         start = time.perf_counter()
         columns = load_records(con, spec, tables)
@@ -124,10 +144,12 @@ def resolve(
         hard_edges(con, spec)
         clock["records"] = round(time.perf_counter() - start, 3)
         nodes = _count(con, "am_nodes")
+        tuples = _count(con, "am_tuples")
 
         start = time.perf_counter()
-        if nodes > 1 and spec.matching.comparisons:
-            linked = linkage.link(con, spec, columns, nodes)
+        # (Two nodes holding the only tuple are one company's records spelt alike: nothing to train on.)
+        if tuples > 1 and spec.matching.comparisons:
+            linked = linkage.link(con, spec, columns)
         else:
             con.execute(
                 "CREATE OR REPLACE TABLE am_prob_edges (unique_id_l BIGINT, unique_id_r BIGINT, "
@@ -155,6 +177,7 @@ def resolve(
             records=xref.num_rows,
             records_by_source={str(k): int(v) for k, v in records_by_source.items()},
             nodes=nodes,
+            tuples=tuples,
             entities=clusters,
             singletons=sum(1 for members in groups.values() if len(members) == 1),
             links=counts["links"],
@@ -219,37 +242,54 @@ def _cluster(
         """SELECT unique_id_l, unique_id_r, match_probability FROM am_prob_edges
         ORDER BY match_probability DESC, unique_id_l, unique_id_r"""
     ).fetchnumpy()
-    lefts = scored["unique_id_l"].tolist()
-    rights = scored["unique_id_r"].tolist()
-    probabilities = scored["match_probability"].tolist()
-    decided = {(int(a), int(b)) for a, b in con.execute("SELECT node_l, node_r FROM am_decisions").fetchall()}
-    reasons: list[str] = []
-    for a, b, p in zip(lefts, rights, probabilities, strict=True):
-        if p >= threshold:
-            reasons.append(clustering.join(int(a), int(b), float(p), "probabilistic", check_exclusive=True))
-        else:
-            reasons.append("pending")
-    roots = clustering.roots()
-    for index, (a, b, p) in enumerate(zip(lefts, rights, probabilities, strict=True)):
-        if p >= threshold:
-            continue
-        if (int(a), int(b)) in decided:
-            reasons[index] = "decided by a steward"
-        elif roots[int(a)] == roots[int(b)]:
-            reasons[index] = "below threshold (linked through others)"
-        else:
-            reasons[index] = "review"
+    lefts = scored["unique_id_l"].astype(np.int64)
+    rights = scored["unique_id_r"].astype(np.int64)
+    probabilities = scored["match_probability"].astype(np.float64)
+    reasons = np.full(len(lefts), "pending", dtype=object)
+    # Most scored pairs join nodes the keys already put together: they are "already linked"
+    # whatever the order, so only the others go through the constrained union one by one.
+    above = int(np.searchsorted(-probabilities, -threshold, side="right"))
+    start_roots = np.asarray(clustering.roots(), dtype=np.int64)
+    together = start_roots[lefts[:above]] == start_roots[rights[:above]]
+    for index in np.flatnonzero(~together).tolist():
+        reasons[index] = clustering.join(
+            int(lefts[index]),
+            int(rights[index]),
+            float(probabilities[index]),
+            "probabilistic",
+            check_exclusive=True,
+        )
+    reasons[:above][together] = "already linked"
+    clustering.raise_best(
+        np.concatenate([lefts[:above][together], rights[:above][together]]),
+        np.concatenate([probabilities[:above][together], probabilities[:above][together]]),
+        "probabilistic",
+    )
+    roots = np.asarray(clustering.roots(), dtype=np.int64)
+    below_l, below_r = lefts[above:], rights[above:]
+    decided_pairs = con.execute("SELECT DISTINCT node_l, node_r FROM am_decisions").fetchnumpy()
+    width = max(nodes, 1)
+    decided = np.isin(
+        below_l * width + below_r,
+        decided_pairs["node_l"].astype(np.int64) * width + decided_pairs["node_r"].astype(np.int64),
+    )
+    reasons[above:] = np.where(
+        decided,
+        "decided by a steward",
+        np.where(roots[below_l] == roots[below_r], "below threshold (linked through others)", "review"),
+    )
 
     links: dict[str, int] = {}
     for (_, _, method, _), reason in zip(hard, hard_reasons, strict=True):
         if reason == "linked":
             links[str(method)] = links.get(str(method), 0) + 1
-    links["probabilistic"] = sum(1 for r in reasons if r == "linked")
+    links["probabilistic"] = int((reasons == "linked").sum())
     counts = {
         "links": links,
-        "review": sum(1 for r in reasons if r == "review"),
-        "conflicts": sum(1 for r in reasons if r.startswith("conflict")),
-        "rejected": sum(1 for r in [*hard_reasons, *reasons] if r == "rejected by a steward"),
+        "review": int((reasons == "review").sum()),
+        "conflicts": sum(1 for r in reasons[:above] if r.startswith("conflict")),
+        "rejected": sum(1 for r in hard_reasons if r == "rejected by a steward")
+        + int((reasons == "rejected by a steward").sum()),
     }
 
     con.register(
@@ -268,7 +308,7 @@ def _cluster(
             {
                 "node_l": pa.array(lefts, pa.int64()),
                 "node_r": pa.array(rights, pa.int64()),
-                "reason": pa.array(reasons, pa.string()),
+                "reason": pa.array(reasons.tolist(), pa.string()),
             }
         ),
     )

@@ -53,14 +53,24 @@ class ResolutionSummary(BaseModel):
     records: int
     records_by_source: dict[str, int]
     nodes: int = Field(description="Distinct records after collapsing identical ones of a source.")
+    tuples: int = Field(
+        0,
+        description="Distinct identity tuples (standardised values) over all sources: what the model compares.",
+    )
     entities: int = Field(description="Enterprise ids (clusters).")
     singletons: int = Field(description="Enterprise ids holding one node only.")
     links: dict[str, int] = Field(
         default_factory=dict,
         description="Links that joined nodes, by method (key, identifier, steward, probabilistic).",
     )
-    pairs_compared: int = Field(0, description="Candidate pairs Splink scored (after blocking).")
-    candidate_pairs: int = Field(0, description="Scored pairs at or above the review band.")
+    pairs_compared: int = Field(
+        0,
+        description="Tuple pairs the model scored (after blocking), and tuples held by several nodes "
+        "scored against themselves.",
+    )
+    candidate_pairs: int = Field(
+        0, description="Of those, scored at or above the review band (each is one or more pairs of nodes)."
+    )
     review_pairs: int = Field(0, description="Uncertain pairs waiting for a steward.")
     conflicts: int = Field(
         0, description="Pairs above the threshold kept apart: an exclusive attribute differs."
