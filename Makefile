@@ -43,6 +43,8 @@ demo: $(STAMP)
 	@echo "  report:     report/enterprise.md (use cases, gap heat map, prioritization matrix, KPI trends)"
 	@echo "              report/council.md (decisions waiting, collaboration, transparency, reuse, economics)"
 	@echo "  governance: $(BIN)/andmesh policies check · council proposals · access list · value"
+	@echo "  trust:      $(BIN)/andmesh whoami · tokens create · doctor  (docs/security.md: who may do what;"
+	@echo "              personal data is masked unless your team owns it, you hold a grant, or you steward it)"
 	@echo "  try:        $(BIN)/andmesh products show order_management.orders"
 	@echo "              $(BIN)/andmesh entities review customer · scores list · treat EC-000123 · lineage order_management.orders --downstream"
 
