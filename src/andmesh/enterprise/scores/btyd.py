@@ -33,8 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
 
 
 @dataclass(frozen=True)
@@ -80,6 +78,8 @@ def bgnbd_log_likelihood(
     ...     np.array([38.86]))[0]), 4)
     -0.5481
     """
+    from scipy.special import betaln, gammaln
+
     x = np.asarray(x, dtype=np.float64)
     common = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     a2 = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + age)
@@ -93,6 +93,8 @@ def bgnbd_log_likelihood(
 
 
 def _fit(neg_ll: object, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    from scipy.optimize import minimize
+
     res = minimize(neg_ll, np.log(start), method="L-BFGS-B", options={"maxiter": 500})
     return np.exp(res.x), float(-res.fun), bool(res.success)
 
@@ -152,6 +154,8 @@ def bgnbd_expected_purchases(
     ...     np.array([38.86]))[0]), 4)  # Fader, Hardie & Lee's worked example: 1.226
     1.226
     """
+    from scipy.special import hyp2f1
+
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     if abs(a - 1) < 1e-9:
         a += 1e-6  # the closed form has a removable singularity at a = 1
@@ -198,6 +202,8 @@ def gamma_gamma_log_likelihood(p: float, q: float, v: float, x: np.ndarray, m: n
     >>> round(float(gamma_gamma_log_likelihood(6.25, 3.74, 15.44, np.array([2.0]), np.array([30.0]))[0]), 4)
     -3.847
     """
+    from scipy.special import gammaln
+
     x = np.asarray(x, dtype=np.float64)
     m = np.asarray(m, dtype=np.float64)
     px = p * x

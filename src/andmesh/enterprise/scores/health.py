@@ -33,7 +33,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, Field, field_validator
-from scipy.optimize import nnls
 
 from andmesh.enterprise.scores.base import Columns, ScoreMethod
 from andmesh.enterprise.scores.inputs import Column, ScoreInputError, floats, ids, require_unique
@@ -210,6 +209,8 @@ class FinancialHealth(ScoreMethod):
         (unknown components at their mean), scaled to sum 1: each weight stays a share
         of the score, and a component that does not help gets 0.
         """
+        from scipy.optimize import nnls
+
         if not tables:
             return self
         self._check_roles(tables, ("features", "outcome"), columns)

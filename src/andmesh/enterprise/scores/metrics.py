@@ -8,7 +8,6 @@ All functions take plain arrays; NaN scores or outcomes are dropped pairwise. A
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 from andmesh.enterprise.scores.results import CalibrationBin, ValidationReport
 
@@ -33,6 +32,8 @@ def auc(score: np.ndarray, outcome: np.ndarray) -> float:
     >>> auc(np.array([1.0, 2.0, 3.0]), np.array([0, 1, 1]))  # perfectly separated
     1.0
     """
+    from scipy.stats import rankdata
+
     s, y = _pairs(score, outcome)
     events = y > 0.5
     n1 = int(events.sum())
@@ -94,6 +95,8 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     >>> spearman(np.array([1.0, 2.0, 3.0]), np.array([3.0, 2.0, 1.0]))
     -1.0
     """
+    from scipy.stats import rankdata
+
     x, y = _pairs(a, b)
     if x.size < 2:
         return float("nan")
