@@ -147,3 +147,25 @@ def test_the_cli_refuses_a_second_vote_with_exit_2(mesh: Mesh, tmp_path: Path) -
     again = runner.invoke(app, args, env={"ANDMESH_TOKEN": token})
     assert again.exit_code == 2 and "owner has already voted" in again.output
     assert "Traceback" not in again.output and "IntegrityError" not in again.output
+
+
+def test_a_decided_access_request_is_settled_once(mesh: Mesh, store: GovernanceStore) -> None:
+    """Two readers settling the same council decision record it once, not twice."""
+    rid = store.create_access_request(
+        table_id="sales.customers",
+        consumer="rita",
+        consumer_kind="person",
+        purpose="disputes",
+        pii=True,
+        requested_by="rita",
+    )
+    store.update_access_request(rid, "owner", "owner_approved", status="awaiting_council")
+    first = store.update_access_request(
+        rid, "andmesh", "granted", only_from="awaiting_council", status="granted"
+    )
+    second = store.update_access_request(
+        rid, "andmesh", "granted", only_from="awaiting_council", status="granted"
+    )
+    assert (first, second) == (True, False)
+    actions = [e.action for e in store.audit_entries(f"access:{rid}")]
+    assert actions.count("access.granted") == 1

@@ -208,11 +208,18 @@ class AccessService:
             rule = self.mesh.council.rule("pii_access")
             status = tally(rule, [(v.voter, v.decision, v.roles) for v in proposal.votes]).status
             if status != "open":
-                self.store.set_proposal_status(proposal.id, status, "andmesh", "decided by its votes")
+                # Settled by whichever reader sees it first; a racing one changes nothing.
+                self.store.set_proposal_status(
+                    proposal.id, status, "andmesh", "decided by its votes", only_from="open"
+                )
         if status in ("approved", "applied"):
-            self.store.update_access_request(request.id, "andmesh", "granted", status="granted")
+            self.store.update_access_request(
+                request.id, "andmesh", "granted", only_from="awaiting_council", status="granted"
+            )
         elif status == "rejected":
-            self.store.update_access_request(request.id, "andmesh", "rejected", status="rejected")
+            self.store.update_access_request(
+                request.id, "andmesh", "rejected", only_from="awaiting_council", status="rejected"
+            )
         else:
             return request
         return self.store.access_requests(ids=[request.id])[0]

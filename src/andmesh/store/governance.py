@@ -288,9 +288,26 @@ class GovernanceStore:
         """One vote, leaving the decision to a later tally (an access owner's approval, say)."""
         self.cast_vote(proposal_id, voter, decision, roles, comment, lambda _votes: ("open", None))
 
-    def set_proposal_status(self, proposal_id: int, status: str, actor: str, why: str | None = None) -> None:
+    def set_proposal_status(
+        self,
+        proposal_id: int,
+        status: str,
+        actor: str,
+        why: str | None = None,
+        *,
+        only_from: str | None = None,
+    ) -> bool:
+        """Move a proposal to ``status``; with ``only_from``, only while it is still in that status."""
         with self.log.writing() as w:
+            if only_from is not None:
+                locking = sa.select(proposals.c.status).where(proposals.c.id == proposal_id)
+                if w.connection.dialect.name == "postgresql":
+                    locking = locking.with_for_update()
+                current = w.connection.execute(locking).scalar()
+                if current != only_from:
+                    return False
             self._set_status(w, proposal_id, status, actor, why)
+        return True
 
     @staticmethod
     def _set_status(w: AuditWriter, proposal_id: int, status: str, actor: str, why: str | None) -> None:
@@ -343,14 +360,21 @@ class GovernanceStore:
             )
             return int(rid)
 
-    def update_access_request(self, request_id: int, actor: str, action: str, **values: Any) -> None:
+    def update_access_request(
+        self, request_id: int, actor: str, action: str, *, only_from: str | None = None, **values: Any
+    ) -> bool:
+        """Change a request (and audit it) in one transaction; with ``only_from``, only while the
+        request is still in that status, so two racing settlements record the decision once."""
         with self.log.writing() as w:
-            w.connection.execute(
-                access_requests.update().where(access_requests.c.id == request_id).values(**values)
-            )
+            query = access_requests.update().where(access_requests.c.id == request_id)
+            if only_from is not None:
+                query = query.where(access_requests.c.status == only_from)
+            if w.connection.execute(query.values(**values)).rowcount == 0:
+                return False
             w.record(
                 actor, f"access.{action}", f"access:{request_id}", {k: str(v) for k, v in values.items()}
             )
+        return True
 
     def access_requests(
         self, *, table_id: str | None = None, consumer: str | None = None, ids: list[int] | None = None
