@@ -818,55 +818,21 @@ class Andmesh:
         return self._mask_entity_model(name, queue, path)
 
     def _mask_entity_model(self, name: str, model: BaseModel, path: Path | None) -> Any:
-        """An entity's personal attributes are masked unless the principal stewards the entity.
-
-        An attribute is personal when a source column it comes from is classified so by the
-        contract that source's current version was published under (or when that contract is
-        not on record)."""
+        """An entity's personal attributes are masked unless the principal stewards the entity."""
+        from andmesh.governance.access import protected_attributes
         from andmesh.security.authz import Target
-        from andmesh.security.masking import mask_value
+        from andmesh.security.masking import mask_attributes
 
         if self.may("entities.steward", Target(entity=name), path=path).allowed:
             return model
-        key = self._mask_key()
-        hidden = self._protected_attributes(name, path)
 
-        def walk(value: Any, field: str | None) -> Any:
-            if isinstance(value, BaseModel):
-                fields = {k: walk(getattr(value, k), k) for k in type(value).model_fields}
-                attribute = getattr(value, "attribute", None)
-                if "value" in fields and attribute in hidden and fields["value"] is not None:
-                    fields["value"] = mask_value(fields["value"], key)
-                return type(value).model_construct(**fields)
-            if isinstance(value, dict):
-                if field == "attributes":
-                    return {
-                        k: (mask_value(v, key) if k in hidden and v is not None else v)
-                        for k, v in value.items()
-                    }
-                return {k: walk(v, k) for k, v in value.items()}
-            if isinstance(value, list):
-                return [walk(v, field) for v in value]
-            return value
+        def published_text(table_id: str) -> str | None:
+            current = self.warehouse.current(table_id)
+            published = self.store.published_contract(table_id, current.version) if current else None
+            return str(published["text"]) if published else None
 
-        return walk(model, None)
-
-    def _protected_attributes(self, name: str, path: Path | None) -> set[str]:
-        from andmesh.governance.access import classified_columns
-
-        entity = self.mesh(path).entities[name]
-        protected: set[str] = set()
-        for source in entity.sources:
-            current = self.warehouse.current(source.port.table_id)
-            published = (
-                self.store.published_contract(source.port.table_id, current.version) if current else None
-            )
-            columns = classified_columns(published["text"]) if published else None
-            for attribute in entity.spec.attributes:
-                column = source.spec.column_for(attribute.name)
-                if column is not None and (columns is None or column.column in columns):
-                    protected.add(attribute.name)
-        return protected
+        hidden = protected_attributes(self.mesh(path).entities[name], published_text)
+        return mask_attributes(model, hidden, self._mask_key())
 
     def scores_run(
         self,

@@ -11,8 +11,8 @@ open) → ``granted`` | ``rejected`` (the council); a grant → ``revoked``; a g
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,9 @@ from andmesh.security.masking import is_protected
 from andmesh.spec.mesh import Mesh, OutputPort
 from andmesh.spec.suggest import hint_for
 from andmesh.store.governance import AccessRequest, GovernanceStore
+
+if TYPE_CHECKING:
+    from andmesh.spec.entity import Entity
 
 ConsumerKind = Literal["person", "team", "product"]
 # Grants always end: a day at least, a year at most, three months unless the owner says.
@@ -256,3 +259,18 @@ class AccessService:
             grant=grant,
             masked=[] if grant is not None or own else protected,
         )
+
+
+def protected_attributes(entity: Entity, published_text: Callable[[str], str | None]) -> set[str]:
+    """An entity's attributes that come from a column classified as personal data by the contract
+    its source's current version was published under (``published_text(table_id)``), or from a
+    source whose contract is not on record."""
+    protected: set[str] = set()
+    for source in entity.sources:
+        text = published_text(source.port.table_id)
+        columns = classified_columns(text) if text is not None else None
+        for attribute in entity.spec.attributes:
+            column = source.spec.column_for(attribute.name)
+            if column is not None and (columns is None or column.column in columns):
+                protected.add(attribute.name)
+    return protected

@@ -63,6 +63,35 @@ def mask_record(record: Mapping[str, Any], columns: Iterable[str], key: bytes) -
     return {k: (mask_value(v, key) if k in hidden and v is not None else v) for k, v in record.items()}
 
 
+def mask_attributes(model: Any, hidden: set[str], key: bytes) -> Any:
+    """A copy of a result model (an entity view, a review queue) with the values of the
+    ``hidden`` attributes masked: in ``attributes`` dicts, and in models that carry an
+    ``attribute`` name beside its ``value``."""
+    from pydantic import BaseModel
+
+    def walk(value: Any, field: str | None) -> Any:
+        if isinstance(value, BaseModel):
+            fields = {k: walk(getattr(value, k), k) for k in type(value).model_fields}
+            if (
+                "value" in fields
+                and getattr(value, "attribute", None) in hidden
+                and fields["value"] is not None
+            ):
+                fields["value"] = mask_value(fields["value"], key)
+            return type(value).model_construct(**fields)
+        if isinstance(value, dict):
+            if field == "attributes":
+                return {
+                    k: (mask_value(v, key) if k in hidden and v is not None else v) for k, v in value.items()
+                }
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, field) for v in value]
+        return value
+
+    return walk(model, None)
+
+
 def truncate_sample(value: Any, limit: int = SAMPLE_CHARS) -> Any:
     """Sample values are evidence, not a copy of the data: long text is cut.
 
