@@ -6,6 +6,7 @@ import ibis
 
 from andmesh.engine.base import EngineSession
 from andmesh.spec.mesh import Mesh, OutputPort
+from andmesh.spec.relationships import port_named
 from andmesh.storage.warehouse import Warehouse
 
 
@@ -21,15 +22,6 @@ def referenced_tables(port: OutputPort) -> set[str]:
     return names
 
 
-def resolve_port(mesh: Mesh, domain: str, name: str) -> OutputPort | None:
-    """An output port by name: the same domain's first, else the only one in the mesh."""
-    candidates = [p for p in mesh.ports() if p.name == name]
-    same_domain = [p for p in candidates if p.domain == domain]
-    if same_domain:
-        return same_domain[0]
-    return candidates[0] if len(candidates) == 1 else None
-
-
 def register_references(
     session: EngineSession, mesh: Mesh, port: OutputPort, warehouse: Warehouse
 ) -> dict[str, ibis.Table]:
@@ -40,7 +32,7 @@ def register_references(
     """
     references: dict[str, ibis.Table] = {}
     for name in sorted(referenced_tables(port)):
-        target = resolve_port(mesh, port.domain, name)
+        target = port_named(mesh, port.domain, name)
         if target is None or target.table_id == port.table_id:
             continue
         version = warehouse.current(target.table_id)

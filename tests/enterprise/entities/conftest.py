@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from andmesh.enterprise.entities.resolve import Resolution, resolve
 from andmesh.spec.entity import EntitySpec
 
 MESH = Path(__file__).resolve().parents[3] / "examples" / "order_to_cash"
@@ -125,6 +126,17 @@ def small_world(seed: int = 3) -> dict[str, pa.Table]:
         "sales.accounts": pa.Table.from_pylist(accounts),
         "billing.invoices": pa.Table.from_pylist(invoices),
     }
+
+
+@pytest.fixture(scope="module")
+def world() -> dict[str, pa.Table]:
+    """The small two-source world (40 companies), built once per test module."""
+    return small_world()
+
+
+@pytest.fixture(scope="module")
+def resolved(world: dict[str, pa.Table]) -> Resolution:
+    return resolve(entity_spec(), world)
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyarrow as pa
-import pytest
 
 from andmesh.enterprise.entities.resolve import Resolution, resolve
 from andmesh.enterprise.entities.results import Decision
-from tests.enterprise.entities.conftest import entity_spec, small_world
+from tests.enterprise.entities.conftest import entity_spec
 
 
 def entity_of(result: Resolution) -> dict[tuple[str, str], str]:
@@ -20,16 +19,6 @@ def entity_of(result: Resolution) -> dict[tuple[str, str], str]:
 
 def method_of(result: Resolution) -> dict[tuple[str, str], str]:
     return {(r["source"], r["record_id"]): r["match_method"] for r in result.xref.to_pylist()}
-
-
-@pytest.fixture(scope="module")
-def world() -> dict[str, pa.Table]:
-    return small_world()
-
-
-@pytest.fixture(scope="module")
-def resolved(world: dict[str, pa.Table]) -> Resolution:
-    return resolve(entity_spec(), world)
 
 
 def test_exact_keys_link(resolved: Resolution) -> None:

@@ -29,16 +29,6 @@ def partition(
     return {frozenset(g) for g in groups.values()}
 
 
-@pytest.fixture(scope="module")
-def world() -> dict[str, pa.Table]:
-    return small_world()
-
-
-@pytest.fixture(scope="module")
-def resolved(world: dict[str, pa.Table]) -> Resolution:
-    return resolve(entity_spec(), world)
-
-
 def test_a_tuple_per_distinct_value_set_fewer_than_nodes(resolved: Resolution) -> None:
     s = resolved.summary
     assert s.tuples == len(set(resolved.nodes.column("tuple").to_pylist()))
