@@ -206,3 +206,35 @@ def test_lint_checks_policies_and_exits_1_when_one_blocks(mesh_dir: Path) -> Non
     result = runner.invoke(app, ["lint", str(mesh_dir)])
     assert result.exit_code == 1, result.output
     assert "policy (blocks) pii" in result.output and "policies block" in result.output
+
+
+EXAMPLE_PII = Path(__file__).parents[2] / "examples/order_to_cash/governance/policies/pii.yaml"
+
+
+@pytest.mark.parametrize(
+    ("column", "personal"),
+    [
+        ("email", True),
+        ("first_name", True),
+        ("family_name", True),
+        ("contact_phone", True),
+        ("nation_name", False),
+        ("p_name", False),
+        ("product_name", False),
+        ("region_name", False),
+    ],
+)
+def test_personal_data_patterns_flag_people_not_every_name(column: str, personal: bool) -> None:
+    """The built-in default and the reference mesh's pattern: a name is personal when it says whose."""
+    import re
+
+    import yaml
+
+    from andmesh.governance.policies.builtin import PII_NAMES
+
+    example = yaml.safe_load(EXAMPLE_PII.read_text())["params"]["pattern"]
+    assert bool(re.search(PII_NAMES, column)) is personal
+    if not personal:
+        assert not re.search(example, column)
+    for party in ("debtor_name", "payer_name", "bill_to_name", "customer_name", "email"):
+        assert re.search(example, party), party

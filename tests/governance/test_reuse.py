@@ -156,6 +156,29 @@ def test_a_data_source_that_is_no_product_is_reported(value_mesh: Path) -> None:
     ]
 
 
+def test_a_product_the_use_case_names_is_used_not_an_orphan(value_mesh: Path) -> None:
+    """A use case about a product that no requirement, KPI or rating names lists it in `products`."""
+    path = value_mesh / "enterprise/use_cases/manage_exposure.yaml"
+    path.write_text(path.read_text() + "products: [finance.ledger]\n")
+    mesh = load_mesh(value_mesh)
+    assert use_case_assets(mesh)["manage_exposure"]["finance.ledger"] == ["named by the use case"]
+    ledger = reuse_ledger(mesh)
+    assert ledger.orphans == []
+    assert {a.asset: a.use_cases for a in ledger.assets}["finance.ledger"] == ["manage_exposure"]
+
+
+def test_a_product_the_use_case_names_must_exist(value_mesh: Path) -> None:
+    from andmesh.spec import lint_mesh
+
+    path = value_mesh / "enterprise/use_cases/manage_exposure.yaml"
+    path.write_text(path.read_text() + "products: [finance.ledgr]\n")
+    problems = [p for p in lint_mesh(value_mesh).problems if "finance.ledgr" in p.message]
+    assert len(problems) == 1
+    lines = path.read_text().splitlines()
+    assert problems[0].file.name == "manage_exposure.yaml" and problems[0].line == len(lines)
+    assert "did you mean `finance.ledger`?" in (problems[0].hint or "")
+
+
 # --- `andmesh value` ----------------------------------------------------------------------------
 
 

@@ -75,7 +75,7 @@ def _print(report: GapReport) -> None:
                 gap.owner or "–",
                 gap.lifecycle,
                 gap.what,
-                ", ".join(gap.blocks_use_cases) + " · KPIs " + ", ".join(gap.blocks_kpis),
+                _blocks(gap.blocks_use_cases, gap.blocks_kpis),
             )
         console.print(gap_table)
     for title, rollups in (
@@ -90,6 +90,22 @@ def _print(report: GapReport) -> None:
         f"{len(report.requirements)} requirements, {len(report.gaps)} with a gap"
         + (f", [red]{committed} accepted by their domain and not met[/red]" if committed else "")
     )
+
+
+def _blocks(use_cases: list[str], kpis: list[str]) -> str:
+    """What a gap blocks: its use cases, then its KPIs; only the parts that are there.
+
+    >>> _blocks(["grow"], [])
+    'grow'
+    >>> _blocks([], ["dso", "otif"])
+    'KPIs dso, otif'
+    >>> _blocks([], [])
+    '–'
+    """
+    parts = [", ".join(use_cases)] if use_cases else []
+    if kpis:
+        parts.append("KPIs " + ", ".join(kpis))
+    return " · ".join(parts) or "–"
 
 
 def _rollup_table(title: str, rollups: list[Rollup]) -> Table:

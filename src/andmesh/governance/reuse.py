@@ -67,8 +67,9 @@ def use_case_assets(mesh: Mesh) -> dict[str, dict[str, list[str]]]:
     """What each use case uses directly: asset id → why (the requirement, KPI or rating).
 
     A use case uses the products its requirements name (it needs their attributes),
-    the products its KPIs read (a KPI's inputs are port names) and the products it
-    rates in ``dataSources``. The products those are built from are not listed here:
+    the products its KPIs read (a KPI's inputs are port names), the products it
+    rates in ``dataSources`` or lists in ``products``, and the enterprise products of
+    the entities it names that the mesh resolves (its xref, master and profile). The products those are built from are not listed here:
     they are valued through lineage (:func:`andmesh.governance.economics.propagate_upstream`)
     and show up as used by the products that read them.
     """
@@ -88,6 +89,14 @@ def use_case_assets(mesh: Mesh) -> dict[str, dict[str, list[str]]]:
         for product_id, rating in use_case.spec.dataSources.items():
             if product_id in mesh.products:
                 reasons.setdefault(product_id, []).append(f"rated {rating}/5")
+        for product_id in use_case.spec.products:
+            if product_id in mesh.products:
+                reasons.setdefault(product_id, []).append("named by the use case")
+        for entity_name in use_case.spec.entities:
+            entity = mesh.entities.get(entity_name)
+            for product_id in entity.products if entity is not None else ():
+                if product_id in mesh.products:
+                    reasons.setdefault(product_id, []).append(f"entity {entity_name}")
         used[name] = {pid: list(dict.fromkeys(why)) for pid, why in sorted(reasons.items())}
     return used
 

@@ -157,6 +157,11 @@ class UseCaseSpec(StrictModel):
     predictions: list[str] = Field(default_factory=list, description="Predictions needed.")
     kpis: list[str] = Field(default_factory=list)
     entities: list[str] = Field(default_factory=list)
+    products: list[str] = Field(
+        default_factory=list,
+        description="`<domain>.<product>` the decision reads directly, beyond those its requirements, "
+        "KPIs and `dataSources` name: they count as used by the use case.",
+    )
     value: dict[str, WeightedScore] = Field(description="Criteria such as financial, customer, operational.")
     feasibility: dict[str, WeightedScore] = Field(
         description="Criteria such as data, technical, organizational."
@@ -277,6 +282,17 @@ def resolve_enterprise(mesh: Mesh, specs: EnterpriseSpecs, problems: list[SpecPr
         _value_chain(mesh, doc, chain, problems)
     _known_kpis(specs, problems)
     for doc, uc in specs.use_cases:
+        for index, product_id in enumerate(uc.products):
+            if product_id not in mesh.products:
+                problems.append(
+                    doc.problem(
+                        ("products", index),
+                        f"unknown product `{product_id}`",
+                        hint_for(product_id, mesh.products, "products")
+                        or "name a product as `<domain>.<product>` (andmesh status lists them)",
+                        code="reference",
+                    )
+                )
         if uc.valueChain and uc.valueChain not in {c.name for _, c in specs.value_chains}:
             problems.append(
                 doc.problem(

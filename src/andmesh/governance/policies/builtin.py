@@ -19,8 +19,11 @@ from andmesh.spec.mesh import Contract, Mesh, Product
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 # Property names that usually hold personal data (persons' names, contacts, identifiers).
+# A person's name is personal data; a nation's, a part's or a product's is not, so names count
+# only where the word before says whose: never a bare `_name` suffix.
 PII_NAMES = (
-    r"(email|e_mail|phone|mobile|fax|tax_id|vat_id|iban|bic|street|address|contact|birth|passport|ssn)"
+    r"(email|e_mail|phone|mobile|fax|tax_id|vat_id|iban|bic|street|address|contact|birth|passport|ssn"
+    r"|(first|last|given|family|middle|maiden|full|person|employee)_?name)"
 )
 
 
