@@ -424,9 +424,7 @@ class Andmesh:
 
         proposal = self.governance.proposal(proposal_id)
         if proposal is None:
-            raise NotFound(
-                f"no proposal #{proposal_id}", hint="`andmesh council proposals --all` lists them"
-            )
+            raise NotFound(f"no proposal #{proposal_id}", hint="`andmesh council proposals --all` lists them")
         who = self.authorize(
             "council.vote",
             Target(domain=proposal.domain, product_id=proposal.product_id, proposal_kind=proposal.kind),

@@ -105,7 +105,9 @@ class RunWorker:
         summary: dict[str, Any] = {}
         for outcome in result.outcomes:
             summary[outcome.status.value] = summary.get(outcome.status.value, 0) + 1
-        status: RunState = "succeeded" if result.exit_code == 0 else "held" if result.exit_code == 1 else "failed"
+        status: RunState = (
+            "succeeded" if result.exit_code == 0 else "held" if result.exit_code == 1 else "failed"
+        )
         self.queue.finish(
             request.id, status, run_id=result.run_id, exit_code=result.exit_code, summary=summary
         )

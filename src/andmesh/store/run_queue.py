@@ -160,7 +160,12 @@ class RunQueue:
         summary: dict[str, Any] | None = None,
         message: str | None = None,
     ) -> None:
-        values: dict[str, Any] = {"status": status, "finished_at": _now(), "exit_code": exit_code, "message": message}
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": _now(),
+            "exit_code": exit_code,
+            "message": message,
+        }
         if run_id is not None:
             values["run_id"] = run_id
         if summary is not None:
