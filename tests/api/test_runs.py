@@ -76,3 +76,21 @@ def test_each_queued_run_goes_to_exactly_one_worker(served: Served) -> None:
     finally:
         worker._stop.clear()
         worker.start()
+
+
+def test_a_run_left_by_a_stopped_server_is_marked_failed(served: Served) -> None:
+    from andmesh.api.worker import worker_prefix
+
+    queue = RunQueue(served.facade.store.engine)
+    worker = served.client.app.state.worker  # type: ignore[attr-defined]
+    worker.stop()
+    try:
+        asked = queue.enqueue("test", {"username": "owner"}, None, False).id
+        dead = f"{worker_prefix()}999999999:gone"  # no process has this id
+        assert queue.claim(dead) is not None
+        assert asked in worker.reap()
+        left = queue.get(asked)
+        assert left is not None and left.status == "failed" and "stopped" in (left.message or "")
+    finally:
+        worker._stop.clear()
+        worker.start()
