@@ -85,6 +85,10 @@ class UsageError(AndmeshError, ValueError):
     exit_code = 2
 
 
+class NotFound(UsageError):
+    """What was named does not exist (a product, a proposal, a request…); the API answers 404."""
+
+
 class EngineError(AndmeshError):
     """The table engine failed while building or checking a product."""
 

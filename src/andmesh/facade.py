@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from andmesh.errors import UsageError
+from andmesh.errors import NotFound, UsageError
 from andmesh.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -127,6 +127,13 @@ class Andmesh:
         # Loading a mesh parses and validates every spec (~1 s for the reference mesh); one
         # command often needs it several times, so it is kept while no file of the mesh changes.
         self._meshes: dict[Path, tuple[tuple[tuple[str, int, int], ...], Mesh]] = {}
+
+    def acting_as(self, principal: Principal) -> Andmesh:
+        """A facade on the same workspace, store, catalog and loaded meshes, acting as ``principal``
+        (the service makes one per request, so no request opens the store again)."""
+        other = Andmesh(self.workspace, principal=principal)
+        other._store, other._warehouse, other._meshes = self.store, self.warehouse, self._meshes
+        return other
 
     @property
     def store(self) -> MetadataStore:
@@ -356,6 +363,12 @@ class Andmesh:
         for domain in domains:
             self.authorize("products.publish", Target(domain=domain), path=mesh.root)
 
+    def authorize_run(self, select: list[str] | None = None, *, path: Path | None = None) -> Principal:
+        """The principal, if it may publish what a run of ``select`` would (the service checks
+        before it queues a run, so a refusal is a 403 and not a failed run later)."""
+        self._authorize_publish(self.mesh(path), select)
+        return self.principal(path)
+
     def doctor(self, *, repair: bool = False) -> DoctorReport:
         """What is wrong with the workspace (store, catalog, warehouse, permissions); ``repair`` fixes it."""
         from andmesh.storage.doctor import examine
@@ -411,9 +424,7 @@ class Andmesh:
 
         proposal = self.governance.proposal(proposal_id)
         if proposal is None:
-            raise UsageError(
-                f"no proposal #{proposal_id}", hint="`andmesh council proposals --all` lists them"
-            )
+            raise NotFound(f"no proposal #{proposal_id}", hint="`andmesh council proposals --all` lists them")
         who = self.authorize(
             "council.vote",
             Target(domain=proposal.domain, product_id=proposal.product_id, proposal_kind=proposal.kind),
@@ -534,7 +545,7 @@ class Andmesh:
         mesh = self.mesh()
         product = mesh.products.get(product_id)
         if product is None:
-            raise UsageError(
+            raise NotFound(
                 f"no product `{product_id}` in mesh {mesh.name}", hint=hint_for(product_id, mesh.products)
             )
         port = product.output()

@@ -21,6 +21,9 @@ HEAVY = (
     "pyarrow",
     "numpy",
     "pandas",
+    "fastapi",
+    "starlette",
+    "uvicorn",
 )
 PROBE = """
 import json, sys
@@ -34,7 +37,15 @@ print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))
 
 
 @pytest.mark.parametrize(
-    "args", [["--help"], ["run", "--help"], ["access", "--help"], ["scores", "--help"], ["whoami", "--help"]]
+    "args",
+    [
+        ["--help"],
+        ["run", "--help"],
+        ["access", "--help"],
+        ["scores", "--help"],
+        ["whoami", "--help"],
+        ["serve", "--help"],
+    ],
 )
 def test_help_imports_no_heavy_library(args: list[str]) -> None:
     out = subprocess.run(

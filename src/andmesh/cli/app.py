@@ -27,6 +27,7 @@ from andmesh.cli import (
     cmd_report,
     cmd_run,
     cmd_scores,
+    cmd_serve,
     cmd_status,
     cmd_test,
     cmd_tokens,
@@ -79,6 +80,7 @@ app.command("value")(cmd_value.value)
 app.command("lineage")(cmd_lineage.lineage)
 app.command("treat")(cmd_treat.treat)
 app.command("doctor")(cmd_doctor.doctor)
+app.command("serve")(cmd_serve.serve)
 app.add_typer(cmd_entities.entities_app, name="entities")
 app.add_typer(cmd_scores.scores, name="scores")
 app.add_typer(cmd_products.products, name="products")

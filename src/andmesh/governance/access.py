@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from andmesh.errors import UsageError
+from andmesh.errors import NotFound, UsageError
 from andmesh.governance.council import Subject, roles_of, tally
 from andmesh.security.masking import is_protected
 from andmesh.spec.mesh import Mesh, OutputPort
@@ -87,13 +87,13 @@ class AccessService:
     def _port(self, table_id: str) -> OutputPort:
         ports = {p.table_id: p for p in self.mesh.ports()}
         if table_id not in ports:
-            raise UsageError(f"no output port `{table_id}`", hint=hint_for(table_id, ports, "output ports"))
+            raise NotFound(f"no output port `{table_id}`", hint=hint_for(table_id, ports, "output ports"))
         return ports[table_id]
 
     def _request(self, request_id: int) -> AccessRequest:
         found = self.store.access_requests(ids=[request_id])
         if not found:
-            raise UsageError(f"no access request #{request_id}", hint="`andmesh access list` shows them")
+            raise NotFound(f"no access request #{request_id}", hint="`andmesh access list` shows them")
         return self._settle(found[0])
 
     def request(

@@ -31,7 +31,7 @@ from andmesh.enterprise.entities.results import (
     ReviewQueue,
     pair_id,
 )
-from andmesh.errors import UsageError
+from andmesh.errors import NotFound, UsageError
 from andmesh.pipeline.build import artifacts_dir
 from andmesh.pipeline.run import ProgressCallback
 from andmesh.spec.entity import Entity
@@ -61,7 +61,7 @@ class EntityService:
         mesh = self.app.mesh(path)
         entity = mesh.entities.get(name)
         if entity is None:
-            raise UsageError(
+            raise NotFound(
                 f"no entity `{name}` in mesh {mesh.name}",
                 hint=hint_for(name, mesh.entities, "entities")
                 or "declare one in enterprise/entities/<name>.yaml",

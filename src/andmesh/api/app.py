@@ -1,0 +1,103 @@
+"""The application factory of `andmesh serve`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+
+from andmesh.api import docs, problems
+from andmesh.workspace import Workspace
+
+API = "/api/v1"
+# The API answers JSON only; the docs page loads its own files and nothing else.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _security_headers(response: Response, path: str) -> None:
+    response.headers["Content-Security-Policy"] = DOCS_CSP if path.startswith(docs.BASE) else API_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if not path.startswith(docs.BASE):
+        response.headers["Cache-Control"] = "no-store"  # answers hold data a principal may see, others not
+
+
+def create_app(
+    workspace: Workspace,
+    mesh_path: Path | None = None,
+    *,
+    data: Path | None = None,
+    worker: bool = False,
+    poll: float = 0.5,
+) -> FastAPI:
+    """The API on ``workspace``, serving ``mesh_path`` (default: the mesh the workspace last ran).
+
+    ``worker`` starts the run worker with the app (``andmesh serve`` does; tests choose).
+    """
+    from andmesh.facade import Andmesh, ProductDetail
+    from andmesh.storage.warehouse import PortVersion
+
+    ProductDetail.model_rebuild(_types_namespace={"PortVersion": PortVersion})
+    facade = Andmesh(workspace)
+    if mesh_path is not None:
+        mesh_path = mesh_path.resolve()
+        facade.mesh(mesh_path)  # a broken mesh stops the server at start, with its problems listed
+        if workspace.facts().get("mesh_root") != str(mesh_path):
+            # Product pages and status read "the workspace's mesh": make it this one, as `andmesh run` would.
+            workspace.remember(mesh_root=mesh_path)
+    elif workspace.facts().get("mesh_root"):
+        mesh_path = Path(workspace.facts()["mesh_root"])
+
+    from andmesh.api.worker import RunWorker
+
+    runner = RunWorker(facade, mesh_path, data=data, poll=poll) if worker and mesh_path else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runner is not None:
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+
+    app = FastAPI(
+        title="andmesh",
+        summary="The data mesh's REST API: products, contracts, access, council, enterprise view, runs.",
+        version="1",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.facade = facade
+    app.state.mesh_path = mesh_path
+    app.state.worker = runner
+    problems.install(app)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        _security_headers(response, request.url.path)
+        return response
+
+    @app.get(f"{API}/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """Up, and which workspace it serves (no sign-in needed)."""
+        return {"status": "ok", "mesh": str(mesh_path) if mesh_path else ""}
+
+    from andmesh.api.routes import enterprise, governance, products, runs
+
+    app.include_router(docs.router)
+    for module in (products, governance, enterprise, runs):
+        app.include_router(module.router)
+    return app

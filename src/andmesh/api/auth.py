@@ -1,0 +1,64 @@
+"""Who a request acts as: one function, where OIDC sessions and JWTs will plug in next to tokens."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+
+from andmesh.api.problems import Unauthenticated
+from andmesh.errors import NotPermitted
+from andmesh.security.principal import Principal, from_token_record
+from andmesh.store.tokens import PREFIX, TokenStore
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
+
+TOKEN_HINT = "send `Authorization: Bearer andm_…`; `andmesh tokens create` makes one"
+
+
+def principal_from_request(request: Request, service: Andmesh) -> Principal:
+    """The principal of ``request``, from its ``Authorization: Bearer`` header.
+
+    Today an andmesh API token (``andm_…``); a JWT from the identity provider and the portal's
+    session cookie are the next two branches here (issue 13, part 2). The principal's permissions
+    always come from the mesh's members, so a token never grants more than its member holds.
+    """
+    header = request.headers.get("authorization", "")
+    if not header:
+        raise Unauthenticated("no credentials: this endpoint needs a bearer token", hint=TOKEN_HINT)
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthenticated(f"unsupported authorization scheme `{scheme}`", hint=TOKEN_HINT)
+    if not credential.startswith(PREFIX):
+        raise Unauthenticated("the bearer credential is not an andmesh API token", hint=TOKEN_HINT)
+    tokens = TokenStore(service.store.engine)
+    record = tokens.lookup(credential)
+    if record is None:
+        raise Unauthenticated("the bearer token is not a token of this workspace", hint=TOKEN_HINT)
+    now = dt.datetime.now(dt.UTC)
+    if record.revoked_at is not None:
+        raise Unauthenticated(
+            f"the token {record.prefix} was revoked on {record.revoked_at:%Y-%m-%d}", hint=TOKEN_HINT
+        )
+    if record.expires_at <= now:
+        raise Unauthenticated(
+            f"the token {record.prefix} expired on {record.expires_at:%Y-%m-%d}", hint=TOKEN_HINT
+        )
+    directory = service.mesh(request.app.state.mesh_path).directory
+    try:
+        principal = from_token_record(directory, record.username, record.prefix, record.scopes)
+    except NotPermitted as exc:  # the member left the mesh: the token names no one any more
+        raise Unauthenticated(str(exc), hint="ask a platform admin for a token of a current member") from exc
+    with contextlib.suppress(Exception):  # a read-only store still authenticates
+        tokens.touch(record.id)
+    return principal
+
+
+def acting_facade(request: Request) -> Andmesh:
+    """The facade acting as this request's principal (a FastAPI dependency)."""
+    service: Andmesh = request.app.state.facade
+    return service.acting_as(principal_from_request(request, service))

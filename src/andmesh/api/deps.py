@@ -1,0 +1,29 @@
+"""What every endpoint receives: the facade acting as the caller, the service's mesh, reading rights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from andmesh.api.auth import acting_facade
+from andmesh.facade import Andmesh
+
+
+def _mesh_path(request: Request) -> Path | None:
+    path: Path | None = request.app.state.mesh_path
+    return path
+
+
+Facade = Annotated[Andmesh, Depends(acting_facade)]
+MeshPath = Annotated[Path | None, Depends(_mesh_path)]
+
+
+def reader(app: Facade, mesh: MeshPath) -> Andmesh:
+    """The facade, once the caller may `read` (a token without the `read` scope may not list)."""
+    app.authorize("read", path=mesh)
+    return app
+
+
+Reader = Annotated[Andmesh, Depends(reader)]
