@@ -28,6 +28,9 @@ def principal_from_request(request: Request, service: Andmesh) -> Principal:
     """
     header = request.headers.get("authorization", "")
     if not header:
+        signed_in = _session_principal(request, service)
+        if signed_in is not None:
+            return signed_in
         raise Unauthenticated("no credentials: this endpoint needs a bearer token", hint=TOKEN_HINT)
     scheme, _, credential = header.partition(" ")
     credential = credential.strip()
@@ -56,6 +59,45 @@ def principal_from_request(request: Request, service: Andmesh) -> Principal:
     with contextlib.suppress(Exception):  # a read-only store still authenticates
         tokens.touch(record.id)
     return principal
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _session_principal(request: Request, service: Andmesh) -> Principal | None:
+    """The member a portal session cookie names, or None without a (valid) session.
+
+    A request that changes something on the strength of a cookie must also carry the session's
+    CSRF token: API calls in the ``X-CSRF-Token`` header; the portal's forms have theirs checked
+    by the form's handler before it acts (``request.state.session`` is set for it).
+    """
+    from andmesh.api import session
+
+    user = session.current(request, session.session_key(service.workspace.root))
+    if user is None:
+        return None
+    changes = request.method not in SAFE_METHODS and request.url.path.startswith("/api/")
+    if changes and not session.csrf_ok(user, request.headers.get(session.CSRF_HEADER)):
+        raise NotPermitted(
+            "a signed-in browser request that changes something needs the session's CSRF token",
+            action="csrf",
+            hint=f"send the `{session.CSRF_HEADER}` header the portal gives its pages",
+        )
+    member = service.mesh(request.app.state.mesh_path).directory.get(user.username)
+    if member is None:
+        raise Unauthenticated(
+            f"`{user.username}` signed in but is no longer a member of this mesh",
+            hint="sign in again as a current member",
+        )
+    request.state.session = user
+    return Principal(
+        username=member.username,
+        kind=member.kind,
+        via="oidc" if user.via == "oidc" else "token",
+        login=user.login,
+        groups=member.groups,
+        roles=member.roles,
+    )
 
 
 def acting_facade(request: Request) -> Andmesh:
