@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 
 from andmesh.api import docs, problems
 from andmesh.workspace import Workspace
+
+if TYPE_CHECKING:
+    from andmesh.api.oidc_config import OidcConfig
+    from andmesh.facade import Andmesh
 
 API = "/api/v1"
 # The API answers JSON only; the docs page loads its own files and nothing else.
@@ -37,10 +42,12 @@ def create_app(
     data: Path | None = None,
     worker: bool = False,
     poll: float = 0.5,
+    oidc: OidcConfig | None = None,
 ) -> FastAPI:
     """The API on ``workspace``, serving ``mesh_path`` (default: the mesh the workspace last ran).
 
     ``worker`` starts the run worker with the app (``andmesh serve`` does; tests choose).
+    ``oidc`` turns single sign-on on (default: from the ``ANDMESH_OIDC_*`` environment).
     """
     from andmesh.facade import Andmesh, ProductDetail
     from andmesh.storage.warehouse import PortVersion
@@ -82,7 +89,9 @@ def create_app(
     app.state.facade = facade
     app.state.mesh_path = mesh_path
     app.state.worker = runner
+    app.state.oidc = None
     problems.install(app)
+    _single_sign_on(app, facade, mesh_path, oidc)
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -101,3 +110,16 @@ def create_app(
     for module in (products, governance, enterprise, runs):
         app.include_router(module.router)
     return app
+
+
+def _single_sign_on(app: FastAPI, facade: Andmesh, mesh_path: Path | None, config: OidcConfig | None) -> None:
+    from andmesh.api import oidc_config
+
+    config = config or oidc_config.from_env()
+    if config is None:
+        return
+    if mesh_path is not None:
+        config.check_against(facade.mesh(mesh_path).domains)
+    from andmesh.api import oidc
+
+    oidc.install(app, config)

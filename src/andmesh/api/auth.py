@@ -1,4 +1,4 @@
-"""Who a request acts as: one function, where OIDC sessions and JWTs will plug in next to tokens."""
+"""Who a request acts as: one function taking API tokens, IdP JWTs and the portal's session cookie."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ TOKEN_HINT = "send `Authorization: Bearer andm_…`; `andmesh tokens create` mak
 def principal_from_request(request: Request, service: Andmesh) -> Principal:
     """The principal of ``request``, from its ``Authorization: Bearer`` header.
 
-    Today an andmesh API token (``andm_…``); a JWT from the identity provider and the portal's
-    session cookie are the next two branches here (issue 13, part 2). The principal's permissions
+    An andmesh API token (``andm_…``), a JWT of the identity provider (when single sign-on is
+    configured), or else the portal's session cookie. The principal's permissions
     always come from the mesh's members, so a token never grants more than its member holds.
     """
     header = request.headers.get("authorization", "")
@@ -37,6 +37,8 @@ def principal_from_request(request: Request, service: Andmesh) -> Principal:
     if scheme.lower() != "bearer" or not credential:
         raise Unauthenticated(f"unsupported authorization scheme `{scheme}`", hint=TOKEN_HINT)
     if not credential.startswith(PREFIX):
+        if getattr(request.app.state, "oidc", None) is not None:
+            return _jwt_principal(request, service, credential)
         raise Unauthenticated("the bearer credential is not an andmesh API token", hint=TOKEN_HINT)
     tokens = TokenStore(service.store.engine)
     record = tokens.lookup(credential)
@@ -83,13 +85,21 @@ def _session_principal(request: Request, service: Andmesh) -> Principal | None:
             action="csrf",
             hint=f"send the `{session.CSRF_HEADER}` header the portal gives its pages",
         )
-    member = service.mesh(request.app.state.mesh_path).directory.get(user.username)
+    directory = service.mesh(request.app.state.mesh_path).directory
+    request.state.session = user
+    if user.via == "oidc" and request.app.state.oidc is not None:
+        from andmesh.api import signin
+
+        config = request.app.state.oidc.config
+        return signin.principal_of(
+            user.username, user.login, user.groups, config, directory, service.store.engine
+        )
+    member = directory.get(user.username)
     if member is None:
         raise Unauthenticated(
             f"`{user.username}` signed in but is no longer a member of this mesh",
             hint="sign in again as a current member",
         )
-    request.state.session = user
     return Principal(
         username=member.username,
         kind=member.kind,
@@ -97,6 +107,25 @@ def _session_principal(request: Request, service: Andmesh) -> Principal | None:
         login=user.login,
         groups=member.groups,
         roles=member.roles,
+    )
+
+
+def _jwt_principal(request: Request, service: Andmesh, credential: str) -> Principal:
+    """The person a bearer JWT of the identity provider names (``signin`` has the rules)."""
+    from andmesh.api import jwt, signin
+
+    if not jwt.looks_like_jwt(credential):
+        raise Unauthenticated(
+            "the bearer credential is neither an andmesh API token nor a JWT", hint=TOKEN_HINT
+        )
+    provider = request.app.state.oidc
+    claims = jwt.verify(credential, provider, audience=provider.config.jwt_audience)
+    directory = service.mesh(request.app.state.mesh_path).directory
+    # Each API call carries a JWT: the binding is checked every time, last_seen only at sign-in.
+    username = signin.bind_identity(claims, provider.config, service.store.engine, directory, seen=False)
+    groups = signin.idp_groups(claims, provider.config)
+    return signin.principal_of(
+        username, str(claims["sub"]), groups, provider.config, directory, service.store.engine
     )
 
 
