@@ -57,12 +57,22 @@ def main_options(
             help="Folder holding the mesh's state (default: ./.andmesh, or $ANDMESH_WORKSPACE).",
         ),
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="ANDMESH_SERVER",
+            help="An andmesh server to send governance actions to (access, council vote, whoami), "
+            "as the member $ANDMESH_TOKEN names.",
+        ),
+    ] = None,
 ) -> None:
     # Imported here: `andmesh --help` never loads the facade.
     from andmesh.facade import Andmesh
     from andmesh.workspace import Workspace
 
     ctx.obj = Andmesh(Workspace.resolve(workspace))
+    ctx.meta["andmesh.server"] = server
 
 
 app.command("init")(cmd_init.init)

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
+from andmesh.cli.remote import remote_of
 
 if TYPE_CHECKING:
     from andmesh.facade import Andmesh
@@ -52,6 +53,10 @@ def request(
     """Ask for an output port, for a purpose; its owner decides (and the council, if it holds PII)."""
     facade: Andmesh = ctx.obj
     with handled():
+        remote = remote_of(ctx)
+        if remote is not None:
+            _show(remote.access_request(table_id, consumer, purpose, kind))
+            return
         _show(facade.access_request(table_id, consumer, purpose, kind=kind))
 
 
@@ -66,7 +71,12 @@ def approve(
     """The owner approves; for PII the request then waits for the council's `pii_access` proposal."""
     facade: Andmesh = ctx.obj
     with handled():
-        _show(facade.access_decide(request_id, "approve", days=days))
+        remote = remote_of(ctx)
+        _show(
+            remote.access_decide(request_id, "approve", days)
+            if remote
+            else facade.access_decide(request_id, "approve", days=days)
+        )
 
 
 @access.command("reject")
@@ -77,7 +87,12 @@ def reject(
     """The owner rejects a pending request."""
     facade: Andmesh = ctx.obj
     with handled():
-        _show(facade.access_decide(request_id, "reject"))
+        remote = remote_of(ctx)
+        _show(
+            remote.access_decide(request_id, "reject")
+            if remote
+            else facade.access_decide(request_id, "reject")
+        )
 
 
 @access.command("revoke")
@@ -88,7 +103,12 @@ def revoke(
     """An owner (or the council's chair) ends a grant."""
     facade: Andmesh = ctx.obj
     with handled():
-        _show(facade.access_decide(request_id, "revoke"))
+        remote = remote_of(ctx)
+        _show(
+            remote.access_decide(request_id, "revoke")
+            if remote
+            else facade.access_decide(request_id, "revoke")
+        )
 
 
 @access.command("list")

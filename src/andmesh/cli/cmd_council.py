@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
+from andmesh.cli.remote import remote_of
 
 if TYPE_CHECKING:
     from andmesh.facade import Andmesh
@@ -55,7 +56,10 @@ def vote(
     """Vote on a proposal as yourself (your login or $ANDMESH_TOKEN); decided as soon as its rule is met."""
     facade: Andmesh = ctx.obj
     with handled():
-        updated, tally = facade.vote(proposal, decision, comment)
+        remote = remote_of(ctx)
+        updated, tally = (
+            remote.vote(proposal, decision, comment) if remote else facade.vote(proposal, decision, comment)
+        )
     colour = {"approved": "green", "rejected": "red"}.get(updated.status, "yellow")
     console.print(
         f"proposal #{updated.id} [{colour}]{updated.status}[/{colour}]: {tally.approvals}/{tally.quorum} approvals"

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from andmesh.cli.output import console, handled, print_json
+from andmesh.cli.remote import remote_of
 
 if TYPE_CHECKING:
     from andmesh.facade import Andmesh
@@ -96,7 +97,8 @@ def whoami(
     """Who your commands act as (from $ANDMESH_TOKEN, else your OS login), with teams and roles."""
     facade: Andmesh = ctx.obj
     with handled():
-        who = facade.principal()
+        remote = remote_of(ctx)
+        who = remote.whoami() if remote else facade.principal()
     if as_json:
         print_json(who.model_dump(mode="json"))
         return
