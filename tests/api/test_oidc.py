@@ -327,3 +327,44 @@ def test_a_group_map_naming_no_domain_stops_the_server(served: Served) -> None:
     config = OidcConfig("http://127.0.0.1:1", CLIENT_ID, group_map=parse_group_map("x=no_such_domain"))
     with pytest.raises(UsageError, match="no_such_domain"):
         create_app(served.facade.workspace, served.mesh, oidc=config)
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"ANDMESH_OIDC_ISSUER": "https://idp.test"}, "CLIENT_ID is not"),
+        ({"ANDMESH_OIDC_ISSUER": "http://idp.test", "ANDMESH_OIDC_CLIENT_ID": "c"}, "not https"),
+        (
+            {
+                "ANDMESH_OIDC_ISSUER": "https://idp.test",
+                "ANDMESH_OIDC_CLIENT_ID": "c",
+                "ANDMESH_OIDC_ALGORITHMS": "HS256",
+            },
+            "HS256 may not sign",
+        ),
+        (
+            {
+                "ANDMESH_OIDC_ISSUER": "https://idp.test",
+                "ANDMESH_OIDC_CLIENT_ID": "c",
+                "ANDMESH_OIDC_GROUP_MAP": "x",
+            },
+            "is not `idp-group=domain`",
+        ),
+    ],
+)
+def test_a_configuration_that_cannot_work_is_refused(env: dict[str, str], said: str) -> None:
+    from andmesh.api.oidc_config import from_env
+
+    with pytest.raises(UsageError, match=said):
+        from_env(env)
+
+
+def test_without_an_issuer_sign_in_is_off(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    from andmesh.api.oidc_config import from_env
+
+    monkeypatch.delenv("ANDMESH_OIDC_ISSUER", raising=False)
+    assert from_env({}) is None
+    assert create_app(served.facade.workspace, served.mesh).state.oidc is None
+    assert served.client.get("/auth/login", follow_redirects=False).status_code == 404
+    refused = served.client.get(WHOAMI, headers={"Authorization": "Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln"})
+    assert refused.status_code == 401 and "not an andmesh API token" in refused.text

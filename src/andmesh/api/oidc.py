@@ -156,6 +156,7 @@ def callback(
         )
     if not code:
         raise Unauthenticated("the identity provider sent no authorization code", hint="start again")
+    import httpx
     from authlib.common.errors import AuthlibBaseError
 
     try:
@@ -165,7 +166,7 @@ def callback(
                 code=code,
                 code_verifier=_derive(key, "pkce", state),
             )
-    except (AuthlibBaseError, OSError) as exc:
+    except (AuthlibBaseError, httpx.HTTPError, OSError) as exc:
         raise Unauthenticated(
             f"the identity provider did not exchange the code: {exc}", hint="start again"
         ) from exc
