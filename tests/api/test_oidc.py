@@ -39,7 +39,9 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
     """oidc-provider-mock (Authlib's server on Flask) on a free loopback port: a real provider."""
-    with warnings.catch_warnings():  # its import of authlib.jose, which Authlib deprecates
+    import authlib.deprecate  # noqa: F401  (first: its import installs an "always show" filter)
+
+    with warnings.catch_warnings():  # the provider imports authlib.jose, which Authlib deprecates
         warnings.simplefilter("ignore")
         from oidc_provider_mock import User, run_server_in_thread
 
