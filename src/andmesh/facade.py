@@ -592,6 +592,34 @@ class Andmesh:
             incidents=self.store.incidents(product_id=product.id)[-5:],
         )
 
+    def check_results(self, table_id: str) -> list[dict[str, Any]]:
+        """The checks of the run that produced ``table_id``'s current version (or its latest attempt)."""
+        row = self.store.latest_product_runs().get(table_id)
+        run_id = row["run_id"] if row and row["status"] not in ("up_to_date", "skipped") else None
+        if run_id is None:
+            current = self.warehouse.current(table_id)
+            run_id = current.run_id if current else None
+        return self.store.check_results(run_id, table_id) if run_id else []
+
+    def quality_history(self, table_id: str, limit: int = 12) -> list[dict[str, Any]]:
+        """The latest published versions of ``table_id``, newest first, with their check counts by status."""
+        history = []
+        for version in reversed(self.warehouse.versions(table_id)[-limit:]):
+            counts: dict[str, int] = {}
+            for check in self.store.check_results(version.run_id, table_id) if version.run_id else []:
+                counts[check["status"]] = counts.get(check["status"], 0) + 1
+            history.append(
+                {
+                    "version": version.version,
+                    "published_at": version.committed_at,
+                    "rows": version.rows,
+                    "contract_version": version.contract_version,
+                    "run_id": version.run_id,
+                    "checks": counts,
+                }
+            )
+        return history
+
     # --- testing contracts --------------------------------------------------------------
 
     def test(
