@@ -103,7 +103,12 @@ def _enterprise(app: Andmesh, path: Path | None, report: Any) -> Figure:
                 cells[(r, c)] = (requirement_state(status), coverage)
             elif domain in receivers.get(status.id, set()):
                 cells[(r, c)] = ("needs it (hand-off)", "")
-    chart = svg.heatmap(title, [s.id for s in report.requirements], domains, cells)
+    chart = svg.heatmap(
+        "Requirements (rows) × domains (columns, value-chain order)",
+        [s.id for s in report.requirements],
+        domains,
+        cells,
+    )
     rows = [
         [g.requirement, g.level, g.measured or "—", g.standard, g.owner or "—",
          ", ".join(s.handoffs) or "—", ", ".join(g.blocks_use_cases) or "—"]
