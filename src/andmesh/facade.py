@@ -115,6 +115,26 @@ def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(entries))
 
 
+def _head(files: list[str], limit: int) -> pa.Table:
+    """The first ``limit`` rows of a version's files, reading only the record batches they need
+    (a product page's ten sample rows must not load a 20,000-customer table)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not files:
+        return pa.table({})
+    batches: list[pa.RecordBatch] = []
+    schema = pq.ParquetFile(files[0]).schema_arrow
+    have = 0
+    for file in files:
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=max(limit, 1)):
+            batches.append(batch)
+            have += batch.num_rows
+            if have >= limit:
+                return pa.Table.from_batches(batches, schema=schema).slice(0, limit)
+    return pa.Table.from_batches(batches, schema=schema)
+
+
 class Andmesh:
     """Everything andmesh can do, for one workspace."""
 
@@ -707,9 +727,11 @@ class Andmesh:
 
         who = self.authorize("read", path=path) if self._known_mesh(path) else self.principal(path)
         pinned = self.warehouse.version(table_id, version)
-        tables = [pq.read_table(f) for f in pinned.files]
-        table = pa.concat_tables(tables) if tables else pa.table({})
-        table = table.slice(0, limit) if limit is not None else table
+        if limit is None:
+            tables = [pq.read_table(f) for f in pinned.files]
+            table = pa.concat_tables(tables) if tables else pa.table({})
+        else:
+            table = _head(pinned.files, limit)
         published = self.store.published_contract(table_id, pinned.version)
         protected = classified_columns(published["text"]) if published else None
         hidden = list(table.column_names) if protected is None else protected
