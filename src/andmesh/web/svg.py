@@ -54,11 +54,12 @@ class Arrow:
 def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow]) -> Markup:
     """Stages left to right, each with its owning domain and its products (a dot per health);
     the hand-offs as arrows, red with the number of open gaps they carry."""
-    box_w, gap_w, top = 190.0, 60.0, 30.0
+    longest = max((len(p) for s in stages for p, _ in s.products), default=10)
+    box_w, gap_w, top = max(150.0, 6.4 * longest + 40), 64.0, 30.0
     rows = max((len(s.products) for s in stages), default=0)
     box_h = 56.0 + 18.0 * max(rows, 1)
     width = max(len(stages), 1) * (box_w + gap_w) + 20
-    height = top + box_h + 50
+    height = top + box_h + 70
     x_of = {s.name: 10 + i * (box_w + gap_w) for i, s in enumerate(stages)}
     body: list[str] = [_text(10, 18, title, size=13, font_weight="bold")]
     for stage in stages:
@@ -74,7 +75,7 @@ def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow])
             body.append(
                 f'<circle cx="{x + 16:.1f}" cy="{y - 4:.1f}" r="5" fill="{colour}"><title>{escape(health)}</title></circle>'
             )
-            body.append(_text(x + 28, y, f"{product} — {health}", size=11))
+            body.append(_text(x + 28, y, product, size=11))
         if not stage.products:
             body.append(_text(x + 10, top + 58, "no products", size=11, fill="#757575"))
     for n, arrow in enumerate(arrows):
@@ -86,22 +87,27 @@ def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow])
             if arrow.needs
             else "hand-off"
         )
-        if x_of[arrow.target] > x_of[arrow.source]:
+        if abs(x_of[arrow.target] - x_of[arrow.source] - (box_w + gap_w)) < 1:  # to the next stage
             x1, x2, y = x_of[arrow.source] + box_w, x_of[arrow.target], top + box_h / 2
             body.append(
                 f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2 - 6:.1f}" y2="{y:.1f}" stroke="{colour}" stroke-width="2"/>'
                 f'<polygon points="{x2:.1f},{y:.1f} {x2 - 8:.1f},{y - 5:.1f} {x2 - 8:.1f},{y + 5:.1f}" fill="{colour}"/>'
             )
             body.append(_text((x1 + x2) / 2, y - 8, label, size=10, anchor="middle", fill=colour))
-        else:  # backwards or to itself: an arc under the boxes
-            xs, xt = x_of[arrow.source] + box_w / 2, x_of[arrow.target] + box_w / 2
+        else:  # past a stage, backwards or to itself: an arc under the boxes, ending in an arrowhead
+            xs, xt = x_of[arrow.source] + box_w / 2, x_of[arrow.target] + box_w / 2 + 30
             y0 = top + box_h
             dip = y0 + 22 + 6 * (n % 3)
             body.append(
-                f'<path d="M {xs:.1f} {y0:.1f} C {xs:.1f} {dip:.1f}, {xt + 30:.1f} {dip:.1f}, {xt + 30:.1f} {y0 + 4:.1f}" '
+                f'<path d="M {xs:.1f} {y0:.1f} C {xs:.1f} {dip:.1f}, {xt:.1f} {dip:.1f}, {xt:.1f} {y0 + 8:.1f}" '
                 f'fill="none" stroke="{colour}" stroke-width="2"/>'
+                f'<polygon points="{xt:.1f},{y0:.1f} {xt - 5:.1f},{y0 + 8:.1f} {xt + 5:.1f},{y0 + 8:.1f}" fill="{colour}"/>'
             )
             body.append(_text((xs + xt) / 2 + 15, dip + 12, label, size=10, anchor="middle", fill=colour))
+    for i, (health, colour) in enumerate(HEALTH_COLOURS.items()):  # the dots' legend
+        x = 10 + 110 * i
+        body.append(f'<circle cx="{x + 5}" cy="{height - 12:.1f}" r="5" fill="{colour}"/>')
+        body.append(_text(x + 14, height - 8, health, size=10))
     return _svg(width, height, title, body, "chart value-chain")
 
 
@@ -110,7 +116,8 @@ def heatmap(
 ) -> Markup:
     """Rows × columns; ``cells[(r, c)] = (state, label)`` with a state of ``CELL_COLOURS``."""
     label_w = min(8 * max((len(r) for r in rows), default=10) + 10, 380)
-    cell_w, cell_h, head = 96.0, 22.0, 40.0
+    cell_w = max(60.0, 6.4 * max((len(c) for c in columns), default=8) + 10)
+    cell_h, head = 22.0, 40.0
     width = label_w + cell_w * len(columns) + 190
     height = head + cell_h * max(len(rows), 1) + 10
     body = [_text(4, 14, title, size=13, font_weight="bold")]
