@@ -115,6 +115,26 @@ def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(entries))
 
 
+def _head(files: list[str], limit: int) -> pa.Table:
+    """The first ``limit`` rows of a version's files, reading only the record batches they need
+    (a product page's ten sample rows must not load a 20,000-customer table)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not files:
+        return pa.table({})
+    batches: list[pa.RecordBatch] = []
+    schema = pq.ParquetFile(files[0]).schema_arrow
+    have = 0
+    for file in files:
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=max(limit, 1)):
+            batches.append(batch)
+            have += batch.num_rows
+            if have >= limit:
+                return pa.Table.from_batches(batches, schema=schema).slice(0, limit)
+    return pa.Table.from_batches(batches, schema=schema)
+
+
 class Andmesh:
     """Everything andmesh can do, for one workspace."""
 
@@ -592,6 +612,34 @@ class Andmesh:
             incidents=self.store.incidents(product_id=product.id)[-5:],
         )
 
+    def check_results(self, table_id: str) -> list[dict[str, Any]]:
+        """The checks of the run that produced ``table_id``'s current version (or its latest attempt)."""
+        row = self.store.latest_product_runs().get(table_id)
+        run_id = row["run_id"] if row and row["status"] not in ("up_to_date", "skipped") else None
+        if run_id is None:
+            current = self.warehouse.current(table_id)
+            run_id = current.run_id if current else None
+        return self.store.check_results(run_id, table_id) if run_id else []
+
+    def quality_history(self, table_id: str, limit: int = 12) -> list[dict[str, Any]]:
+        """The latest published versions of ``table_id``, newest first, with their check counts by status."""
+        history = []
+        for version in reversed(self.warehouse.versions(table_id)[-limit:]):
+            counts: dict[str, int] = {}
+            for check in self.store.check_results(version.run_id, table_id) if version.run_id else []:
+                counts[check["status"]] = counts.get(check["status"], 0) + 1
+            history.append(
+                {
+                    "version": version.version,
+                    "published_at": version.committed_at,
+                    "rows": version.rows,
+                    "contract_version": version.contract_version,
+                    "run_id": version.run_id,
+                    "checks": counts,
+                }
+            )
+        return history
+
     # --- testing contracts --------------------------------------------------------------
 
     def test(
@@ -679,9 +727,11 @@ class Andmesh:
 
         who = self.authorize("read", path=path) if self._known_mesh(path) else self.principal(path)
         pinned = self.warehouse.version(table_id, version)
-        tables = [pq.read_table(f) for f in pinned.files]
-        table = pa.concat_tables(tables) if tables else pa.table({})
-        table = table.slice(0, limit) if limit is not None else table
+        if limit is None:
+            tables = [pq.read_table(f) for f in pinned.files]
+            table = pa.concat_tables(tables) if tables else pa.table({})
+        else:
+            table = _head(pinned.files, limit)
         published = self.store.published_contract(table_id, pinned.version)
         protected = classified_columns(published["text"]) if published else None
         hidden = list(table.column_names) if protected is None else protected

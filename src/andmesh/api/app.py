@@ -26,12 +26,16 @@ DOCS_CSP = (
 
 
 def _security_headers(response: Response, path: str) -> None:
-    response.headers["Content-Security-Policy"] = DOCS_CSP if path.startswith(docs.BASE) else API_CSP
+    from andmesh.web import PORTAL_CSP
+
+    portal = not path.startswith("/api/")
+    csp = DOCS_CSP if path.startswith(docs.BASE) else PORTAL_CSP if portal else API_CSP
+    response.headers["Content-Security-Policy"] = csp
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    if not path.startswith(docs.BASE):
+    if not path.startswith((docs.BASE, "/static/")):
         response.headers["Cache-Control"] = "no-store"  # answers hold data a principal may see, others not
 
 
@@ -109,6 +113,9 @@ def create_app(
     app.include_router(docs.router)
     for module in (products, governance, enterprise, runs):
         app.include_router(module.router)
+    from andmesh import web
+
+    web.mount(app)  # the portal's pages, forms and static files (htmx)
     return app
 
 

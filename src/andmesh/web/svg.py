@@ -1,0 +1,186 @@
+"""The portal's charts, drawn server-side as SVG markup (no script, no network, no matplotlib start-up).
+
+Every text is escaped; colours are presentation attributes (allowed under the page's CSP,
+unlike ``style=``). Each chart has a ``<title>`` for screen readers and tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+HEALTH_COLOURS = {"healthy": "#2e7d32", "warning": "#f9a825", "failing": "#c62828", "unpublished": "#9e9e9e"}
+CELL_COLOURS = {
+    "": "#ffffff",
+    "needs it (hand-off)": "#dbe4f0",
+    "met": "#4caf50",
+    "fit gap": "#ffc107",
+    "captured gap": "#ff7f0e",
+    "promised gap": "#d62728",
+}
+
+
+def _text(x: float, y: float, text: object, *, size: int = 12, anchor: str = "start", **attrs: str) -> str:
+    extra = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in attrs.items())
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{extra}>{escape(text)}</text>'
+
+
+def _svg(width: float, height: float, title: str, body: list[str], css_class: str) -> Markup:
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" font-family="sans-serif">'
+        f"<title>{escape(title)}</title>" + "".join(body) + "</svg>"
+    )
+
+
+@dataclass
+class StageBox:
+    name: str
+    title: str
+    domain: str
+    products: list[tuple[str, str]] = field(default_factory=list)  # (product id, health)
+
+
+@dataclass
+class Arrow:
+    source: str
+    target: str
+    gaps: int
+    needs: int
+
+
+def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow]) -> Markup:
+    """Stages left to right, each with its owning domain and its products (a dot per health);
+    the hand-offs as arrows, red with the number of open gaps they carry."""
+    longest = max((len(p) for s in stages for p, _ in s.products), default=10)
+    box_w, gap_w, top = max(150.0, 6.4 * longest + 40), 64.0, 30.0
+    rows = max((len(s.products) for s in stages), default=0)
+    box_h = 56.0 + 18.0 * max(rows, 1)
+    width = max(len(stages), 1) * (box_w + gap_w) + 20
+    height = top + box_h + 70
+    x_of = {s.name: 10 + i * (box_w + gap_w) for i, s in enumerate(stages)}
+    body: list[str] = [_text(10, 18, title, size=13, font_weight="bold")]
+    for stage in stages:
+        x = x_of[stage.name]
+        body.append(
+            f'<rect x="{x:.1f}" y="{top}" width="{box_w}" height="{box_h}" rx="8" fill="#f5f7fb" stroke="#5c6bc0"/>'
+        )
+        body.append(_text(x + 10, top + 20, stage.title, size=13, font_weight="bold"))
+        body.append(_text(x + 10, top + 38, f"domain: {stage.domain}", size=11, fill="#37474f"))
+        for i, (product, health) in enumerate(stage.products):
+            y = top + 58 + 18 * i
+            colour = HEALTH_COLOURS.get(health, "#9e9e9e")
+            body.append(
+                f'<circle cx="{x + 16:.1f}" cy="{y - 4:.1f}" r="5" fill="{colour}"><title>{escape(health)}</title></circle>'
+            )
+            body.append(_text(x + 28, y, product, size=11))
+        if not stage.products:
+            body.append(_text(x + 10, top + 58, "no products", size=11, fill="#757575"))
+    for n, arrow in enumerate(arrows):
+        if arrow.source not in x_of or arrow.target not in x_of:
+            continue
+        colour = "#c62828" if arrow.gaps else "#2e7d32"
+        label = (
+            f"{arrow.gaps} gap{'s' if arrow.gaps != 1 else ''} of {arrow.needs}"
+            if arrow.needs
+            else "hand-off"
+        )
+        if abs(x_of[arrow.target] - x_of[arrow.source] - (box_w + gap_w)) < 1:  # to the next stage
+            x1, x2, y = x_of[arrow.source] + box_w, x_of[arrow.target], top + box_h / 2
+            body.append(
+                f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2 - 6:.1f}" y2="{y:.1f}" stroke="{colour}" stroke-width="2"/>'
+                f'<polygon points="{x2:.1f},{y:.1f} {x2 - 8:.1f},{y - 5:.1f} {x2 - 8:.1f},{y + 5:.1f}" fill="{colour}"/>'
+            )
+            body.append(_text((x1 + x2) / 2, y - 8, label, size=10, anchor="middle", fill=colour))
+        else:  # past a stage, backwards or to itself: an arc under the boxes, ending in an arrowhead
+            xs, xt = x_of[arrow.source] + box_w / 2, x_of[arrow.target] + box_w / 2 + 30
+            y0 = top + box_h
+            dip = y0 + 22 + 6 * (n % 3)
+            body.append(
+                f'<path d="M {xs:.1f} {y0:.1f} C {xs:.1f} {dip:.1f}, {xt:.1f} {dip:.1f}, {xt:.1f} {y0 + 8:.1f}" '
+                f'fill="none" stroke="{colour}" stroke-width="2"/>'
+                f'<polygon points="{xt:.1f},{y0:.1f} {xt - 5:.1f},{y0 + 8:.1f} {xt + 5:.1f},{y0 + 8:.1f}" fill="{colour}"/>'
+            )
+            body.append(_text((xs + xt) / 2 + 15, dip + 12, label, size=10, anchor="middle", fill=colour))
+    for i, (health, colour) in enumerate(HEALTH_COLOURS.items()):  # the dots' legend
+        x = 10 + 110 * i
+        body.append(f'<circle cx="{x + 5}" cy="{height - 12:.1f}" r="5" fill="{colour}"/>')
+        body.append(_text(x + 14, height - 8, health, size=10))
+    return _svg(width, height, title, body, "chart value-chain")
+
+
+def heatmap(
+    title: str, rows: Sequence[str], columns: Sequence[str], cells: dict[tuple[int, int], tuple[str, str]]
+) -> Markup:
+    """Rows × columns; ``cells[(r, c)] = (state, label)`` with a state of ``CELL_COLOURS``."""
+    label_w = min(8 * max((len(r) for r in rows), default=10) + 10, 380)
+    cell_w = max(60.0, 6.4 * max((len(c) for c in columns), default=8) + 10)
+    cell_h, head = 22.0, 40.0
+    width = label_w + cell_w * len(columns) + 190
+    height = head + cell_h * max(len(rows), 1) + 10
+    body = [_text(4, 14, title, size=13, font_weight="bold")]
+    for c, column in enumerate(columns):
+        body.append(_text(label_w + cell_w * (c + 0.5), head - 8, column, size=11, anchor="middle"))
+    for r, row in enumerate(rows):
+        y = head + cell_h * r
+        body.append(_text(label_w - 6, y + 15, row, size=11, anchor="end"))
+        for c in range(len(columns)):
+            state, label = cells.get((r, c), ("", ""))
+            colour = CELL_COLOURS.get(state, "#ffffff")
+            body.append(
+                f'<rect x="{label_w + cell_w * c:.1f}" y="{y:.1f}" width="{cell_w}" height="{cell_h}" '
+                f'fill="{colour}" stroke="#cccccc"><title>{escape(state or "—")}</title></rect>'
+            )
+            if label:
+                body.append(_text(label_w + cell_w * (c + 0.5), y + 15, label, size=10, anchor="middle"))
+    legend_x = label_w + cell_w * len(columns) + 14
+    for i, (state, colour) in enumerate(list(CELL_COLOURS.items())[1:]):
+        y = head + 18 * i
+        body.append(
+            f'<rect x="{legend_x:.1f}" y="{y:.1f}" width="12" height="12" fill="{colour}" stroke="#999999"/>'
+        )
+        body.append(_text(legend_x + 18, y + 10, state, size=10))
+    return _svg(width, max(height, head + 18 * 5 + 10), title, body, "chart heatmap")
+
+
+@dataclass
+class Bar:
+    label: str
+    values: list[float]  # one per series
+    note: str = ""
+
+
+def bars(title: str, items: Sequence[Bar], series: Sequence[tuple[str, str]], unit: str = "") -> Markup:
+    """Horizontal bars, one group per item, one bar per series ``(name, colour)``."""
+    label_w = min(7 * max((len(i.label) for i in items), default=8) + 14, 300)
+    plot_w, bar_h = 360.0, 14.0
+    group_h = bar_h * len(series) + 10
+    top = 24.0 + (16 if len(series) > 1 else 0)
+    peak = max((v for i in items for v in i.values), default=0.0) or 1.0
+    height = top + group_h * max(len(items), 1) + 8
+    width = label_w + plot_w + 140
+    body = [_text(4, 14, title, size=13, font_weight="bold")]
+    if len(series) > 1:
+        for s, (name, colour) in enumerate(series):
+            x = label_w + 110 * s
+            body.append(f'<rect x="{x:.1f}" y="22" width="10" height="10" fill="{colour}"/>')
+            body.append(_text(x + 14, 31, name, size=10))
+    for n, item in enumerate(items):
+        y = top + group_h * n
+        body.append(_text(label_w - 6, y + bar_h * len(series) / 2 + 4, item.label, size=11, anchor="end"))
+        for s, (name, colour) in enumerate(series):
+            value = item.values[s] if s < len(item.values) else 0.0
+            w = plot_w * max(value, 0.0) / peak
+            yb = y + bar_h * s
+            body.append(
+                f'<rect x="{label_w:.1f}" y="{yb:.1f}" width="{w:.1f}" height="{bar_h - 2}" fill="{colour}">'
+                f"<title>{escape(name)}: {value:,.1f}{escape(unit)}</title></rect>"
+            )
+            body.append(
+                _text(label_w + w + 4, yb + bar_h - 4, f"{value:,.0f}{unit}", size=10, fill="#37474f")
+            )
+        if item.note:
+            body.append(_text(label_w + plot_w + 60, y + 12, item.note, size=10, fill="#c62828"))
+    return _svg(width, height, title, body, "chart bars")
