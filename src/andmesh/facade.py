@@ -944,7 +944,7 @@ class Andmesh:
         engine: str | None,
     ) -> list[KpiResult]:
         from andmesh.engine import get_engine
-        from andmesh.enterprise.kpis import KPIS, KpiResult, evaluate_kpis, get_kpi
+        from andmesh.enterprise.kpis import KPIS, KpiResult, SharedTables, evaluate_kpis, get_kpi
 
         gaps = {
             gap.requirement: f"{gap.level} gap: {gap.what} (measured {gap.measured}; standard {gap.standard}; "
@@ -954,7 +954,9 @@ class Andmesh:
         wanted = names or list(KPIS)
         session = get_engine(engine or mesh.spec.engine).session()
         try:
-            tables = {}
+            # One SharedTables for every KPI: what several share (receivables position, order
+            # milestones, delivered orders) is computed once, not once per KPI.
+            tables = SharedTables({})
             for port in mesh.ports():
                 current = self.warehouse.current(port.table_id)
                 if current is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from andmesh.enterprise.kpis._common import Tables, keys, period_of, ratio, table, with_segment
+from andmesh.enterprise.kpis._common import Tables, keys, period_of, ratio, shared, table, with_segment
 
 
 def otif(on_time_in_full: float, delivered: float) -> float:
@@ -43,7 +43,12 @@ def perfect_order_rate(perfect: float, delivered: float) -> float:
 
 def delivered_orders(tables: Tables) -> ir.Table:
     """One row per delivered order: ``order_id``, ``account_no``, ``delivered_day``,
-    ``promised_date`` (earliest promise) and ``in_full``."""
+    ``promised_date`` (earliest promise) and ``in_full``; OTIF, OTIF promised and the perfect
+    order rate share it."""
+    return shared(tables, ("delivered_orders",), lambda: _delivered(tables))
+
+
+def _delivered(tables: Tables) -> ir.Table:
     ship = table(tables, "shipments")
     per_order = ship.group_by("order_id").aggregate(
         account_no=ship.account_no.max(),

@@ -17,6 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from andmesh.enterprise.kpis._common import (
+    PERIODS,
     Num,
     Tables,
     check_period,
@@ -115,81 +116,95 @@ def receivables_position(tables: Tables, period: str, by_segment: bool) -> ir.Ta
 
 
 def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
+    # An invoice's outstanding amount at a period end changes only in the periods where cash
+    # is applied to it or it is written off, and it counts as current up to the last period
+    # ending on or before its due date. So each invoice is a few steps (value v from period
+    # c until its next step), and the position at a period end is a running sum over
+    # periods of the steps' starts (+v) and ends (-v): linear in invoices and payments, where
+    # pairing every invoice with every period it is open in grew with the periods.
     months = check_period(period)
+    unit = PERIODS[period][1]
     inv = table(tables, "invoices")
-    inv = inv.select(
+    inv = inv.filter(inv.invoice_date.notnull()).select(
         "invoice_id",
         "account_no",
-        "invoice_date",
-        "due_date",
         gross=inv.gross_amount.cast("float64"),
-        invoice_period=period_of(inv.invoice_date, period),
+        start=period_of(inv.invoice_date, period),
+        # The last period whose end is on or before the due date (still current at its end).
+        last_current=(inv.due_date + ibis.interval(days=1)).truncate(unit) - ibis.interval(months=months),
     )
-    periods = inv.select(period=inv.invoice_period).distinct()
-    periods = periods.mutate(period_end=period_end(periods.period, period))
-
-    pay = table(tables, "payments")
-    pay = pay.filter(pay.matched_invoice_id.notnull()).select(
-        pay_invoice=pay.matched_invoice_id, received_at=pay.received_at, amount=pay.amount
+    pay = _matched_payments(tables)
+    written = _written_off(tables)
+    starts = inv.select(s_invoice=inv.invoice_id, s_start=inv.start)
+    moves = pay.join(starts, pay.pay_invoice == starts.s_invoice)
+    # Cash received before the invoice's own period counts from that period on.
+    moves = moves.group_by(
+        m_invoice=moves.pay_invoice, m_at=ibis.greatest(period_of(moves.received_at, period), moves.s_start)
+    ).aggregate(amount=ibis._.amount.sum())
+    wo = written.join(starts, written.wo_invoice == starts.s_invoice)
+    wo = wo.select(
+        w_invoice=wo.wo_invoice, w_at=ibis.greatest(period_of(wo.written_off_at, period), wo.s_start)
     )
-    items = table(tables, "open_items")
-    written = (
-        items.filter(items.written_off_at.notnull())
-        .group_by(wo_invoice=items.invoice_id)
-        .aggregate(written_off_at=items.written_off_at.min())
+    at = (
+        inv.select(p_invoice=inv.invoice_id, at=inv.start)
+        .union(moves.select(p_invoice=moves.m_invoice, at=moves.m_at), distinct=True)
+        .union(wo.select(p_invoice=wo.w_invoice, at=wo.w_at), distinct=True)
     )
-    # The day an invoice stopped being outstanding: fully paid (the running sum of its cash
-    # reaches the gross amount) or written off. After the period it closes in, it adds 0 to
-    # every period end, so it is paired only up to that period (and with its own, for credit
-    # sales): the same figures from a fraction of the (invoice, period) pairs.
-    gross = inv.select(g_invoice=inv.invoice_id, g_amount=inv.gross)
-    cash = pay.join(gross, pay.pay_invoice == gross.g_invoice)
-    cash = cash.mutate(
-        cumulative=cash.amount.sum().over(
-            ibis.window(group_by=cash.pay_invoice, order_by=[cash.received_at], rows=(None, 0))
-        )
+    steps = (
+        at.join(inv, at.p_invoice == inv.invoice_id)
+        .left_join(moves, [ibis._.p_invoice == moves.m_invoice, ibis._.at == moves.m_at])
+        .left_join(written, ibis._.p_invoice == written.wo_invoice)
     )
-    settled = (
-        cash.filter(cash.cumulative >= cash.g_amount)
-        .group_by(s_invoice=cash.pay_invoice)
-        .aggregate(paid_day=cash.received_at.min())
+    by_invoice = ibis.window(group_by=steps.p_invoice, order_by=steps.at)
+    steps = steps.mutate(
+        paid=steps.amount.sum().over(
+            ibis.window(group_by=steps.p_invoice, order_by=steps.at, rows=(None, 0))
+        ),
+        until=steps.at.lead().over(by_invoice),
+        written_at=period_of(steps.written_off_at, period),
     )
-    closing = inv.select(c_invoice=inv.invoice_id).left_join(settled, ibis._.c_invoice == settled.s_invoice)
-    closing = closing.left_join(written, closing.c_invoice == written.wo_invoice)
-    closing = closing.select(
-        "c_invoice", closed_day=ibis.least(closing.paid_day, closing.written_off_at.cast("date"))
-    )
-    pairs = inv.left_join(closing, inv.invoice_id == closing.c_invoice).cross_join(periods)
-    pairs = pairs.filter(
-        (pairs.invoice_date <= pairs.period_end)
-        & (
-            (pairs.period == pairs.invoice_period)
-            | pairs.closed_day.isnull()
-            | (pairs.period <= pairs.closed_day)
-        )
-    ).drop("c_invoice", "closed_day")
-    slots = pairs.select(slot_invoice=pairs.invoice_id, slot_period=pairs.period, slot_end=pairs.period_end)
-    paid = (
-        slots.join(pay, [slots.slot_invoice == pay.pay_invoice, pay.received_at <= slots.slot_end])
-        .group_by(["slot_invoice", "slot_period"])
-        .aggregate(paid=ibis._.amount.sum())
-    )
-    pos = pairs.left_join(
-        paid, [pairs.invoice_id == paid.slot_invoice, pairs.period == paid.slot_period]
-    ).left_join(written, ibis._.invoice_id == written.wo_invoice)
-    outstanding = ibis.ifelse(
-        pos.written_off_at.notnull() & (pos.written_off_at <= pos.period_end),
+    value = ibis.ifelse(
+        steps.written_at.notnull() & (steps.written_at <= steps.at),
         0.0,
-        ibis.greatest(pos.gross - pos.paid.fill_null(0.0), 0.0),
+        ibis.greatest(steps.gross - steps.paid.fill_null(0.0), 0.0),
     )
-    pos = pos.mutate(outstanding=outstanding)
-    pos = with_segment(pos, tables, by_segment)
-    agg = pos.group_by(keys(by_segment)).aggregate(
-        days=(pos.period_end.delta(pos.period, unit="day") + 1).max().cast("float64"),
-        credit_sales=ibis.ifelse(pos.invoice_period == pos.period, pos.gross, 0.0).sum(),
-        ar_total=pos.outstanding.sum(),
-        ar_current=ibis.ifelse(pos.due_date >= pos.period_end, pos.outstanding, 0.0).sum(),
+    steps = steps.select("account_no", "at", "until", "last_current", value=value)
+    current_end = ibis.least(steps.until, steps.last_current + ibis.interval(months=months))
+    zero = ibis.literal(0.0)
+    events = [
+        steps.select("account_no", "at", total=steps.value, current=zero, sales=zero, cover=ibis.literal(0)),
+        steps.filter(steps.until.notnull()).select(
+            "account_no", at=steps.until, total=-steps.value, current=zero, sales=zero, cover=ibis.literal(0)
+        ),
+        steps.filter(steps.at <= steps.last_current).select(
+            "account_no", "at", total=zero, current=steps.value, sales=zero, cover=ibis.literal(0)
+        ),
+        steps.filter(steps.at <= steps.last_current).select(
+            "account_no", at=current_end, total=zero, current=-steps.value, sales=zero, cover=ibis.literal(0)
+        ),
+        inv.select(
+            "account_no", at=inv.start, total=zero, current=zero, sales=inv.gross, cover=ibis.literal(1)
+        ),
+    ]
+    if by_segment:
+        events.append(_uncovered(inv, pay, written, period, months))
+    moved = with_segment(ibis.union(*events, distinct=False), tables, by_segment)
+    sums = moved.group_by(["at", *keys(by_segment)[1:]]).aggregate(
+        total=moved.total.sum(), current=moved.current.sum(), sales=moved.sales.sum(), cover=moved.cover.sum()
     )
+    periods = inv.select(period=inv.start).distinct()
+    periods = periods.mutate(period_end=period_end(periods.period, period))
+    running = periods.join(sums, sums.at <= periods.period)
+    agg = running.group_by(keys(by_segment)).aggregate(
+        days=(running.period_end.delta(running.period, unit="day") + 1).max().cast("float64"),
+        credit_sales=ibis.ifelse(running.at == running.period, running.sales, 0.0).sum(),
+        ar_total=running.total.sum(),
+        ar_current=running.current.sum(),
+        cover=running.cover.sum(),
+    )
+    # A period (and segment) is reported when an invoice of it is open at its end or was
+    # issued in it, as when every invoice was paired with the periods it is open in.
+    agg = agg.filter(agg.cover > 0).drop("cover")
     prev = agg.select(
         *[c for c in keys(by_segment) if c != "period"],
         next_period=agg.period + ibis.interval(months=months),
@@ -207,6 +222,54 @@ def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
         "ar_total",
         "ar_current",
         ar_begin=joined.ar_begin.fill_null(0.0),
+    )
+
+
+def _matched_payments(tables: Tables) -> ir.Table:
+    pay = table(tables, "payments")
+    return pay.filter(pay.matched_invoice_id.notnull() & pay.received_at.notnull()).select(
+        pay_invoice=pay.matched_invoice_id, received_at=pay.received_at, amount=pay.amount
+    )
+
+
+def _written_off(tables: Tables) -> ir.Table:
+    items = table(tables, "open_items")
+    return (
+        items.filter(items.written_off_at.notnull())
+        .group_by(wo_invoice=items.invoice_id)
+        .aggregate(written_off_at=items.written_off_at.min())
+    )
+
+
+def _uncovered(inv: ir.Table, pay: ir.Table, written: ir.Table, period: str, months: int) -> ir.Table:
+    """-1 in the period after an invoice's last reported one: the period it closed in (paid in
+    full, by the running sum of its cash, or written off), or its own if it closed before."""
+    gross = inv.select(g_invoice=inv.invoice_id, g_amount=inv.gross)
+    cash = pay.join(gross, pay.pay_invoice == gross.g_invoice)
+    cash = cash.mutate(
+        cumulative=cash.amount.sum().over(
+            ibis.window(group_by=cash.pay_invoice, order_by=[cash.received_at], rows=(None, 0))
+        )
+    )
+    settled = (
+        cash.filter(cash.cumulative >= cash.g_amount)
+        .group_by(s_invoice=cash.pay_invoice)
+        .aggregate(paid_day=cash.received_at.min())
+    )
+    closing = inv.left_join(settled, inv.invoice_id == settled.s_invoice).left_join(
+        written, ibis._.invoice_id == written.wo_invoice
+    )
+    closed = ibis.least(closing.paid_day, closing.written_off_at.cast("date"))
+    closing = closing.filter(closed.notnull())
+    last = ibis.greatest(closing.start, period_of(closed, period))
+    zero = ibis.literal(0.0)
+    return closing.select(
+        "account_no",
+        at=last + ibis.interval(months=months),
+        total=zero,
+        current=zero,
+        sales=zero,
+        cover=ibis.literal(-1),
     )
 
 
