@@ -1,21 +1,47 @@
 """The engine seam: what andmesh needs from a table engine, and nothing more.
 
-Ibis is the expression layer; an engine supplies a backend connection per product
-build (so input names never collide between products), reads files, and writes
-Parquet without pulling data through Python.
+Ibis is the pipeline's expression layer; an engine supplies a backend connection per
+product build (so input names never collide between products), reads files, and writes
+Parquet without pulling data through Python. The contract checks speak SQL built with
+sqlglot and rendered in the session's ``dialect`` (``bind``/``columns``/``fetch``), so
+checking a contract never imports Ibis or pyarrow.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import ibis
-import pyarrow as pa
+if TYPE_CHECKING:
+    import ibis
+    import pyarrow as pa
 
 
 class EngineSession(Protocol):
     """An isolated namespace on an engine for building or checking one product."""
+
+    dialect: str  # sqlglot's name for the engine's SQL
+
+    def bind(self, name: str, files: list[str], file_format: str) -> None:
+        """Expose files as a table called ``name``, without Ibis."""
+        ...
+
+    def columns(self, relation: str) -> list[tuple[str, str, bool]]:
+        """Name, engine type (as the engine spells it) and nullability of each column of a
+        table name or a parenthesised SELECT."""
+        ...
+
+    def fetch(self, query: str) -> list[dict[str, Any]]:
+        """The rows of a query the platform built, as Python values."""
+        ...
+
+    def fetch_user(self, query: str) -> list[dict[str, Any]]:
+        """The rows of user SQL (already guarded): the session seals itself first."""
+        ...
+
+    def temp_table(self, query: str) -> str:
+        """Compute ``query`` once into a temporary table of this session; its quoted name."""
+        ...
 
     def register(self, name: str, files: list[str], file_format: str) -> ibis.Table:
         """Expose files as a table called ``name`` (for SQL pipelines)."""

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
-import pyarrow as pa
 from sqlglot import exp
 
 from andmesh.engine.config import EngineConfig
 from andmesh.errors import DataFileError, EngineError
+
+if TYPE_CHECKING:
+    import ibis
+    import pyarrow as pa
+    from ibis.backends.duckdb import Backend
 
 # Applied in this order; `lock_configuration` last, so nothing after it can change them.
 _SEAL = (
@@ -30,10 +34,26 @@ _SEAL = (
     "SET enable_external_access = false",
     "SET lock_configuration = true",
 )
+# What Ibis's DuckDB backend sets on a connection of its own; set here because the
+# backend is made only when a caller needs Ibis, possibly after the seal.
+_SETTINGS = ("SET TimeZone = 'UTC'", "SET python_enable_replacements = false")
+# How each format is read: the table functions and options Ibis's `read_*` use.
+_READERS = {
+    "parquet": ("read_parquet", ""),
+    "csv": ("read_csv", ", header = TRUE, auto_detect = TRUE"),
+    "json": ("read_json_auto", ""),
+}
 
 
 class DuckDBSession:
-    """One in-memory DuckDB database per product build; cheap to open (~ms)."""
+    """One in-memory DuckDB database per product build; cheap to open (~ms).
+
+    The contract checks speak SQL to it directly (built with sqlglot, rendered in
+    :attr:`dialect`); the Ibis backend over the same connection is made on first use by
+    the pipeline, so `andmesh test` never imports Ibis.
+    """
+
+    dialect = "duckdb"
 
     def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
         base = EngineConfig.from_env()
@@ -48,41 +68,86 @@ class DuckDBSession:
             temp_directory=str(self._spill),
             threads=threads or base.threads,
         ).duckdb()
-        self.con = ibis.duckdb.connect(**config)
+        self.raw = duckdb.connect(":memory:", config=config)
+        for statement in _SETTINGS:
+            self.raw.execute(statement)
+        self._backend: Backend | None = None
         self._materialized = 0
         self._files: set[str] = set()
         self._writable: Path | None = None
         self.sealed = False
 
-    def register(self, name: str, files: list[str], file_format: str) -> ibis.Table:
+    @property
+    def con(self) -> Backend:
+        """The Ibis backend on this session's connection (made, and Ibis imported, on first use)."""
+        if self._backend is None:
+            from ibis.backends.duckdb import Backend
+
+            # `Backend.from_connection` would SET what `_SETTINGS` already set, which a
+            # sealed (configuration-locked) connection refuses.
+            backend = Backend()
+            backend._can_reconnect = False
+            backend.con = self.raw
+            backend._record_batch_readers_consumed = {}
+            self._backend = backend
+        return self._backend
+
+    def bind(self, name: str, files: list[str], file_format: str) -> None:
         if self.sealed:
             raise EngineError(f"cannot bind `{name}`: the session is sealed (user SQL has run on it)")
         if not files:
             raise EngineError(f"no files for `{name}`")
         # Absolute paths: the seal allows exactly these strings.
         paths = [str(Path(f).resolve()) for f in files]
-        readers = {"parquet": self.con.read_parquet, "csv": self.con.read_csv, "json": self.con.read_json}
-        reader = readers.get(file_format)
-        if reader is None:
+        if file_format not in _READERS:
             raise EngineError(
                 f"unsupported file format `{file_format}` for `{name}`", hint="use parquet, csv or json"
             )
         try:
-            table = reader(paths, table_name=name)
+            self.raw.execute(_view(name, paths, file_format))
             if file_format == "parquet" and len(paths) > 1:
                 # Only the first file is opened to bind the view; reading every footer
                 # now (metadata only) finds a broken one before any query depends on it.
-                self.con.con.execute("select count(*) from read_parquet($1)", [paths]).fetchall()
+                self.raw.execute("select count(*) from read_parquet($1)", [paths]).fetchall()
         except duckdb.Error as exc:
-            raise unreadable_file(reader, name, paths, file_format, exc) from None
+            raise unreadable_file(self._probe, name, paths, file_format, exc) from None
         self._files.update(paths)
-        return table
+
+    def _probe(self, paths: list[str], table_name: str, file_format: str) -> None:
+        self.raw.execute(_view(table_name, paths, file_format))
+
+    def register(self, name: str, files: list[str], file_format: str) -> ibis.Table:
+        self.bind(name, files, file_format)
+        return self.con.table(name)
+
+    def columns(self, relation: str) -> list[tuple[str, str, bool]]:
+        """Name, engine type and nullability of each column of a table or ``(SELECT …)``."""
+        rows = self.raw.execute(f"DESCRIBE {relation}").fetchall()
+        return [(str(r[0]), str(r[1]), r[2] == "YES") for r in rows]
+
+    def fetch(self, query: str) -> list[dict[str, Any]]:
+        """Rows of a query the platform built (user SQL goes through :meth:`fetch_user`)."""
+        cursor = self.raw.execute(query)
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def fetch_user(self, query: str) -> list[dict[str, Any]]:
+        """Rows of user SQL: the session seals itself first."""
+        self.seal()
+        return self.fetch(query)
+
+    def temp_table(self, query: str) -> str:
+        """Compute ``query`` once into a temporary table; its quoted name."""
+        self._materialized += 1
+        name = exp.to_identifier(f"__andmesh_m{self._materialized}", quoted=True).sql(self.dialect)
+        self.raw.execute(f"CREATE TEMP TABLE {name} AS {query}")
+        return name
 
     def register_arrow(self, name: str, table: pa.Table) -> ibis.Table:
         if self.sealed:
             raise EngineError(f"cannot bind `{name}`: the session is sealed (user SQL has run on it)")
         # Copied into the session's own memory: after the seal, no Python object is scanned.
-        raw = self.con.con
+        raw = self.raw
         staging = "__andmesh_arrow"
         raw.register(staging, table)
         try:
@@ -96,7 +161,7 @@ class DuckDBSession:
     def seal(self, writable: Path | None = None) -> None:
         if self.sealed:
             return
-        raw = self.con.con
+        raw = self.raw
         raw.execute(f"SET allowed_paths = {exp.convert(sorted(self._files)).sql('duckdb')}")
         folders = [f"{writable.resolve()}/"] if writable is not None else []
         raw.execute(f"SET allowed_directories = {exp.convert(folders).sql('duckdb')}")
@@ -129,6 +194,9 @@ class DuckDBSession:
         return self.con.create_table(f"__andmesh_m{self._materialized}", expr, temp=True)
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
+        import ibis
+        import pyarrow as pa
+
         direct = self._direct_arrow(expr) if isinstance(expr, ibis.Table) else None
         if direct is not None:
             return direct
@@ -141,8 +209,10 @@ class DuckDBSession:
         """The compiled SQL run on DuckDB, cast to the expression's schema: Ibis's own conversion
         imports pandas (~0.3 s of every command's start). None for a type Arrow cannot cast
         directly, which Ibis's conversion then handles."""
+        import pyarrow as pa
+
         schema = expr.schema().to_pyarrow()
-        raw = self.con.con.sql(str(self.con.compile(expr))).to_arrow_table()
+        raw = self.raw.sql(str(self.con.compile(expr))).to_arrow_table()
         try:
             return raw.rename_columns(schema.names).cast(schema)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -150,7 +220,7 @@ class DuckDBSession:
 
     def close(self) -> None:
         try:
-            self.con.disconnect()
+            self.raw.close()
         finally:
             shutil.rmtree(self._spill, ignore_errors=True)
 
@@ -166,8 +236,21 @@ class DuckDBEngine:
         return DuckDBSession(self.threads, self.memory_limit)
 
 
+def _view(name: str, paths: list[str], file_format: str) -> str:
+    function, options = _READERS[file_format]
+    target = exp.to_identifier(name, quoted=True).sql("duckdb")
+    return (
+        f"CREATE OR REPLACE TEMPORARY VIEW {target} AS SELECT * FROM "
+        f"{function}({exp.convert(paths).sql('duckdb')}{options})"
+    )
+
+
 def unreadable_file(
-    reader: Any, name: str, files: list[str], file_format: str, error: duckdb.Error
+    reader: Callable[[list[str], str, str], None],
+    name: str,
+    files: list[str],
+    file_format: str,
+    error: duckdb.Error,
 ) -> DataFileError:
     """The input error for files the engine refused: which file, why, and what to do.
 
@@ -177,7 +260,7 @@ def unreadable_file(
     if len(files) > 1:
         for file in files:
             try:
-                reader([file], table_name=f"__andmesh_probe_{name}")
+                reader([file], f"__andmesh_probe_{name}", file_format)
             except duckdb.Error as exc:
                 culprit, error = file, exc
                 break

@@ -12,36 +12,40 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import ibis
+from sqlglot import exp
 
 from andmesh.engine.base import EngineSession
 from andmesh.errors import AndmeshError, DataFileError
+from andmesh.quality.sql import Relation
 
 ROWS = "__rows"
 _QUOTED_PATH = re.compile(r"""["'](/[^"']+)["']""")
 
 
+def _aggregate(session: EngineSession, table: Relation, measures: dict[str, exp.Expr]) -> str:
+    columns = [exp.alias_(m.copy(), key, quoted=True) for key, m in measures.items()]
+    return table.select(*columns).sql(session.dialect)
+
+
 def shared_aggregate(
-    session: EngineSession, table: ibis.Table, measures: dict[str, Any], table_name: str
+    session: EngineSession, table: Relation, measures: dict[str, exp.Expr], table_name: str
 ) -> tuple[dict[str, Any], dict[str, str], str]:
     """The value of every measure (plus the row count under ``ROWS``), the measures the
     engine could not evaluate with its reason, and the SQL of the shared scan."""
-    aggregate = table.aggregate(**{ROWS: table.count()}, **measures)
-    sql = str(ibis.to_sql(aggregate))
+    rows = exp.Count(this=exp.Star())
+    sql = _aggregate(session, table, {ROWS: rows, **measures})
     try:
-        return session.to_arrow(aggregate).to_pylist()[0], {}, sql
+        return session.fetch(sql)[0], {}, sql
     except AndmeshError:
         raise
     except Exception:  # the engine's own error type: each engine has its own
         pass
     _readable(session, table, table_name)
-    row: dict[str, Any] = {
-        ROWS: session.to_arrow(table.aggregate(**{ROWS: table.count()})).to_pylist()[0][ROWS]
-    }
+    row: dict[str, Any] = {ROWS: session.fetch(_aggregate(session, table, {ROWS: rows}))[0][ROWS]}
     broken: dict[str, str] = {}
     for key, measure in measures.items():
         try:
-            row[key] = session.to_arrow(table.aggregate(**{key: measure})).to_pylist()[0][key]
+            row[key] = session.fetch(_aggregate(session, table, {key: measure}))[0][key]
         except AndmeshError:
             raise
         except Exception as exc:
@@ -49,13 +53,11 @@ def shared_aggregate(
     return row, broken, sql
 
 
-def _readable(session: EngineSession, table: ibis.Table, table_name: str) -> None:
+def _readable(session: EngineSession, table: Relation, table_name: str) -> None:
     """Read every column once, decoding values; raise ``DataFileError`` if the data is broken."""
-    probe = table.aggregate(
-        **{ROWS: table.count()}, **{f"__c{i}": table[c].approx_nunique() for i, c in enumerate(table.columns)}
-    )
+    probe = {f"__c{i}": exp.ApproxDistinct(this=table.ref(c)) for i, c in enumerate(table.columns)}
     try:
-        session.to_arrow(probe)
+        session.fetch(_aggregate(session, table, {ROWS: exp.Count(this=exp.Star()), **probe}))
     except AndmeshError:
         raise
     except Exception as exc:

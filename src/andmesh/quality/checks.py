@@ -3,7 +3,8 @@
 Every row-level check (required, ranges, accepted values, patterns, null and missing
 counts, row count) becomes one column of a single aggregate query over the table;
 each uniqueness check (unique, primary key, duplicateValues) is one grouped query.
-Expressions are Ibis, so the same plan runs on DuckDB and Spark.
+Expressions are sqlglot, rendered in the session's dialect, so the same plan runs on
+DuckDB and Spark, and checking a contract imports neither Ibis nor pyarrow.
 """
 
 from __future__ import annotations
@@ -13,31 +14,33 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.datatypes as dt_types
-from ibis import _
-from open_data_contract_standard.model import DataQuality, SchemaProperty
+from sqlglot import exp
 
 from andmesh.engine.base import EngineSession
+from andmesh.quality import sql
 from andmesh.quality.aggregate import ROWS, shared_aggregate
 from andmesh.quality.columns import Column
+from andmesh.quality.dtypes import DType, honours, parse_physical
 from andmesh.quality.operators import satisfies, threshold_of
 from andmesh.quality.options import EVALUATED_OPTIONS, option_check
-from andmesh.quality.physical import honours, parse_physical
 from andmesh.quality.plan import Evaluation, PlannedCheck, decided
 from andmesh.quality.relationships import plan_relationship
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
 from andmesh.quality.sla import plan_sla
+from andmesh.quality.sql import Relation, bound_relation
 from andmesh.quality.sql_rules import plan_sql_rule
 from andmesh.security.masking import is_protected, mask_value, truncate_sample
 from andmesh.spec.mesh import Contract
 
+if TYPE_CHECKING:
+    from open_data_contract_standard.model import DataQuality, SchemaProperty
+
 SAMPLE_ROWS = 5
 
-# logicalType → test on the Ibis data type of the column
-LOGICAL_TYPES: dict[str, Callable[[dt_types.DataType], bool]] = {
+# logicalType → test on the data type of the column
+LOGICAL_TYPES: dict[str, Callable[[DType], bool]] = {
     "string": lambda t: t.is_string() or t.is_uuid(),
     "integer": lambda t: t.is_integer() or (t.is_decimal() and getattr(t, "scale", None) == 0),
     "number": lambda t: t.is_numeric(),
@@ -56,8 +59,8 @@ class Scope:
     """What the checks of one table may look at."""
 
     obj: str
-    table: ibis.Table
-    references: Mapping[str, ibis.Table]
+    table: Relation
+    references: Mapping[str, Relation]
     as_of: dt.datetime
     physical: Mapping[str, str]  # logical name → column name as stored, where they differ
 
@@ -68,8 +71,8 @@ class Scope:
 
 def plan_checks(
     contract: Contract,
-    table: ibis.Table,
-    references: Mapping[str, ibis.Table] | None = None,
+    table: Relation,
+    references: Mapping[str, Relation] | None = None,
     as_of: dt.datetime | None = None,
 ) -> list[PlannedCheck]:
     """Turn a contract into the list of checks to run against ``table``.
@@ -80,7 +83,7 @@ def plan_checks(
     obj = contract.schema_object.name or "table"
     physical = {p.name: p.physicalName for p in contract.properties if p.name and p.physicalName}
     scope = Scope(obj, table, references or {}, as_of or dt.datetime.now(tz=dt.UTC), physical)
-    columns = dict(table.schema().items())
+    columns = dict(table.columns)
     planned: list[PlannedCheck] = []
     keys: list[tuple[int, str]] = []
     for prop in contract.properties:
@@ -121,7 +124,7 @@ def plan_checks(
                     "primaryKey",
                     obj,
                     ",".join(key_cols),
-                    measure=lambda t: _any_null(t, key_cols).sum(),
+                    measure=lambda t: sql.count_true(_any_null(t, key_cols)),
                     failing=lambda t: _any_null(t, key_cols),
                     describe="rows with a null key column",
                 )
@@ -139,12 +142,12 @@ def plan_checks(
     return planned
 
 
-def _any_null(table: ibis.Table, columns: list[str]) -> ibis.expr.types.BooleanValue:
-    return ibis.or_(*[table[c].isnull() for c in columns])
+def _any_null(table: Relation, columns: list[str]) -> exp.Expr:
+    return sql.or_(*[sql.is_null(table.ref(c)) for c in columns])
 
 
 def _property_checks(
-    scope: Scope, prop: SchemaProperty, column: Column, columns: Mapping[str, dt_types.DataType]
+    scope: Scope, prop: SchemaProperty, column: Column, columns: Mapping[str, DType]
 ) -> list[PlannedCheck]:
     obj = scope.obj
     name = column.name
@@ -199,7 +202,7 @@ def _property_checks(
                 "required",
                 obj,
                 name,
-                measure=lambda t: column.is_null(t).sum(),
+                measure=lambda t: sql.count_true(column.is_null(t)),
                 failing=column.is_null,
                 value=column.of,
                 describe="null values" + (" inside present objects" if column.nested else ""),
@@ -286,9 +289,7 @@ def _property_checks(
     return checks
 
 
-def _physical_check(
-    base: str, obj: str, name: str, physical_type: str, dtype: dt_types.DataType
-) -> PlannedCheck:
+def _physical_check(base: str, obj: str, name: str, physical_type: str, dtype: DType) -> PlannedCheck:
     physical = parse_physical(physical_type)
     if physical is None:
         return decided(
@@ -336,10 +337,10 @@ def _value_check_kinds(prop: SchemaProperty) -> list[str]:
 def _quality_check(
     scope: Scope,
     column: Column | None,
-    dtype: dt_types.DataType | None,
+    dtype: DType | None,
     rule: DataQuality,
     index: int,
-    columns: Mapping[str, dt_types.DataType] | None,
+    columns: Mapping[str, DType] | None,
 ) -> PlannedCheck:
     obj = scope.obj
     name = column.name if column is not None else None
@@ -378,7 +379,7 @@ def _quality_check(
         check_id, metric or "", obj, name, severity=severity, threshold=threshold, percent=percent
     )
     if metric == "rowCount":
-        check.measure = lambda t: t.count()
+        check.measure = lambda t: exp.Count(this=exp.Star())
         check.percent = False
         check.describe = "rows"
         return check
@@ -398,7 +399,7 @@ def _quality_check(
     nan = dtype.is_floating()
     check.value = column.of
     if metric == "nullValues":
-        check.measure = lambda t: column.is_null(t).sum()
+        check.measure = lambda t: sql.count_true(column.is_null(t))
         check.failing = column.is_null
         check.describe = "null values"
         return check
@@ -406,15 +407,15 @@ def _quality_check(
         listed = args.get("missingValues", [])
         missing = [m for m in listed if m is not None and m == m] if isinstance(listed, list) else []
 
-        def is_missing(t: ibis.Table) -> Any:
+        def is_missing(t: Relation) -> exp.Expr:
             col = column.of(t)
             out = column.is_null(t)
             if missing:
-                out = out | col.isin(missing)
+                out = sql.or_(out, sql.isin(col, missing))
             # NaN is the float "no value" marker: missing, though not null.
-            return out | col.isnan() if nan else out
+            return sql.or_(out, sql.isnan(col)) if nan else out
 
-        check.measure = lambda t: is_missing(t).sum()
+        check.measure = lambda t: sql.count_true(is_missing(t))
         check.failing = is_missing
         check.describe = "missing values"
         return check
@@ -433,26 +434,27 @@ def _quality_check(
         # NaN is valid only where listed (`.nan` in YAML); not left to the engine's NaN ordering.
         nan_listed = len(accepted) < len(listed)
 
-        def is_invalid(t: ibis.Table) -> Any:
+        def is_invalid(t: Relation) -> exp.Expr:
             col = column.of(t)
-            bad = col.notnull()
+            bad = sql.not_null(col)
             if valid is not None:
-                inside = col.isin(accepted) if accepted else ibis.literal(False)
+                inside = sql.isin(col, accepted) if accepted else exp.false()
                 if nan:
-                    inside = (inside | col.isnan()) if nan_listed else (inside & ~col.isnan())
-                bad = bad & ~inside
+                    is_nan = sql.isnan(col)
+                    inside = sql.or_(inside, is_nan) if nan_listed else sql.and_(inside, sql.not_(is_nan))
+                bad = sql.and_(bad, sql.not_(inside))
             if pattern is not None:
-                bad = bad & ~col.cast("string").re_search(str(pattern))
+                bad = sql.and_(bad, sql.not_(sql.matches(sql.as_string(col), str(pattern))))
             return bad
 
-        check.measure = lambda t: is_invalid(t).sum()
+        check.measure = lambda t: sql.count_true(is_invalid(t))
         check.failing = is_invalid
         check.describe = "invalid values"
         return check
     return settle(CheckStatus.error, f"unknown metric `{metric}`: cannot be evaluated")
 
 
-def logical_view(table: ibis.Table, properties: list[SchemaProperty]) -> ibis.Table:
+def logical_view(table: Relation, properties: list[SchemaProperty]) -> Relation:
     """``table`` with columns named by their logical ``name`` where data uses ``physicalName``."""
     renames = {
         p.name: p.physicalName
@@ -460,20 +462,23 @@ def logical_view(table: ibis.Table, properties: list[SchemaProperty]) -> ibis.Ta
         if p.name and p.physicalName and p.physicalName != p.name
         and p.physicalName in table.columns and p.name not in table.columns
     }  # fmt: skip
-    return table.rename(renames) if renames else table
+    return sql.renamed(table, renames) if renames else table
 
 
 def run_checks(
     session: EngineSession,
-    table: ibis.Table,
+    table: Relation | str | Any,
     contract: Contract,
     table_name: str,
     *,
-    references: Mapping[str, ibis.Table] | None = None,
+    references: Mapping[str, Relation | str | Any] | None = None,
     as_of: dt.datetime | None = None,
     mask_key: bytes | None = None,
 ) -> CheckRun:
     """Evaluate every check of ``contract`` on ``table``.
+
+    ``table`` and ``references`` are tables bound in ``session``: by name, as a
+    :class:`~andmesh.quality.sql.Relation`, or as the Ibis tables the pipeline binds.
 
     Sample rows of failed checks show protected columns masked with ``mask_key`` (the
     workspace's masking key; a one-off random key when there is no workspace) and are cut short.
@@ -483,8 +488,9 @@ def run_checks(
     """
     started = dt.datetime.now(tz=dt.UTC)
     clock = time.perf_counter()
-    table = logical_view(table, contract.properties)
-    plan = plan_checks(contract, table, references, as_of)
+    table = logical_view(bound_relation(session, table), contract.properties)
+    others = {name: bound_relation(session, t) for name, t in (references or {}).items()}
+    plan = plan_checks(contract, table, others, as_of)
     measures = {}
     for index, check in enumerate(plan):
         if check.measure is None or check.decided is not None:
@@ -519,23 +525,9 @@ def run_checks(
             results.append(result)
             continue
         if check.group_keys is not None:
-            keys = check.group_keys
-            grouped = (
-                table.filter(ibis.and_(*[table[k].notnull() for k in keys]))
-                .group_by(keys)
-                .aggregate(n=_.count())
-                .filter(_.n > 1)
-            )
-            # The duplicated keys are computed once (the one grouped scan); their count
-            # and the sample shown on failure are read from that small result.
-            dupes = session.materialize(grouped)
-            query = dupes.aggregate(rows=_.n.sum(), values=_.count())
-            value = session.to_arrow(query).to_pylist()[0]
-            measured = int(value["rows"] or 0)
-            result = _judge(check, measured, rows, str(ibis.to_sql(grouped.aggregate(rows=_.n.sum()))))
+            result = _duplicates(session, table, check, rows)
             if result.status in (CheckStatus.failed, CheckStatus.warning):
-                sample = dupes.order_by(ibis.desc("n")).limit(SAMPLE_ROWS)
-                result.samples = _mask(session.to_arrow(sample).to_pylist(), pii, sample_key)
+                result.samples = _mask(result.samples, pii, sample_key)
             results.append(result)
             continue
         value = row[f"m{index}"]
@@ -560,9 +552,30 @@ def run_checks(
     )
 
 
+def _duplicates(session: EngineSession, table: Relation, check: PlannedCheck, rows: int) -> CheckResult:
+    """A uniqueness check: rows sharing a key among the rows with the whole key."""
+    assert check.group_keys is not None
+    keys = [table.ref(k) for k in check.group_keys]
+    count = exp.Count(this=exp.Star())
+    grouped = (
+        table.select(*keys, exp.alias_(count, "n", quoted=True), where=sql.and_(*map(sql.not_null, keys)))
+        .group_by(*[k.copy() for k in keys])
+        .having(exp.GT(this=count.copy(), expression=exp.convert(1)))
+    )
+    # The duplicated keys are computed once (the one grouped scan); their count and the
+    # sample shown on failure are read from that small result.
+    dupes = session.temp_table(grouped.sql(session.dialect))
+    measured = int(session.fetch(f'SELECT SUM("n") AS "rows" FROM {dupes}')[0]["rows"] or 0)
+    query = exp.select(exp.Sum(this=exp.column("n", quoted=True))).from_(grouped.subquery("dupes"))
+    result = _judge(check, measured, rows, query.sql(session.dialect))
+    if result.status in (CheckStatus.failed, CheckStatus.warning):
+        result.samples = session.fetch(f'SELECT * FROM {dupes} ORDER BY "n" DESC LIMIT {SAMPLE_ROWS}')
+    return result
+
+
 def _samples(
     session: EngineSession,
-    table: ibis.Table,
+    table: Relation,
     contract: Contract,
     check: PlannedCheck,
     pii: set[str],
@@ -571,16 +584,17 @@ def _samples(
     """A few failing rows: the key columns and the value that failed (a nested field's too)."""
     assert check.failing is not None
     keys = [k for k in _key_columns(contract) if k in table.columns]
-    selected: dict[str, Any] = {k: table[k] for k in keys}
+    selected: dict[str, exp.Expr] = {k: table.ref(k) for k in keys}
     if check.property and check.property in table.columns:
-        selected[check.property] = table[check.property]
+        selected[check.property] = table.ref(check.property)
     elif check.property and check.value is not None:
         selected[check.property] = check.value(table)
     if not selected:
         return []
     try:
-        sample = table.filter(check.failing(table)).select(**selected).limit(SAMPLE_ROWS)
-        rows = session.to_arrow(sample).to_pylist()
+        columns = [exp.alias_(value, name, quoted=True) for name, value in selected.items()]
+        sample = table.select(*columns, where=check.failing(table)).limit(SAMPLE_ROWS)
+        rows = session.fetch(sample.sql(session.dialect))
     except Exception:  # the count is what the check measured; samples only illustrate it
         return []
     # A nested field is classified by its top-level column.
@@ -614,6 +628,9 @@ def _mask(rows: list[dict[str, Any]], pii: set[str], key: bytes) -> list[dict[st
         for name, value in row.items():
             if name in pii and value is not None:
                 clean[name] = mask_value(value, key)
+            elif isinstance(value, dt.datetime) and value.tzinfo is not None:
+                # The engine gives an instant in its session's zone; shown in UTC as before.
+                clean[name] = value.astimezone(dt.UTC).isoformat()
             elif isinstance(value, dt.date | dt.datetime):
                 clean[name] = value.isoformat()
             else:

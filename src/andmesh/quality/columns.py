@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-import ibis
-import ibis.expr.datatypes as dt_types
+from sqlglot import exp
+
+from andmesh.quality.dtypes import DType
+from andmesh.quality.sql import Relation, and_, is_null, not_null
 
 
 @dataclass(frozen=True)
@@ -34,31 +35,27 @@ class Column:
     def field(self, name: str) -> Column:
         return Column((*self.path, name))
 
-    def of(self, table: ibis.Table) -> Any:
+    def of(self, table: Relation) -> exp.Expr:
         """The column's value expression on ``table``."""
-        expr: Any = table[self.path[0]]
+        expr: exp.Expr = table.ref(self.path[0])
         for name in self.path[1:]:
-            expr = expr[name]
+            expr = exp.Dot(this=expr, expression=exp.to_identifier(name, quoted=True))
         return expr
 
-    def enclosing_present(self, table: ibis.Table) -> Any | None:
+    def enclosing_present(self, table: Relation) -> exp.Expr | None:
         """True where every enclosing object is non-null (None for a top-level column)."""
         if not self.nested:
             return None
-        expr: Any = table[self.path[0]]
-        present = expr.notnull()
-        for name in self.path[1:-1]:
-            expr = expr[name]
-            present = present & expr.notnull()
-        return present
+        present = [Column(self.path[:depth]).of(table) for depth in range(1, len(self.path))]
+        return and_(*[not_null(p) for p in present])
 
-    def is_null(self, table: ibis.Table) -> Any:
+    def is_null(self, table: Relation) -> exp.Expr:
         """Null where it should hold a value: inside present objects only, if nested."""
-        null = self.of(table).isnull()
+        null = is_null(self.of(table))
         present = self.enclosing_present(table)
-        return null if present is None else present & null
+        return null if present is None else and_(present, null)
 
-    def dtype(self, columns: Mapping[str, dt_types.DataType]) -> tuple[dt_types.DataType | None, str | None]:
+    def dtype(self, columns: Mapping[str, DType]) -> tuple[DType | None, str | None]:
         """The field's type in the data, or None and why it is absent."""
         dtype = columns.get(self.path[0])
         if dtype is None:
@@ -67,7 +64,7 @@ class Column:
             parent = ".".join(self.path[:depth])
             if not dtype.is_struct():
                 return None, f"`{parent}` is {dtype}, not an object with a field `{name}`"
-            fields = dict(dtype.fields)
+            fields = dtype.field_types()
             if name not in fields:
                 return None, f"object `{parent}` has no field `{name}` in the data"
             dtype = fields[name]

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import ibis
-import ibis.expr.datatypes as dt_types
+from sqlglot import exp
 
+from andmesh.quality import sql
 from andmesh.quality.columns import Column
+from andmesh.quality.dtypes import DType
 from andmesh.quality.plan import PlannedCheck, decided
 from andmesh.quality.results import CheckStatus
+from andmesh.quality.sql import Relation
 
 RANGE_OPTIONS = {
     "minimum": "<",
@@ -38,7 +40,7 @@ FORMATS = {
 EVALUATED_OPTIONS = {*RANGE_OPTIONS, "pattern", "minLength", "maxLength", "format", "multipleOf"}
 
 
-def option_check(obj: str, column: Column, option: str, value: Any, dtype: dt_types.DataType) -> PlannedCheck:
+def option_check(obj: str, column: Column, option: str, value: Any, dtype: DType) -> PlannedCheck:
     """The check of one evaluated option (``option`` in :data:`EVALUATED_OPTIONS`)."""
     if option in RANGE_OPTIONS:
         return _range_check(obj, column, option, value, dtype)
@@ -49,26 +51,26 @@ def option_check(obj: str, column: Column, option: str, value: Any, dtype: dt_ty
     return _string_option_check(obj, column, option, value)
 
 
-def is_nan(expr: Any, dtype: dt_types.DataType) -> Any | None:
+def is_nan(expr: exp.Expr, dtype: DType) -> exp.Expr | None:
     """True where a float column holds NaN (None for types that cannot)."""
-    return expr.isnan() if dtype.is_floating() else None
+    return sql.isnan(expr) if dtype.is_floating() else None
 
 
-def _literal(value: Any, dtype: dt_types.DataType) -> Any:
+def _literal(value: Any, dtype: DType) -> exp.Expr:
     """A contract bound as a literal of the column's type (dates and timestamps parsed)."""
     if dtype.is_date():
-        return ibis.literal(dt.date.fromisoformat(str(value)[:10]))
+        return sql.literal(dt.date.fromisoformat(str(value)[:10]))
     if dtype.is_timestamp():
         parsed = dt.datetime.fromisoformat(str(value))
         if dtype.timezone is None and parsed.tzinfo is not None:
             parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-        return ibis.literal(parsed, type=dtype)
+        return sql.literal(parsed, dtype)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{value!r} is not a number")
-    return ibis.literal(value)
+    return sql.literal(value)
 
 
-def _range_check(obj: str, column: Column, option: str, value: Any, dtype: dt_types.DataType) -> PlannedCheck:
+def _range_check(obj: str, column: Column, option: str, value: Any, dtype: DType) -> PlannedCheck:
     op = RANGE_OPTIONS[option]
     check_id = f"{obj}.{column.name}.{option}"
     try:
@@ -83,24 +85,24 @@ def _range_check(obj: str, column: Column, option: str, value: Any, dtype: dt_ty
             f"bound {value!r} is not valid for {dtype}: {exc}",
         )
 
-    def failing(t: ibis.Table) -> Any:
+    def failing(t: Relation) -> exp.Expr:
         col = column.of(t)
-        out = {"<": col < bound, "<=": col <= bound, ">": col > bound, ">=": col >= bound}[op]
+        out = sql.compare(op, col, bound)
         nan = is_nan(col, dtype)
-        return out if nan is None else out | nan
+        return out if nan is None else sql.or_(out, nan)
 
     return PlannedCheck(
         check_id,
         "range",
         obj,
         column.name,
-        measure=lambda t: failing(t).sum(),
+        measure=lambda t: sql.count_true(failing(t)),
         failing=failing,
         describe=f"values {op} {value} ({option})" + (" or NaN" if dtype.is_floating() else ""),
     )
 
 
-def _format_check(obj: str, column: Column, fmt: str, dtype: dt_types.DataType) -> PlannedCheck:
+def _format_check(obj: str, column: Column, fmt: str, dtype: DType) -> PlannedCheck:
     name = column.name
     check_id = f"{obj}.{name}.format"
     if not dtype.is_string():
@@ -115,17 +117,17 @@ def _format_check(obj: str, column: Column, fmt: str, dtype: dt_types.DataType) 
             f"unknown format `{fmt}` (known: {', '.join(sorted(FORMATS))})",
         )  # fmt: skip
 
-    def failing(t: ibis.Table) -> Any:
+    def failing(t: Relation) -> exp.Expr:
         col = column.of(t)
-        return col.notnull() & ~col.re_search(pattern)
+        return sql.and_(sql.not_null(col), sql.not_(sql.matches(col, pattern)))
 
     return PlannedCheck(
-        check_id, "format", obj, name, measure=lambda t: failing(t).sum(), failing=failing,
+        check_id, "format", obj, name, measure=lambda t: sql.count_true(failing(t)), failing=failing,
         describe=f"values that are not a valid {fmt}",
     )  # fmt: skip
 
 
-def _multiple_of_check(obj: str, column: Column, value: Any, dtype: dt_types.DataType) -> PlannedCheck:
+def _multiple_of_check(obj: str, column: Column, value: Any, dtype: DType) -> PlannedCheck:
     name = column.name
     check_id = f"{obj}.{name}.multipleOf"
     if (
@@ -141,38 +143,42 @@ def _multiple_of_check(obj: str, column: Column, value: Any, dtype: dt_types.Dat
             f"multipleOf {value!r} needs a finite non-zero number on a numeric column ({name} is {dtype})",
         )  # fmt: skip
 
-    def failing(t: ibis.Table) -> Any:
+    def off(ratio: exp.Expr) -> exp.Expr:
+        # Tolerance for binary floating point: 19.99 is a multiple of 0.01.
+        gap = exp.Abs(this=exp.Sub(this=exp.paren(ratio), expression=sql.rounded(ratio)))
+        return exp.GT(this=gap, expression=exp.convert(1e-9))
+
+    def failing(t: Relation) -> exp.Expr:
         col = column.of(t)
+        divisor = exp.convert(float(value))
         if dtype.is_floating():
             # NaN and the infinities are multiples of nothing; keep them out of the arithmetic.
-            finite = ~(col.isnan() | col.isinf())
-            ratio = finite.ifelse(col, 0.0).cast("float64") / float(value)
-            return ~finite | ((ratio - ratio.round(0)).abs() > 1e-9)
-        ratio = col.cast("float64") / float(value)
-        # Tolerance for binary floating point: 19.99 is a multiple of 0.01.
-        return (ratio - ratio.round(0)).abs() > 1e-9
+            finite = sql.not_(sql.or_(sql.isnan(col), sql.isinf(col)))
+            kept = exp.case().when(finite, col.copy()).else_(exp.convert(0.0))
+            ratio = exp.Div(this=sql.as_double(kept), expression=divisor)
+            return sql.or_(sql.not_(finite), off(ratio))
+        return off(exp.Div(this=sql.as_double(col), expression=divisor))
 
     return PlannedCheck(
-        check_id, "multipleOf", obj, name, measure=lambda t: failing(t).sum(), failing=failing,
+        check_id, "multipleOf", obj, name, measure=lambda t: sql.count_true(failing(t)), failing=failing,
         describe=f"values that are not a multiple of {value}",
     )  # fmt: skip
 
 
 def _string_option_check(obj: str, column: Column, option: str, value: Any) -> PlannedCheck:
-    def failing(t: ibis.Table) -> Any:
-        col = column.of(t).cast("string")
+    def failing(t: Relation) -> exp.Expr:
+        col = sql.as_string(column.of(t))
         if option == "pattern":
-            return col.notnull() & ~col.re_search(str(value))
-        if option == "minLength":
-            return col.length() < int(value)
-        return col.length() > int(value)
+            return sql.and_(sql.not_null(col), sql.not_(sql.matches(col, str(value))))
+        size = exp.convert(int(value))
+        return sql.compare("<" if option == "minLength" else ">", sql.length(col), size)
 
     return PlannedCheck(
         f"{obj}.{column.name}.{option}",
         option,
         obj,
         column.name,
-        measure=lambda t: failing(t).sum(),
+        measure=lambda t: sql.count_true(failing(t)),
         failing=failing,
         describe=f"values breaking {option} {value!r}",
     )

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import ibis
+from sqlglot import exp
 
 from andmesh.engine.base import EngineSession
 from andmesh.quality.results import CheckResult, CheckStatus
+from andmesh.quality.sql import Relation
 
-Predicate = Callable[[ibis.Table], ibis.expr.types.BooleanValue]
+Predicate = Callable[[Relation], exp.Expr]
 
 
 @dataclass
@@ -33,11 +34,11 @@ class PlannedCheck:
     property: str | None
     severity: str = "error"
     threshold: dict[str, Any] = field(default_factory=lambda: {"mustBe": 0})
-    measure: Callable[[ibis.Table], ibis.Value] | None = None  # one column of the shared aggregate
+    measure: Callable[[Relation], exp.Expr] | None = None  # one column of the shared aggregate
     # Turns the aggregate's value into the measured figure (default: a count of rows).
     reading: Callable[[Any], float] | None = None
     failing: Predicate | None = None  # rows that fail, for samples
-    value: Callable[[ibis.Table], ibis.Value] | None = None  # the value shown in samples, if nested
+    value: Callable[[Relation], exp.Expr] | None = None  # the value shown in samples, if nested
     group_keys: list[str] | None = None  # duplicates among these columns (own grouped query)
     percent: bool = False
     evaluate: Callable[[EngineSession], Evaluation] | None = None  # a check with its own query

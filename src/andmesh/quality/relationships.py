@@ -8,14 +8,18 @@ names an output port and its column; the caller supplies the tables it may point
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-from open_data_contract_standard.model import Relationship
+from sqlglot import exp
 
 from andmesh.engine.base import EngineSession
+from andmesh.quality import sql
 from andmesh.quality.plan import Evaluation, PlannedCheck, decided
 from andmesh.quality.results import CheckStatus
+from andmesh.quality.sql import Relation
+
+if TYPE_CHECKING:
+    from open_data_contract_standard.model import Relationship
 
 
 def _as_list(value: str | list[str] | None) -> list[str]:
@@ -28,8 +32,8 @@ def plan_relationship(
     obj: str,
     check_id: str,
     relationship: Relationship,
-    table: ibis.Table,
-    references: Mapping[str, ibis.Table],
+    table: Relation,
+    references: Mapping[str, Relation],
     default_from: str | None = None,
 ) -> PlannedCheck:
     """The anti-join check for one relationship (property- or object-level)."""
@@ -71,18 +75,35 @@ def plan_relationship(
         )
 
     def evaluate(session: EngineSession) -> Evaluation:
-        keyed = table.filter(ibis.and_(*[table[c].notnull() for c in source_cols]))
+        dialect = session.dialect
+        keyed = table.select(exp.Star(), where=sql.and_(*[sql.not_null(table.ref(c)) for c in source_cols]))
         # No DISTINCT on the target: an anti-join ignores duplicates on its right side,
         # and de-duplicating millions of keys first costs more than the join itself.
-        right = target.select(*[target[c].name(f"__ref_{i}") for i, c in enumerate(target_cols)])
-        anti = keyed.anti_join(right, [keyed[s] == right[f"__ref_{i}"] for i, s in enumerate(source_cols)])
+        right = target.select(
+            *[exp.alias_(target.ref(c), f"__ref_{i}", quoted=True) for i, c in enumerate(target_cols)]
+        )
+        on = exp.and_(
+            *[
+                exp.EQ(
+                    this=exp.column(s, "k", quoted=True),
+                    expression=exp.column(f"__ref_{i}", "r", quoted=True),
+                )
+                for i, s in enumerate(source_cols)
+            ]
+        )
+        anti = (
+            exp.select(*[exp.column(c, "k", quoted=True) for c in source_cols])
+            .from_(keyed.subquery(exp.to_identifier("k", quoted=True)))
+            .join(right.subquery(exp.to_identifier("r", quoted=True)), on=on, join_type="anti")
+        )
         # One anti-join, kept: the count and the sample both read its (small) result.
-        orphans = session.materialize(anti.select(source_cols))
-        measured = int(session.to_arrow(orphans.count().as_table()).to_pylist()[0].popitem()[1] or 0)
+        orphans = session.temp_table(anti.sql(dialect))
+        measured = int(session.fetch(f"SELECT COUNT(*) AS n FROM {orphans}")[0]["n"] or 0)
         samples: list[dict[str, Any]] = []
         if measured:
-            samples = session.to_arrow(orphans.limit(5)).to_pylist()
-        return Evaluation(measured, str(ibis.to_sql(anti.count().as_table())), samples)
+            samples = session.fetch(f"SELECT * FROM {orphans} LIMIT 5")
+        counted = exp.select(exp.Count(this=exp.Star())).from_(anti.subquery("orphans"))
+        return Evaluation(measured, counted.sql(dialect), samples)
 
     return PlannedCheck(
         check_id,

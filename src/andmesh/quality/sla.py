@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-from open_data_contract_standard.model import ServiceLevelAgreementProperty
+from sqlglot import exp
 
 from andmesh.quality.plan import PlannedCheck, decided
 from andmesh.quality.results import CheckStatus
+from andmesh.quality.sql import Relation
+
+if TYPE_CHECKING:
+    from open_data_contract_standard.model import ServiceLevelAgreementProperty
 
 UNITS: dict[str, float] = {
     "s": 1, "sec": 1, "second": 1, "seconds": 1,
@@ -45,7 +48,7 @@ def plan_sla(
     obj: str,
     index: int,
     sla: ServiceLevelAgreementProperty,
-    table: ibis.Table,
+    table: Relation,
     default_element: str | None,
     as_of: dt.datetime,
     physical: Mapping[str, str] | None = None,
@@ -77,13 +80,13 @@ def plan_sla(
         return settle(
             CheckStatus.error, f"element column `{column}` is missing, so the SLA cannot be checked"
         )
-    dtype = table[column].type()
+    dtype = table.columns[column]
     if not (dtype.is_timestamp() or dtype.is_date()):
         return settle(CheckStatus.error, f"element `{column}` is {dtype}, not a date or timestamp")
 
-    def measure(t: ibis.Table) -> ibis.Value:
-        col = t[column].cast("timestamp")
-        return col.max() if name in FRESHNESS else col.min()
+    def measure(t: Relation) -> exp.Expr:
+        col = exp.cast(t.ref(column), "TIMESTAMP")
+        return exp.Max(this=col) if name in FRESHNESS else exp.Min(this=col)
 
     def reading(value: Any) -> float:
         if value is None:

@@ -10,14 +10,15 @@ only be computed from the staged table and the tables its relationships point to
 from __future__ import annotations
 
 from collections.abc import Collection
-
-from open_data_contract_standard.model import DataQuality
+from typing import TYPE_CHECKING
 
 from andmesh.engine.base import EngineSession
 from andmesh.quality.operators import threshold_of
 from andmesh.quality.plan import Evaluation, PlannedCheck, decided
 from andmesh.quality.results import CheckStatus
-from andmesh.spec.sqlguard import guard_select
+
+if TYPE_CHECKING:
+    from open_data_contract_standard.model import DataQuality
 
 
 def read_only_query(query: str, tables: Collection[str], dialect: str = "duckdb") -> str:
@@ -33,6 +34,9 @@ def read_only_query(query: str, tables: Collection[str], dialect: str = "duckdb"
     ...
     andmesh.spec.sqlguard.SqlRefused: only a single SELECT is allowed, not DELETE
     """
+    # Loaded here: the guard's node tables cost ~40 ms to build, and most contracts have no SQL rule.
+    from andmesh.spec.sqlguard import guard_select
+
     return guard_select(query, tables, dialect).sql
 
 
@@ -66,10 +70,10 @@ def plan_sql_rule(
         return settle(CheckStatus.error, f"rule `{label}` refused: {exc}")
 
     def evaluate(session: EngineSession) -> Evaluation:
-        result = session.to_arrow(session.sql(query, "duckdb"))
-        if result.num_rows != 1 or result.num_columns < 1:
-            raise ValueError(f"the query returned {result.num_rows} rows; it must return one number")
-        value = result.column(0)[0].as_py()
+        rows = session.fetch_user(query)
+        if len(rows) != 1 or not rows[0]:
+            raise ValueError(f"the query returned {len(rows)} rows; it must return one number")
+        value = next(iter(rows[0].values()))
         if value is None:
             value = 0
         if not isinstance(value, int | float):

@@ -16,6 +16,7 @@ from andmesh.engine.base import Engine
 from andmesh.errors import SpecError, SpecProblem, UsageError
 from andmesh.quality.checks import logical_view, run_checks
 from andmesh.quality.results import CheckRun, ContractRun
+from andmesh.quality.sql import bound_relation
 from andmesh.spec.contract import validate_contract
 from andmesh.spec.mesh import Contract
 from andmesh.spec.suggest import hint_for
@@ -118,7 +119,8 @@ def check_files(
         raw = {}
         for name, pattern in bound.items():
             files, file_format = data_files(pattern)
-            raw[name] = session.register(name, files, file_format)
+            session.bind(name, files, file_format)
+            raw[name] = bound_relation(session, name)
         views = {name: logical_view(t, list(objects[name].properties or [])) for name, t in raw.items()}
         runs: list[CheckRun] = []
         for name, pattern in bound.items():

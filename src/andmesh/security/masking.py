@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # Classifications whose values are masked without a grant.
 PROTECTED = frozenset({"pii", "personal", "sensitive", "restricted", "confidential"})
@@ -47,6 +47,10 @@ def mask_value(value: Any, key: bytes) -> str:
 
 def mask_table(table: pa.Table, columns: Iterable[str], key: bytes) -> pa.Table:
     """``table`` with ``columns`` replaced by their masked values (nulls stay null)."""
+    # Imported here: masking sample values (`andmesh test`) needs no Arrow.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     for name in columns:
         if name not in table.column_names:
             continue

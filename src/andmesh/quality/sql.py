@@ -1,0 +1,156 @@
+"""The tables checks read, and the SQL they are compiled to: sqlglot expressions, rendered in
+the session's dialect (DuckDB today, Spark tomorrow), never pasted strings.
+
+Each expression mirrors what the Ibis expression it replaced compiled to (``SUM(CAST(p AS
+INT))`` for a count of rows where ``p`` holds, ``ROUND(…)`` cast to ``BIGINT``…), so every
+measured value is the one the gate measured before it stopped importing Ibis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from andmesh.quality.dtypes import DType, engine_type
+
+if TYPE_CHECKING:
+    from andmesh.engine.base import EngineSession
+
+ALIAS = "t0"
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table as the checks see it: where its rows come from, and its columns' types."""
+
+    source: exp.Expr  # a table, or a SELECT
+    columns: Mapping[str, DType]
+
+    def ref(self, name: str, alias: str = ALIAS) -> exp.Column:
+        return exp.column(name, table=alias, quoted=True)
+
+    def from_(self, alias: str = ALIAS) -> exp.Expr:
+        name = exp.TableAlias(this=exp.to_identifier(alias, quoted=True))
+        if isinstance(self.source, exp.Table):
+            table = self.source.copy()
+            table.set("alias", name)
+            return table
+        return exp.Subquery(this=self.source.copy(), alias=name)
+
+    def select(self, *columns: exp.Expr, where: exp.Expr | None = None) -> exp.Select:
+        query = exp.select(*columns).from_(self.from_())
+        return query.where(where) if where is not None else query
+
+
+def bound_relation(session: EngineSession, table: Any) -> Relation:
+    """The relation of a table bound in ``session``: its name, a :class:`Relation`, or an
+    Ibis table (the pipeline's; compiled only if it is not a plain bound table)."""
+    if isinstance(table, Relation):
+        return table
+    if isinstance(table, str):
+        source: exp.Expr = exp.table_(table, quoted=True)
+    else:
+        try:
+            source = exp.table_(table.get_name(), quoted=True)
+        except Exception:  # an expression, not a bound table: the checks read its SQL
+            import ibis
+
+            source = exp.maybe_parse(
+                str(ibis.to_sql(table, dialect=session.dialect)), dialect=session.dialect
+            )
+    text = source.sql(session.dialect)
+    described = session.columns(text if isinstance(source, exp.Table) else f"({text})")
+    return Relation(source, {name: engine_type(typ, nullable) for name, typ, nullable in described})
+
+
+def renamed(relation: Relation, renames: Mapping[str, str]) -> Relation:
+    """``relation`` with columns renamed (``{new: old}``)."""
+    old_to_new = {old: new for new, old in renames.items()}
+    columns = [
+        exp.alias_(relation.ref(name), old_to_new[name], quoted=True)
+        if name in old_to_new
+        else relation.ref(name)
+        for name in relation.columns
+    ]
+    types = {old_to_new.get(name, name): dtype for name, dtype in relation.columns.items()}
+    return Relation(relation.select(*columns), types)
+
+
+def count_true(predicate: exp.Expr) -> exp.Expr:
+    """The number of rows where ``predicate`` holds (NULL where no row does, as ``SUM``)."""
+    return exp.Sum(this=exp.cast(exp.paren(predicate), "INT"))
+
+
+def is_null(value: exp.Expr) -> exp.Expr:
+    return exp.Is(this=value.copy(), expression=exp.Null())
+
+
+def not_null(value: exp.Expr) -> exp.Expr:
+    return exp.not_(is_null(value))
+
+
+def and_(*conditions: exp.Expr) -> exp.Expr:
+    return exp.and_(*[exp.paren(c.copy()) for c in conditions])
+
+
+def or_(*conditions: exp.Expr) -> exp.Expr:
+    return exp.or_(*[exp.paren(c.copy()) for c in conditions])
+
+
+def not_(condition: exp.Expr) -> exp.Expr:
+    return exp.not_(exp.paren(condition.copy()))
+
+
+def isin(value: exp.Expr, values: list[Any]) -> exp.Expr:
+    return exp.In(this=value.copy(), expressions=[exp.convert(v) for v in values])
+
+
+def isnan(value: exp.Expr) -> exp.Expr:
+    return exp.IsNan(this=value.copy())
+
+
+def isinf(value: exp.Expr) -> exp.Expr:
+    return exp.IsInf(this=value.copy())
+
+
+def matches(value: exp.Expr, pattern: str) -> exp.Expr:
+    """Whether the pattern is found anywhere in the value (the engine's regular expressions)."""
+    return exp.RegexpLike(this=value.copy(), expression=exp.Literal.string(pattern))
+
+
+def as_string(value: exp.Expr) -> exp.Expr:
+    return exp.cast(value.copy(), "VARCHAR")
+
+
+def as_double(value: exp.Expr) -> exp.Expr:
+    return exp.cast(value.copy(), "DOUBLE")
+
+
+def length(value: exp.Expr) -> exp.Expr:
+    return exp.Length(this=value.copy())
+
+
+def literal(value: Any, dtype: DType | None = None) -> exp.Expr:
+    """A contract's value as a literal, typed as the column it is compared with."""
+    if isinstance(value, dt.datetime):
+        if dtype is not None and dtype.timezone:
+            aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+            return exp.cast(exp.Literal.string(aware.isoformat(sep=" ")), "TIMESTAMPTZ")
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    return exp.convert(value)
+
+
+def compare(op: str, left: exp.Expr, right: exp.Expr) -> exp.Expr:
+    kinds = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+    return kinds[op](this=left.copy(), expression=right.copy())
+
+
+def rounded(value: exp.Expr) -> exp.Expr:
+    """``ROUND(value, 0)`` as a whole number, as Ibis's ``round(0)`` compiles."""
+    return exp.cast(exp.Round(this=value.copy(), decimals=exp.Literal.number(0)), "BIGINT")
