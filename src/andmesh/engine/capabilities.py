@@ -13,6 +13,7 @@ the engine, the feature and what to do, not an engine's stack trace halfway thro
 Traceback (most recent call last):
 ...
 andmesh.errors.EngineError: engine `toy` cannot do this: running user SQL sealed (it does not lock file access)
+  fix: run it on an engine that can (`--engine duckdb`), or see docs/engines.md for the known gaps
 """
 
 from __future__ import annotations

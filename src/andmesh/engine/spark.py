@@ -33,6 +33,7 @@ from sqlglot import exp
 
 from andmesh.engine import spark_conf
 from andmesh.engine.capabilities import ChecksInputFiles, Distributed, ReadsJson
+from andmesh.engine.spark_dialect import DIALECT
 from andmesh.engine.spark_types import duckdb_type
 from andmesh.errors import DataFileError, EngineError
 
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from ibis.backends.pyspark import Backend
     from pyspark.sql import DataFrame, SparkSession
 
-DIALECT = "spark"
 # Functions that reach into the JVM: never in user SQL on Spark.
 _JVM_FUNCTIONS = frozenset({"reflect", "java_method", "try_reflect"})
 
