@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark
+from sqlglot.generators.spark import SparkGenerator
 
 DIALECT = "andmeshspark"
 
@@ -25,8 +26,11 @@ def _is_inf(generator: Any, expression: exp.IsInf) -> str:
     return f"(ABS({generator.sql(expression, 'this')}) = CAST('Infinity' AS DOUBLE))"
 
 
+class _Generator(SparkGenerator):
+    TRANSFORMS = {**SparkGenerator.TRANSFORMS, exp.IsInf: _is_inf}  # noqa: RUF012
+    # A bare TIMESTAMP is a wall-clock time in DuckDB (and in the checks' SQL), an instant in Spark.
+    TYPE_MAPPING = {**SparkGenerator.TYPE_MAPPING, exp.DataType.Type.TIMESTAMP: "TIMESTAMP_NTZ"}  # noqa: RUF012
+
+
 class AndmeshSpark(Spark):
-    class Generator(Spark.Generator):
-        TRANSFORMS = {**Spark.Generator.TRANSFORMS, exp.IsInf: _is_inf}  # noqa: RUF012
-        # A bare TIMESTAMP is a wall-clock time in DuckDB (and in the checks' SQL), an instant in Spark.
-        TYPE_MAPPING = {**Spark.Generator.TYPE_MAPPING, exp.DataType.Type.TIMESTAMP: "TIMESTAMP_NTZ"}  # noqa: RUF012
+    Generator = _Generator
