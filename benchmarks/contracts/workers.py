@@ -146,10 +146,13 @@ class TracedEngine:
 
     def session(self) -> Any:
         session = self.engine.session()
-        session.fetch = self._timed(session.fetch, "")
-        session.fetch_user = self._timed(session.fetch_user, "")
+        # SQL methods since the checks stopped using Ibis; Ibis ones to measure a version before.
+        for method, kind in (("fetch", ""), ("fetch_user", ""), ("to_arrow", ""), ("materialize", "keep")):
+            if hasattr(session, method):
+                setattr(session, method, self._timed(getattr(session, method), kind))
         # andmesh keeps duplicated keys and orphans in a temp table
-        session.temp_table = self._timed(session.temp_table, "keep")
+        if hasattr(session, "temp_table"):
+            session.temp_table = self._timed(session.temp_table, "keep")
         return session
 
     def _timed(self, method: Any, kind: str) -> Any:
@@ -160,6 +163,12 @@ class TracedEngine:
             return result
 
         return timed
+
+
+def _ibis_sql(expr: Any) -> str:
+    import ibis
+
+    return str(ibis.to_sql(expr))
 
 
 def run_andmesh(data: Path, contract_file: Path) -> dict[str, Any]:
@@ -184,7 +193,7 @@ def run_andmesh(data: Path, contract_file: Path) -> dict[str, Any]:
     }
     by_label: dict[str, list[float]] = {}
     for expr, took, kind in engine.queries:
-        label = query_label(str(expr))
+        label = query_label(expr if isinstance(expr, str) else _ibis_sql(expr))
         if kind:  # the grouping or the anti-join itself, computed once into a temp table
             label = label.split(":")[0] + (": grouping" if "key" in label else ": anti-join") + ", kept"
         by_label.setdefault(label, []).append(took)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +45,42 @@ def test_help_imports_no_heavy_library(args: list[str]) -> None:
     loaded = set(json.loads(out.strip().splitlines()[-1]))
     assert "andmesh" in loaded  # the probe really ran the CLI
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+CONTRACT = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: light
+version: 1.0.0
+status: active
+schema:
+  - name: t
+    properties:
+      - {name: id, logicalType: integer, required: true, unique: true}
+      - {name: email, logicalType: string, classification: pii, logicalTypeOptions: {format: email}}
+      - {name: amount, logicalType: number, logicalTypeOptions: {minimum: 0}}
+"""
+
+
+def test_contract_test_imports_neither_ibis_nor_arrow(tmp_path: Path) -> None:
+    """`andmesh test` on files compiles its checks with sqlglot: no Ibis, pyarrow, pandas or numpy,
+    including when checks fail and samples are read and masked."""
+    import duckdb
+
+    (tmp_path / "contract.yaml").write_text(CONTRACT)
+    data = tmp_path / "t.parquet"
+    duckdb.execute(
+        f"COPY (SELECT * FROM (VALUES (1, 'a@b.example', 1.5), (1, 'nope', -2.0), (NULL, NULL, 3.0)) "
+        f"v(id, email, amount)) TO '{data}' (FORMAT parquet)"
+    )
+    env = {**os.environ, "ANDMESH_WORKSPACE": str(tmp_path / "ws")}
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, "test", str(tmp_path / "contract.yaml"), "--data", str(data)],
+        capture_output=True, text=True, check=True, timeout=120, env=env,
+    ).stdout  # fmt: skip
+    loaded = set(json.loads(out.strip().splitlines()[-1]))
+    assert "1 null values" in out and "2 rows sharing a value" in out  # the checks ran, and failed
+    assert "masked:" in out  # a sample of the failed email format, masked
+    assert not loaded & {"ibis", "pyarrow", "numpy", "pandas", "pyiceberg", "sqlalchemy"}, sorted(
+        loaded & set(HEAVY)
+    )
