@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CUSTOMERS ?= 20000
 SEED ?= 7
 
-.PHONY: demo test lint typecheck unit clean install
+.PHONY: demo test lint typecheck unit spark clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -55,8 +55,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The Spark half of the engine conformance suite starts a JVM: its own step (`make spark`).
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -m "not spark"
+
+# One process, one Spark session shared by every test (no -n: each worker would start a JVM).
+spark: $(STAMP)
+	$(BIN)/python -m pytest -q -m spark tests/engine
 
 test: lint typecheck unit
 

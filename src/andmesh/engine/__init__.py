@@ -6,7 +6,7 @@ from andmesh.engine.base import Engine, EngineSession
 from andmesh.errors import UsageError
 from andmesh.spec.suggest import hint_for
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
 
 
 def get_engine(name: str) -> Engine:
@@ -15,6 +15,10 @@ def get_engine(name: str) -> Engine:
         from andmesh.engine.duckdb import DuckDBEngine
 
         return DuckDBEngine()
+    if name == "spark":
+        from andmesh.engine.spark import SparkEngine
+
+        return SparkEngine()
     raise UsageError(f"unknown engine `{name}`", hint=hint_for(name, ENGINES, "engines"))
 
 
