@@ -15,7 +15,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from andmesh.errors import AndmeshError, EngineError, SpecProblem, WorkspaceFaul
 from andmesh.faults import fault_point
 from andmesh.pipeline.build import BuildContext, bind_inputs, evaluate, fingerprint, source_folders
 from andmesh.pipeline.conform import conform
+from andmesh.pipeline.digests import ContentDigests
 from andmesh.pipeline.plan import select_products
 from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
@@ -112,6 +113,15 @@ class RunContext:
     gate: Gatekeeper | None = None
     # The workspace's masking key: sample rows of failed checks show protected values masked by it.
     mask_key: bytes | None = None
+    # Current versions read in this run (the holding lock keeps anyone else from publishing):
+    # each port is read once from the catalog, not once per product that reads it.
+    versions: dict[str, PortVersion | None] = field(default_factory=dict)
+    digests: ContentDigests | None = None
+
+    def current(self, table_id: str) -> PortVersion | None:
+        if table_id not in self.versions:
+            self.versions[table_id] = self.warehouse.current(table_id)
+        return self.versions[table_id]
 
 
 class Gatekeeper(Protocol):
@@ -155,6 +165,7 @@ def run_mesh(
         selection=",".join(selectors) if selectors else None,
     )
     context = RunContext(mesh, engine, store, warehouse, data_root, run_id, force, gate, mask_key)
+    context.digests = ContentDigests(store)
     emit = on_event or (lambda _event: None)
     emit(ProgressEvent(kind="plan", index=0, total=len(ports)))
     held: dict[str, str] = {}  # product id → why it has no new version in this run
@@ -201,7 +212,7 @@ def run_mesh(
 
 def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[str, str]) -> PortOutcome:
     clock = time.perf_counter()
-    current = ctx.warehouse.current(port.table_id)
+    current = ctx.current(port.table_id)
     outcome = PortOutcome(
         product_id=product.id,
         table_id=port.table_id,
@@ -249,7 +260,9 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
             )
             return _finish(ctx, row_id, outcome, clock)
         upstream = _upstream_versions(ctx, product)
-        print_ = fingerprint(product, port, ctx.data_root, upstream, _build_context(ctx, product, port))
+        print_ = fingerprint(
+            product, port, ctx.data_root, upstream, _build_context(ctx, product, port), ctx.digests
+        )
         if not ctx.force and current is not None and current.fingerprint == print_:
             outcome.status = PortStatus.up_to_date
             outcome.rows = current.rows
@@ -322,7 +335,7 @@ def _upstream_versions(ctx: RunContext, product: Product) -> dict[str, PortVersi
     upstream: dict[str, PortVersion] = {}
     for ref in product.inputs:
         table_id = f"{ctx.mesh.products[ref.product_id].domain}.{ref.port}"
-        version = ctx.warehouse.current(table_id)
+        version = ctx.current(table_id)
         if version is None:
             raise _no_upstream(product.id, ref.product_id)
         upstream[ref.name] = version
@@ -421,6 +434,7 @@ def _build_and_publish(
         contract_version=port.contract.version,
         fingerprint=print_,
     )
+    ctx.versions[port.table_id] = version
     ctx.store.record_published_contract(
         port.table_id,
         version.version,

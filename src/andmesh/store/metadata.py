@@ -20,7 +20,14 @@ from alembic.script import ScriptDirectory
 
 from andmesh.errors import ReadOnlyWorkspace, StoreTooNew
 from andmesh.storage.oserrors import guard_engine
-from andmesh.store.schema import check_results, incidents, product_runs, published_contracts, runs
+from andmesh.store.schema import (
+    check_results,
+    incidents,
+    product_runs,
+    published_contracts,
+    runs,
+)
+from andmesh.store.schema import file_digests as digests_table
 from andmesh.workspace import OWNER_ONLY_FILE, may_write, read_only_url, sqlite_path
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -263,6 +270,36 @@ class MetadataStore:
         with self.engine.connect() as c:
             row = c.execute(query).mappings().first()
             return dict(row) if row else None
+
+    # --- content digests of source files (migration 0009) ---------------------------------
+
+    def file_digests(self, paths: Iterable[str]) -> dict[str, tuple[int, int, int, str]]:
+        """Path → (size, mtime_ns, inode, sha256) as last hashed, for the paths known."""
+        wanted = sorted(set(paths))
+        found: dict[str, tuple[int, int, int, str]] = {}
+        with self.engine.connect() as c:
+            for start in range(0, len(wanted), 500):  # bound the IN list of one statement
+                rows = c.execute(
+                    sa.select(digests_table).where(digests_table.c.path.in_(wanted[start : start + 500]))
+                )
+                for row in rows:
+                    found[row.path] = (row.size, row.mtime_ns, row.inode, row.sha256)
+        return found
+
+    def remember_file_digests(self, digests: dict[str, tuple[int, int, int, str]]) -> None:
+        """Record freshly hashed files, replacing what was known of the same paths."""
+        if not digests:
+            return
+        at = now()
+        with self.engine.begin() as c:
+            c.execute(digests_table.delete().where(digests_table.c.path.in_(sorted(digests))))
+            c.execute(
+                digests_table.insert(),
+                [
+                    {"path": p, "size": s, "mtime_ns": m, "inode": i, "sha256": h, "hashed_at": at}
+                    for p, (s, m, i, h) in digests.items()
+                ],
+            )
 
 
 def _known_revision(revision: str) -> bool:
