@@ -15,7 +15,7 @@ import hashlib
 import importlib.util
 import inspect
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,7 @@ from andmesh.errors import EngineError
 from andmesh.pipeline.digests import ContentDigests
 from andmesh.spec.mesh import Mesh, OutputPort, PipelineRef, Product
 from andmesh.spec.sqlguard import SqlRefused, guard_select
-from andmesh.storage.warehouse import PortVersion, Warehouse
+from andmesh.storage.warehouse import PortHead, PortVersion, Warehouse
 
 if TYPE_CHECKING:
     from andmesh.store.metadata import MetadataStore
@@ -226,7 +226,7 @@ def fingerprint(
     product: Product,
     port: OutputPort,
     data_root: Path,
-    upstream: dict[str, PortVersion],
+    upstream: Mapping[str, PortHead | PortVersion],
     context: BuildContext | None = None,
     digests: ContentDigests | None = None,
 ) -> str:

@@ -37,7 +37,7 @@ from andmesh.spec.contract import validate_contract
 from andmesh.spec.mesh import Mesh, OutputPort, Product
 from andmesh.spec.yamlsource import load_yaml_text
 from andmesh.storage.oserrors import translate
-from andmesh.storage.warehouse import PortVersion, Warehouse
+from andmesh.storage.warehouse import PortHead, PortVersion, Warehouse
 from andmesh.store.metadata import MetadataStore
 
 
@@ -117,11 +117,23 @@ class RunContext:
     # each port is read once from the catalog, not once per product that reads it.
     versions: dict[str, PortVersion | None] = field(default_factory=dict)
     digests: ContentDigests | None = None
+    # The heads of every table, read once from the catalog's metadata files (no pyiceberg):
+    # enough to tell that a port is up to date; its files are listed only to build on it.
+    heads: dict[str, PortHead | None] | None = None
 
     def current(self, table_id: str) -> PortVersion | None:
         if table_id not in self.versions:
             self.versions[table_id] = self.warehouse.current(table_id)
         return self.versions[table_id]
+
+    def head(self, table_id: str) -> PortHead | PortVersion | None:
+        if table_id in self.versions:
+            return self.versions[table_id]
+        if self.heads is None:
+            self.heads = self.warehouse.heads()
+        if table_id in self.heads:
+            return self.heads[table_id]
+        return self.current(table_id)
 
 
 class Gatekeeper(Protocol):
@@ -212,7 +224,7 @@ def run_mesh(
 
 def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[str, str]) -> PortOutcome:
     clock = time.perf_counter()
-    current = ctx.current(port.table_id)
+    current = ctx.head(port.table_id)
     outcome = PortOutcome(
         product_id=product.id,
         table_id=port.table_id,
@@ -259,7 +271,7 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
                 {"kept_version": outcome.version},
             )
             return _finish(ctx, row_id, outcome, clock)
-        upstream = _upstream_versions(ctx, product)
+        upstream = _upstream_heads(ctx, product)
         print_ = fingerprint(
             product, port, ctx.data_root, upstream, _build_context(ctx, product, port), ctx.digests
         )
@@ -268,7 +280,14 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
             outcome.rows = current.rows
             outcome.message = f"inputs unchanged since version {current.version}"
             return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
-        outcome = _build_and_publish(ctx, product, port, upstream, print_, outcome, row_id, clock)
+        versions = _upstream_versions(ctx, product)
+        if {n: v.snapshot_id for n, v in versions.items()} != {n: h.snapshot_id for n, h in upstream.items()}:
+            raise EngineError(  # the lock keeps other writers out: this is not expected to happen
+                f"{product.id}: an upstream version changed while the run was reading it",
+                product=product.id,
+                hint="run again",
+            )
+        outcome = _build_and_publish(ctx, product, port, versions, print_, outcome, row_id, clock)
         if ctx.gate is not None and outcome.status == PortStatus.published:
             ctx.gate.published(ctx.run_id, product, port, change)
         return outcome
@@ -329,6 +348,17 @@ def _build_context(ctx: RunContext, product: Product, port: OutputPort) -> Build
         warehouse=ctx.warehouse,
         data_root=ctx.data_root,
     )
+
+
+def _upstream_heads(ctx: RunContext, product: Product) -> dict[str, PortHead | PortVersion]:
+    upstream: dict[str, PortHead | PortVersion] = {}
+    for ref in product.inputs:
+        table_id = f"{ctx.mesh.products[ref.product_id].domain}.{ref.port}"
+        head = ctx.head(table_id)
+        if head is None:
+            raise _no_upstream(product.id, ref.product_id)
+        upstream[ref.name] = head
+    return upstream
 
 
 def _upstream_versions(ctx: RunContext, product: Product) -> dict[str, PortVersion]:
