@@ -283,9 +283,9 @@ class Warehouse:
 
         namespace = table_id.partition(".")[0]
         schema = pq.read_schema(staged[0])
-        self.catalog.create_namespace_if_not_exists(namespace)
         table = self._table(table_id)
         if table is None:
+            self.catalog.create_namespace_if_not_exists(namespace)
             table = self.catalog.create_table(table_id, schema=schema)
         number = max(_published(table), default=0) + 1
         location = to_path(table.location())
