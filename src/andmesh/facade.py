@@ -183,15 +183,21 @@ class Andmesh:
         return mesh
 
     def _spec_cache(self) -> SpecCache | None:
-        """The workspace's cache of parsed specs (none for a workspace not yet made or not ours to write)."""
+        """The workspace's cache of parsed specs (none for a workspace not yet made or not ours to write).
+
+        Its signing key derives from the workspace key; a command never mints that key for
+        the cache (a run makes it; the next load then uses the cache).
+        """
         from andmesh.security.keys import workspace_key
         from andmesh.spec.cache import SpecCache
 
         if not self.workspace.exists or not self.workspace.writable:
             return None
-        return SpecCache(
-            self.workspace.root / "cache" / "specs.json", workspace_key(self.workspace.root, "spec-cache")
-        )
+        try:
+            key = workspace_key(self.workspace.root, "spec-cache", create=False)
+        except UsageError:
+            return None
+        return SpecCache(self.workspace.root / "cache" / "specs.json", key)
 
     # --- running ----------------------------------------------------------------------
 
