@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from andmesh.security.authz import Decision, Target
     from andmesh.security.principal import Principal
     from andmesh.spec import LintReport, Mesh
+    from andmesh.spec.cache import SpecCache
     from andmesh.storage.doctor import DoctorReport
     from andmesh.storage.warehouse import PortVersion, Warehouse
     from andmesh.store.governance import AccessRequest, AuditEntry, GovernanceStore, Proposal
@@ -204,9 +205,26 @@ class Andmesh:
         cached = self._meshes.get(root)
         if cached is not None and cached[0] == signature:
             return cached[1]
-        mesh = load_mesh(path)
+        mesh = load_mesh(path, self._spec_cache())
         self._meshes[root] = (signature, mesh)
         return mesh
+
+    def _spec_cache(self) -> SpecCache | None:
+        """The workspace's cache of parsed specs (none for a workspace not yet made or not ours to write).
+
+        Its signing key derives from the workspace key; a command never mints that key for
+        the cache (a run makes it; the next load then uses the cache).
+        """
+        from andmesh.security.keys import workspace_key
+        from andmesh.spec.cache import SpecCache
+
+        if not self.workspace.exists or not self.workspace.writable:
+            return None
+        try:
+            key = workspace_key(self.workspace.root, "spec-cache", create=False)
+        except UsageError:
+            return None
+        return SpecCache(self.workspace.root / "cache" / "specs.json", key)
 
     # --- running ----------------------------------------------------------------------
 
@@ -234,7 +252,7 @@ class Andmesh:
         from andmesh.pipeline.run import new_run_id, run_mesh
         from andmesh.spec import load_mesh
 
-        mesh = load_mesh(path)
+        mesh = load_mesh(path, self._spec_cache())
         self._authorize_publish(mesh, select)
         data_root = self.data_root(mesh, data)
         with self.workspace.lock():

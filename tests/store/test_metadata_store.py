@@ -81,3 +81,12 @@ def test_upgrading_an_old_schema_keeps_its_data(tmp_path: Path) -> None:
     assert store.last_run()["id"] == "old-run"  # type: ignore[index]
     store.record_published_contract("a.b", 1, "a.b", "1.0.0", "kind: DataContract", "r1")
     assert store.last_published_contract("a.b")["contract_version"] == "1.0.0"  # type: ignore[index]
+
+
+def test_the_newest_migration_read_from_the_scripts_is_alembics_head() -> None:
+    from andmesh.store.metadata import newest_revision
+
+    from andmesh.store.metadata import MIGRATIONS
+
+    numbered = max(f.name[:4] for f in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+    assert newest_revision() == MetadataStore.head_revision() == numbered

@@ -15,7 +15,7 @@ import hashlib
 import importlib.util
 import inspect
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +26,10 @@ import ibis
 
 from andmesh.engine.base import EngineSession
 from andmesh.errors import EngineError
+from andmesh.pipeline.digests import ContentDigests
 from andmesh.spec.mesh import Mesh, OutputPort, PipelineRef, Product
 from andmesh.spec.sqlguard import SqlRefused, guard_select
-from andmesh.storage.warehouse import PortVersion, Warehouse
+from andmesh.storage.warehouse import PortHead, PortVersion, Warehouse
 
 if TYPE_CHECKING:
     from andmesh.store.metadata import MetadataStore
@@ -225,29 +226,45 @@ def fingerprint(
     product: Product,
     port: OutputPort,
     data_root: Path,
-    upstream: dict[str, PortVersion],
+    upstream: Mapping[str, PortHead | PortVersion],
     context: BuildContext | None = None,
+    digests: ContentDigests | None = None,
 ) -> str:
     """What a build depends on; equal fingerprints mean an identical output.
 
-    Covers the specs and pipeline code, each source file's name, size and modification
-    time, the exact upstream snapshots read, and — for a Python pipeline whose module
-    defines ``fingerprint(context)`` — what that function returns.
+    Covers the specs and pipeline code, each source file's content and its name under the
+    data root (not where the data root is: the same files elsewhere are the same inputs),
+    the exact upstream snapshots read, and — for a Python pipeline whose module defines
+    ``fingerprint(context)`` — what that function returns. ``digests`` remembers file
+    contents between runs (without it every source file is read).
     """
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(b"content/1")
     for file in (product.file, port.contract.file, port.pipeline.file):
         digest.update(str(file.name).encode())
         digest.update(file.read_bytes())
     folders = source_folders(context.mesh) if context is not None else []
+    contents = digests or ContentDigests(None)
     for source in product.sources:
-        for name in source_files(data_root, source.path, folders):
-            stat = Path(name).stat()
-            digest.update(f"{source.name}|{name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        names = source_files(data_root, source.path, folders)
+        hashes = contents.of(names)
+        for name in names:
+            where = _relative(name, data_root)
+            digest.update(f"{source.name}|{where}|{hashes[name]}".encode())
     for name in sorted(upstream):
         digest.update(f"{name}|{upstream[name].table_id}|{upstream[name].snapshot_id}".encode())
     if context is not None and port.pipeline.kind == "python":
         digest.update(_extra_fingerprint(port, context).encode())
     return digest.hexdigest()[:32]
+
+
+def _relative(name: str, data_root: Path) -> str:
+    """A source file's name under the data root (as found, when it comes from an allowed folder).
+
+    >>> _relative("/data/a/part-0.parquet", Path("/data")), _relative("/erp/x.csv", Path("/data"))
+    ('a/part-0.parquet', '/erp/x.csv')
+    """
+    path = Path(name)
+    return path.relative_to(data_root).as_posix() if path.is_relative_to(data_root) else name
 
 
 def _extra_fingerprint(port: OutputPort, context: BuildContext) -> str:

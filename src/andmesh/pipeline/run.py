@@ -15,7 +15,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from andmesh.errors import AndmeshError, EngineError, SpecProblem, WorkspaceFaul
 from andmesh.faults import fault_point
 from andmesh.pipeline.build import BuildContext, bind_inputs, evaluate, fingerprint, source_folders
 from andmesh.pipeline.conform import conform
+from andmesh.pipeline.digests import ContentDigests
 from andmesh.pipeline.plan import select_products
 from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
@@ -36,7 +37,7 @@ from andmesh.spec.contract import validate_contract
 from andmesh.spec.mesh import Mesh, OutputPort, Product
 from andmesh.spec.yamlsource import load_yaml_text
 from andmesh.storage.oserrors import translate
-from andmesh.storage.warehouse import PortVersion, Warehouse
+from andmesh.storage.warehouse import PortHead, PortVersion, Warehouse
 from andmesh.store.metadata import MetadataStore
 
 
@@ -112,6 +113,27 @@ class RunContext:
     gate: Gatekeeper | None = None
     # The workspace's masking key: sample rows of failed checks show protected values masked by it.
     mask_key: bytes | None = None
+    # Current versions read in this run (the holding lock keeps anyone else from publishing):
+    # each port is read once from the catalog, not once per product that reads it.
+    versions: dict[str, PortVersion | None] = field(default_factory=dict)
+    digests: ContentDigests | None = None
+    # The heads of every table, read once from the catalog's metadata files (no pyiceberg):
+    # enough to tell that a port is up to date; its files are listed only to build on it.
+    heads: dict[str, PortHead | None] | None = None
+
+    def current(self, table_id: str) -> PortVersion | None:
+        if table_id not in self.versions:
+            self.versions[table_id] = self.warehouse.current(table_id)
+        return self.versions[table_id]
+
+    def head(self, table_id: str) -> PortHead | PortVersion | None:
+        if table_id in self.versions:
+            return self.versions[table_id]
+        if self.heads is None:
+            self.heads = self.warehouse.heads()
+        if table_id in self.heads:
+            return self.heads[table_id]
+        return self.current(table_id)
 
 
 class Gatekeeper(Protocol):
@@ -155,6 +177,7 @@ def run_mesh(
         selection=",".join(selectors) if selectors else None,
     )
     context = RunContext(mesh, engine, store, warehouse, data_root, run_id, force, gate, mask_key)
+    context.digests = ContentDigests(store)
     emit = on_event or (lambda _event: None)
     emit(ProgressEvent(kind="plan", index=0, total=len(ports)))
     held: dict[str, str] = {}  # product id → why it has no new version in this run
@@ -201,7 +224,7 @@ def run_mesh(
 
 def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[str, str]) -> PortOutcome:
     clock = time.perf_counter()
-    current = ctx.warehouse.current(port.table_id)
+    current = ctx.head(port.table_id)
     outcome = PortOutcome(
         product_id=product.id,
         table_id=port.table_id,
@@ -248,14 +271,23 @@ def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[st
                 {"kept_version": outcome.version},
             )
             return _finish(ctx, row_id, outcome, clock)
-        upstream = _upstream_versions(ctx, product)
-        print_ = fingerprint(product, port, ctx.data_root, upstream, _build_context(ctx, product, port))
+        upstream = _upstream_heads(ctx, product)
+        print_ = fingerprint(
+            product, port, ctx.data_root, upstream, _build_context(ctx, product, port), ctx.digests
+        )
         if not ctx.force and current is not None and current.fingerprint == print_:
             outcome.status = PortStatus.up_to_date
             outcome.rows = current.rows
             outcome.message = f"inputs unchanged since version {current.version}"
             return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
-        outcome = _build_and_publish(ctx, product, port, upstream, print_, outcome, row_id, clock)
+        versions = _upstream_versions(ctx, product)
+        if {n: v.snapshot_id for n, v in versions.items()} != {n: h.snapshot_id for n, h in upstream.items()}:
+            raise EngineError(  # the lock keeps other writers out: this is not expected to happen
+                f"{product.id}: an upstream version changed while the run was reading it",
+                product=product.id,
+                hint="run again",
+            )
+        outcome = _build_and_publish(ctx, product, port, versions, print_, outcome, row_id, clock)
         if ctx.gate is not None and outcome.status == PortStatus.published:
             ctx.gate.published(ctx.run_id, product, port, change)
         return outcome
@@ -318,11 +350,22 @@ def _build_context(ctx: RunContext, product: Product, port: OutputPort) -> Build
     )
 
 
+def _upstream_heads(ctx: RunContext, product: Product) -> dict[str, PortHead | PortVersion]:
+    upstream: dict[str, PortHead | PortVersion] = {}
+    for ref in product.inputs:
+        table_id = f"{ctx.mesh.products[ref.product_id].domain}.{ref.port}"
+        head = ctx.head(table_id)
+        if head is None:
+            raise _no_upstream(product.id, ref.product_id)
+        upstream[ref.name] = head
+    return upstream
+
+
 def _upstream_versions(ctx: RunContext, product: Product) -> dict[str, PortVersion]:
     upstream: dict[str, PortVersion] = {}
     for ref in product.inputs:
         table_id = f"{ctx.mesh.products[ref.product_id].domain}.{ref.port}"
-        version = ctx.warehouse.current(table_id)
+        version = ctx.current(table_id)
         if version is None:
             raise _no_upstream(product.id, ref.product_id)
         upstream[ref.name] = version
@@ -421,6 +464,7 @@ def _build_and_publish(
         contract_version=port.contract.version,
         fingerprint=print_,
     )
+    ctx.versions[port.table_id] = version
     ctx.store.record_published_contract(
         port.table_id,
         version.version,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 from open_data_contract_standard.model import OpenDataContractStandard
 
 from andmesh.errors import SpecError, SpecProblem
+from andmesh.spec.cache import SpecCache, content_key, text_key
 from andmesh.spec.contract import validate_contract
 from andmesh.spec.echoes import broken_names, drop_echoes
 from andmesh.spec.enterprise import (
@@ -44,7 +47,7 @@ from andmesh.spec.sqlcolumns import unknown_columns
 from andmesh.spec.sqlguard import SqlRefused, guard_select, refusal
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import validate_model, validate_node
-from andmesh.spec.yamlsource import YamlDocument, load_yaml
+from andmesh.spec.yamlsource import YamlDocument, load_yaml_bytes, read_spec
 
 MESH_FILE = "mesh.yaml"
 SKIPPED_DIRS = {".andmesh", ".git", ".venv", "__pycache__", "node_modules", "data"}
@@ -138,8 +141,81 @@ def spec_files(root: Path) -> list[Path]:
     return files
 
 
+# The cache of the load under way (None: a cold load). A context variable, not an
+# argument threaded through every resolver: SQL verdicts are looked up deep in them.
+_CACHE: ContextVar[SpecCache | None] = ContextVar("andmesh_spec_cache", default=None)
+
+# Kinds whose validation, once known clean for a content, is only the model's construction.
+_MODEL_ONLY: dict[str, Callable[[Any], Any]] = {
+    "DataContract": OpenDataContractStandard.model_validate,
+}
+
+
+@contextmanager
+def _using(cache: SpecCache | None) -> Iterator[None]:
+    token = _CACHE.set(cache)
+    try:
+        yield
+        if cache is not None:
+            cache.save()
+    finally:
+        _CACHE.reset(token)
+
+
 def _parse(file: Path, problems: list[SpecProblem]) -> SpecFile | None:
-    return parse_spec(load_yaml(file), problems)
+    raw = read_spec(file)
+    if isinstance(raw, SpecProblem):
+        problems.append(raw)
+        return None
+    cache = _CACHE.get()
+    if cache is None:
+        return parse_spec(load_yaml_bytes(raw, file), problems)
+    key = content_key(raw)
+    hit = cache.document(key, file)
+    if hit is not None:
+        doc, clean = hit
+        if clean:
+            quick = _quick_spec(doc)
+            if quick is not None:
+                return quick
+        return parse_spec(doc, problems)
+    loaded = load_yaml_bytes(raw, file)
+    if isinstance(loaded, SpecProblem):
+        problems.append(loaded)
+        return None
+    snapshot = YamlDocument(file, _copy(loaded.data), dict(loaded.positions))
+    found: list[SpecProblem] = []
+    spec = parse_spec(loaded, found)
+    problems.extend(found)
+    cache.remember(key, snapshot, clean=not found)
+    return spec
+
+
+def _copy(data: Any) -> Any:
+    """A deep copy of plain YAML data (validators may keep or touch the original)."""
+    if isinstance(data, dict):
+        return {k: _copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copy(v) for v in data]
+    return data
+
+
+def _quick_spec(doc: YamlDocument) -> SpecFile | None:
+    """A spec whose content validated clean before: build its model, skip what cannot change."""
+    data = doc.data
+    if data is None:
+        return None
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if not isinstance(kind, str) or kind not in KINDS:
+        return None
+    fast = _MODEL_ONLY.get(kind)
+    try:
+        if fast is not None:
+            return SpecFile(doc, kind, fast(data))
+        model, found = KINDS[kind][1](doc)
+    except Exception:
+        return None
+    return SpecFile(doc, kind, model) if not found else None
 
 
 def parse_spec(loaded: YamlDocument | SpecProblem, problems: list[SpecProblem]) -> SpecFile | None:
@@ -175,12 +251,21 @@ def parse_spec(loaded: YamlDocument | SpecProblem, problems: list[SpecProblem]) 
     return SpecFile(loaded, kind, model)
 
 
-def lint_mesh(path: Path) -> LintReport:
-    """Check every spec under a mesh folder; collect all problems; build the mesh if clean."""
+def lint_mesh(path: Path, cache: SpecCache | None = None) -> LintReport:
+    """Check every spec under a mesh folder; collect all problems; build the mesh if clean.
+
+    With a ``cache`` (see :mod:`andmesh.spec.cache`), files and queries already known to be
+    clean skip the YAML parser, the JSON Schema and the SQL guard; the report is the same.
+    """
     try:
         root = find_mesh_root(path)
     except SpecError as exc:
         return LintReport(root=path, problems=exc.problems)
+    with _using(cache):
+        return _lint(root)
+
+
+def _lint(root: Path) -> LintReport:
     report = LintReport(root=root)
     parsed: list[SpecFile] = []
     for file in spec_files(root):
@@ -200,9 +285,9 @@ def lint_mesh(path: Path) -> LintReport:
     return report
 
 
-def load_mesh(path: Path) -> Mesh:
+def load_mesh(path: Path, cache: SpecCache | None = None) -> Mesh:
     """Load a mesh, raising :class:`SpecError` with every problem if anything is wrong."""
-    report = lint_mesh(path)
+    report = lint_mesh(path, cache)
     if report.mesh is None:
         raise SpecError(report.errors or [SpecProblem(path, None, None, "", "mesh could not be loaded")])
     return report.mesh
@@ -693,8 +778,14 @@ def _pipelines(
 def sql_problems(file: Path, names: set[str], product_id: str, dialect: str = "duckdb") -> list[SpecProblem]:
     """SQL pipeline checks: it parses, is one read-only SELECT, and reads only declared inputs."""
     text = file.read_text(encoding="utf-8")
+    cache = _CACHE.get()
+    key = text_key("guard", dialect, text, *sorted(names))
+    if cache is not None and cache.passed(key):
+        return []
     exc = refusal(text, names, dialect)
     if exc is None:
+        if cache is not None:
+            cache.mark_passed(key)
         return []
     hint = exc.hint or None
     if exc.kind == "table":
@@ -727,13 +818,20 @@ def pipeline_column_problems(mesh: Mesh) -> list[SpecProblem]:
             if port is not None:
                 contracts[ref.name] = port.contract.id
         files = {port.pipeline.file for port in product.outputs if port.pipeline.kind == "sql"}
+        cache = _CACHE.get()
         for file in sorted(files):
             text = file.read_text(encoding="utf-8")
+            key = text_key("columns", text, repr(sorted(schemas.items())))
+            if cache is not None and cache.passed(key):
+                continue
             try:
                 statement = guard_select(text, schemas).statement
             except SqlRefused:
                 continue
-            for unknown in unknown_columns(statement, schemas):
+            unknowns = unknown_columns(statement, schemas)
+            if not unknowns and cache is not None:
+                cache.mark_passed(key)
+            for unknown in unknowns:
                 where = " or ".join(
                     f"`{name}`" + (f" (contract `{contracts[name]}`)" if name in contracts else "")
                     for name in unknown.inputs

@@ -174,17 +174,34 @@ def _flow_depth(text: str) -> int:
     return deepest
 
 
-def load_yaml(file: Path) -> YamlDocument | SpecProblem:
-    """Load ``file``; a YAML syntax error comes back as a located ``SpecProblem``."""
+def read_spec(file: Path) -> bytes | SpecProblem:
+    """The bytes of a spec file (at most one past the size bound), or why it cannot be read."""
     try:
         with file.open("rb") as handle:
             # Read one byte past the bound: a FIFO or /dev/zero has no trustworthy size.
-            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
+            return handle.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        return _unreadable(file, exc)
+
+
+def _unreadable(file: Path, exc: Exception) -> SpecProblem:
+    return SpecProblem(
+        file, None, None, "", f"cannot read file: {exc}", hint="save it as UTF-8 text", code="yaml"
+    )
+
+
+def load_yaml(file: Path) -> YamlDocument | SpecProblem:
+    """Load ``file``; a YAML syntax error comes back as a located ``SpecProblem``."""
+    raw = read_spec(file)
+    return raw if isinstance(raw, SpecProblem) else load_yaml_bytes(raw, file)
+
+
+def load_yaml_bytes(raw: bytes, file: Path) -> YamlDocument | SpecProblem:
+    """Load the bytes read from ``file`` (see :func:`read_spec`)."""
+    try:
         text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return SpecProblem(
-            file, None, None, "", f"cannot read file: {exc}", hint="save it as UTF-8 text", code="yaml"
-        )
+    except UnicodeDecodeError as exc:
+        return _unreadable(file, exc)
     return load_yaml_text(text, file)
 
 

@@ -13,13 +13,15 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from pyiceberg.catalog.sql import SqlCatalog
-from pyiceberg.exceptions import NoSuchTableError
 
-from andmesh.storage.locations import FORMER_KEY, former_root, rebase, to_path
+from andmesh.storage.uris import FORMER_KEY, former_root, rebase, to_path
 from andmesh.workspace import read_only_url, sqlite_path
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog.sql import SqlCatalog
 
 
 @dataclass
@@ -75,6 +77,23 @@ def warehouse_tables(root: Path) -> dict[str, list[Path]]:
     return found
 
 
+def catalog_rows(catalog_url: str, *, name: str = "andmesh") -> list[tuple[str, str, str | None]]:
+    """(namespace, table, metadata location) of every table the catalog registers; reads only."""
+    engine = sa.create_engine(read_only_url(catalog_url) if sqlite_path(catalog_url) else catalog_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "select table_namespace, table_name, metadata_location from iceberg_tables "
+                    "where catalog_name = :name"
+                ),
+                {"name": name},
+            ).all()
+    finally:
+        engine.dispose()
+    return [(str(n), str(t), loc) for n, t, loc in rows]
+
+
 def inspect_catalog(catalog_url: str, root: Path, *, name: str = "andmesh") -> CatalogHealth:
     """What the catalog holds against what the warehouse holds; reads only."""
     path = sqlite_path(catalog_url)
@@ -89,16 +108,8 @@ def inspect_catalog(catalog_url: str, root: Path, *, name: str = "andmesh") -> C
     if path is not None and path.stat().st_size == 0:
         health.state, health.detail = ("empty", "0 bytes") if tables else ("ok", "")
         return health
-    engine = sa.create_engine(read_only_url(catalog_url) if path is not None else catalog_url)
     try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                sa.text(
-                    "select table_namespace, table_name, metadata_location from iceberg_tables "
-                    "where catalog_name = :name"
-                ),
-                {"name": name},
-            ).all()
+        rows = catalog_rows(catalog_url, name=name)
     except sa.exc.DatabaseError as exc:
         # Without tables in the warehouse there is nothing to lose: the catalog is (re)initialised.
         missing = any(text in str(exc.orig) for text in ("no such table", "does not exist"))
@@ -108,8 +119,6 @@ def inspect_catalog(catalog_url: str, root: Path, *, name: str = "andmesh") -> C
         if not tables:
             health.state, health.detail = "ok", ""
         return health
-    finally:
-        engine.dispose()
     uri = root.resolve().as_uri()
     for namespace, table, location in rows:
         table_id = f"{namespace}.{table}"
@@ -139,6 +148,8 @@ def set_aside(path: Path) -> Path | None:
 
 def register_newest(catalog: SqlCatalog, table_id: str, files: list[Path], root_uri: str) -> str:
     """Register the newest metadata file of ``table_id`` whose current data files all exist."""
+    from pyiceberg.exceptions import NoSuchTableError
+
     namespace = table_id.partition(".")[0]
     catalog.create_namespace_if_not_exists(namespace)
     for file in reversed(files):
@@ -165,6 +176,8 @@ def _missing_data(catalog: SqlCatalog, table_id: str, root_uri: str) -> list[str
 
 def rebuild(catalog_url: str, root: Path, health: CatalogHealth) -> list[str]:
     """Rebuild the catalog from the warehouse's metadata files; set a damaged file aside first."""
+    from pyiceberg.exceptions import NoSuchTableError
+
     from andmesh.storage.warehouse import Warehouse
 
     notes = []

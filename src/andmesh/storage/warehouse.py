@@ -19,24 +19,26 @@ empty or damaged is refused (:mod:`.catalog_health`); published files are owner-
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
-from pyiceberg.catalog.sql import SqlCatalog
-from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
-from pyiceberg.expressions import AlwaysTrue
-from pyiceberg.table import Table
-from pyiceberg.table.snapshots import Snapshot
 
 from andmesh.errors import CatalogDamaged, DiskFull, StorageError, UsageError
 from andmesh.faults import fault_point
-from andmesh.storage.catalog_health import inspect_catalog
+from andmesh.storage.catalog_health import catalog_rows, inspect_catalog
 from andmesh.storage.journal import Journal
-from andmesh.storage.locations import FORMER_KEY, WorkspaceCatalog, rebase, to_path
 from andmesh.storage.oserrors import guard_engine, translate
+from andmesh.storage.uris import FORMER_KEY, former_root, rebase, to_path
 from andmesh.workspace import OWNER_ONLY_DIR, OWNER_ONLY_FILE, may_write, read_only_url, sqlite_path
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog.sql import SqlCatalog
+    from pyiceberg.table import Table
+    from pyiceberg.table.snapshots import Snapshot
 
 VERSION_KEY = "andmesh.version"
 RUN_KEY = "andmesh.run-id"
@@ -59,8 +61,23 @@ class PortVersion(BaseModel):
     fingerprint: str | None = None
 
 
+@dataclass(frozen=True)
+class PortHead:
+    """What the catalog says of a port's current version, read without pyiceberg (no file list)."""
+
+    table_id: str
+    version: int
+    snapshot_id: int
+    rows: int
+    fingerprint: str | None
+
+
 class Warehouse:
-    """The Iceberg catalog and the folder holding every output port's files."""
+    """The Iceberg catalog and the folder holding every output port's files.
+
+    The catalog (pyiceberg) is opened on first use: a run that finds every product up to
+    date reads only the heads of the tables (:meth:`heads`) and never loads it.
+    """
 
     def __init__(self, catalog_uri: str, root: Path, *, check: bool = True) -> None:
         """Open the catalog; with ``check``, refuse one that has lost tables the warehouse holds."""
@@ -79,19 +96,35 @@ class Warehouse:
                 )
         if not self.read_only:
             self.root.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
-        uri = read_only_url(catalog_uri) if self.read_only else catalog_uri
+        self._catalog: SqlCatalog | None = None
+        self.journal = Journal(root)
+
+    @property
+    def catalog(self) -> SqlCatalog:
+        if self._catalog is None:
+            self._catalog = self._open_catalog()
+        return self._catalog
+
+    def _open_catalog(self) -> SqlCatalog:
+        from pyiceberg.catalog.sql import SqlCatalog
+
+        from andmesh.storage.locations import WorkspaceCatalog
+
+        catalog_file = sqlite_path(self.catalog_uri)
+        uri = read_only_url(self.catalog_uri) if self.read_only else self.catalog_uri
         created = catalog_file is not None and not catalog_file.exists()
-        root_uri = root.resolve().as_uri()
+        root_uri = self.root.resolve().as_uri()
         # Only the workspace's own catalog file travels with the workspace; a catalog on a
         # server is shared, and its locations are taken as written.
-        if catalog_file is not None and catalog_file.resolve().parent == root.resolve().parent:
-            self.catalog: SqlCatalog = WorkspaceCatalog("andmesh", uri=uri, root=root_uri)
+        catalog: SqlCatalog
+        if catalog_file is not None and catalog_file.resolve().parent == self.root.resolve().parent:
+            catalog = WorkspaceCatalog("andmesh", uri=uri, root=root_uri)
         else:
-            self.catalog = SqlCatalog("andmesh", uri=uri, warehouse=root_uri)
-        guard_engine(self.catalog.engine, f"the Iceberg catalog {catalog_file or catalog_uri}", catalog_file)
+            catalog = SqlCatalog("andmesh", uri=uri, warehouse=root_uri)
+        guard_engine(catalog.engine, f"the Iceberg catalog {catalog_file or self.catalog_uri}", catalog_file)
         if created and catalog_file is not None and catalog_file.exists():
             catalog_file.chmod(OWNER_ONLY_FILE)
-        self.journal = Journal(root)
+        return catalog
 
     def local(self, location: str) -> Path:
         """The file a recorded location names in this workspace."""
@@ -119,10 +152,51 @@ class Warehouse:
     # --- reading ---------------------------------------------------------------------
 
     def _table(self, table_id: str) -> Table | None:
+        from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+
         try:
             return self.catalog.load_table(table_id)
         except (NoSuchTableError, NoSuchNamespaceError):
             return None
+
+    def heads(self) -> dict[str, PortHead | None]:
+        """Every registered port's current version as its metadata file says (None: no version yet).
+
+        Reads the catalog's rows and each table's current metadata JSON, nothing else: no
+        manifest, no pyiceberg. A table whose metadata cannot be read here is left out, so
+        the caller falls back to :meth:`current` (which says what is wrong).
+        """
+        import sqlalchemy as sa
+
+        if self._catalog_missing():
+            return {}
+        try:
+            rows = catalog_rows(self.catalog_uri)
+        except sa.exc.DatabaseError:
+            return {}
+        heads: dict[str, PortHead | None] = {}
+        uri = self.root.resolve().as_uri()
+        own = self._own_catalog()
+        for namespace, table, location in rows:
+            if not location:
+                continue
+            table_id = f"{namespace}.{table}"
+            if own:
+                location = rebase(location, uri, [r for r in [former_root(location, namespace, table)] if r])
+            try:
+                metadata = json.loads(to_path(location).read_bytes())
+                heads[table_id] = _head(table_id, metadata)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return heads
+
+    def _catalog_missing(self) -> bool:
+        path = sqlite_path(self.catalog_uri)
+        return path is not None and (not path.exists() or path.stat().st_size == 0)
+
+    def _own_catalog(self) -> bool:
+        path = sqlite_path(self.catalog_uri)
+        return path is not None and path.resolve().parent == self.root.resolve().parent
 
     def tables(self) -> list[str]:
         found = []
@@ -204,11 +278,14 @@ class Warehouse:
         """Make ``staged`` Parquet files the next version of ``table_id``, atomically."""
         if not staged:
             raise StorageError(f"{table_id}: nothing staged to publish")
+        import pyarrow.parquet as pq
+        from pyiceberg.expressions import AlwaysTrue
+
         namespace = table_id.partition(".")[0]
         schema = pq.read_schema(staged[0])
-        self.catalog.create_namespace_if_not_exists(namespace)
         table = self._table(table_id)
         if table is None:
+            self.catalog.create_namespace_if_not_exists(namespace)
             table = self.catalog.create_table(table_id, schema=schema)
         number = max(_published(table), default=0) + 1
         location = to_path(table.location())
@@ -330,6 +407,26 @@ def _parse_folder(name: str) -> tuple[int, str] | None:
     if not head.startswith("v") or not head[1:].isdigit() or not run:
         return None
     return int(head[1:]), run
+
+
+def _head(table_id: str, metadata: dict[str, object]) -> PortHead | None:
+    """The head of a table from its metadata JSON, with :meth:`Warehouse.current`'s rules."""
+    current = metadata.get("current-snapshot-id")
+    if current is None or current == -1:
+        return None
+    snapshots = metadata["snapshots"]
+    assert isinstance(snapshots, list)
+    snapshot = next(s for s in snapshots if s["snapshot-id"] == current)
+    summary = snapshot.get("summary") or {}
+    if VERSION_KEY not in summary or summary.get("operation") == "delete":
+        return None
+    return PortHead(
+        table_id=table_id,
+        version=int(summary[VERSION_KEY]),
+        snapshot_id=int(str(current)),
+        rows=int(summary["total-records"]),
+        fingerprint=summary.get(FINGERPRINT_KEY),
+    )
 
 
 def _published(table: Table) -> dict[int, str]:

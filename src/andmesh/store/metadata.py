@@ -8,20 +8,28 @@ andmesh never loses recorded history.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from andmesh.errors import ReadOnlyWorkspace, StoreTooNew
 from andmesh.storage.oserrors import guard_engine
-from andmesh.store.schema import check_results, incidents, product_runs, published_contracts, runs
+from andmesh.store.schema import (
+    check_results,
+    incidents,
+    product_runs,
+    published_contracts,
+    runs,
+)
+from andmesh.store.schema import file_digests as digests_table
 from andmesh.workspace import OWNER_ONLY_FILE, may_write, read_only_url, sqlite_path
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,6 +39,8 @@ def now() -> dt.datetime:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -54,10 +64,13 @@ class MetadataStore:
                 self.engine, "connect", _sqlite_read_pragmas if self.read_only else _sqlite_pragmas
             )
         guard_engine(self.engine, f"the metadata store {file or url}", file)
+        # A store already at this andmesh's newest migration needs no Alembic (~0.5 s to load).
+        at_head = self._stored_revision() == newest_revision()
         if self.read_only:
             sa.event.listen(self.engine, "before_cursor_execute", _refuse_writes)
-            self.check_revision(upgradable=False)
-        else:
+            if not at_head:
+                self.check_revision(upgradable=False)
+        elif not at_head:
             self.migrate()
         if created and file is not None and file.exists():
             file.chmod(OWNER_ONLY_FILE)  # incidents keep failing values, which may be personal data
@@ -69,6 +82,8 @@ class MetadataStore:
 
         A store migrated by a newer andmesh is refused before anything is written to it.
         """
+        from alembic import command
+
         self.check_revision(upgradable=True)
         config = _alembic_config()
         with self.engine.begin() as connection:
@@ -94,11 +109,24 @@ class MetadataStore:
             )
 
     def revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
+    def _stored_revision(self) -> str | None:
+        """The store's revision read with plain SQL (None when unknown or not a single one)."""
+        try:
+            with self.engine.connect() as connection:
+                rows = connection.execute(sa.text("select version_num from alembic_version")).all()
+        except sa.exc.DatabaseError:
+            return None
+        return str(rows[0][0]) if len(rows) == 1 else None
+
     @staticmethod
     def head_revision() -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
     # --- runs --------------------------------------------------------------------------
@@ -264,8 +292,62 @@ class MetadataStore:
             row = c.execute(query).mappings().first()
             return dict(row) if row else None
 
+    # --- content digests of source files (migration 0009) ---------------------------------
+
+    def file_digests(self, paths: Iterable[str]) -> dict[str, tuple[int, int, int, str]]:
+        """Path → (size, mtime_ns, inode, sha256) as last hashed, for the paths known."""
+        wanted = sorted(set(paths))
+        found: dict[str, tuple[int, int, int, str]] = {}
+        with self.engine.connect() as c:
+            for start in range(0, len(wanted), 500):  # bound the IN list of one statement
+                rows = c.execute(
+                    sa.select(digests_table).where(digests_table.c.path.in_(wanted[start : start + 500]))
+                )
+                for row in rows:
+                    found[row.path] = (row.size, row.mtime_ns, row.inode, row.sha256)
+        return found
+
+    def remember_file_digests(self, digests: dict[str, tuple[int, int, int, str]]) -> None:
+        """Record freshly hashed files, replacing what was known of the same paths."""
+        if not digests:
+            return
+        at = now()
+        with self.engine.begin() as c:
+            c.execute(digests_table.delete().where(digests_table.c.path.in_(sorted(digests))))
+            c.execute(
+                digests_table.insert(),
+                [
+                    {"path": p, "size": s, "mtime_ns": m, "inode": i, "sha256": h, "hashed_at": at}
+                    for p, (s, m, i, h) in digests.items()
+                ],
+            )
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+
+
+@cache
+def newest_revision() -> str | None:
+    """The head of the migration scripts, read from their text (what Alembic would say, faster).
+
+    None when the scripts do not form one simple chain: then Alembic decides.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION.findall(script.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            return None
+        revisions.add(found["revision"])
+        if "down_revision" in found:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
 
 def _known_revision(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
     try:
         return ScriptDirectory.from_config(_alembic_config()).get_revision(revision) is not None
     except Exception:  # alembic raises several kinds for an unknown revision

@@ -236,3 +236,16 @@ score_runs = sa.Table(
     sa.Column("mesh_run_id", sa.String(64)),
     sa.Column("error", sa.Text),
 )
+
+# --- content fingerprints (migration 0009) --------------------------------------------------
+
+file_digests = sa.Table(
+    "file_digests",
+    metadata,
+    sa.Column("path", sa.Text, primary_key=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
+    sa.Column("inode", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("hashed_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,79 @@
+"""The workspace's spec cache: same mesh, same lint messages, never trusted when it is not ours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import andmesh.spec.loader as loader
+from andmesh.spec import lint_mesh, load_mesh
+from andmesh.spec.cache import SpecCache
+from tests.helpers import edit
+
+CONTRACT = "domains/sales/products/customers/contract.yaml"
+SQL = "domains/sales/products/customers/customers.sql"
+KEY = b"k" * 32
+
+
+def cache(tmp_path: Path, key: bytes = KEY) -> SpecCache:
+    return SpecCache(tmp_path / "ws" / "cache" / "specs.json", key)
+
+
+def messages(path: Path, spec_cache: SpecCache | None) -> list[str]:
+    return [p.format() for p in lint_mesh(path, spec_cache).problems]
+
+
+def no_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(raw: bytes, file: Path) -> None:
+        raise AssertionError(f"{file} was parsed again")
+
+    monkeypatch.setattr(loader, "load_yaml_bytes", refuse)
+
+
+def test_a_warm_load_skips_the_parser_and_gives_the_same_mesh(
+    mesh_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = load_mesh(mesh_dir)
+    load_mesh(mesh_dir, cache(tmp_path))  # fills the cache
+    no_parser(monkeypatch)
+    warm = load_mesh(mesh_dir, cache(tmp_path))
+    assert sorted(warm.products) == sorted(cold.products)
+    for pid, product in cold.products.items():
+        again = warm.products[pid]
+        assert again.spec == product.spec
+        assert [p.contract.model for p in again.outputs] == [p.contract.model for p in product.outputs]
+
+
+def test_an_edited_file_is_parsed_and_linted_as_without_a_cache(mesh_dir: Path, tmp_path: Path) -> None:
+    load_mesh(mesh_dir, cache(tmp_path))
+    edit(
+        mesh_dir / CONTRACT,
+        "        logicalType: string\n        primaryKey",
+        "        logicalTyp: string\n        primaryKey",
+    )
+    edit(mesh_dir / SQL, "from", "fro")
+    expected = messages(mesh_dir, None)
+    assert any("unknown key `logicalTyp`" in m for m in expected)
+    assert messages(mesh_dir, cache(tmp_path)) == expected
+    # The broken files are remembered as such: a second lint still reports them in full.
+    assert messages(mesh_dir, cache(tmp_path)) == expected
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other key", "altered body"])
+def test_a_corrupt_or_forged_cache_is_ignored(mesh_dir: Path, tmp_path: Path, damage: str) -> None:
+    load_mesh(mesh_dir, cache(tmp_path))
+    file = tmp_path / "ws" / "cache" / "specs.json"
+    if damage == "garbage":
+        file.write_bytes(b"\x00not json at all")
+        reader = cache(tmp_path)
+    elif damage == "other key":
+        reader = cache(tmp_path, b"x" * 32)
+    else:
+        # Claim another owner for the product, without the key to sign the change.
+        file.write_bytes(file.read_bytes().replace(b'"owner"', b'"ownr"', 1))
+        reader = cache(tmp_path)
+    assert reader._docs == {}
+    mesh = load_mesh(mesh_dir, reader)
+    assert mesh.products == load_mesh(mesh_dir).products
+    assert (tmp_path / "ws" / "cache" / "specs.json").read_bytes()[:64] != b"\x00not json at all"[:64]
