@@ -84,9 +84,7 @@ def test_upgrading_an_old_schema_keeps_its_data(tmp_path: Path) -> None:
 
 
 def test_the_newest_migration_read_from_the_scripts_is_alembics_head() -> None:
-    from andmesh.store.metadata import newest_revision
-
-    from andmesh.store.metadata import MIGRATIONS
+    from andmesh.store.metadata import MIGRATIONS, newest_revision
 
     numbered = max(f.name[:4] for f in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
     assert newest_revision() == MetadataStore.head_revision() == numbered
