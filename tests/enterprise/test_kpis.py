@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 import pytest
 import yaml
 
-from andmesh.enterprise.kpis import KPIS, evaluate_kpis, get_kpi
+from andmesh.enterprise.kpis import KPIS, SharedTables, evaluate_kpis, get_kpi
 from andmesh.errors import UsageError
 from andmesh.spec import load_mesh
 
@@ -344,3 +344,26 @@ def test_kpis_sharing_an_intermediate_table_give_the_same_values(tables: dict[st
                     result.name,
                     k,
                 )
+
+
+@pytest.mark.parametrize("by_segment", [False, True])
+def test_one_shared_evaluation_equals_one_kpi_at_a_time(
+    tables: dict[str, ir.Table], by_segment: bool
+) -> None:
+    # The CLI evaluates every KPI on one SharedTables (the position, milestones and delivered
+    # orders built once); each KPI alone on a plain mapping builds them itself.
+    shared_tables = SharedTables(tables)
+    together = {r.name: r for r in evaluate_kpis(shared_tables, {}, period="quarter", by_segment=by_segment)}
+    assert shared_tables.memo, "the evaluation shared no intermediate table"
+    assert set(together) == set(KPIS)
+    for name in KPIS:
+        [alone] = evaluate_kpis(dict(tables), {}, [name], period="quarter", by_segment=by_segment)
+        assert together[name].status == alone.status == "computed", name
+        assert len(together[name].rows) == len(alone.rows) > 0, name
+        for got, want in zip(together[name].rows, alone.rows, strict=True):
+            assert got.keys() == want.keys(), name
+            for column, value in want.items():
+                if isinstance(value, float):
+                    assert got[column] == pytest.approx(value, rel=1e-12), (name, column, want)
+                else:
+                    assert got[column] == value, (name, column, want)

@@ -116,12 +116,15 @@ def receivables_position(tables: Tables, period: str, by_segment: bool) -> ir.Ta
 
 
 def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
-    # An invoice's outstanding amount at a period end changes only in the periods where cash
-    # is applied to it or it is written off, and it counts as current up to the last period
-    # ending on or before its due date. So each invoice is a few steps (value v from period
-    # c until its next step), and the position at a period end is a running sum over
-    # periods of the steps' starts (+v) and ends (-v): linear in invoices and payments, where
-    # pairing every invoice with every period it is open in grew with the periods.
+    # The position at a period end is a running sum over periods of events (+v where an
+    # amount starts being outstanding, -v where it stops), so it is linear in invoices and
+    # payments; pairing every invoice with every period it is open in grew with the periods.
+    # An invoice never paid beyond its gross (nor refunded) is outstanding at p for
+    # [p < K] * (gross - cash applied by p), K its write-off period: +gross at issue, -gross
+    # at K, and per payment -amount where it is applied and +amount at K, no per-invoice
+    # window. Only the few over-paid (or refunded) invoices, where max(gross - paid, 0)
+    # clips, go through per-invoice steps. Every amount counts as current until the first
+    # period ending after the due date (C): an event (t, x) with t < C adds x at t, -x at C.
     months = check_period(period)
     unit = PERIODS[period][1]
     inv = table(tables, "invoices")
@@ -135,52 +138,68 @@ def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
     )
     pay = _matched_payments(tables)
     written = _written_off(tables)
-    starts = inv.select(s_invoice=inv.invoice_id, s_start=inv.start)
-    moves = pay.join(starts, pay.pay_invoice == starts.s_invoice)
-    # Cash received before the invoice's own period counts from that period on.
-    moves = moves.group_by(
-        m_invoice=moves.pay_invoice, m_at=ibis.greatest(period_of(moves.received_at, period), moves.s_start)
-    ).aggregate(amount=ibis._.amount.sum())
-    wo = written.join(starts, written.wo_invoice == starts.s_invoice)
-    wo = wo.select(
-        w_invoice=wo.wo_invoice, w_at=ibis.greatest(period_of(wo.written_off_at, period), wo.s_start)
+    cash = pay.group_by(c_invoice=pay.pay_invoice).aggregate(
+        c_paid=pay.amount.sum(), c_least=pay.amount.min()
     )
-    at = (
-        inv.select(p_invoice=inv.invoice_id, at=inv.start)
-        .union(moves.select(p_invoice=moves.m_invoice, at=moves.m_at), distinct=True)
-        .union(wo.select(p_invoice=wo.w_invoice, at=wo.w_at), distinct=True)
+    flagged = inv.left_join(cash, inv.invoice_id == cash.c_invoice).left_join(
+        written, ibis._.invoice_id == written.wo_invoice
     )
-    steps = (
-        at.join(inv, at.p_invoice == inv.invoice_id)
-        .left_join(moves, [ibis._.p_invoice == moves.m_invoice, ibis._.at == moves.m_at])
-        .left_join(written, ibis._.p_invoice == written.wo_invoice)
-    )
-    by_invoice = ibis.window(group_by=steps.p_invoice, order_by=steps.at)
-    steps = steps.mutate(
-        paid=steps.amount.sum().over(
-            ibis.window(group_by=steps.p_invoice, order_by=steps.at, rows=(None, 0))
+    clipped = (flagged.c_paid > flagged.gross) | (flagged.c_least < 0)
+    flagged = flagged.select(
+        "invoice_id",
+        "account_no",
+        "gross",
+        "start",
+        "last_current",
+        clipped=clipped.fill_null(False),
+        # DuckDB's GREATEST skips NULLs: an invoice never written off has no K.
+        k=ibis.ifelse(
+            flagged.written_off_at.isnull(),
+            ibis.null("date"),
+            ibis.greatest(period_of(flagged.written_off_at, period), flagged.start),
         ),
-        until=steps.at.lead().over(by_invoice),
-        written_at=period_of(steps.written_off_at, period),
     )
-    value = ibis.ifelse(
-        steps.written_at.notnull() & (steps.written_at <= steps.at),
-        0.0,
-        ibis.greatest(steps.gross - steps.paid.fill_null(0.0), 0.0),
-    )
-    steps = steps.select("account_no", "at", "until", "last_current", value=value)
-    current_end = ibis.least(steps.until, steps.last_current + ibis.interval(months=months))
+    plain = flagged.filter(~flagged.clipped)
+    c_end = plain.last_current + ibis.interval(months=months)
+    linear = [
+        plain.select("account_no", at=plain.start, x=plain.gross, c=c_end),
+        plain.filter(plain.k.notnull()).select("account_no", at=plain.k, x=-plain.gross, c=c_end),
+    ]
+    paid = pay.join(plain, pay.pay_invoice == plain.invoice_id)
+    # Cash received before the invoice's own period counts from that period on.
+    paid = paid.mutate(m_at=ibis.greatest(period_of(paid.received_at, period), paid.start))
+    # Cash applied at or after the write-off moves nothing: the invoice is at 0 from K on.
+    paid = paid.filter(paid.k.isnull() | (paid.m_at < paid.k))
+    paid_end = paid.last_current + ibis.interval(months=months)
+    linear += [
+        paid.select("account_no", at=paid.m_at, x=-paid.amount.cast("float64"), c=paid_end),
+        paid.filter(paid.k.notnull()).select(
+            "account_no", at=paid.k, x=paid.amount.cast("float64"), c=paid_end
+        ),
+    ]
+    moved_plain = ibis.union(*linear, distinct=False)
     zero = ibis.literal(0.0)
     events = [
-        steps.select("account_no", "at", total=steps.value, current=zero, sales=zero, cover=ibis.literal(0)),
-        steps.filter(steps.until.notnull()).select(
-            "account_no", at=steps.until, total=-steps.value, current=zero, sales=zero, cover=ibis.literal(0)
+        moved_plain.select(
+            "account_no", "at", total=moved_plain.x, current=zero, sales=zero, cover=ibis.literal(0)
         ),
-        steps.filter(steps.at <= steps.last_current).select(
-            "account_no", "at", total=zero, current=steps.value, sales=zero, cover=ibis.literal(0)
+        moved_plain.filter(moved_plain.at < moved_plain.c).select(
+            "account_no", "at", total=zero, current=moved_plain.x, sales=zero, cover=ibis.literal(0)
         ),
-        steps.filter(steps.at <= steps.last_current).select(
-            "account_no", at=current_end, total=zero, current=-steps.value, sales=zero, cover=ibis.literal(0)
+        moved_plain.filter(moved_plain.at < moved_plain.c).select(
+            "account_no",
+            at=moved_plain.c,
+            total=zero,
+            current=-moved_plain.x,
+            sales=zero,
+            cover=ibis.literal(0),
+        ),
+        *_step_events(
+            inv.semi_join(flagged.filter(flagged.clipped), inv.invoice_id == flagged.invoice_id),
+            pay,
+            written,
+            period,
+            months,
         ),
         inv.select(
             "account_no", at=inv.start, total=zero, current=zero, sales=inv.gross, cover=ibis.literal(1)
@@ -223,6 +242,58 @@ def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
         "ar_current",
         ar_begin=joined.ar_begin.fill_null(0.0),
     )
+
+
+def _step_events(inv: ir.Table, pay: ir.Table, written: ir.Table, period: str, months: int) -> list[ir.Table]:
+    """The position events of ``inv``'s invoices as steps: each a value from the period it
+    changes in (issued, cash applied, written off) until its next step, clipped at 0."""
+    starts = inv.select(s_invoice=inv.invoice_id, s_start=inv.start)
+    moves = pay.join(starts, pay.pay_invoice == starts.s_invoice)
+    moves = moves.group_by(
+        m_invoice=moves.pay_invoice, m_at=ibis.greatest(period_of(moves.received_at, period), moves.s_start)
+    ).aggregate(amount=ibis._.amount.sum())
+    wo = written.join(starts, written.wo_invoice == starts.s_invoice)
+    wo = wo.select(
+        w_invoice=wo.wo_invoice, w_at=ibis.greatest(period_of(wo.written_off_at, period), wo.s_start)
+    )
+    at = (
+        inv.select(p_invoice=inv.invoice_id, at=inv.start)
+        .union(moves.select(p_invoice=moves.m_invoice, at=moves.m_at), distinct=True)
+        .union(wo.select(p_invoice=wo.w_invoice, at=wo.w_at), distinct=True)
+    )
+    steps = (
+        at.join(inv, at.p_invoice == inv.invoice_id)
+        .left_join(moves, [ibis._.p_invoice == moves.m_invoice, ibis._.at == moves.m_at])
+        .left_join(written, ibis._.p_invoice == written.wo_invoice)
+    )
+    by_invoice = ibis.window(group_by=steps.p_invoice, order_by=steps.at)
+    steps = steps.mutate(
+        paid=steps.amount.sum().over(
+            ibis.window(group_by=steps.p_invoice, order_by=steps.at, rows=(None, 0))
+        ),
+        until=steps.at.lead().over(by_invoice),
+        written_at=period_of(steps.written_off_at, period),
+    )
+    value = ibis.ifelse(
+        steps.written_at.notnull() & (steps.written_at <= steps.at),
+        0.0,
+        ibis.greatest(steps.gross - steps.paid.fill_null(0.0), 0.0),
+    )
+    steps = steps.select("account_no", "at", "until", "last_current", value=value)
+    current_end = ibis.least(steps.until, steps.last_current + ibis.interval(months=months))
+    zero = ibis.literal(0.0)
+    return [
+        steps.select("account_no", "at", total=steps.value, current=zero, sales=zero, cover=ibis.literal(0)),
+        steps.filter(steps.until.notnull()).select(
+            "account_no", at=steps.until, total=-steps.value, current=zero, sales=zero, cover=ibis.literal(0)
+        ),
+        steps.filter(steps.at <= steps.last_current).select(
+            "account_no", "at", total=zero, current=steps.value, sales=zero, cover=ibis.literal(0)
+        ),
+        steps.filter(steps.at <= steps.last_current).select(
+            "account_no", at=current_end, total=zero, current=-steps.value, sales=zero, cover=ibis.literal(0)
+        ),
+    ]
 
 
 def _matched_payments(tables: Tables) -> ir.Table:

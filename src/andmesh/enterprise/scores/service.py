@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 #: Reads the current version of an output port: the table and what was read (version, snapshot).
 Reader = Callable[[OutputPort], tuple[pa.Table, dict[str, Any]]]
+#: Where the current version of an output port is: its Parquet files and what was read.
+Locator = Callable[[OutputPort], tuple[list[str], dict[str, Any]]]
 
 
 class ScoreVersion(BaseModel):
@@ -130,6 +132,21 @@ def warehouse_reader(warehouse: Any) -> Reader:
     return read
 
 
+def warehouse_locator(warehouse: Any) -> Locator:
+    """Finds each port's current published Parquet files, so a query reads only the columns it uses."""
+
+    def locate(port: OutputPort) -> tuple[list[str], dict[str, Any]]:
+        current = warehouse.current(port.table_id) if warehouse is not None else None
+        if current is None:
+            raise UsageError(
+                f"`{port.table_id}` has no published version",
+                hint=f"run the mesh first: `andmesh run <mesh> --select {port.product_id}+`",
+            )
+        return [str(f) for f in current.files], {"version": current.version, "snapshot": current.snapshot_id}
+
+    return locate
+
+
 class ScoreService:
     """Runs, registers and serves the mesh's scores."""
 
@@ -147,7 +164,13 @@ class ScoreService:
         self.governance = GovernanceStore(engine, root)
         self.root = root / "scores"
         self.reader = reader or warehouse_reader(warehouse)
+        # Without a custom reader, SQL inputs query the published Parquet files in place: a
+        # 6.7 M-row cross-reference is then read for the three columns a join uses, not whole.
+        self.locator: Locator | None = warehouse_locator(warehouse) if reader is None else None
         self._cache: dict[str, tuple[pa.Table, dict[str, Any]]] = {}
+        self._files: dict[str, tuple[list[str], dict[str, Any]]] = {}
+        # Two roles (or two versions) with the same SQL over the same ports share one result.
+        self._queries: dict[tuple[str, tuple[tuple[str, str], ...]], pa.Table] = {}
 
     # --- the registry ---------------------------------------------------------------------
 
@@ -353,8 +376,13 @@ class ScoreService:
         folder = self.root / score.name / score.version
         folder.mkdir(parents=True, exist_ok=True)
         fit_file = folder / "fit.pkl"
-        fit_tables = {r: self._built(score, r, t, fit=True) for r, t in tables.items()}
-        method = self._fitted(score, fit_file, fit_tables, columns, refit and role != "served")
+        method = self._fitted(
+            score,
+            fit_file,
+            lambda: {r: self._built(score, r, t, fit=True) for r, t in tables.items()},
+            columns,
+            refit and role != "served",
+        )
         score_tables = {
             r: self._built(score, r, t, fit=False)
             for r, t in tables.items()
@@ -397,17 +425,19 @@ class ScoreService:
         self,
         score: Score,
         fit_file: Path,
-        tables: dict[str, pa.Table],
+        tables: Callable[[], dict[str, pa.Table]],
         columns: dict[str, dict[str, str]],
         refit: bool,
     ) -> ScoreMethod:
+        # The fit tables (built with ``fitArgs``) are made only when fitting: a kept fit
+        # needs none of them.
         if fit_file.exists() and not refit:
             with fit_file.open("rb") as handle:
                 method = pickle.load(handle)
             if isinstance(method, ScoreMethod):
                 return method
         method = create(score.spec.method, score.spec.config)
-        fit_tables = {r: t for r, t in tables.items() if r in method.fit_roles}
+        fit_tables = {r: t for r, t in tables().items() if r in method.fit_roles} if method.fit_roles else {}
         if method.fit_roles:
             fit_columns = {r: m for r, m in columns.items() if r in fit_tables}
             method.fit(columns=fit_columns or None, **fit_tables)
@@ -426,9 +456,42 @@ class ScoreService:
         read[port.table_id] = info
         return table
 
-    def _table(self, score: Score, role: str, read: dict[str, Any], outputs: dict[str, pa.Table]) -> pa.Table:
+    def _located(self, port: OutputPort, read: dict[str, Any]) -> list[str]:
+        assert self.locator is not None
+        if port.table_id not in self._files:
+            self._files[port.table_id] = self.locator(port)
+        files, info = self._files[port.table_id]
+        read[port.table_id] = info
+        return files
+
+    def _connect(self) -> Any:
         import duckdb
 
+        from andmesh.engine.config import EngineConfig
+
+        return duckdb.connect(config={k: str(v) for k, v in EngineConfig.from_env().duckdb().items()})
+
+    def _query(self, score: Score, role: str, read: dict[str, Any]) -> pa.Table:
+        src = score.spec.inputs[role]
+        assert src.sql is not None
+        ports = {alias: score.ports[f"{role}:{alias}"] for alias in src.from_}
+        key = (src.sql, tuple(sorted((a, p.table_id) for a, p in ports.items())))
+        con = self._connect()
+        try:
+            for alias, port in ports.items():
+                files = self._located(port, read) if self.locator is not None else None
+                if files:
+                    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                    con.execute(f'CREATE VIEW "{alias}" AS SELECT * FROM read_parquet([{listed}])')
+                else:
+                    con.register(alias, self._read(port, read))
+            if key not in self._queries:
+                self._queries[key] = con.execute(src.sql).to_arrow_table()
+            return self._queries[key]
+        finally:
+            con.close()
+
+    def _table(self, score: Score, role: str, read: dict[str, Any], outputs: dict[str, pa.Table]) -> pa.Table:
         src = score.spec.inputs[role]
         if src.score is not None:
             if src.score in outputs:
@@ -442,15 +505,13 @@ class ScoreService:
                 )
             read[f"score:{src.score}"] = {"version": last.version, "run": last.id}
             return pq.read_table(last.output_path)
-        con = duckdb.connect()
+        if src.sql is not None:
+            return self._query(score, role, read)
+        table = self._read(score.ports[role], read)
+        if not src.derive and not src.where:
+            return table
+        con = self._connect()
         try:
-            if src.sql is not None:
-                for alias in src.from_:
-                    con.register(alias, self._read(score.ports[f"{role}:{alias}"], read))
-                return con.execute(src.sql).to_arrow_table()
-            table = self._read(score.ports[role], read)
-            if not src.derive and not src.where:
-                return table
             con.register("t", table)
             derived = "".join(f", {expr} AS {name}" for name, expr in src.derive.items())
             where = f" WHERE {src.where}" if src.where else ""
@@ -477,13 +538,27 @@ class ScoreService:
         if product is None or not product.outputs:
             return None
         try:
-            xref = self._read(product.outputs[0], read)
+            if self.locator is not None:
+                values = self._model_versions(self._located(product.outputs[0], read))
+            else:
+                xref = self._read(product.outputs[0], read)
+                if "model_version" not in xref.column_names:
+                    return None
+                values = pc.unique(xref.column("model_version").drop_null()).to_pylist()
         except UsageError:
             return None
-        if "model_version" not in xref.column_names or xref.num_rows == 0:
-            return None
-        values = pc.unique(xref.column("model_version").drop_null()).to_pylist()
         return ",".join(sorted(str(v) for v in values))[:64] or None
+
+    @staticmethod
+    def _model_versions(files: list[str]) -> list[Any]:
+        # The one column alone: reading the cross-reference whole for it cost seconds and GBs.
+        values: set[Any] = set()
+        for f in files:
+            parquet = pq.ParquetFile(f)
+            if "model_version" in parquet.schema_arrow.names:
+                column = parquet.read(columns=["model_version"]).column(0)
+                values.update(pc.unique(column.drop_null()).to_pylist())
+        return sorted(values, key=str)
 
     def _baseline(self, score: Score, table: pa.Table) -> dict[str, Any]:
         values = np.asarray(
