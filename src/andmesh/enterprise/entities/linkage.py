@@ -53,7 +53,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def rule_sql(columns: list[str]) -> str:
+def rule_sql(columns: list[str], left: str = "l", right: str = "r") -> str:
     """A blocking rule on equal values of ``columns``.
 
     >>> rule_sql(["name_key", "country"])
@@ -72,12 +72,13 @@ def rule_sql(columns: list[str]) -> str:
     'l."name_prefix" = r."name_prefix" AND (starts_with(l."name", r."name") OR starts_with(r."name", l."name")
      OR jaro_winkler_similarity(l."name", r."name") >= 0.9)'
     """
-    parts = [f"l.{_q(c)} = r.{_q(c)}" for c in columns]
+    a, b = left, right
+    parts = [f"{a}.{_q(c)} = {b}.{_q(c)}" for c in columns]
     if len(columns) == 1 and columns[0].endswith("_prefix"):
         n = _q(columns[0][: -len("_prefix")])
         parts.append(
-            f"(starts_with(l.{n}, r.{n}) OR starts_with(r.{n}, l.{n}) "
-            f"OR jaro_winkler_similarity(l.{n}, r.{n}) >= {PREFIX_SIMILAR})"
+            f"(starts_with({a}.{n}, {b}.{n}) OR starts_with({b}.{n}, {a}.{n}) "
+            f"OR jaro_winkler_similarity({a}.{n}, {b}.{n}) >= {PREFIX_SIMILAR})"
         )
     return " AND ".join(parts)
 
@@ -152,27 +153,23 @@ def _tuple_edges(con: duckdb.DuckDBPyConnection, where: str) -> str:
 
 
 def _component_pairs(con: duckdb.DuckDBPyConnection) -> int:
-    """Tuple pairs inside the components of the key and steward links (union-find in Python)."""
+    """Tuple pairs inside the components of the key and steward links."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     edges = con.execute(_tuple_edges(con, "h.method IN ('key', 'steward')")).fetchnumpy()
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for a, b in zip(edges["tuple_l"].tolist(), edges["tuple_r"].tolist(), strict=True):
-        ra, rb = find(int(a)), find(int(b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    sizes: dict[int, int] = {}
-    for node in parent:
-        root = find(node)
-        sizes[root] = sizes.get(root, 0) + 1
-    return sum(n * (n - 1) // 2 for n in (s + 1 for s in sizes.values()))
+    lefts = np.asarray(edges["tuple_l"], dtype=np.int64)
+    rights = np.asarray(edges["tuple_r"], dtype=np.int64)
+    if len(lefts) == 0:
+        return 0
+    n = int(max(lefts.max(), rights.max())) + 1
+    _, labels = connected_components(
+        coo_matrix((np.ones(len(lefts), dtype=np.int8), (lefts, rights)), shape=(n, n)), directed=False
+    )
+    touched = np.unique(np.concatenate([lefts, rights]))
+    sizes = np.bincount(labels[touched]).astype(np.int64)
+    return int((sizes * (sizes - 1) // 2).sum())
 
 
 def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> LinkageResult:
@@ -211,23 +208,8 @@ def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> 
     # Training must not move the prior: it is set above, on purpose.
     linker._settings_obj._probability_two_random_records_match = prior
 
-    blocked = linker.inference.compute_blocked_pairs_for_predict()
-    row = con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchone()
-    pairs_compared = int(row[0]) if row else 0
-    predictions = linker.inference.predict(
-        threshold_match_probability=spec.matching.reviewFrom, warning_mode="never"
-    )
-    kept = [
-        c
-        for c in _columns(con, predictions.physical_name)
-        if c.startswith(("gamma_", "mw_")) or c in ("match_weight", "match_probability")
-    ]
-    con.execute(
-        f"""CREATE OR REPLACE TABLE am_tuple_edges AS
-        SELECT least(unique_id_l, unique_id_r) AS tuple_l, greatest(unique_id_l, unique_id_r) AS tuple_r,
-               {", ".join(_q(c) for c in kept)}
-        FROM {predictions.physical_name}"""
-    )
+    pairs_compared = _candidates(con, spec)
+    kept = _score(con, spec, linker, prior)
     pairs_compared += _same_tuple_pairs(con, spec, linker, prior, kept)
     _fan_out(con, kept)
     row = con.execute(
@@ -244,6 +226,113 @@ def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> 
         label_pairs=label_pairs,
         notes=notes,
     )
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> int:
+    """``am_candidates`` (tuple_l < tuple_r): the tuple pairs a blocking rule pairs, except those
+    the trusted links already put together. Returns how many.
+
+    A tuple pair is skipped when every node holding either tuple is in one group of the
+    trusted links (``am_node_groups``): whatever its score, it would join nothing — at
+    scale most pairs the name rules find are one customer's records spelt alike.
+    """
+    con.execute(
+        """CREATE OR REPLACE TABLE am_tuple_groups AS
+        SELECT n.tuple, CASE WHEN min(g.grp) = max(g.grp) THEN min(g.grp) END AS grp
+        FROM am_nodes n JOIN am_node_groups g USING (node) GROUP BY 1"""
+    )
+    rules = [list(rule) for rule in spec.matching.blocking]
+    used = sorted({c for rule in rules for c in rule} | {c[: -len("_prefix")] for c in _prefix_rules(rules)})
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_blocking AS
+        SELECT s.unique_id, g.grp, {", ".join(f"s.{_q(c)}" for c in used)}
+        FROM am_splink_input s JOIN am_tuple_groups g ON g.tuple = s.unique_id"""
+    )
+    union = _pairs_sql("am_blocking", rules, "NOT coalesce(l.grp = r.grp, FALSE)")
+    con.execute(f"CREATE OR REPLACE TABLE am_candidates AS {union}")
+    con.execute("DROP TABLE am_blocking")
+    return _count(con, "am_candidates")
+
+
+def _pairs_sql(table: str, rules: list[list[str]], apart: str) -> str:
+    """SQL: the distinct pairs (tuple_l < tuple_r) of ``table``'s rows that a rule pairs and
+    that satisfy ``apart`` (on ``l`` and ``r``).
+
+    The prefix rule pairs *names*, then the rows carrying them: its condition is on the
+    names only, and a block of names starting with the same long word holds many rows per
+    name (a join on the prefix compares every pair of rows in the block).
+    """
+    parts = []
+    for rule in rules:
+        if rule[0] not in _prefix_rules(rules):
+            parts.append(
+                f"""SELECT l.unique_id AS tuple_l, r.unique_id AS tuple_r FROM {table} l JOIN {table} r
+                ON {rule_sql(rule)} AND l.unique_id < r.unique_id WHERE {apart}"""
+            )
+            continue
+        prefix, name = _q(rule[0]), _q(rule[0][: -len("_prefix")])
+        close = rule_sql(rule, "a", "b")
+        names = f"(SELECT DISTINCT {name}, {prefix} FROM {table} WHERE {prefix} IS NOT NULL)"
+        parts.append(
+            f"""SELECT least(l.unique_id, r.unique_id) AS tuple_l, greatest(l.unique_id, r.unique_id) AS tuple_r
+            FROM (SELECT a.{name} AS name_a, b.{name} AS name_b FROM {names} a JOIN {names} b
+                  ON {close} AND a.{name} < b.{name}) p
+            JOIN {table} l ON l.{name} = p.name_a JOIN {table} r ON r.{name} = p.name_b
+            WHERE l.{prefix} = r.{prefix} AND {apart}"""
+        )
+        if [rule[0][: -len("_prefix")]] not in rules:  # else that rule pairs equal names
+            parts.append(
+                f"""SELECT l.unique_id AS tuple_l, r.unique_id AS tuple_r FROM {table} l JOIN {table} r
+                ON l.{name} = r.{name} AND l.{prefix} = r.{prefix} AND l.unique_id < r.unique_id
+                WHERE {apart}"""
+            )
+    if not parts:
+        return "SELECT NULL::BIGINT AS tuple_l, NULL::BIGINT AS tuple_r WHERE FALSE"
+    return " UNION ".join(f"({p})" for p in parts)
+
+
+def _prefix_rules(rules: list[list[str]]) -> list[str]:
+    return [rule[0] for rule in rules if len(rule) == 1 and rule[0].endswith("_prefix")]
+
+
+def _score(con: duckdb.DuckDBPyConnection, spec: EntitySpec, linker: Any, prior: float) -> list[str]:
+    """``am_tuple_edges``: every candidate pair scored at or above the review band, by the
+    model's own SQL (each comparison's level and match weight, summed with the prior as
+    Splink's predict does). Returns the score columns kept."""
+    from splink.internals.dialects import SplinkDialect
+    from splink.internals.misc import prob_to_match_weight
+    from splink.internals.predict import _combine_prior_and_mws
+
+    comparisons = linker._settings_obj.comparisons
+    cols = [c for c in _columns(con, "am_splink_input") if c != "unique_id"]
+    sides = ", ".join(f"l.{_q(c)} AS {_q(c + '_l')}, r.{_q(c)} AS {_q(c + '_r')}" for c in cols)
+    gammas = ", ".join(cc._case_statement for cc in comparisons)
+    weights = ", ".join(
+        "CASE "
+        + " ".join(cl._match_weight_sql(cc._gamma_column_name) for cl in cc.comparison_levels)
+        + f" END AS {cc._mw_column_name}"
+        for cc in comparisons
+    )
+    mw, probability = _combine_prior_and_mws(
+        prior, [cc._mw_column_name for cc in comparisons], SplinkDialect.from_string("duckdb")
+    )
+    kept = ["match_weight", "match_probability"]
+    for cc in comparisons:
+        kept += [cc._gamma_column_name, cc._mw_column_name]
+    floor = spec.matching.reviewFrom
+    where = f"WHERE match_weight >= {prob_to_match_weight(floor)}" if floor > 0 else ""
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_tuple_edges AS
+        WITH pairs AS (SELECT p.tuple_l, p.tuple_r, {sides} FROM am_candidates p
+                       JOIN am_splink_input l ON l.unique_id = p.tuple_l
+                       JOIN am_splink_input r ON r.unique_id = p.tuple_r),
+        levels AS (SELECT tuple_l, tuple_r, {gammas} FROM pairs),
+        parts AS (SELECT *, {weights} FROM levels),
+        scored AS (SELECT *, {mw} AS match_weight, {probability} AS match_probability FROM parts)
+        SELECT tuple_l, tuple_r, {", ".join(_q(c) for c in kept)} FROM scored {where}"""
+    )
+    con.execute("DROP TABLE am_candidates")
+    return kept
 
 
 def _u_from_non_matches(
@@ -294,14 +383,10 @@ def _u_from_non_matches(
         [f"l.{_q(c)} AS {_q(c + '_l')}" for c in columns] + [f"r.{_q(c)} AS {_q(c + '_r')}" for c in columns]
     )
     rules = spec.matching.blocking
-    blocked = " UNION ".join(
-        f"SELECT l.unique_id AS a, r.unique_id AS b FROM am_u_nodes l JOIN am_u_nodes r "
-        f"ON l.unique_id < r.unique_id AND {rule_sql(rule)} AND l.{key} <> r.{key}"
-        for rule in rules
-    )
+    blocked = _pairs_sql("am_u_nodes", [list(rule) for rule in rules], f"l.{key} <> r.{key}")
     con.execute(
         f"""CREATE OR REPLACE TABLE am_u_blocked AS SELECT {select}
-        FROM ({blocked}) p JOIN am_u_nodes l ON l.unique_id = p.a JOIN am_u_nodes r ON r.unique_id = p.b"""
+        FROM ({blocked}) p JOIN am_u_nodes l ON l.unique_id = p.tuple_l JOIN am_u_nodes r ON r.unique_id = p.tuple_r"""
     )
     side = max(int(math.sqrt(pairs)), 2)
     for name, parity in (("am_u_left", 0), ("am_u_right", 1)):
@@ -438,7 +523,8 @@ def _same_tuple_pairs(
         f"""CREATE OR REPLACE TABLE am_same_tuple AS
         WITH shared AS (SELECT tuple, count(*) AS n FROM am_nodes GROUP BY tuple HAVING count(*) > 1),
         sides AS (SELECT s.tuple, s.n, {both} FROM shared s JOIN am_splink_input t ON t.unique_id = s.tuple
-                  WHERE {blocked or "FALSE"}),
+                  JOIN am_tuple_groups g ON g.tuple = s.tuple
+                  WHERE g.grp IS NULL AND ({blocked or "FALSE"})),
         levels AS (SELECT tuple, n, {gammas} FROM sides),
         parts AS (SELECT *, {weights} FROM levels),
         scored AS (SELECT *, {mw} AS match_weight, {probability} AS match_probability FROM parts)
