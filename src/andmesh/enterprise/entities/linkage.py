@@ -248,47 +248,68 @@ def _candidates(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> int:
         SELECT s.unique_id, g.grp, {", ".join(f"s.{_q(c)}" for c in used)}
         FROM am_splink_input s JOIN am_tuple_groups g ON g.tuple = s.unique_id"""
     )
-    union = _pairs_sql("am_blocking", rules, "NOT coalesce(l.grp = r.grp, FALSE)")
-    con.execute(f"CREATE OR REPLACE TABLE am_candidates AS {union}")
+    _pairs(con, "am_blocking", rules, "NOT coalesce(l.grp = r.grp, FALSE)", "am_candidates")
     con.execute("DROP TABLE am_blocking")
     return _count(con, "am_candidates")
 
 
-def _pairs_sql(table: str, rules: list[list[str]], apart: str) -> str:
-    """SQL: the distinct pairs (tuple_l < tuple_r) of ``table``'s rows that a rule pairs and
-    that satisfy ``apart`` (on ``l`` and ``r``).
+def _pairs(con: duckdb.DuckDBPyConnection, table: str, rules: list[list[str]], apart: str, out: str) -> None:
+    """Create ``out`` (tuple_l, tuple_r): the pairs (tuple_l < tuple_r) of ``table``'s rows that a
+    rule pairs and that satisfy ``apart`` (on ``l`` and ``r``), each once.
 
-    The prefix rule pairs *names*, then the rows carrying them: its condition is on the
-    names only, and a block of names starting with the same long word holds many rows per
-    name (a join on the prefix compares every pair of rows in the block).
+    As Splink does, each rule leaves out the pairs an earlier one found (no distinct over
+    all pairs); the prefix rules come last. A prefix rule pairs *names* first, then the
+    rows carrying them: its condition is on the names only, and a block of names starting
+    with the same long word holds many rows per name (a join on the prefix would compare
+    every pair of rows in the block). Earlier rules on the name alone (its key) are left
+    out at the level of names already.
     """
+    prefixes = _prefix_rules(rules)
+    ordered = [r for r in rules if r[0] not in prefixes or len(r) > 1] + [[p] for p in prefixes]
     parts = []
-    for rule in rules:
-        if rule[0] not in _prefix_rules(rules):
+    for index, rule in enumerate(ordered):
+        earlier = ordered[:index]
+        fresh = " AND ".join(f"NOT coalesce({rule_sql(e)}, FALSE)" for e in earlier) or "TRUE"
+        if rule[0] not in prefixes or len(rule) > 1:
             parts.append(
                 f"""SELECT l.unique_id AS tuple_l, r.unique_id AS tuple_r FROM {table} l JOIN {table} r
-                ON {rule_sql(rule)} AND l.unique_id < r.unique_id WHERE {apart}"""
+                ON {rule_sql(rule)} AND l.unique_id < r.unique_id WHERE {apart} AND {fresh}"""
             )
             continue
-        prefix, name = _q(rule[0]), _q(rule[0][: -len("_prefix")])
-        close = rule_sql(rule, "a", "b")
-        names = f"(SELECT DISTINCT {name}, {prefix} FROM {table} WHERE {prefix} IS NOT NULL)"
+        base = rule[0][: -len("_prefix")]
+        prefix, name = _q(rule[0]), _q(base)
+        of_name = [e for e in earlier if all(c == base or c.startswith(base + "_") for c in e)]
+        carried = ", ".join(_q(c) for c in sorted({c for e in of_name for c in e} | {base, rule[0]}))
+        by_name = "".join(f" AND NOT coalesce({rule_sql(e, 'a', 'b')}, FALSE)" for e in of_name)
+        # Materialised: the engine would otherwise join the rows before filtering the names.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE am_names AS SELECT DISTINCT {carried} FROM {table} WHERE {prefix} IS NOT NULL"
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE am_name_pairs_{index} AS
+            SELECT a.{name} AS name_a, b.{name} AS name_b FROM am_names a JOIN am_names b
+            ON {rule_sql(rule, "a", "b")} AND a.{name} < b.{name}{by_name}"""
+        )
+        con.execute("DROP TABLE am_names")
         parts.append(
             f"""SELECT least(l.unique_id, r.unique_id) AS tuple_l, greatest(l.unique_id, r.unique_id) AS tuple_r
-            FROM (SELECT a.{name} AS name_a, b.{name} AS name_b FROM {names} a JOIN {names} b
-                  ON {close} AND a.{name} < b.{name}) p
+            FROM am_name_pairs_{index} p
             JOIN {table} l ON l.{name} = p.name_a JOIN {table} r ON r.{name} = p.name_b
-            WHERE l.{prefix} = r.{prefix} AND {apart}"""
+            WHERE l.{prefix} = r.{prefix} AND {apart} AND {fresh}"""
         )
-        if [rule[0][: -len("_prefix")]] not in rules:  # else that rule pairs equal names
+        if [base] not in earlier:  # else that rule paired equal names
             parts.append(
                 f"""SELECT l.unique_id AS tuple_l, r.unique_id AS tuple_r FROM {table} l JOIN {table} r
                 ON l.{name} = r.{name} AND l.{prefix} = r.{prefix} AND l.unique_id < r.unique_id
-                WHERE {apart}"""
+                WHERE {apart} AND {fresh}"""
             )
-    if not parts:
-        return "SELECT NULL::BIGINT AS tuple_l, NULL::BIGINT AS tuple_r WHERE FALSE"
-    return " UNION ".join(f"({p})" for p in parts)
+    union = " UNION ALL ".join(f"({p})" for p in parts)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {out} AS "
+        + (union or "SELECT NULL::BIGINT AS tuple_l, NULL::BIGINT AS tuple_r WHERE FALSE")
+    )
+    for index in range(len(ordered)):
+        con.execute(f"DROP TABLE IF EXISTS am_name_pairs_{index}")
 
 
 def _prefix_rules(rules: list[list[str]]) -> list[str]:
@@ -383,11 +404,12 @@ def _u_from_non_matches(
         [f"l.{_q(c)} AS {_q(c + '_l')}" for c in columns] + [f"r.{_q(c)} AS {_q(c + '_r')}" for c in columns]
     )
     rules = spec.matching.blocking
-    blocked = _pairs_sql("am_u_nodes", [list(rule) for rule in rules], f"l.{key} <> r.{key}")
+    _pairs(con, "am_u_nodes", [list(rule) for rule in rules], f"l.{key} <> r.{key}", "am_u_pairs")
     con.execute(
         f"""CREATE OR REPLACE TABLE am_u_blocked AS SELECT {select}
-        FROM ({blocked}) p JOIN am_u_nodes l ON l.unique_id = p.tuple_l JOIN am_u_nodes r ON r.unique_id = p.tuple_r"""
+        FROM am_u_pairs p JOIN am_u_nodes l ON l.unique_id = p.tuple_l JOIN am_u_nodes r ON r.unique_id = p.tuple_r"""
     )
+    con.execute("DROP TABLE am_u_pairs")
     side = max(int(math.sqrt(pairs)), 2)
     for name, parity in (("am_u_left", 0), ("am_u_right", 1)):
         con.execute(
