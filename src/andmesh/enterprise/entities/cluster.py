@@ -96,6 +96,11 @@ class Clustering:
             for n in linked.tolist()
         }
 
+    def add_values(self, attribute: str, roots: np.ndarray, values: np.ndarray) -> None:
+        """Give groups (by their root) values of an exclusive attribute."""
+        for root, value in zip(roots.tolist(), values.tolist(), strict=True):
+            self.values.setdefault(int(root), {}).setdefault(attribute, set()).add(str(value))
+
     def find(self, x: int) -> int:
         parent = self.parent
         root = x

@@ -233,20 +233,13 @@ def _hard_clustering(
     ``am_node_groups`` (node, grp) receives them: the model need not score pairs a group
     already holds.
     """
-    exclusive: dict[str, dict[int, str]] = {}
-    for attr in spec.attributes:
-        if attr.exclusive and attr.matching:
-            rows = con.execute(
-                f'SELECT node, "{attr.name}" FROM am_nodes WHERE "{attr.name}" IS NOT NULL'
-            ).fetchall()
-            exclusive[attr.name] = {int(n): str(v) for n, v in rows}
     rejects = [
         (int(a), int(b))
         for a, b in con.execute(
             "SELECT node_l, node_r FROM am_decisions WHERE decision = 'reject'"
         ).fetchall()
     ]
-    clustering = Clustering(nodes, exclusive=exclusive, rejects=rejects)
+    clustering = Clustering(nodes, rejects=rejects)
     hard = con.execute(
         """SELECT node_l, node_r, method FROM am_hard_edges
         ORDER BY CASE method WHEN 'steward' THEN 0 ELSE 1 END, node_l, node_r"""
@@ -260,6 +253,15 @@ def _hard_clustering(
     )
     con.execute("CREATE OR REPLACE TABLE am_node_groups AS SELECT * FROM am_node_groups_in")
     con.unregister("am_node_groups_in")
+    # Trusted links never check exclusive values: each group's are gathered once, after them.
+    for attr in spec.attributes:
+        if attr.exclusive and attr.matching:
+            column = '"' + attr.name.replace('"', '""') + '"'
+            rows = con.execute(
+                f"""SELECT g.grp, n.{column} FROM am_nodes n JOIN am_node_groups g USING (node)
+                WHERE n.{column} IS NOT NULL GROUP BY ALL"""
+            ).fetchnumpy()
+            clustering.add_values(attr.name, rows["grp"], rows[attr.name])
     return clustering, _Hard(lefts, rights, methods, reasons)
 
 
