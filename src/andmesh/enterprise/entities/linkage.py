@@ -12,6 +12,9 @@ of similarity says about a match:
   deterministic links (pairs they join ÷ all pairs, scaled by an assumed recall), else
   from Splink's estimate on the identifying attributes.
 
+Splink trains; the candidate pairs are found and scored in the engine session with the
+trained model's own SQL (its comparison levels and weights, summed with the prior as
+Splink's predict does), leaving out pairs the trusted links already put in one group.
 ``am_prob_edges`` receives every scored pair at or above the review band, with each
 comparison's level (``gamma_*``) and match weight (``mw_*``) for the evidence.
 """
@@ -520,7 +523,8 @@ def _same_tuple_pairs(
     what the model gives two records with these values: each comparison's level and
     weight, by Splink's own SQL, summed with the prior as Splink does. Only tuples a
     blocking rule would pair (every column of a rule present) count, and only at or above
-    the review band, as for scored pairs. Returns how many tuples were so compared with themselves.
+    the review band, as for scored pairs, and only tuples whose nodes the trusted links have not
+    already put in one group. Returns how many tuples were so compared with themselves.
     """
     from splink.internals.dialects import SplinkDialect
     from splink.internals.predict import _combine_prior_and_mws
