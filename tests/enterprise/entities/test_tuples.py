@@ -61,11 +61,15 @@ def test_copies_of_records_join_their_originals_and_change_nothing_else(
 
 
 def test_nodes_holding_one_tuple_get_the_models_score_of_equal_values(world: dict[str, pa.Table]) -> None:
-    """Without keys, a credit file and an account spelt alike hold one tuple. Their pair is
-    scored by the model's own level SQL: a pair with the same comparison levels scored by
-    Splink has exactly the same match weight."""
+    """Without keys or tax ids, a credit file and an account spelt alike hold one tuple. Their
+    pair is scored by the model's own level SQL: a pair with the same comparison levels
+    scored among the candidate pairs has exactly the same match weight. (With an equal tax
+    id they would be one group of trusted links already: nothing to score.)"""
     spec = entity_spec(links=[])
     files = world["credit.files"]
+    files = files.set_column(
+        files.schema.get_field_index("vat"), "vat", pa.nulls(files.num_rows, pa.string())
+    )
     alike = pa.table(
         {
             "account_no": [f"A{i:03d}" for i in range(files.num_rows)],
@@ -77,7 +81,7 @@ def test_nodes_holding_one_tuple_get_the_models_score_of_equal_values(world: dic
             "country": files.column("country"),
         }
     )
-    tables = {**world, "sales.accounts": alike}
+    tables = {**world, "credit.files": files, "sales.accounts": alike}
     result = resolve(spec, tables)
     nodes = {r["node"]: r for r in result.nodes.to_pylist()}
     evidence = [e for e in result.evidence.to_pylist() if e["method"] == "probabilistic"]

@@ -24,7 +24,7 @@ ids: two legal entities) or records a steward said are different:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -54,7 +54,11 @@ def near(a: str, b: str) -> bool:
 
 
 class Clustering:
-    """Union-find over nodes 0..n-1 with exclusive values and cannot-link pairs."""
+    """Union-find over nodes 0..n-1 with exclusive values and cannot-link pairs.
+
+    Each node keeps its strongest link (probability, method) in ``best_probability`` and
+    ``best_method`` (an index into ``methods``; -1: none).
+    """
 
     def __init__(
         self,
@@ -74,7 +78,28 @@ class Clustering:
         for a, b in rejects:
             self.rejects.setdefault(a, []).append((a, b))
             self.rejects.setdefault(b, []).append((a, b))
-        self.best: dict[int, tuple[float, str]] = {}
+        self.best_probability = np.full(n, -1.0)
+        self.best_method = np.full(n, -1, dtype=np.int16)
+        self.methods: list[str] = []
+
+    def _method(self, method: str) -> int:
+        if method not in self.methods:
+            self.methods.append(method)
+        return self.methods.index(method)
+
+    @property
+    def best(self) -> dict[int, tuple[float, str]]:
+        """Each linked node's strongest link: {node: (probability, method)}."""
+        linked = np.flatnonzero(self.best_method >= 0)
+        return {
+            int(n): (float(self.best_probability[n]), self.methods[int(self.best_method[n])])
+            for n in linked.tolist()
+        }
+
+    def add_values(self, attribute: str, roots: np.ndarray, values: np.ndarray) -> None:
+        """Give groups (by their root) values of an exclusive attribute."""
+        for root, value in zip(roots.tolist(), values.tolist(), strict=True):
+            self.values.setdefault(int(root), {}).setdefault(attribute, set()).add(str(value))
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -107,6 +132,18 @@ class Clustering:
                 return attribute
         return None
 
+    def _union(self, ra: int, rb: int) -> None:
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        if rb in self.values:
+            merged = self.values.setdefault(ra, {})
+            for attribute, values in self.values.pop(rb).items():
+                merged.setdefault(attribute, set()).update(values)
+        if rb in self.rejects:
+            self.rejects.setdefault(ra, []).extend(self.rejects.pop(rb))
+
     def join(self, a: int, b: int, probability: float, method: str, *, check_exclusive: bool = False) -> str:
         """Link ``a`` and ``b`` if allowed; say what happened."""
         ra, rb = self.find(a), self.find(b)
@@ -117,23 +154,93 @@ class Clustering:
                 attribute = self._conflict(ra, rb)
                 if attribute is not None:
                     return f"conflict: {attribute}"
-            if self.size[ra] < self.size[rb]:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
-            self.size[ra] += self.size[rb]
-            if rb in self.values:
-                merged = self.values.setdefault(ra, {})
-                for attribute, values in self.values.pop(rb).items():
-                    merged.setdefault(attribute, set()).update(values)
-            if rb in self.rejects:
-                self.rejects.setdefault(ra, []).extend(self.rejects.pop(rb))
+            self._union(ra, rb)
             outcome = "linked"
         else:
             outcome = "already linked"
+        code = self._method(method)
         for node in (a, b):
-            if node not in self.best or self.best[node][0] < probability:
-                self.best[node] = (probability, method)
+            if self.best_probability[node] < probability:
+                self.best_probability[node] = probability
+                self.best_method[node] = code
         return outcome
+
+    def join_all(self, lefts: np.ndarray, rights: np.ndarray, methods: Sequence[str]) -> list[str]:
+        """Join every pair in order, as :meth:`join` one by one would (without the exclusive
+        check: trusted links), on a clustering nothing was joined in yet; the outcome of each.
+
+        Connected components where no steward rejected a pair are joined in bulk: there,
+        every link succeeds, and the ones that join two groups when taken in order are the
+        minimum spanning forest under the order (Kruskal's algorithm). Components holding
+        both records of a rejected pair are walked one link at a time.
+
+        >>> c = Clustering(5, rejects=[(3, 4)])
+        >>> c.join_all(np.array([0, 1, 0, 2, 3]), np.array([1, 2, 2, 3, 4]), ["key"] * 5)
+        ['linked', 'linked', 'already linked', 'linked', 'rejected by a steward']
+        >>> sorted(c.groups().values())
+        [[0, 1, 2, 3], [4]]
+        """
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
+
+        n, count = len(self.parent), len(lefts)
+        outcomes = np.full(count, "already linked", dtype=object)
+        if count == 0:
+            return []
+        lefts, rights = np.asarray(lefts, dtype=np.int64), np.asarray(rights, dtype=np.int64)
+        graph = coo_matrix((np.ones(count, dtype=np.int8), (lefts, rights)), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        rejected = [(a, b) for pairs in self.rejects.values() for a, b in pairs]
+        tainted = np.zeros(labels.max() + 1, dtype=bool)
+        for a, b in rejected:
+            if labels[a] == labels[b]:
+                tainted[labels[a]] = True
+        walked = tainted[labels[lefts]]
+        bulk = np.flatnonzero(~walked)
+
+        # Weights are the order (+1: a zero weight is no edge), all distinct: one forest.
+        forest = minimum_spanning_tree(
+            coo_matrix((bulk + 1.0, (lefts[bulk], rights[bulk])), shape=(n, n)).tocsr()
+        )
+        outcomes[forest.data.astype(np.int64) - 1] = "linked"
+        members = np.flatnonzero(~tainted[labels])
+        sizes = np.bincount(labels[members], minlength=len(tainted))
+        order = np.argsort(labels[members], kind="stable")
+        grouped = members[order]
+        starts = np.searchsorted(labels[grouped], np.arange(len(tainted)))
+        parent = np.asarray(self.parent, dtype=np.int64)
+        size = np.asarray(self.size, dtype=np.int64)
+        joined = np.flatnonzero(sizes > 1)
+        representative = np.zeros(len(tainted), dtype=np.int64)
+        representative[joined] = grouped[starts[joined]]  # each component's smallest node
+        many = grouped[sizes[labels[grouped]] > 1]
+        parent[many] = representative[labels[many]]
+        size[representative[joined]] = sizes[joined]
+        self.parent, self.size = parent.tolist(), size.tolist()
+        for table in (self.values, self.rejects):
+            for node in [k for k in table if sizes[labels[k]] > 1 and not tainted[labels[k]]]:
+                root = int(representative[labels[node]])
+                if node == root:
+                    continue
+                moved = table.pop(node)
+                if table is self.values:
+                    merged = self.values.setdefault(root, {})
+                    for attribute, values in moved.items():  # type: ignore[union-attr]
+                        merged.setdefault(attribute, set()).update(values)
+                else:
+                    self.rejects.setdefault(root, []).extend(moved)  # type: ignore[arg-type]
+
+        # Each node's strongest link is its first (all are certain).
+        codes = np.asarray([self._method(m) for m in methods], dtype=np.int16)
+        first = np.full(n, count, dtype=np.int64)
+        np.minimum.at(first, lefts[bulk], bulk)
+        np.minimum.at(first, rights[bulk], bulk)
+        touched = np.flatnonzero(first < count)
+        self.best_probability[touched] = 1.0
+        self.best_method[touched] = codes[first[touched]]
+        for index in np.flatnonzero(walked).tolist():
+            outcomes[index] = self.join(int(lefts[index]), int(rights[index]), 1.0, methods[index])
+        return list(outcomes)
 
     def raise_best(self, nodes: np.ndarray, probabilities: np.ndarray, method: str) -> None:
         """Record links of nodes already together (as :meth:`join` does for "already linked"):
@@ -146,19 +253,24 @@ class Clustering:
         """
         if len(nodes) == 0:
             return
-        order = np.lexsort((-probabilities, nodes))
-        ordered = nodes[order]
-        first = np.concatenate([[True], ordered[1:] != ordered[:-1]])
-        for n, p in zip(ordered[first].tolist(), probabilities[order][first].tolist(), strict=True):
-            if n not in self.best or self.best[n][0] < p:
-                self.best[n] = (p, method)
+        best = np.full(len(self.parent), -1.0)
+        np.maximum.at(best, nodes, probabilities)
+        raised = np.flatnonzero(best > self.best_probability)
+        self.best_probability[raised] = best[raised]
+        self.best_method[raised] = self._method(method)
 
-    def roots(self) -> list[int]:
-        return [self.find(x) for x in range(len(self.parent))]
+    def roots(self) -> np.ndarray:
+        """Each node's root (its group), as an array."""
+        roots = np.asarray(self.parent, dtype=np.int64)
+        while True:
+            up = roots[roots]
+            if np.array_equal(up, roots):
+                return roots
+            roots = up
 
     def groups(self) -> dict[int, list[int]]:
         found: dict[int, list[int]] = {}
-        for node, root in enumerate(self.roots()):
+        for node, root in enumerate(self.roots().tolist()):
             found.setdefault(root, []).append(node)
         return found
 

@@ -12,6 +12,9 @@ of similarity says about a match:
   deterministic links (pairs they join ÷ all pairs, scaled by an assumed recall), else
   from Splink's estimate on the identifying attributes.
 
+Splink trains; the candidate pairs are found and scored in the engine session with the
+trained model's own SQL (its comparison levels and weights, summed with the prior as
+Splink's predict does), leaving out pairs the trusted links already put in one group.
 ``am_prob_edges`` receives every scored pair at or above the review band, with each
 comparison's level (``gamma_*``) and match weight (``mw_*``) for the evidence.
 """
@@ -53,7 +56,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def rule_sql(columns: list[str]) -> str:
+def rule_sql(columns: list[str], left: str = "l", right: str = "r") -> str:
     """A blocking rule on equal values of ``columns``.
 
     >>> rule_sql(["name_key", "country"])
@@ -72,12 +75,13 @@ def rule_sql(columns: list[str]) -> str:
     'l."name_prefix" = r."name_prefix" AND (starts_with(l."name", r."name") OR starts_with(r."name", l."name")
      OR jaro_winkler_similarity(l."name", r."name") >= 0.9)'
     """
-    parts = [f"l.{_q(c)} = r.{_q(c)}" for c in columns]
+    a, b = left, right
+    parts = [f"{a}.{_q(c)} = {b}.{_q(c)}" for c in columns]
     if len(columns) == 1 and columns[0].endswith("_prefix"):
         n = _q(columns[0][: -len("_prefix")])
         parts.append(
-            f"(starts_with(l.{n}, r.{n}) OR starts_with(r.{n}, l.{n}) "
-            f"OR jaro_winkler_similarity(l.{n}, r.{n}) >= {PREFIX_SIMILAR})"
+            f"(starts_with({a}.{n}, {b}.{n}) OR starts_with({b}.{n}, {a}.{n}) "
+            f"OR jaro_winkler_similarity({a}.{n}, {b}.{n}) >= {PREFIX_SIMILAR})"
         )
     return " AND ".join(parts)
 
@@ -152,27 +156,23 @@ def _tuple_edges(con: duckdb.DuckDBPyConnection, where: str) -> str:
 
 
 def _component_pairs(con: duckdb.DuckDBPyConnection) -> int:
-    """Tuple pairs inside the components of the key and steward links (union-find in Python)."""
+    """Tuple pairs inside the components of the key and steward links."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     edges = con.execute(_tuple_edges(con, "h.method IN ('key', 'steward')")).fetchnumpy()
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for a, b in zip(edges["tuple_l"].tolist(), edges["tuple_r"].tolist(), strict=True):
-        ra, rb = find(int(a)), find(int(b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    sizes: dict[int, int] = {}
-    for node in parent:
-        root = find(node)
-        sizes[root] = sizes.get(root, 0) + 1
-    return sum(n * (n - 1) // 2 for n in (s + 1 for s in sizes.values()))
+    lefts = np.asarray(edges["tuple_l"], dtype=np.int64)
+    rights = np.asarray(edges["tuple_r"], dtype=np.int64)
+    if len(lefts) == 0:
+        return 0
+    n = int(max(lefts.max(), rights.max())) + 1
+    _, labels = connected_components(
+        coo_matrix((np.ones(len(lefts), dtype=np.int8), (lefts, rights)), shape=(n, n)), directed=False
+    )
+    touched = np.unique(np.concatenate([lefts, rights]))
+    sizes = np.bincount(labels[touched]).astype(np.int64)
+    return int((sizes * (sizes - 1) // 2).sum())
 
 
 def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> LinkageResult:
@@ -211,23 +211,8 @@ def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> 
     # Training must not move the prior: it is set above, on purpose.
     linker._settings_obj._probability_two_random_records_match = prior
 
-    blocked = linker.inference.compute_blocked_pairs_for_predict()
-    row = con.execute(f"SELECT count(*) FROM {blocked.physical_name}").fetchone()
-    pairs_compared = int(row[0]) if row else 0
-    predictions = linker.inference.predict(
-        threshold_match_probability=spec.matching.reviewFrom, warning_mode="never"
-    )
-    kept = [
-        c
-        for c in _columns(con, predictions.physical_name)
-        if c.startswith(("gamma_", "mw_")) or c in ("match_weight", "match_probability")
-    ]
-    con.execute(
-        f"""CREATE OR REPLACE TABLE am_tuple_edges AS
-        SELECT least(unique_id_l, unique_id_r) AS tuple_l, greatest(unique_id_l, unique_id_r) AS tuple_r,
-               {", ".join(_q(c) for c in kept)}
-        FROM {predictions.physical_name}"""
-    )
+    pairs_compared = _candidates(con, spec)
+    kept = _score(con, spec, linker, prior)
     pairs_compared += _same_tuple_pairs(con, spec, linker, prior, kept)
     _fan_out(con, kept)
     row = con.execute(
@@ -244,6 +229,134 @@ def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> 
         label_pairs=label_pairs,
         notes=notes,
     )
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> int:
+    """``am_candidates`` (tuple_l < tuple_r): the tuple pairs a blocking rule pairs, except those
+    the trusted links already put together. Returns how many.
+
+    A tuple pair is skipped when every node holding either tuple is in one group of the
+    trusted links (``am_node_groups``): whatever its score, it would join nothing — at
+    scale most pairs the name rules find are one customer's records spelt alike.
+    """
+    con.execute(
+        """CREATE OR REPLACE TABLE am_tuple_groups AS
+        SELECT n.tuple, CASE WHEN min(g.grp) = max(g.grp) THEN min(g.grp) END AS grp
+        FROM am_nodes n JOIN am_node_groups g USING (node) GROUP BY 1"""
+    )
+    rules = [list(rule) for rule in spec.matching.blocking]
+    used = sorted({c for rule in rules for c in rule} | {c[: -len("_prefix")] for c in _prefix_rules(rules)})
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_blocking AS
+        SELECT s.unique_id, g.grp, {", ".join(f"s.{_q(c)}" for c in used)}
+        FROM am_splink_input s JOIN am_tuple_groups g ON g.tuple = s.unique_id"""
+    )
+    _pairs(con, "am_blocking", rules, "NOT coalesce(l.grp = r.grp, FALSE)", "am_candidates")
+    con.execute("DROP TABLE am_blocking")
+    return _count(con, "am_candidates")
+
+
+def _pairs(con: duckdb.DuckDBPyConnection, table: str, rules: list[list[str]], apart: str, out: str) -> None:
+    """Create ``out`` (tuple_l, tuple_r): the pairs (tuple_l < tuple_r) of ``table``'s rows that a
+    rule pairs and that satisfy ``apart`` (on ``l`` and ``r``), each once.
+
+    As Splink does, each rule leaves out the pairs an earlier one found (no distinct over
+    all pairs); the prefix rules come last. A prefix rule pairs *names* first, then the
+    rows carrying them: its condition is on the names only, and a block of names starting
+    with the same long word holds many rows per name (a join on the prefix would compare
+    every pair of rows in the block). Earlier rules on the name alone (its key) are left
+    out at the level of names already.
+    """
+    prefixes = _prefix_rules(rules)
+    ordered = [r for r in rules if r[0] not in prefixes or len(r) > 1] + [[p] for p in prefixes]
+    parts = []
+    for index, rule in enumerate(ordered):
+        earlier = ordered[:index]
+        fresh = " AND ".join(f"NOT coalesce({rule_sql(e)}, FALSE)" for e in earlier) or "TRUE"
+        if rule[0] not in prefixes or len(rule) > 1:
+            parts.append(
+                f"""SELECT l.unique_id AS tuple_l, r.unique_id AS tuple_r FROM {table} l JOIN {table} r
+                ON {rule_sql(rule)} AND l.unique_id < r.unique_id WHERE {apart} AND {fresh}"""
+            )
+            continue
+        base = rule[0][: -len("_prefix")]
+        prefix, name = _q(rule[0]), _q(base)
+        of_name = [e for e in earlier if all(c == base or c.startswith(base + "_") for c in e)]
+        carried = ", ".join(_q(c) for c in sorted({c for e in of_name for c in e} | {base, rule[0]}))
+        by_name = "".join(f" AND NOT coalesce({rule_sql(e, 'a', 'b')}, FALSE)" for e in of_name)
+        # Materialised: the engine would otherwise join the rows before filtering the names.
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE am_names AS SELECT DISTINCT {carried} FROM {table} WHERE {prefix} IS NOT NULL"
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE am_name_pairs_{index} AS
+            SELECT a.{name} AS name_a, b.{name} AS name_b FROM am_names a JOIN am_names b
+            ON {rule_sql(rule, "a", "b")} AND a.{name} < b.{name}{by_name}"""
+        )
+        con.execute("DROP TABLE am_names")
+        parts.append(
+            f"""SELECT least(l.unique_id, r.unique_id) AS tuple_l, greatest(l.unique_id, r.unique_id) AS tuple_r
+            FROM am_name_pairs_{index} p
+            JOIN {table} l ON l.{name} = p.name_a JOIN {table} r ON r.{name} = p.name_b
+            WHERE l.{prefix} = r.{prefix} AND {apart} AND {fresh}"""
+        )
+        if [base] not in earlier:  # else that rule paired equal names
+            parts.append(
+                f"""SELECT l.unique_id AS tuple_l, r.unique_id AS tuple_r FROM {table} l JOIN {table} r
+                ON l.{name} = r.{name} AND l.{prefix} = r.{prefix} AND l.unique_id < r.unique_id
+                WHERE {apart} AND {fresh}"""
+            )
+    union = " UNION ALL ".join(f"({p})" for p in parts)
+    con.execute(
+        f"CREATE OR REPLACE TABLE {out} AS "
+        + (union or "SELECT NULL::BIGINT AS tuple_l, NULL::BIGINT AS tuple_r WHERE FALSE")
+    )
+    for index in range(len(ordered)):
+        con.execute(f"DROP TABLE IF EXISTS am_name_pairs_{index}")
+
+
+def _prefix_rules(rules: list[list[str]]) -> list[str]:
+    return [rule[0] for rule in rules if len(rule) == 1 and rule[0].endswith("_prefix")]
+
+
+def _score(con: duckdb.DuckDBPyConnection, spec: EntitySpec, linker: Any, prior: float) -> list[str]:
+    """``am_tuple_edges``: every candidate pair scored at or above the review band, by the
+    model's own SQL (each comparison's level and match weight, summed with the prior as
+    Splink's predict does). Returns the score columns kept."""
+    from splink.internals.dialects import SplinkDialect
+    from splink.internals.misc import prob_to_match_weight
+    from splink.internals.predict import _combine_prior_and_mws
+
+    comparisons = linker._settings_obj.comparisons
+    cols = [c for c in _columns(con, "am_splink_input") if c != "unique_id"]
+    sides = ", ".join(f"l.{_q(c)} AS {_q(c + '_l')}, r.{_q(c)} AS {_q(c + '_r')}" for c in cols)
+    gammas = ", ".join(cc._case_statement for cc in comparisons)
+    weights = ", ".join(
+        "CASE "
+        + " ".join(cl._match_weight_sql(cc._gamma_column_name) for cl in cc.comparison_levels)
+        + f" END AS {cc._mw_column_name}"
+        for cc in comparisons
+    )
+    mw, probability = _combine_prior_and_mws(
+        prior, [cc._mw_column_name for cc in comparisons], SplinkDialect.from_string("duckdb")
+    )
+    kept = ["match_weight", "match_probability"]
+    for cc in comparisons:
+        kept += [cc._gamma_column_name, cc._mw_column_name]
+    floor = spec.matching.reviewFrom
+    where = f"WHERE match_weight >= {prob_to_match_weight(floor)}" if floor > 0 else ""
+    con.execute(
+        f"""CREATE OR REPLACE TABLE am_tuple_edges AS
+        WITH pairs AS (SELECT p.tuple_l, p.tuple_r, {sides} FROM am_candidates p
+                       JOIN am_splink_input l ON l.unique_id = p.tuple_l
+                       JOIN am_splink_input r ON r.unique_id = p.tuple_r),
+        levels AS (SELECT tuple_l, tuple_r, {gammas} FROM pairs),
+        parts AS (SELECT *, {weights} FROM levels),
+        scored AS (SELECT *, {mw} AS match_weight, {probability} AS match_probability FROM parts)
+        SELECT tuple_l, tuple_r, {", ".join(_q(c) for c in kept)} FROM scored {where}"""
+    )
+    con.execute("DROP TABLE am_candidates")
+    return kept
 
 
 def _u_from_non_matches(
@@ -294,15 +407,12 @@ def _u_from_non_matches(
         [f"l.{_q(c)} AS {_q(c + '_l')}" for c in columns] + [f"r.{_q(c)} AS {_q(c + '_r')}" for c in columns]
     )
     rules = spec.matching.blocking
-    blocked = " UNION ".join(
-        f"SELECT l.unique_id AS a, r.unique_id AS b FROM am_u_nodes l JOIN am_u_nodes r "
-        f"ON l.unique_id < r.unique_id AND {rule_sql(rule)} AND l.{key} <> r.{key}"
-        for rule in rules
-    )
+    _pairs(con, "am_u_nodes", [list(rule) for rule in rules], f"l.{key} <> r.{key}", "am_u_pairs")
     con.execute(
         f"""CREATE OR REPLACE TABLE am_u_blocked AS SELECT {select}
-        FROM ({blocked}) p JOIN am_u_nodes l ON l.unique_id = p.a JOIN am_u_nodes r ON r.unique_id = p.b"""
+        FROM am_u_pairs p JOIN am_u_nodes l ON l.unique_id = p.tuple_l JOIN am_u_nodes r ON r.unique_id = p.tuple_r"""
     )
+    con.execute("DROP TABLE am_u_pairs")
     side = max(int(math.sqrt(pairs)), 2)
     for name, parity in (("am_u_left", 0), ("am_u_right", 1)):
         con.execute(
@@ -413,7 +523,8 @@ def _same_tuple_pairs(
     what the model gives two records with these values: each comparison's level and
     weight, by Splink's own SQL, summed with the prior as Splink does. Only tuples a
     blocking rule would pair (every column of a rule present) count, and only at or above
-    the review band, as for scored pairs. Returns how many tuples were so compared with themselves.
+    the review band, as for scored pairs, and only tuples whose nodes the trusted links have not
+    already put in one group. Returns how many tuples were so compared with themselves.
     """
     from splink.internals.dialects import SplinkDialect
     from splink.internals.predict import _combine_prior_and_mws
@@ -438,7 +549,8 @@ def _same_tuple_pairs(
         f"""CREATE OR REPLACE TABLE am_same_tuple AS
         WITH shared AS (SELECT tuple, count(*) AS n FROM am_nodes GROUP BY tuple HAVING count(*) > 1),
         sides AS (SELECT s.tuple, s.n, {both} FROM shared s JOIN am_splink_input t ON t.unique_id = s.tuple
-                  WHERE {blocked or "FALSE"}),
+                  JOIN am_tuple_groups g ON g.tuple = s.tuple
+                  WHERE g.grp IS NULL AND ({blocked or "FALSE"})),
         levels AS (SELECT tuple, n, {gammas} FROM sides),
         parts AS (SELECT *, {weights} FROM levels),
         scored AS (SELECT *, {mw} AS match_weight, {probability} AS match_probability FROM parts)

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from andmesh.pipeline.build import BuildContext
 
 # Bumped when the resolution's logic changes, so published cross-references rebuild.
-RESOLVER_VERSION = "2"  # 2: identity tuples, the filtered prefix block
+# 2: identity tuples, the filtered prefix block; 3: pairs in one group of trusted links not scored
+RESOLVER_VERSION = "3"
 
 
 def entity_of(context: BuildContext, name: str) -> Entity:

@@ -142,9 +142,13 @@ def resolve(
         columns = load_records(con, spec, tables)
         load_decisions(con, _latest(decisions))
         hard_edges(con, spec)
-        clock["records"] = round(time.perf_counter() - start, 3)
         nodes = _count(con, "am_nodes")
         tuples = _count(con, "am_tuples")
+
+        clock["records"] = round(time.perf_counter() - start, 3)
+        start = time.perf_counter()
+        clustering, hard = _hard_clustering(con, spec, nodes)
+        hard_seconds = time.perf_counter() - start
 
         start = time.perf_counter()
         # (Two nodes holding the only tuple are one company's records spelt alike: nothing to train on.)
@@ -160,16 +164,14 @@ def resolve(
 
         start = time.perf_counter()
         version = model_version(linked.model)
-        evidence, counts, clustering = _cluster(con, spec, nodes)
+        evidence, counts = _cluster(con, spec, nodes, clustering, hard)
         xref = _xref(con, spec, clustering, previous, version)
-        clock["clustering"] = round(time.perf_counter() - start, 3)
+        clock["clustering"] = round(time.perf_counter() - start + hard_seconds, 3)
 
         records_by_source = dict(
             con.execute("SELECT source, count(*) FROM am_records GROUP BY 1 ORDER BY 1").fetchall()
         )
-        entity_ids = xref.column("entity_id")
-        clusters = len(set(entity_ids.to_pylist()))
-        groups = clustering.groups()
+        sizes = np.bincount(clustering.roots(), minlength=nodes)
         summary = ResolutionSummary(
             entity=spec.name,
             run_id=run_id,
@@ -178,8 +180,8 @@ def resolve(
             records_by_source={str(k): int(v) for k, v in records_by_source.items()},
             nodes=nodes,
             tuples=tuples,
-            entities=clusters,
-            singletons=sum(1 for members in groups.values() if len(members) == 1),
+            entities=int((sizes > 0).sum()),
+            singletons=int((sizes == 1).sum()),
             links=counts["links"],
             pairs_compared=linked.pairs_compared,
             candidate_pairs=linked.candidate_pairs,
@@ -213,30 +215,59 @@ def _latest(decisions: Sequence[Decision]) -> list[Decision]:
     return list(latest.values())
 
 
-def _cluster(
+@dataclass
+class _Hard:
+    """The trusted links, in the order they are joined, and what became of each."""
+
+    lefts: np.ndarray
+    rights: np.ndarray
+    methods: list[str]
+    reasons: list[str]
+
+
+def _hard_clustering(
     con: duckdb.DuckDBPyConnection, spec: EntitySpec, nodes: int
-) -> tuple[pa.Table, dict[str, Any], Clustering]:
-    exclusive: dict[str, dict[int, str]] = {}
-    for attr in spec.attributes:
-        if attr.exclusive and attr.matching:
-            rows = con.execute(
-                f'SELECT node, "{attr.name}" FROM am_nodes WHERE "{attr.name}" IS NOT NULL'
-            ).fetchall()
-            exclusive[attr.name] = {int(n): str(v) for n, v in rows}
+) -> tuple[Clustering, _Hard]:
+    """The groups the trusted links make (steward confirmations first), before any model.
+
+    ``am_node_groups`` (node, grp) receives them: the model need not score pairs a group
+    already holds.
+    """
     rejects = [
         (int(a), int(b))
         for a, b in con.execute(
             "SELECT node_l, node_r FROM am_decisions WHERE decision = 'reject'"
         ).fetchall()
     ]
-    clustering = Clustering(nodes, exclusive=exclusive, rejects=rejects)
-
+    clustering = Clustering(nodes, rejects=rejects)
     hard = con.execute(
-        """SELECT node_l, node_r, method, detail FROM am_hard_edges
+        """SELECT node_l, node_r, method FROM am_hard_edges
         ORDER BY CASE method WHEN 'steward' THEN 0 ELSE 1 END, node_l, node_r"""
-    ).fetchall()
-    hard_reasons = [clustering.join(int(a), int(b), 1.0, str(m)) for a, b, m, _ in hard]
+    ).fetchnumpy()
+    lefts = np.asarray(hard["node_l"], dtype=np.int64)
+    rights = np.asarray(hard["node_r"], dtype=np.int64)
+    methods = [str(m) for m in hard["method"].tolist()]
+    reasons = clustering.join_all(lefts, rights, methods)
+    con.register(
+        "am_node_groups_in", pa.table({"node": np.arange(nodes, dtype=np.int64), "grp": clustering.roots()})
+    )
+    con.execute("CREATE OR REPLACE TABLE am_node_groups AS SELECT * FROM am_node_groups_in")
+    con.unregister("am_node_groups_in")
+    # Trusted links never check exclusive values: each group's are gathered once, after them.
+    for attr in spec.attributes:
+        if attr.exclusive and attr.matching:
+            column = '"' + attr.name.replace('"', '""') + '"'
+            rows = con.execute(
+                f"""SELECT g.grp, n.{column} FROM am_nodes n JOIN am_node_groups g USING (node)
+                WHERE n.{column} IS NOT NULL GROUP BY ALL"""
+            ).fetchnumpy()
+            clustering.add_values(attr.name, rows["grp"], rows[attr.name])
+    return clustering, _Hard(lefts, rights, methods, reasons)
 
+
+def _cluster(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, nodes: int, clustering: Clustering, hard: _Hard
+) -> tuple[pa.Table, dict[str, Any]]:
     threshold = spec.matching.threshold
     scored = con.execute(
         """SELECT unique_id_l, unique_id_r, match_probability FROM am_prob_edges
@@ -246,10 +277,10 @@ def _cluster(
     rights = scored["unique_id_r"].astype(np.int64)
     probabilities = scored["match_probability"].astype(np.float64)
     reasons = np.full(len(lefts), "pending", dtype=object)
-    # Most scored pairs join nodes the keys already put together: they are "already linked"
-    # whatever the order, so only the others go through the constrained union one by one.
+    # Pairs joining nodes already together are "already linked" whatever the order: only
+    # the others go through the constrained union one by one.
     above = int(np.searchsorted(-probabilities, -threshold, side="right"))
-    start_roots = np.asarray(clustering.roots(), dtype=np.int64)
+    start_roots = clustering.roots()
     together = start_roots[lefts[:above]] == start_roots[rights[:above]]
     for index in np.flatnonzero(~together).tolist():
         reasons[index] = clustering.join(
@@ -265,7 +296,7 @@ def _cluster(
         np.concatenate([probabilities[:above][together], probabilities[:above][together]]),
         "probabilistic",
     )
-    roots = np.asarray(clustering.roots(), dtype=np.int64)
+    roots = clustering.roots()
     below_l, below_r = lefts[above:], rights[above:]
     decided_pairs = con.execute("SELECT DISTINCT node_l, node_r FROM am_decisions").fetchnumpy()
     width = max(nodes, 1)
@@ -280,15 +311,15 @@ def _cluster(
     )
 
     links: dict[str, int] = {}
-    for (_, _, method, _), reason in zip(hard, hard_reasons, strict=True):
+    for method, reason in zip(hard.methods, hard.reasons, strict=True):
         if reason == "linked":
-            links[str(method)] = links.get(str(method), 0) + 1
+            links[method] = links.get(method, 0) + 1
     links["probabilistic"] = int((reasons == "linked").sum())
     counts = {
         "links": links,
         "review": int((reasons == "review").sum()),
         "conflicts": sum(1 for r in reasons[:above] if r.startswith("conflict")),
-        "rejected": sum(1 for r in hard_reasons if r == "rejected by a steward")
+        "rejected": sum(1 for r in hard.reasons if r == "rejected by a steward")
         + int((reasons == "rejected by a steward").sum()),
     }
 
@@ -296,9 +327,9 @@ def _cluster(
         "am_hard_outcomes",
         pa.table(
             {
-                "node_l": pa.array([int(h[0]) for h in hard], pa.int64()),
-                "node_r": pa.array([int(h[1]) for h in hard], pa.int64()),
-                "reason": pa.array(hard_reasons, pa.string()),
+                "node_l": pa.array(hard.lefts, pa.int64()),
+                "node_r": pa.array(hard.rights, pa.int64()),
+                "reason": pa.array(hard.reasons, pa.string()),
             }
         ),
     )
@@ -327,7 +358,7 @@ def _cluster(
               ON o.node_l = p.unique_id_l AND o.node_r = p.unique_id_r
             ORDER BY node_l, node_r, method"""
     ).to_arrow_table()
-    return evidence, counts, clustering
+    return evidence, counts
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -342,27 +373,29 @@ def _xref(
     version: str,
 ) -> pa.Table:
     roots = clustering.roots()
-    best = clustering.best
+    linked = clustering.best_method >= 0
+    methods = pa.array(clustering.methods or [""], pa.string())
     con.register(
         "am_node_clusters",
         pa.table(
             {
-                "node": pa.array(range(len(roots)), pa.int64()),
+                "node": pa.array(np.arange(len(roots)), pa.int64()),
                 "cluster": pa.array(roots, pa.int64()),
-                "best_probability": pa.array(
-                    [best[n][0] if n in best else None for n in range(len(roots))], pa.float64()
-                ),
-                "best_method": pa.array(
-                    [best[n][1] if n in best else None for n in range(len(roots))], pa.string()
-                ),
+                "best_probability": pa.array(clustering.best_probability, pa.float64(), mask=~linked),
+                "best_method": pa.DictionaryArray.from_arrays(
+                    pa.array(np.maximum(clustering.best_method, 0).astype(np.int32), mask=~linked), methods
+                ).cast(pa.string()),
             }
         ),
     )
     firsts = con.execute(
         """SELECT c.cluster, min(r.source || chr(0) || r.record_id) AS first
         FROM am_records r JOIN am_node_clusters c USING (node) GROUP BY 1"""
-    ).fetchall()
-    clusters = {int(c): tuple(str(f).split("\x00", 1)) for c, f in firsts}
+    ).fetchnumpy()
+    clusters = {
+        int(c): tuple(str(f).split("\x00", 1))
+        for c, f in zip(firsts["cluster"].tolist(), firsts["first"].tolist(), strict=True)
+    }
     votes: dict[int, dict[str, int]] = {}
     floor = 0
     if previous is not None and previous.num_rows:
