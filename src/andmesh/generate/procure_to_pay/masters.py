@@ -190,8 +190,11 @@ def iban(country: np.ndarray, account: np.ndarray, bank_key: int) -> pa.Array:
     simplified to one 18-digit BBAN for every country (the US has no IBAN: its payees
     get one of this shape too).
 
-    >>> iban(np.array([COUNTRY_CODES.index("DE")]), np.array([123]), 1).to_pylist()[0][:4]
-    'DE54'
+    >>> code = iban(np.array([COUNTRY_CODES.index("DE")]), np.array([123]), 1).to_pylist()[0]
+    >>> code
+    'DE89164424500000000123'
+    >>> int("".join(str(int(c, 36)) for c in code[4:] + code[:4])) % 97  # ISO 13616 / ISO 7064 check
+    1
     """
     # forty banks per country, numbered from the seed
     bank = 10_000_000 + (np.asarray(account) % 40 * 2_147_483 + bank_key) % 89_999_999
