@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from andmesh.api.deps import Facade, MeshPath
+from andmesh.api.deps import Facade, MeshPath, RowId
 from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from andmesh.errors import NotFound, UsageError
 from andmesh.store.webhooks import EVENT_TYPES, Delivery, NewSubscription, Subscription, WebhookStore
@@ -143,7 +143,7 @@ def subscriptions(
 
 
 @router.delete("/webhooks/{subscription_id}", status_code=204)
-def delete(app: Facade, mesh: MeshPath, subscription_id: int) -> Response:
+def delete(app: Facade, mesh: MeshPath, subscription_id: RowId) -> Response:
     if not _admin(app, mesh).delete(subscription_id):
         raise NotFound(f"no webhook #{subscription_id}", hint="GET /api/v1/webhooks lists them")
     app.governance.audit(app.principal(mesh).actor, "webhook.deleted", f"webhook:{subscription_id}")
@@ -152,7 +152,7 @@ def delete(app: Facade, mesh: MeshPath, subscription_id: int) -> Response:
 
 @router.get("/webhooks/{subscription_id}/deliveries", response_model=Page[Delivery])
 def delivery_log(
-    app: Facade, mesh: MeshPath, subscription_id: int, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    app: Facade, mesh: MeshPath, subscription_id: RowId, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> Page[Delivery]:
     """Every event sent (or being retried) to this receiver: attempts, last status and error."""
     store = _admin(app, mesh)

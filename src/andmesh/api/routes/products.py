@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from andmesh.api.deps import MeshPath, Reader
+from andmesh.api.deps import MAX_ID, MeshPath, Reader
 from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode, encode, paginate
 from andmesh.errors import NotFound
 from andmesh.facade import Andmesh, PortSummary, ProductDetail
@@ -141,7 +141,9 @@ def product_rows(
     app: Reader,
     mesh: MeshPath,
     product_id: str,
-    version: Annotated[int | None, Query(ge=1, description="A published version (default: current).")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="A published version (default: current).")
+    ] = None,
     purpose: Annotated[str | None, Query(description="Why you read: kept in the reads ledger.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100,
     cursor: Cursor = None,
@@ -185,7 +187,7 @@ def product_contract(
     mesh: MeshPath,
     product_id: str,
     version: Annotated[
-        int | None, Query(ge=1, description="The contract a version was published under.")
+        int | None, Query(ge=1, le=MAX_ID, description="The contract a version was published under.")
     ] = None,
 ) -> Response:
     """The product's ODCS contract: as in the mesh now, or as a published version was checked against."""
