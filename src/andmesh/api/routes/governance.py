@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from andmesh.api.deps import Facade, MeshPath, Reader, RowId
-from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
-from andmesh.errors import NotFound
+from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode, paginate
+from andmesh.errors import NotFound, UsageError
 from andmesh.governance.council import Tally
 from andmesh.security.principal import Principal
 from andmesh.store.governance import AccessRequest, AuditEntry, Proposal
@@ -126,6 +126,13 @@ def vote(app: Facade, mesh: MeshPath, proposal_id: RowId, body: NewVote) -> Vote
     return VoteResult(proposal=voted, tally=tally)
 
 
+def _event_id(key: tuple[Any, ...]) -> int:
+    try:
+        return int(key[0])
+    except (IndexError, TypeError, ValueError) as exc:
+        raise UsageError("the cursor is not one this server gave", hint="pass a page's `next` as is") from exc
+
+
 @router.get("/events", response_model=Page[AuditEntry], tags=["events"])
 def events(
     app: Reader,
@@ -137,5 +144,7 @@ def events(
 
     A feed: `next` is never null; poll it for later events (an empty page: nothing new yet).
     """
-    entries: list[Any] = app.audit_log(subject)
+    after = _event_id(decode("events", cursor)) if cursor else 0
+    # One page read in SQL (the log grows without end): the entries after the cursor's id, and one more.
+    entries: list[Any] = app.audit_log(subject, after=after, limit=limit + 1)
     return paginate(entries, scope="events", key=lambda e: (e.id,), cursor=cursor, limit=limit, follow=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -86,9 +86,18 @@ def _check_results(app: Andmesh, table_id: str) -> list[dict[str, Any]]:
 
 @router.get("/products", response_model=Page[PortSummary])
 def list_products(
-    app: Reader, domain: str | None = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    request: Request,
+    app: Reader,
+    mesh: MeshPath,
+    domain: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Page[PortSummary]:
-    ports = [p for p in app.products() if domain is None or p.domain == domain]
+    from andmesh.web.cache import cache_of, state_key
+
+    # The ports' state changes only with a run, a version or a spec: computed once per such state.
+    every = cache_of(request.app.state).get("ports", state_key(app, mesh), app.products)
+    ports = [p for p in every if domain is None or p.domain == domain]
     return paginate(ports, scope="products", key=lambda p: (p.product_id,), cursor=cursor, limit=limit)
 
 
