@@ -72,6 +72,7 @@ class StateCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values: dict[tuple[str, Key], Any] = {}
+        self._flights: dict[tuple[str, Key], threading.Lock] = {}
         self.hits = 0
         self.misses = 0
 
@@ -84,13 +85,21 @@ class StateCache:
             if (name, key) in self._values:
                 self.hits += 1
                 return self._values[(name, key)]  # type: ignore[no-any-return,unused-ignore]
-        # Computed outside the lock: two first requests may both compute, neither waits on the other.
-        value = compute()
-        with self._lock:
-            self.misses += 1
-            for old in [k for k in self._values if k[0] == name and k[1] != key]:
-                del self._values[old]
-            self._values[(name, key)] = value
+            flight = self._flights.setdefault((name, key), threading.Lock())
+        # One request computes a value, the others asking for it meanwhile wait for that one
+        # (fifty clients after a new version must not compute the same figure fifty times).
+        with flight:
+            with self._lock:
+                if (name, key) in self._values:
+                    self.hits += 1
+                    return self._values[(name, key)]  # type: ignore[no-any-return,unused-ignore]
+            value = compute()
+            with self._lock:
+                self.misses += 1
+                for old in [k for k in self._values if k[0] == name and k[1] != key]:
+                    del self._values[old]
+                self._values[(name, key)] = value
+                self._flights.pop((name, key), None)
         return value
 
 
