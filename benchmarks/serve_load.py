@@ -236,10 +236,10 @@ async def client(
                 continue
             if kind == "portal home" and answer.status_code == 200:
                 # As a browser would: htmx then loads each figure not ready yet; the page is all of it.
-                for n in FRAGMENT.findall(answer.text):
-                    part = await http.get(f"/fragments/figures/{n}", headers=headers)
+                for figure in FRAGMENT.findall(answer.text):
+                    part = await http.get(f"/fragments/figures/{figure}", headers=headers)
                     if part.status_code >= 400:
-                        tally.errors[kind].append(f"{part.status_code} on figure {n}")
+                        tally.errors[kind].append(f"{part.status_code} on figure {figure}")
             tally.latencies[kind].append(time.perf_counter() - started)
             if answer.status_code >= 400:
                 tally.errors[kind].append(f"{answer.status_code} on {method} {url}: {answer.text[:200]}")

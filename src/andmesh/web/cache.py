@@ -5,8 +5,8 @@ compliance, value) take seconds on a large mesh, but change only when the mesh d
 finishes or publishes a version, a score run is recorded, a spec file changes. :func:`state_key`
 reads that state on every request (a few indexed aggregates and the spec files' stat), so a
 result is reused while the state holds and recomputed the first time it does not — a new version
-is never answered from a stale result. Governance figures (proposals, votes, reads) add their own
-part of the key (:func:`governance_key`).
+is never answered from a stale result. Proposals and votes are read live; the value figure's
+reuse counts (from the reads ledger) may lag by up to a minute (:func:`reads_key`).
 
 Nothing cached depends on who asks: every value is an aggregate the portal shows to every
 signed-in member (no row value, nothing masked), and each page still checks its own rights.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from andmesh.facade import Andmesh
 
 T = TypeVar("T")
+READS_LAG = 60.0
 Key = tuple[Any, ...]
 
 
@@ -55,15 +57,10 @@ def state_key(app: Andmesh, mesh: Path | None) -> Key:
     return (tuple(run_state), version, tuple(scores), spec_fingerprint(mesh))
 
 
-def governance_key(app: Andmesh) -> Key:
-    """Governance that figures show: every decision writes the audit log; reads feed reuse."""
-    from andmesh.store.schema import audit_log, reads
-
-    with app.store.engine.connect() as c:
-        return (
-            c.execute(sa.select(sa.func.max(audit_log.c.id))).scalar(),
-            c.execute(sa.select(sa.func.max(reads.c.id))).scalar(),
-        )
+def reads_key(now: float | None = None) -> Key:
+    """The minute: reuse counts come from the reads ledger, which every row read adds to; the
+    value figure follows it at most a minute late instead of being recomputed at every read."""
+    return (int((time.time() if now is None else now) // READS_LAG),)
 
 
 class StateCache:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from andmesh.errors import AndmeshError
 from andmesh.facade import Andmesh, PortSummary
 from andmesh.web import svg
-from andmesh.web.cache import StateCache, governance_key, state_key
+from andmesh.web.cache import StateCache, reads_key, state_key
 
 TITLES = (
     "1 · Business units along the value chain",
@@ -173,10 +173,6 @@ def _scores(app: Andmesh, path: Path | None) -> Figure:
     )
 
 
-def _council_parts(app: Andmesh, path: Path | None) -> tuple[Any, Any]:
-    return app.policies(path, record=False), app.value(path)
-
-
 def _council(app: Andmesh, parts: tuple[Any, Any]) -> Figure:
     title = TITLES[3]
     proposals = app.proposals("open")  # live: a vote shows at once
@@ -242,16 +238,19 @@ class Figures:
         """Figure ``n`` (1–4); 1–3 change only with the mesh's state, 4 also with its governance."""
         if n in (1, 2, 3):
             return self.cache.get(f"figure{n}", self.key, lambda: self._figure(n))
-        both = (*self.key, *governance_key(self.app))
-        parts = self.cache.get("council", both, lambda: _council_parts(self.app, self.path))
-        return _council(self.app, parts)
+        policies = self.cache.get("policies", self.key, lambda: self.app.policies(self.path, record=False))
+        value = self.cache.get("value", (*self.key, *reads_key()), lambda: self.app.value(self.path))
+        return _council(self.app, (policies, value))
 
     def ready(self, n: int) -> Figure | None:
         """Figure ``n`` if it can be drawn without computing anything heavy, else None (load it later)."""
         if n in (1, 2, 3):
             found: Figure | None = self.cache.peek(f"figure{n}", self.key)
             return found
-        if self.cache.peek("council", (*self.key, *governance_key(self.app))) is None:
+        if (
+            self.cache.peek("policies", self.key) is None
+            or self.cache.peek("value", (*self.key, *reads_key())) is None
+        ):
             return None
         return self.figure(4)
 
