@@ -268,6 +268,7 @@ class WebhookStore:
                 is None
             ):
                 return 0  # nobody listens: no lock taken (events from before a subscription are not its)
+        gaps = self._gaps_now(gap_signature)
         with self.engine.begin() as c:
             begin_write(c)  # SQLite: take the write lock first, so two collectors take turns
             if c.dialect.name == "postgresql":
@@ -280,7 +281,7 @@ class WebhookStore:
                 *self._audit_events(c),
                 *self._version_events(c),
                 *self._incident_events(c),
-                *self._gap_events(c, gap_signature),
+                *self._gap_events(c, gaps),
             ]
             queued = 0
             for event in events:
@@ -391,22 +392,35 @@ class WebhookStore:
             for r in rows
         ]
 
-    def _gap_events(self, c: sa.Connection, signature: GapSignature | None) -> list[Event]:
-        """One ``gap.changed`` when a finished run opened or closed gaps (compared with the last run seen)."""
-        if signature is None:
-            return []
-        latest = c.execute(
+    @staticmethod
+    def _latest_run(c: sa.Connection) -> Any:
+        return c.execute(
             sa.select(runs.c.id, runs.c.finished_at)
             .where(runs.c.finished_at.is_not(None))
             .order_by(runs.c.finished_at.desc())
             .limit(1)
         ).first()
-        if latest is None:
-            return []
+
+    def _gaps_now(self, signature: GapSignature | None) -> tuple[str, dict[str, str]] | None:
+        """The gaps after the latest finished run, if it is one the gaps cursor has not seen — computed
+        before the collecting transaction, so its write lock is never held during a gap analysis."""
+        if signature is None:
+            return None
+        with self.engine.connect() as c:
+            latest = self._latest_run(c)
+            if latest is None or self._cursor(c, "gaps")[0] == latest.id:
+                return None
+        return latest.id, signature()
+
+    def _gap_events(self, c: sa.Connection, computed: tuple[str, dict[str, str]] | None) -> list[Event]:
+        """One ``gap.changed`` when a finished run opened or closed gaps (compared with the last run seen)."""
+        latest = self._latest_run(c)
+        if computed is None or latest is None or latest.id != computed[0]:
+            return []  # nothing new, or another run finished meanwhile: the next round computes it
         position, state = self._cursor(c, "gaps")
         if position == latest.id:
             return []
-        now = signature()
+        now = computed[1]
         self._advance(c, "gaps", latest.id, {"gaps": now}, new=position is None)
         if position is None:
             return []
