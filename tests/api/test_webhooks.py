@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,7 +22,8 @@ from andmesh.api.webhooks import REPLAY_WINDOW, backoff, check_target, sign, ver
 from andmesh.errors import UsageError
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
-from tests.api.conftest import MEMBERS, build_mesh
+from tests.api.conftest import BACKENDS, MEMBERS, build_mesh
+from tests.api.test_schemathesis import databases
 from tests.helpers import token_for
 
 PORT = "sales.customers"
@@ -88,7 +90,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def hooked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, Andmesh, dict[str, str]]]:
     for var in (
         "ANDMESH_WORKSPACE",
@@ -98,23 +100,31 @@ def hooked(
         "ANDMESH_TOKEN",
     ):
         monkeypatch.delenv(var, raising=False)
-    mesh = build_mesh(tmp_path)
-    workspace = Workspace.resolve(tmp_path / "ws")
-    facade = Andmesh(workspace)
-    assert facade.run(mesh, data=mesh / "data").exit_code == 0  # as the OS user, before any admin is named
-    (mesh / "governance" / "members.yaml").write_text(
-        MEMBERS + "  - {username: ada, name: Ada Admin, roles: [platform_admin]}\n"
-    )
-    tokens = {who: token_for(facade, who) for who in ("ada", "owner", "marc", "eve")}
-    app = create_app(workspace, mesh, worker=True, poll=0.05, webhook_poll=0.05, webhook_retry=0.2)
-    with TestClient(app) as client:
-        yield client, facade, tokens
+    with ExitStack() as cleanup:
+        mesh = build_mesh(tmp_path)
+        workspace = Workspace.resolve(tmp_path / "ws")
+        if getattr(request, "param", "sqlite") == "postgresql":  # the claims and locks of a shared store
+            store, catalog = cleanup.enter_context(databases(request.getfixturevalue("postgres_url")))
+            workspace = Workspace(workspace.root, store, catalog)
+        facade = Andmesh(workspace)
+        assert (
+            facade.run(mesh, data=mesh / "data").exit_code == 0
+        )  # as the OS user, before any admin is named
+        (mesh / "governance" / "members.yaml").write_text(
+            MEMBERS + "  - {username: ada, name: Ada Admin, roles: [platform_admin]}\n"
+        )
+        tokens = {who: token_for(facade, who) for who in ("ada", "owner", "marc", "eve")}
+        app = create_app(workspace, mesh, worker=True, poll=0.05, webhook_poll=0.05, webhook_retry=0.2)
+        with TestClient(app) as client:
+            yield client, facade, tokens
+        facade.store.engine.dispose()
 
 
 def auth(tokens: dict[str, str], who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[who]}"}
 
 
+@pytest.mark.parametrize("hooked", BACKENDS, indirect=True)
 def test_events_arrive_signed_retried_once_each_and_logged(
     hooked: tuple[TestClient, Andmesh, dict[str, str]], receiver: Receiver
 ) -> None:
