@@ -47,6 +47,13 @@ demo: $(STAMP)
 	@echo "              personal data is masked unless your team owns it, you hold a grant, or you steward it)"
 	@echo "  try:        $(BIN)/andmesh products show order_management.orders"
 	@echo "              $(BIN)/andmesh entities review customer · scores list · treat EC-000123 · lineage order_management.orders --downstream"
+	@echo
+	@echo "The portal (and the REST API) on this mesh:"
+	@echo "  1. $(BIN)/andmesh tokens create --days 1       # prints a token once (andm_…); sign in with it"
+	@echo "     (as a member of the mesh: your OS login in \`osUsers\` of your person in governance/members.yaml)"
+	@echo "  2. $(BIN)/andmesh serve                         # then open http://127.0.0.1:8000 in a browser"
+	@echo "     paste the token on the sign-in page, or sign in through your identity provider when"
+	@echo "     ANDMESH_OIDC_ISSUER is set (docs/service.md); the API is at http://127.0.0.1:8000/api/v1/docs"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

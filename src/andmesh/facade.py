@@ -512,8 +512,10 @@ class Andmesh:
         assert proposal is not None
         return proposal
 
-    def audit_log(self, subject: str | None = None) -> list[AuditEntry]:
-        return self.governance.audit_entries(subject)
+    def audit_log(
+        self, subject: str | None = None, *, after: int | None = None, limit: int | None = None
+    ) -> list[AuditEntry]:
+        return self.governance.audit_entries(subject, limit, after=after)
 
     # --- reading ----------------------------------------------------------------------
 

@@ -103,6 +103,7 @@ def test_home_page_shows_the_four_figures(browser: Any, server: dict[str, Any]) 
     page = sign_in(browser, server, "rita")
     for n in (1, 2, 3, 4):
         assert page.locator(f"#figure-{n} h2").is_visible()
+        page.wait_for_selector(f"#figure-{n} .figure-body:not(.loading)")  # htmx loads those not ready
     assert page.locator("#figure-1 svg").count() == 1 and page.locator("#figure-2 svg").count() == 1
     assert "domain: sales" in page.inner_text("#figure-1")
     shot(page, "home")

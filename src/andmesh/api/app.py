@@ -47,11 +47,15 @@ def create_app(
     worker: bool = False,
     poll: float = 0.5,
     oidc: OidcConfig | None = None,
+    webhooks: bool | None = None,
+    webhook_poll: float = 1.0,
+    webhook_retry: float = 10.0,
 ) -> FastAPI:
     """The API on ``workspace``, serving ``mesh_path`` (default: the mesh the workspace last ran).
 
     ``worker`` starts the run worker with the app (``andmesh serve`` does; tests choose).
     ``oidc`` turns single sign-on on (default: from the ``ANDMESH_OIDC_*`` environment).
+    ``webhooks`` starts the webhook dispatcher thread (default: with the worker).
     """
     from andmesh.facade import Andmesh, ProductDetail
     from andmesh.storage.warehouse import PortVersion
@@ -70,16 +74,26 @@ def create_app(
     from andmesh.api.worker import RunWorker
 
     runner = RunWorker(facade, mesh_path, data=data, poll=poll) if worker and mesh_path else None
+    from andmesh.api import webhooks as hooks
+    from andmesh.store.webhooks import WebhookStore
+
+    dispatcher = None
+    if worker if webhooks is None else webhooks:
+        signature = hooks.gap_signature(facade) if mesh_path else None
+        store = WebhookStore(facade.store.engine, workspace.root)
+        dispatcher = hooks.Dispatcher(store, gaps=signature, poll=webhook_poll, retry_base=webhook_retry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if runner is not None:
-            runner.start()
+        for thread in (runner, dispatcher):
+            if thread is not None:
+                thread.start()
         try:
             yield
         finally:
-            if runner is not None:
-                runner.stop()
+            for thread in (dispatcher, runner):
+                if thread is not None:
+                    thread.stop()
 
     app = FastAPI(
         title="andmesh",
@@ -111,7 +125,7 @@ def create_app(
     from andmesh.api.routes import enterprise, governance, products, runs
 
     app.include_router(docs.router)
-    for module in (products, governance, enterprise, runs):
+    for module in (products, governance, enterprise, runs, hooks):
         app.include_router(module.router)
     from andmesh import web
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi import Path as PathParam
 
 from andmesh.api.auth import acting_facade
 from andmesh.facade import Andmesh
@@ -27,3 +28,8 @@ def reader(app: Facade, mesh: MeshPath) -> Andmesh:
 
 
 Reader = Annotated[Andmesh, Depends(reader)]
+
+
+# A number no store column can hold is a 422 here, not an overflow in the database driver (a 500).
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]

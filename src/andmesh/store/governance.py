@@ -114,8 +114,14 @@ class GovernanceStore:
         with self.log.writing() as w:
             w.record(actor, action, subject, details)
 
-    def audit_entries(self, subject: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+    def audit_entries(
+        self, subject: str | None = None, limit: int | None = None, *, after: int | None = None
+    ) -> list[AuditEntry]:
+        """Entries in log order; with ``after``, those with a larger id, in id order (the events feed's
+        keyset page, read in SQL rather than by loading the whole log)."""
         query = sa.select(audit_log).order_by(audit_log.c.seq, audit_log.c.id)
+        if after is not None:
+            query = sa.select(audit_log).where(audit_log.c.id > after).order_by(audit_log.c.id)
         if subject is not None:
             query = query.where(audit_log.c.subject == subject)
         if limit is not None:

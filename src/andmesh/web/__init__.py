@@ -24,8 +24,10 @@ def mount(app: FastAPI) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from andmesh.web import forms, pages
+    from andmesh.web.cache import StateCache
     from andmesh.web.render import STATIC
 
+    app.state.mesh_cache = StateCache()  # results per state of the mesh, shared by the API and the pages
     app.include_router(forms.router)
     app.include_router(pages.router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC), name="static")

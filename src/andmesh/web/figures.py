@@ -21,6 +21,14 @@ from markupsafe import Markup
 from andmesh.errors import AndmeshError
 from andmesh.facade import Andmesh, PortSummary
 from andmesh.web import svg
+from andmesh.web.cache import StateCache, reads_key, state_key
+
+TITLES = (
+    "1 · Business units along the value chain",
+    "2 · The enterprise view: requirements × domains",
+    "3 · Business units + enterprise: shared scores and treatments",
+    "4 · The council: decisions, compliance, reuse, cost and value",
+)
 
 
 def health(port: PortSummary) -> str:
@@ -76,10 +84,10 @@ def _value_chains(
             rows.append([chain.name, f"{handoff.from_} → {handoff.to}", len(handoff.needs), gaps])
         charts.append(svg.value_chain(f"Value chain: {chain.spec.title or chain.name}", stages, arrows))
     if not charts:
-        return Figure("1 · Business units along the value chain", note="This mesh declares no value chain.")
+        return Figure(TITLES[0], note="This mesh declares no value chain.")
     table = {"caption": "Hand-offs", "header": ["chain", "hand-off", "needs", "open gaps"], "rows": rows}
     return Figure(
-        "1 · Business units along the value chain",
+        TITLES[0],
         chart=Markup("").join(charts),
         tables=[table] if rows else [],
     )
@@ -90,7 +98,7 @@ def _enterprise(app: Andmesh, path: Path | None, report: Any) -> Figure:
     from andmesh.report.enterprise import handoff_receivers, stage_domains
 
     mesh = app.mesh(path)
-    title = "2 · The enterprise view: requirements × domains"
+    title = TITLES[1]
     if not report.requirements:
         return Figure(title, note="This mesh has no enterprise requirements.")
     domains = domain_order(report, stage_domains(mesh))
@@ -125,7 +133,7 @@ def _enterprise(app: Andmesh, path: Path | None, report: Any) -> Figure:
 
 
 def _scores(app: Andmesh, path: Path | None) -> Figure:
-    title = "3 · Business units + enterprise: shared scores and treatments"
+    title = TITLES[2]
     try:
         service = app.treatments(path)
         report = service.consistency(examples=3)
@@ -165,15 +173,15 @@ def _scores(app: Andmesh, path: Path | None) -> Figure:
     )
 
 
-def _council(app: Andmesh, path: Path | None) -> Figure:
-    title = "4 · The council: decisions, compliance, reuse, cost and value"
-    proposals = app.proposals("open")
+def _council(app: Andmesh, parts: tuple[Any, Any]) -> Figure:
+    title = TITLES[3]
+    proposals = app.proposals("open")  # live: a vote shows at once
     waiting = {
         "caption": f"{len(proposals)} decisions waiting",
         "header": ["#", "kind", "title", "domain", "votes"],
         "rows": [[p.id, p.kind, p.title, p.domain or "—", len(p.votes)] for p in proposals],
     }
-    policies = app.policies(path, record=False)
+    policies, value = parts
     compliance = svg.bars(
         "Policy compliance by domain (% of checks passed)",
         [
@@ -183,7 +191,6 @@ def _council(app: Andmesh, path: Path | None) -> Figure:
         [("compliance", "#00897b")],
         unit="%",
     )
-    value = app.value(path)
     published = [a for a in value.assets if a.published][:12]
     economics = svg.bars(
         f"Value and cost per asset ({value.currency} a year)",
@@ -205,13 +212,49 @@ def _council(app: Andmesh, path: Path | None) -> Figure:
     return Figure(title, chart=compliance + economics, tables=[waiting, summary])
 
 
+class Figures:
+    """The four figures for one request, their heavy parts shared through the mesh-state cache."""
+
+    def __init__(self, app: Andmesh, path: Path | None, cache: StateCache | None = None) -> None:
+        self.app, self.path = app, path
+        self.cache = cache or StateCache()
+        self.key = state_key(app, path)
+
+    def ports(self) -> list[PortSummary]:
+        return self.cache.get("ports", self.key, self.app.products)
+
+    def _gaps(self) -> Any:
+        return self.cache.get("gaps", self.key, lambda: self.app.gaps(path=self.path))
+
+    def _figure(self, n: int) -> Figure:
+        if n == 1:
+            by_handoff = {r.key: r for r in self._gaps().by_handoff}
+            return _value_chains(self.app, self.path, self.ports(), by_handoff)
+        if n == 2:
+            return _enterprise(self.app, self.path, self._gaps())
+        return _scores(self.app, self.path)
+
+    def figure(self, n: int) -> Figure:
+        """Figure ``n`` (1–4); 1–3 change only with the mesh's state, 4 also with its governance."""
+        if n in (1, 2, 3):
+            return self.cache.get(f"figure{n}", self.key, lambda: self._figure(n))
+        policies = self.cache.get("policies", self.key, lambda: self.app.policies(self.path, record=False))
+        value = self.cache.get("value", (*self.key, *reads_key()), lambda: self.app.value(self.path))
+        return _council(self.app, (policies, value))
+
+    def ready(self, n: int) -> Figure | None:
+        """Figure ``n`` if it can be drawn without computing anything heavy, else None (load it later)."""
+        if n in (1, 2, 3):
+            found: Figure | None = self.cache.peek(f"figure{n}", self.key)
+            return found
+        if (
+            self.cache.peek("policies", self.key) is None
+            or self.cache.peek("value", (*self.key, *reads_key())) is None
+        ):
+            return None
+        return self.figure(4)
+
+
 def home_figures(app: Andmesh, path: Path | None) -> list[Figure]:
-    ports = app.products()
-    report = app.gaps(path=path)
-    by_handoff = {r.key: r for r in report.by_handoff}
-    return [
-        _value_chains(app, path, ports, by_handoff),
-        _enterprise(app, path, report),
-        _scores(app, path),
-        _council(app, path),
-    ]
+    figures = Figures(app, path)
+    return [figures.figure(n) for n in range(1, 5)]

@@ -13,7 +13,8 @@ from andmesh.errors import NotFound
 from andmesh.facade import Andmesh
 from andmesh.security.authz import Target
 from andmesh.spec.suggest import hint_for
-from andmesh.web.figures import health, home_figures
+from andmesh.web.cache import cache_of
+from andmesh.web.figures import TITLES, Figures, health
 from andmesh.web.render import Member, MeshPath, PortalRoute, render
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -22,7 +23,19 @@ SAMPLE_ROWS = 10
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, app: Member, mesh: MeshPath) -> HTMLResponse:
-    return render(request, "home.html", mesh=app.mesh(mesh), figures=home_figures(app, mesh))
+    """The four figures: those already computed for this state of the mesh at once, the others
+    loaded by htmx as each is ready (``/fragments/figures/{n}``), so the page never waits on them."""
+    figures = Figures(app, mesh, cache_of(request.app.state))
+    slots = [(n, TITLES[n - 1], figures.ready(n)) for n in range(1, len(TITLES) + 1)]
+    return render(request, "home.html", mesh=app.mesh(mesh), slots=slots)
+
+
+@router.get("/fragments/figures/{n}", response_class=HTMLResponse)
+def figure(request: Request, app: Member, mesh: MeshPath, n: int) -> HTMLResponse:
+    if not 1 <= n <= len(TITLES):
+        raise NotFound(f"no figure {n} on the home page", hint=f"figures are 1 to {len(TITLES)}")
+    f = Figures(app, mesh, cache_of(request.app.state)).figure(n)
+    return render(request, "_figure.html", n=n, f=f)
 
 
 def _search(app: Andmesh, mesh: Path | None, q: str) -> list[Any]:
@@ -35,7 +48,7 @@ def _search(app: Andmesh, mesh: Path | None, q: str) -> list[Any]:
 @router.get("/search", response_class=HTMLResponse)
 def search(request: Request, app: Member, mesh: MeshPath, q: str = "") -> HTMLResponse:
     """Products whose id, owner, description or columns hold the words; every product without words."""
-    ports = {p.product_id: p for p in app.products()}
+    ports = {p.product_id: p for p in Figures(app, mesh, cache_of(request.app.state)).ports()}
     if q.strip():
         hits = [(h.product_id, h.domain, h.owner, h.description, h.matched) for h in _search(app, mesh, q)]
     else:

@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from andmesh.api.deps import Facade, MeshPath, Reader
-from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
-from andmesh.errors import NotFound
+from andmesh.api.deps import Facade, MeshPath, Reader, RowId
+from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode, paginate
+from andmesh.errors import NotFound, UsageError
 from andmesh.governance.council import Tally
 from andmesh.security.principal import Principal
 from andmesh.store.governance import AccessRequest, AuditEntry, Proposal
@@ -75,7 +75,7 @@ def my_grants(
 
 
 @router.get("/access/requests/{request_id}", response_model=AccessRequest, tags=["access"])
-def access_request(app: Reader, mesh: MeshPath, request_id: int) -> AccessRequest:
+def access_request(app: Reader, mesh: MeshPath, request_id: RowId) -> AccessRequest:
     found = [r for r in app.access(mesh).requests() if r.id == request_id]
     if not found:
         raise NotFound(f"no access request #{request_id}", hint="GET /api/v1/access/requests lists them")
@@ -83,17 +83,17 @@ def access_request(app: Reader, mesh: MeshPath, request_id: int) -> AccessReques
 
 
 @router.post("/access/requests/{request_id}/approve", response_model=AccessRequest, tags=["access"])
-def approve(app: Facade, mesh: MeshPath, request_id: int, body: Approval | None = None) -> AccessRequest:
+def approve(app: Facade, mesh: MeshPath, request_id: RowId, body: Approval | None = None) -> AccessRequest:
     return app.access_decide(request_id, "approve", days=body.days if body else None, path=mesh)
 
 
 @router.post("/access/requests/{request_id}/reject", response_model=AccessRequest, tags=["access"])
-def reject(app: Facade, mesh: MeshPath, request_id: int) -> AccessRequest:
+def reject(app: Facade, mesh: MeshPath, request_id: RowId) -> AccessRequest:
     return app.access_decide(request_id, "reject", path=mesh)
 
 
 @router.post("/access/requests/{request_id}/revoke", response_model=AccessRequest, tags=["access"])
-def revoke(app: Facade, mesh: MeshPath, request_id: int) -> AccessRequest:
+def revoke(app: Facade, mesh: MeshPath, request_id: RowId) -> AccessRequest:
     return app.access_decide(request_id, "revoke", path=mesh)
 
 
@@ -111,7 +111,7 @@ def proposals(
 
 
 @router.get("/council/proposals/{proposal_id}", response_model=Proposal, tags=["council"])
-def proposal(app: Reader, proposal_id: int) -> Proposal:
+def proposal(app: Reader, proposal_id: RowId) -> Proposal:
     found = app.governance.proposal(proposal_id)
     if found is None:
         raise NotFound(
@@ -121,9 +121,16 @@ def proposal(app: Reader, proposal_id: int) -> Proposal:
 
 
 @router.post("/council/proposals/{proposal_id}/votes", response_model=VoteResult, tags=["council"])
-def vote(app: Facade, mesh: MeshPath, proposal_id: int, body: NewVote) -> VoteResult:
+def vote(app: Facade, mesh: MeshPath, proposal_id: RowId, body: NewVote) -> VoteResult:
     voted, tally = app.vote(proposal_id, body.decision, body.comment, path=mesh)
     return VoteResult(proposal=voted, tally=tally)
+
+
+def _event_id(key: tuple[Any, ...]) -> int:
+    try:
+        return int(key[0])
+    except (IndexError, TypeError, ValueError) as exc:
+        raise UsageError("the cursor is not one this server gave", hint="pass a page's `next` as is") from exc
 
 
 @router.get("/events", response_model=Page[AuditEntry], tags=["events"])
@@ -137,5 +144,7 @@ def events(
 
     A feed: `next` is never null; poll it for later events (an empty page: nothing new yet).
     """
-    entries: list[Any] = app.audit_log(subject)
+    after = _event_id(decode("events", cursor)) if cursor else 0
+    # One page read in SQL (the log grows without end): the entries after the cursor's id, and one more.
+    entries: list[Any] = app.audit_log(subject, after=after, limit=limit + 1)
     return paginate(entries, scope="events", key=lambda e: (e.id,), cursor=cursor, limit=limit, follow=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from andmesh.api.deps import MeshPath, Reader
+from andmesh.api.deps import MAX_ID, MeshPath, Reader
 from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode, encode, paginate
 from andmesh.errors import NotFound
 from andmesh.facade import Andmesh, PortSummary, ProductDetail
@@ -86,9 +86,18 @@ def _check_results(app: Andmesh, table_id: str) -> list[dict[str, Any]]:
 
 @router.get("/products", response_model=Page[PortSummary])
 def list_products(
-    app: Reader, domain: str | None = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+    request: Request,
+    app: Reader,
+    mesh: MeshPath,
+    domain: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Page[PortSummary]:
-    ports = [p for p in app.products() if domain is None or p.domain == domain]
+    from andmesh.web.cache import cache_of, state_key
+
+    # The ports' state changes only with a run, a version or a spec: computed once per such state.
+    every = cache_of(request.app.state).get("ports", state_key(app, mesh), app.products)
+    ports = [p for p in every if domain is None or p.domain == domain]
     return paginate(ports, scope="products", key=lambda p: (p.product_id,), cursor=cursor, limit=limit)
 
 
@@ -141,7 +150,9 @@ def product_rows(
     app: Reader,
     mesh: MeshPath,
     product_id: str,
-    version: Annotated[int | None, Query(ge=1, description="A published version (default: current).")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="A published version (default: current).")
+    ] = None,
     purpose: Annotated[str | None, Query(description="Why you read: kept in the reads ledger.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100,
     cursor: Cursor = None,
@@ -185,7 +196,7 @@ def product_contract(
     mesh: MeshPath,
     product_id: str,
     version: Annotated[
-        int | None, Query(ge=1, description="The contract a version was published under.")
+        int | None, Query(ge=1, le=MAX_ID, description="The contract a version was published under.")
     ] = None,
 ) -> Response:
     """The product's ODCS contract: as in the mesh now, or as a published version was checked against."""

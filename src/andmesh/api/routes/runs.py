@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from andmesh.api.deps import Facade, MeshPath, Reader
+from andmesh.api.deps import Facade, MeshPath, Reader, RowId
 from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from andmesh.errors import NotFound, UsageError
 from andmesh.store.run_queue import RunQueue, RunRequest
@@ -42,7 +42,7 @@ def runs(app: Reader, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Pa
 
 
 @router.get("/runs/{request_id}", response_model=RunRequest)
-def run(app: Reader, request_id: int) -> RunRequest:
+def run(app: Reader, request_id: RowId) -> RunRequest:
     found = RunQueue(app.store.engine).get(request_id)
     if found is None:
         raise NotFound(f"no run request #{request_id}", hint="GET /api/v1/runs lists them")

@@ -1,0 +1,108 @@
+"""Results that depend only on the state of the mesh, computed once per state and shared by requests.
+
+The home page's figures (the products' health, the gap analysis, the treatment tiers, policy
+compliance, value) take seconds on a large mesh, but change only when the mesh does: a run
+finishes or publishes a version, a score run is recorded, a spec file changes. :func:`state_key`
+reads that state on every request (a few indexed aggregates and the spec files' stat), so a
+result is reused while the state holds and recomputed the first time it does not — a new version
+is never answered from a stale result. Proposals and votes are read live; the value figure's
+reuse counts (from the reads ledger) may lag by up to a minute (:func:`reads_key`).
+
+Nothing cached depends on who asks: every value is an aggregate the portal shows to every
+signed-in member (no row value, nothing masked), and each page still checks its own rights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
+
+T = TypeVar("T")
+READS_LAG = 60.0
+Key = tuple[Any, ...]
+
+
+def spec_fingerprint(mesh: Path | None) -> str:
+    """The mesh folder's spec files by path, size and modification time (not their data files)."""
+    if mesh is None:
+        return ""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(mesh):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "data")
+        for name in sorted(files):
+            if name.endswith((".yaml", ".yml", ".sql", ".py")):
+                stat = os.stat(os.path.join(folder, name))
+                digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+def state_key(app: Andmesh, mesh: Path | None) -> Key:
+    """What the mesh's published state is now: runs, versions, score runs and the spec files."""
+    from andmesh.store.schema import published_contracts, runs, score_runs
+
+    with app.store.engine.connect() as c:
+        run_state = c.execute(sa.select(sa.func.count(), sa.func.max(runs.c.finished_at))).one()
+        version = c.execute(sa.select(sa.func.max(published_contracts.c.id))).scalar()
+        scores = c.execute(sa.select(sa.func.count(), sa.func.max(score_runs.c.started_at))).one()
+    return (tuple(run_state), version, tuple(scores), spec_fingerprint(mesh))
+
+
+def reads_key(now: float | None = None) -> Key:
+    """The minute: reuse counts come from the reads ledger, which every row read adds to; the
+    value figure follows it at most a minute late instead of being recomputed at every read."""
+    return (int((time.time() if now is None else now) // READS_LAG),)
+
+
+class StateCache:
+    """Values by name for one state of the mesh; a new state drops every older value."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[tuple[str, Key], Any] = {}
+        self._flights: dict[tuple[str, Key], threading.Lock] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def peek(self, name: str, key: Key) -> Any | None:
+        with self._lock:
+            return self._values.get((name, key))
+
+    def get(self, name: str, key: Key, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if (name, key) in self._values:
+                self.hits += 1
+                return self._values[(name, key)]  # type: ignore[no-any-return,unused-ignore]
+            flight = self._flights.setdefault((name, key), threading.Lock())
+        # One request computes a value, the others asking for it meanwhile wait for that one
+        # (fifty clients after a new version must not compute the same figure fifty times).
+        with flight:
+            with self._lock:
+                if (name, key) in self._values:
+                    self.hits += 1
+                    return self._values[(name, key)]  # type: ignore[no-any-return,unused-ignore]
+            value = compute()
+            with self._lock:
+                self.misses += 1
+                for old in [k for k in self._values if k[0] == name and k[1] != key]:
+                    del self._values[old]
+                self._values[(name, key)] = value
+                self._flights.pop((name, key), None)
+        return value
+
+
+def cache_of(state: Any) -> StateCache:
+    """The app's cache (one per server process), created at first use."""
+    cache: StateCache | None = getattr(state, "mesh_cache", None)
+    if cache is None:
+        cache = state.mesh_cache = StateCache()
+    return cache

@@ -1,0 +1,41 @@
+"""The mesh-state cache behind the home page and the product list: reused while the mesh's state
+holds, recomputed as soon as a run publishes a version or a spec changes — never stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from andmesh.facade import Andmesh
+from andmesh.web.cache import StateCache, state_key
+from andmesh.web.figures import Figures
+from andmesh.workspace import Workspace
+from tests.api.conftest import build_mesh
+
+
+def test_a_new_version_or_a_changed_spec_is_never_answered_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("ANDMESH_WORKSPACE", "ANDMESH_STORE_URL", "ANDMESH_CATALOG_URL", "ANDMESH_DATA"):
+        monkeypatch.delenv(var, raising=False)
+    mesh = build_mesh(tmp_path)
+    app = Andmesh(Workspace.resolve(tmp_path / "ws"))
+    assert app.run(mesh, data=mesh / "data").exit_code == 0
+    cache = StateCache()
+    before = Figures(app, mesh, cache)
+    assert before.ready(1) is None  # nothing computed yet: the page would load it lazily
+    drawn = before.figure(1)
+    again = Figures(app, mesh, cache)
+    assert again.ready(1) is drawn and again.key == before.key  # the same state: reused
+    versions = {p.table_id: p.current_version for p in again.ports()}
+    assert cache.misses >= 2 and set(versions.values()) == {1}
+
+    assert app.run(mesh, data=mesh / "data", force=True).exit_code == 0  # version 2 of every port
+    after = Figures(app, mesh, cache)
+    assert after.key != before.key and after.ready(1) is None
+    assert {p.current_version for p in after.ports()} == {2}
+
+    spec = next(mesh.rglob("domain.yaml"))
+    spec.write_text(spec.read_text() + "\n# edited\n")
+    assert state_key(app, mesh) != after.key
