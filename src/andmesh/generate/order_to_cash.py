@@ -8,24 +8,20 @@ rows written never depend on the chunk size.
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from andmesh.generate import block, truthfiles
-from andmesh.generate.errors import GeneratorArgumentError
+from andmesh.generate.chunked import ProgressCallback, validate_arguments, write_in_chunks
 from andmesh.generate.ids import Sequences
 from andmesh.generate.orders import Catalogue
 from andmesh.generate.schema import TABLES
-from andmesh.generate.settings import BLOCK_CUSTOMERS, MAX_CUSTOMERS, MAX_NOISE, VARIATIONS
+from andmesh.generate.settings import MAX_CUSTOMERS, VARIATIONS
 from andmesh.generate.tally import Tally
 from andmesh.generate.writer import DatasetWriter
 
-ProgressCallback = Callable[[str, int, int], None]
 STAGE_GENERATE = "generating customers"
 STAGE_PUBLISH = "publishing dataset"
 
@@ -75,47 +71,40 @@ def generate_order_to_cash(
     """
     started = time.perf_counter()
     out = Path(out)
-    _validate(customers, seed, noise, chunk_customers, defects, overwrite)
-    blocks_per_chunk = max(1, round(chunk_customers / BLOCK_CUSTOMERS))
-    n_blocks = math.ceil(customers / BLOCK_CUSTOMERS)
+    validate_arguments(
+        size=("customers", customers, MAX_CUSTOMERS),
+        chunk=("chunk_customers", chunk_customers),
+        seed=seed,
+        noise=noise,
+        defects=defects,
+        overwrite=overwrite,
+    )
     plan = block.Plan(
         seed=seed, rates=VARIATIONS.scaled(noise), defects=defects, catalogue=Catalogue.draw(seed)
     )
     seq = Sequences()
-    rows = dict.fromkeys(TABLES, 0)
-    variations, planted, gaps = Tally(), Tally(), Tally()
+    planted = Tally()
     for key, column, kind, _ in truthfiles.DEFECT_KINDS:
         planted.add(key, column, kind, 0, 0, "")
 
     writer = DatasetWriter(out, overwrite)
     try:
-        part = 0
-        for start in range(0, n_blocks, blocks_per_chunk):
-            chunk: dict[str, list[pa.Table]] = {key: [] for key in TABLES}
-            for b in range(start, min(start + blocks_per_chunk, n_blocks)):
-                first = b * BLOCK_CUSTOMERS
-                result = block.generate(plan, b, first, min(BLOCK_CUSTOMERS, customers - first), seq)
-                for key, value in result.tables.items():
-                    chunk[key].append(value)
-                variations.merge(result.variations)
-                planted.merge(result.defects)
-                gaps.merge(truthfiles.gap_tally(result.tables))
-            writer.flush()  # the previous chunk is on disk before this one is queued
-            for key, tables in chunk.items():
-                combined = pa.concat_tables(tables)
-                writer.write_part(key, combined, part)
-                rows[key] += combined.num_rows
-            del chunk
-            part += 1
-            if on_progress is not None:
-                on_progress(
-                    STAGE_GENERATE, min(customers, (start + blocks_per_chunk) * BLOCK_CUSTOMERS), customers
-                )
-
+        written = write_in_chunks(
+            writer,
+            TABLES,
+            customers,
+            chunk_customers,
+            lambda b, first, n: block.generate(plan, b, first, n, seq),
+            truthfiles.gap_tally,
+            planted=planted,
+            on_progress=on_progress,
+            stage=STAGE_GENERATE,
+        )
+        rows, part = written.rows, written.parts
         formats = {key: spec.format for key, spec in TABLES.items()}
-        writer.write_yaml("truth/gaps.yaml", truthfiles.gaps_document(gaps))
-        writer.write_yaml("truth/defects.yaml", truthfiles.defects_document(planted, defects))
-        writer.write_yaml("truth/variations.yaml", truthfiles.variations_document(variations, noise))
+        writer.write_yaml("truth/gaps.yaml", truthfiles.gaps_document(written.gaps))
+        writer.write_yaml("truth/defects.yaml", truthfiles.defects_document(written.planted, defects))
+        writer.write_yaml("truth/variations.yaml", truthfiles.variations_document(written.variations, noise))
         writer.write_yaml(
             "truth/manifest.yaml",
             truthfiles.manifest(seed, customers, noise, defects, rows, writer.parts, formats),
@@ -139,23 +128,3 @@ def generate_order_to_cash(
         seconds=round(time.perf_counter() - started, 3),
         truth=out / "truth",
     )
-
-
-def _validate(
-    customers: object, seed: object, noise: object, chunk: object, defects: object, overwrite: object
-) -> None:
-    if not _is_int(customers) or not 1 <= customers <= MAX_CUSTOMERS:  # type: ignore[operator]
-        raise GeneratorArgumentError("customers", customers, f"an integer from 1 to {MAX_CUSTOMERS:,}")
-    if not _is_int(seed) or seed < 0:  # type: ignore[operator]
-        raise GeneratorArgumentError("seed", seed, "a non-negative integer")
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not 0 <= noise <= MAX_NOISE:
-        raise GeneratorArgumentError("noise", noise, f"a number from 0 to {MAX_NOISE}")
-    if not _is_int(chunk) or chunk < 1:  # type: ignore[operator]
-        raise GeneratorArgumentError("chunk_customers", chunk, "a positive integer")
-    for name, value in (("defects", defects), ("overwrite", overwrite)):
-        if not isinstance(value, bool):
-            raise GeneratorArgumentError(name, value, "True or False")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

@@ -7,25 +7,20 @@ so memory is bounded by the chunk and the rows never depend on the chunk size.
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from andmesh.generate import truthfiles as o2c_truth
-from andmesh.generate.errors import GeneratorArgumentError
+from andmesh.generate.chunked import ProgressCallback, validate_arguments, write_in_chunks
 from andmesh.generate.ids import Sequences
 from andmesh.generate.procure_to_pay import block, truthfiles
 from andmesh.generate.procure_to_pay.schema import TABLES
 from andmesh.generate.procure_to_pay.settings import MAX_VENDORS
 from andmesh.generate.procure_to_pay.writer import ProcureToPayWriter
-from andmesh.generate.settings import BLOCK_CUSTOMERS, MAX_NOISE, VARIATIONS
-from andmesh.generate.tally import Tally
+from andmesh.generate.settings import VARIATIONS
 
-ProgressCallback = Callable[[str, int, int], None]
 STAGE_GENERATE = "generating vendors"
 STAGE_PUBLISH = "publishing dataset"
 
@@ -67,43 +62,33 @@ def generate_procure_to_pay(
     """Write the five Procure-to-Pay domains' sources and ``truth/`` to ``out``."""
     started = time.perf_counter()
     out = Path(out)
-    _validate(vendors, seed, noise, chunk_vendors, defects, overwrite)
-    blocks_per_chunk = max(1, round(chunk_vendors / BLOCK_CUSTOMERS))
-    n_blocks = math.ceil(vendors / BLOCK_CUSTOMERS)
+    validate_arguments(
+        size=("vendors", vendors, MAX_VENDORS),
+        chunk=("chunk_vendors", chunk_vendors),
+        seed=seed,
+        noise=noise,
+        defects=defects,
+        overwrite=overwrite,
+    )
     rates = VARIATIONS.scaled(noise)
     seq = Sequences()
-    rows = dict.fromkeys(TABLES, 0)
-    variations, planted, gaps = Tally(), Tally(), Tally()
     writer = ProcureToPayWriter(out, overwrite)
     try:
-        part = 0
-        for start in range(0, n_blocks, blocks_per_chunk):
-            chunk: dict[str, list[pa.Table]] = {key: [] for key in TABLES}
-            for b in range(start, min(start + blocks_per_chunk, n_blocks)):
-                first = b * BLOCK_CUSTOMERS
-                result = block.generate(
-                    seed, rates, defects, b, first, min(BLOCK_CUSTOMERS, vendors - first), seq
-                )
-                for key, value in result.tables.items():
-                    chunk[key].append(value)
-                variations.merge(result.variations)
-                planted.merge(result.defects)
-                gaps.merge(truthfiles.gap_tally(result.tables))
-            writer.flush()  # the previous chunk is on disk before this one is queued
-            for key, tables in chunk.items():
-                combined = pa.concat_tables(tables)
-                writer.write_part(key, combined, part)
-                rows[key] += combined.num_rows
-            del chunk
-            part += 1
-            if on_progress is not None:
-                on_progress(
-                    STAGE_GENERATE, min(vendors, (start + blocks_per_chunk) * BLOCK_CUSTOMERS), vendors
-                )
+        written = write_in_chunks(
+            writer,
+            TABLES,
+            vendors,
+            chunk_vendors,
+            lambda b, first, n: block.generate(seed, rates, defects, b, first, n, seq),
+            truthfiles.gap_tally,
+            on_progress=on_progress,
+            stage=STAGE_GENERATE,
+        )
+        rows, part = written.rows, written.parts
         formats = {key: spec.format for key, spec in TABLES.items()}
-        writer.write_yaml("truth/gaps.yaml", truthfiles.gaps_document(gaps))
-        writer.write_yaml("truth/defects.yaml", truthfiles.defects_document(planted, defects))
-        writer.write_yaml("truth/variations.yaml", o2c_truth.variations_document(variations, noise))
+        writer.write_yaml("truth/gaps.yaml", truthfiles.gaps_document(written.gaps))
+        writer.write_yaml("truth/defects.yaml", truthfiles.defects_document(written.planted, defects))
+        writer.write_yaml("truth/variations.yaml", o2c_truth.variations_document(written.variations, noise))
         writer.write_yaml(
             "truth/manifest.yaml",
             truthfiles.manifest(seed, vendors, noise, defects, rows, writer.parts, formats),
@@ -127,23 +112,3 @@ def generate_procure_to_pay(
         seconds=round(time.perf_counter() - started, 3),
         truth=out / "truth",
     )
-
-
-def _validate(
-    vendors: object, seed: object, noise: object, chunk: object, defects: object, overwrite: object
-) -> None:
-    if not _is_int(vendors) or not 1 <= vendors <= MAX_VENDORS:  # type: ignore[operator]
-        raise GeneratorArgumentError("vendors", vendors, f"an integer from 1 to {MAX_VENDORS:,}")
-    if not _is_int(seed) or seed < 0:  # type: ignore[operator]
-        raise GeneratorArgumentError("seed", seed, "a non-negative integer")
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not 0 <= noise <= MAX_NOISE:
-        raise GeneratorArgumentError("noise", noise, f"a number from 0 to {MAX_NOISE}")
-    if not _is_int(chunk) or chunk < 1:  # type: ignore[operator]
-        raise GeneratorArgumentError("chunk_vendors", chunk, "a positive integer")
-    for name, value in (("defects", defects), ("overwrite", overwrite)):
-        if not isinstance(value, bool):
-            raise GeneratorArgumentError(name, value, "True or False")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
