@@ -22,7 +22,6 @@ import ipaddress
 import json
 import logging
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from pydantic import BaseModel, Field
 
 from andmesh.api.deps import Facade, MeshPath, RowId
 from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from andmesh.api.polling import PollingThread
 from andmesh.errors import NotFound, UsageError
 from andmesh.store.webhooks import EVENT_TYPES, Delivery, NewSubscription, Subscription, WebhookStore
 
@@ -179,8 +179,10 @@ def gap_signature(facade: Andmesh) -> GapSignature:
     return signature
 
 
-class Dispatcher:
+class Dispatcher(PollingThread):
     """Collects events and sends due deliveries on its own thread (never in a web request)."""
+
+    thread_name = "andmesh-webhooks"
 
     def __init__(
         self,
@@ -194,30 +196,18 @@ class Dispatcher:
     ) -> None:
         self.store = store
         self.gaps = gaps
-        self.poll = poll
+        super().__init__(poll, log)
         self.retry_base = retry_base
         self.max_attempts = max_attempts
         self.clock = clock
         self.name = f"webhooks:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="andmesh-webhooks", daemon=True)
-        self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().stop(timeout)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:  # the loop must outlive a broken store or receiver for a moment
-                log.exception("webhook dispatcher: a round failed")
-            self._stop.wait(self.poll)
+    def round(self) -> bool:
+        self.tick()
+        return False  # deliveries wait for their due time: poll, never spin
 
     def tick(self) -> int:
         """One round: collect new events, then send what is due. Returns the attempts made."""

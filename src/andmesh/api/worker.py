@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from andmesh.api.polling import PollingThread
 from andmesh.errors import AndmeshError
 from andmesh.security.principal import Principal, from_token_record
 from andmesh.store.run_queue import RunQueue, RunRequest, RunState
@@ -31,38 +31,25 @@ def worker_prefix() -> str:
     return f"{socket.gethostname()}:"
 
 
-class RunWorker:
+class RunWorker(PollingThread):
+    thread_name = "andmesh-run-worker"
+
     def __init__(
         self, facade: Andmesh, mesh_path: Path, *, data: Path | None = None, poll: float = 0.5
     ) -> None:
         self.facade = facade
         self.mesh_path = mesh_path
         self.data = data
-        self.poll = poll
+        super().__init__(poll, log)
         self.name = f"{worker_prefix()}{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.queue = RunQueue(facade.store.engine)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self.reap()
-        self._thread = threading.Thread(target=self._loop, name="andmesh-run-worker", daemon=True)
-        self._thread.start()
+        super().start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                worked = self.run_once()
-            except Exception:  # the loop must outlive a broken store for a moment
-                log.exception("run worker: claiming failed")
-                worked = False
-            if not worked:
-                self._stop.wait(self.poll)
+    def round(self) -> bool:
+        return self.run_once()
 
     def run_once(self) -> bool:
         """Take one queued run and carry it out; False when none was waiting."""
