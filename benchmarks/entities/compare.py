@@ -73,6 +73,22 @@ def moved(before: Path, after: Path) -> int:
     return int(row[0]) if row else 0
 
 
+def changed(before: Path, after: Path) -> tuple[int, int, float]:
+    """Records whose match method differs, whose match probability differs by more than 1e-6,
+    and the largest probability difference (the model's estimates move with its training pairs)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    row = con.execute(
+        f"""SELECT count(*) FILTER (WHERE a.match_method IS DISTINCT FROM b.match_method),
+               count(*) FILTER (WHERE abs(a.match_probability - b.match_probability) > 1e-6),
+               coalesce(max(abs(a.match_probability - b.match_probability)), 0)
+        FROM read_parquet('{before}') b JOIN read_parquet('{after}') a USING (source, record_id)"""
+    ).fetchone()
+    return (int(row[0]), int(row[1]), float(row[2])) if row else (0, 0, 0.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -105,7 +121,7 @@ def main() -> None:
     if not args.skip_before:
         runs["before"] = (checkout(args.before), OUT / f"xref-before-{args.before}-{args.variant}.parquet")
     runs["after"] = (ROOT / "src", OUT / f"xref-after-{args.variant}.parquet")
-    print(f"{'':<7} {'records':>10} {'nodes':>8} {'tuples':>8} {'pairs compared':>14} {'resolve s':>9}  "
+    print(f"{'':<7} {'records':>10} {'nodes':>8} {'tuples':>8} {'pairs compared':>14} {'kept':>9} {'resolve s':>9}  "
           f"{'stages s':<36} {'peak RSS':>9}  pairwise P / R / F1       B-cubed P / R / F1")  # fmt: skip
     for name, (src, out) in runs.items():
         r = run(src, ws, truth, args.memory_limit, out, args.variant)
@@ -115,13 +131,19 @@ def main() -> None:
         tuples = f"{r['tuples']:,}" if r.get("tuples") else "-"
         print(
             f"{name:<7} {r['records']:>10,} {r['nodes']:>8,} {tuples:>8} {r['pairs_compared']:>14,} "
+            f"{r.get('candidate_pairs', 0):>9,} "
             f"{r['resolve_s']:>9.1f}  {stages:<36} {r['peak_rss_mb']:>6,} MB  "
-            f"{p['precision']:.4f} / {p['recall']:.4f} / {p['f1']:.4f}  "
-            f"{c['bcubed_precision']:.4f} / {c['bcubed_recall']:.4f} / {c['bcubed_f1']:.4f}",
+            f"{p['precision']:.6f} / {p['recall']:.6f} / {p['f1']:.6f}  "
+            f"{c['bcubed_precision']:.6f} / {c['bcubed_recall']:.6f} / {c['bcubed_f1']:.6f}",
             flush=True,
         )
     if len(runs) == 2:
         print(f"records placed differently after: {moved(runs['before'][1], runs['after'][1]):,}")
+        methods, probabilities, largest = changed(runs["before"][1], runs["after"][1])
+        print(
+            f"records with another match method: {methods:,}; another probability (> 1e-6): "
+            f"{probabilities:,} (largest difference {largest:.2g})"
+        )
 
 
 if __name__ == "__main__":

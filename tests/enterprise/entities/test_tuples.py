@@ -109,20 +109,26 @@ def test_nodes_holding_one_tuple_get_the_models_score_of_equal_values(world: dic
     assert linked == 40
 
 
-def test_prefix_block_pairs_only_names_that_start_alike_or_are_similar() -> None:
+def test_prefix_block_pairs_only_names_that_start_alike_or_are_one_typo_apart() -> None:
     import duckdb
 
     con = duckdb.connect()
     con.execute(
-        "CREATE TABLE t AS SELECT * FROM (VALUES (1, 'distribution electrique du sud', 'distribution'), "
+        "CREATE TABLE t AS SELECT *, length(name) - length(replace(name, ' ', '')) + 1 AS name_tokens "
+        "FROM (VALUES (1, 'distribution electrique du sud', 'distribution'), "
         "(2, 'distribution electr', 'distribution'), (3, 'distribution agricole bretonne', 'distribution'), "
-        "(4, 'distribution electrique du nord', 'distribution')) v(id, name, name_prefix)"
+        "(4, 'distribution electrique du nord', 'distribution'), "
+        "(5, 'distribution electrique sud', 'distribution'), "
+        "(6, 'automazione corpoint', 'automazione'), (7, 'automazione riva', 'automazione'), "
+        "(8, 'automazione corpiont', 'automazione')) v(id, name, name_prefix)"
     )
     pairs = con.execute(
         f"SELECT l.id, r.id FROM t l JOIN t r ON l.id < r.id AND {rule_sql(['name_prefix'])} ORDER BY 1, 2"
     ).fetchall()
-    # the cut name meets both whole names; the close names meet; the other company meets no one
-    assert pairs == [(1, 2), (1, 4), (2, 4)]
+    # The cut name meets the whole names it starts; names one typo apart with as many words
+    # meet (1-4, 6-8); names as close but with a word more (1-5: 0.97) or only sharing a
+    # long start (6-7: 0.915) do not, nor does the other company.
+    assert pairs == [(1, 2), (1, 4), (2, 4), (2, 5), (6, 8)]
 
 
 def test_world_without_shared_tuples_is_unchanged_by_them() -> None:

@@ -36,6 +36,19 @@ def _jw(column: str, threshold: float) -> str:
     return f"jaro_winkler_similarity({column}_l, {column}_r) >= {threshold}"
 
 
+# A typo keeps names this close and leaves the word count as it was.
+TYPO_SIMILAR = 0.94
+
+
+def typo(names: tuple[str, str], tokens: tuple[str, str]) -> str:
+    """Two names one typo apart: close, with as many words (``tokens``: their word counts).
+
+    >>> typo(("name_l", "name_r"), ("name_tokens_l", "name_tokens_r"))
+    'jaro_winkler_similarity(name_l, name_r) >= 0.94 AND name_tokens_l = name_tokens_r'
+    """
+    return f"jaro_winkler_similarity({names[0]}, {names[1]}) >= {TYPO_SIMILAR} AND {tokens[0]} = {tokens[1]}"
+
+
 def _cut(n: str) -> str:
     """One name starts the other (at least 8 characters): a field cut short, or extra words."""
     return f"(starts_with({n}_l, {n}_r) OR starts_with({n}_r, {n}_l)) AND least(length({n}_l), length({n}_r)) >= 8"
@@ -80,7 +93,7 @@ def company_name(columns: Sequence[str], thresholds: Sequence[float]) -> list[Le
             "m_probability": 0.03,
             "fix_m_probability": True,
         },
-        _level(f"{_jw(n, 0.94)} AND {n}_tokens_l = {n}_tokens_r", f"{n} one typo, same words"),
+        _level(typo((f"{n}_l", f"{n}_r"), (f"{n}_tokens_l", f"{n}_tokens_r")), f"{n} one typo, same words"),
         _level(_cut(n), f"{n} one starts the other"),
         _level(_jw(n, close), f"{n} jaro-winkler ≥ {close}"),
         _level(_jw(n, similar), f"{n} jaro-winkler ≥ {similar}"),
