@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from andmesh.cli.output import console, handled, print_json
-from andmesh.facade import Andmesh
+
+if TYPE_CHECKING:
+    from andmesh.facade import Andmesh
 
 COLOUR = {"ok": "green", "warning": "yellow", "error": "red", "repaired": "cyan"}
 
