@@ -22,7 +22,6 @@ from andmesh.governance.lineage.graph import (
     impact_tree,
     resolve_focus,
 )
-from andmesh.governance.lineage.picture import draw, save
 from andmesh.governance.lineage.sources import source_schemas
 from andmesh.governance.lineage.transport import LineageDelivery, deliver, events_file, make_transport
 from andmesh.pipeline.results import RunResult
@@ -116,6 +115,9 @@ def lineage_report(
     else:
         report.text = graph_text(graph)
     if out is not None:
+        # matplotlib only for a picture: a run's lineage emission never draws one.
+        from andmesh.governance.lineage.picture import draw, save
+
         title = f"{mesh.name}: {graph.level} lineage" + (f" of {report.focus}" if report.focus else "")
         report.picture = str(save(draw(graph, report.impacts or None, title), out))
     spec = mesh.spec.lineage
