@@ -22,6 +22,7 @@ from andmesh.governance.lineage.graph import (
     impact_tree,
     resolve_focus,
 )
+from andmesh.governance.lineage.memory import workspace_memory
 from andmesh.governance.lineage.sources import source_schemas
 from andmesh.governance.lineage.transport import LineageDelivery, deliver, events_file, make_transport
 from andmesh.pipeline.results import RunResult
@@ -64,8 +65,13 @@ def emit_run_lineage(
         found = warehouse.current(table_id) if warehouse is not None else None
         return found.version if found is not None else None
 
-    context = LineageContext(data_root=data_root, current_version=current_version, source_schemas=schemas)
+    memory = workspace_memory(workspace.root) if workspace.writable else None
+    context = LineageContext(
+        data_root=data_root, current_version=current_version, source_schemas=schemas, memory=memory
+    )
     events = build_run_events(mesh, result, context)
+    if memory is not None:
+        memory.save()
     delivery = deliver(events, transport, target, workspace.root)
     delivery.seconds = round(time.perf_counter() - clock, 3)
     return delivery
