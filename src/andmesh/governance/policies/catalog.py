@@ -100,10 +100,26 @@ def _load(session: EngineSession, name: str, schema: dict[str, str], rows: list[
     columns = ", ".join(f"{exp.to_identifier(c, quoted=True).sql('duckdb')} {t}" for c, t in schema.items())
     session.fetch(f"CREATE TEMP TABLE {table} ({columns})")
     if rows:
-        values = ", ".join(
-            "(" + ", ".join(exp.convert(row[c]).sql("duckdb") for c in schema) + ")" for row in rows
-        )
+        values = ", ".join("(" + ", ".join(_literal(row[c]) for c in schema) + ")" for row in rows)
         session.fetch(f"INSERT INTO {table} VALUES {values}")
+
+
+def _literal(value: object) -> str:
+    """A SQL literal (sqlglot renders one in ~0.1 ms: too slow for thousands of metadata values).
+
+    >>> [_literal(v) for v in (None, True, 3, "it's")]
+    ['NULL', 'TRUE', '3', "'it''s'"]
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return exp.convert(text).sql("duckdb")  # control characters: let sqlglot spell them
 
 
 def catalog_session(mesh: Mesh, engine: Engine | None = None) -> EngineSession:
