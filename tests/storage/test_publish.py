@@ -23,5 +23,6 @@ def test_published_version_is_the_current_one(tmp_path: Path) -> None:
         )
         assert published == warehouse.current("d.t")  # a fresh read: catalog, metadata and manifests
         assert (published.version, published.rows, published.run_id) == (number, 2 * rows, run_id)
-        assert [Path(f).name for f in published.files] == ["part-00000.parquet", "part-00001.parquet"]
+        names = ["part-00000.parquet", "part-00001.parquet"] if rows else []  # a scan skips empty files
+        assert [Path(f).name for f in published.files] == names
         assert all(Path(f).is_file() for f in published.files)
