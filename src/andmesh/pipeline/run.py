@@ -491,10 +491,10 @@ def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> Chec
 
     session = ctx.engine.session()
     try:
-        table = session.register(
-            port.contract.schema_object.name or port.name, [str(f) for f in staged], "parquet"
-        )
-        references = register_references(session, ctx.mesh, port, ctx.warehouse)
+        # Bound by name: the checks are SQL over the session, so this session never loads Ibis.
+        table = port.contract.schema_object.name or port.name
+        session.bind(table, [str(f) for f in staged], "parquet")
+        references = register_references(session, ctx.mesh, port, ctx.warehouse, ctx.current)
         as_of = ctx.mesh.spec.asOf
         return run_checks(
             session,
