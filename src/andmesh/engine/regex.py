@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 _lock = threading.Lock()
 _connection: duckdb.DuckDBPyConnection | None = None
@@ -20,6 +22,9 @@ _connection: duckdb.DuckDBPyConnection | None = None
 def _con() -> duckdb.DuckDBPyConnection:
     global _connection
     if _connection is None:
+        # Imported here: a spec read from the cache, or without patterns, never needs DuckDB.
+        import duckdb
+
         _connection = duckdb.connect(config={"enable_external_access": False})
     return _connection
 
@@ -38,8 +43,11 @@ def regex_problem(pattern: str) -> str | None:
     if "\x00" in pattern:
         return "a pattern cannot contain a NUL character"
     with _lock:
+        con = _con()
+        import duckdb
+
         try:
-            _con().execute("select regexp_matches('', $1)", [pattern]).fetchall()
+            con.execute("select regexp_matches('', $1)", [pattern]).fetchall()
         except duckdb.Error as exc:
             return str(exc).split("\n", 1)[0].replace("Invalid Input Error: ", "")
     return None

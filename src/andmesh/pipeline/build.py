@@ -22,8 +22,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-import ibis
-
 from andmesh.engine.base import EngineSession
 from andmesh.errors import EngineError
 from andmesh.pipeline.digests import ContentDigests
@@ -32,6 +30,8 @@ from andmesh.spec.sqlguard import SqlRefused, guard_select
 from andmesh.storage.warehouse import PortHead, PortVersion, Warehouse
 
 if TYPE_CHECKING:
+    import ibis
+
     from andmesh.store.metadata import MetadataStore
 
 
@@ -206,6 +206,8 @@ def evaluate(
             f"{port.product_id}: {pipeline.describe()} raised {type(exc).__name__}: {exc}",
             product=port.product_id,
         ) from exc
+    import ibis  # only a Python pipeline's result needs it: imported once it has run
+
     if not isinstance(result, ibis.Table):
         raise EngineError(
             f"{port.product_id}: {pipeline.describe()} returned {type(result).__name__}, not an ibis Table",

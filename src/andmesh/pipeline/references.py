@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ibis
+from collections.abc import Callable
 
 from andmesh.engine.base import EngineSession
 from andmesh.spec.mesh import Mesh, OutputPort
 from andmesh.spec.relationships import port_named
-from andmesh.storage.warehouse import Warehouse
+from andmesh.storage.warehouse import PortVersion, Warehouse
 
 
 def referenced_tables(port: OutputPort) -> set[str]:
@@ -23,19 +23,27 @@ def referenced_tables(port: OutputPort) -> set[str]:
 
 
 def register_references(
-    session: EngineSession, mesh: Mesh, port: OutputPort, warehouse: Warehouse
-) -> dict[str, ibis.Table]:
-    """Register the current version of every port ``port``'s relationships point to.
+    session: EngineSession,
+    mesh: Mesh,
+    port: OutputPort,
+    warehouse: Warehouse,
+    current: Callable[[str], PortVersion | None] | None = None,
+) -> dict[str, str]:
+    """Bind the current version of every port ``port``'s relationships point to; their names.
 
     A target that cannot be resolved or has no published version is left out: its
     relationship check then reports an error saying the target is not available.
+    ``current`` looks a version up (a run passes the versions it has already read).
     """
-    references: dict[str, ibis.Table] = {}
+    current = current or warehouse.current
+    references: dict[str, str] = {}
     for name in sorted(referenced_tables(port)):
         target = port_named(mesh, port.domain, name)
         if target is None or target.table_id == port.table_id:
             continue
-        version = warehouse.current(target.table_id)
+        version = current(target.table_id)
         if version is not None:
-            references[name] = session.register(name, version.files, "parquet")
+            # Bound, not registered through Ibis: the checks speak SQL to the session.
+            session.bind(name, version.files, "parquet")
+            references[name] = name
     return references

@@ -25,10 +25,8 @@ from andmesh.engine.base import Engine
 from andmesh.errors import AndmeshError, EngineError, SpecProblem, WorkspaceFault
 from andmesh.faults import fault_point
 from andmesh.pipeline.build import BuildContext, bind_inputs, evaluate, fingerprint, source_folders
-from andmesh.pipeline.conform import conform
 from andmesh.pipeline.digests import ContentDigests
 from andmesh.pipeline.plan import select_products
-from andmesh.pipeline.references import register_references
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
 from andmesh.quality.checks import run_checks
 from andmesh.quality.diff import ContractDiff, diff_contracts
@@ -390,6 +388,9 @@ def _build_and_publish(
     row_id: int,
     clock: float,
 ) -> PortOutcome:
+    # Ibis is the pipelines' expression layer: loaded only once a port is built (a no-op run never is).
+    from andmesh.pipeline.conform import conform
+
     session = ctx.engine.session()
     staged_dir = ctx.warehouse.staging_dir(ctx.run_id, port.table_id)
     try:
@@ -486,12 +487,14 @@ def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> Chec
     The staged table is registered under its object's name (SQL rules refer to it so),
     beside the current versions of the tables its relationships point to.
     """
+    from andmesh.pipeline.references import register_references
+
     session = ctx.engine.session()
     try:
-        table = session.register(
-            port.contract.schema_object.name or port.name, [str(f) for f in staged], "parquet"
-        )
-        references = register_references(session, ctx.mesh, port, ctx.warehouse)
+        # Bound by name: the checks are SQL over the session, so this session never loads Ibis.
+        table = port.contract.schema_object.name or port.name
+        session.bind(table, [str(f) for f in staged], "parquet")
+        references = register_references(session, ctx.mesh, port, ctx.warehouse, ctx.current)
         as_of = ctx.mesh.spec.asOf
         return run_checks(
             session,

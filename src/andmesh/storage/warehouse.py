@@ -324,11 +324,29 @@ class Warehouse:
             ) from exc
         fault_point("publish.after_commit")
         owner_only(location)
-        committed = self._table(table_id)
-        assert committed is not None and committed.current_snapshot() is not None
-        snapshot = committed.current_snapshot()
+        # The commit refreshed `table` in place: no second catalog read, and no manifest read for
+        # files we have just committed (their totals are in the snapshot's summary).
+        snapshot = table.current_snapshot()
         assert snapshot is not None
-        return self._version(table_id, committed, snapshot)
+        summary = snapshot.summary.additional_properties if snapshot.summary else {}
+        try:
+            rows, size = int(summary["total-records"]), int(summary["total-files-size"])
+        except (KeyError, ValueError):
+            return self._version(table_id, table, snapshot)
+        if rows == 0:  # a scan leaves out empty files: say what `current` will say
+            return self._version(table_id, table, snapshot)
+        return PortVersion(
+            table_id=table_id,
+            version=number,
+            snapshot_id=snapshot.snapshot_id,
+            committed_at=dt.datetime.fromtimestamp(snapshot.timestamp_ms / 1000, tz=dt.UTC),
+            rows=rows,
+            bytes=size,
+            files=[str(self.local(uri)) for uri in moved],
+            contract_version=contract_version,
+            run_id=run_id,
+            fingerprint=fingerprint,
+        )
 
     # --- repair ----------------------------------------------------------------------
 

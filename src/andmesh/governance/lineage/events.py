@@ -60,6 +60,7 @@ from openlineage.client.facet_v2 import (
 from openlineage.client.serde import Serde
 
 from andmesh.governance.lineage.columns import ColumnLineage, sql_column_lineage
+from andmesh.governance.lineage.memory import LineageMemory, query_key
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
 from andmesh.spec.mesh import Contract, Mesh, Product
@@ -109,6 +110,8 @@ class LineageContext:
     current_version: Callable[[str], int | None] | None = None
     # source name → {column: type}; read from the files by the caller when it can
     source_schemas: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # column lineage derived by earlier runs (a no-op run re-derives none of it)
+    memory: LineageMemory | None = None
 
 
 def run_uuid(run_id: str, job: str | None = None) -> str:
@@ -429,7 +432,13 @@ def _column_lineage(mesh: Mesh, product: Product, ctx: LineageContext) -> dict[s
         if port.pipeline.kind != "sql":
             continue
         sql = port.pipeline.file.read_text(encoding="utf-8")
-        found[port.table_id] = sql_column_lineage(sql, schemas, mesh.spec.sqlDialect)
+        key = query_key(sql, schemas, mesh.spec.sqlDialect) if ctx.memory is not None else ""
+        known = ctx.memory.get(key) if ctx.memory is not None else None
+        if known is None:
+            known = sql_column_lineage(sql, schemas, mesh.spec.sqlDialect)
+            if ctx.memory is not None:
+                ctx.memory.put(key, known)
+        found[port.table_id] = known
     return found
 
 

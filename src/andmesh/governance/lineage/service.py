@@ -22,7 +22,7 @@ from andmesh.governance.lineage.graph import (
     impact_tree,
     resolve_focus,
 )
-from andmesh.governance.lineage.picture import draw, save
+from andmesh.governance.lineage.memory import workspace_memory
 from andmesh.governance.lineage.sources import source_schemas
 from andmesh.governance.lineage.transport import LineageDelivery, deliver, events_file, make_transport
 from andmesh.pipeline.results import RunResult
@@ -65,8 +65,13 @@ def emit_run_lineage(
         found = warehouse.current(table_id) if warehouse is not None else None
         return found.version if found is not None else None
 
-    context = LineageContext(data_root=data_root, current_version=current_version, source_schemas=schemas)
+    memory = workspace_memory(workspace.root) if workspace.writable else None
+    context = LineageContext(
+        data_root=data_root, current_version=current_version, source_schemas=schemas, memory=memory
+    )
     events = build_run_events(mesh, result, context)
+    if memory is not None:
+        memory.save()
     delivery = deliver(events, transport, target, workspace.root)
     delivery.seconds = round(time.perf_counter() - clock, 3)
     return delivery
@@ -116,6 +121,9 @@ def lineage_report(
     else:
         report.text = graph_text(graph)
     if out is not None:
+        # matplotlib only for a picture: a run's lineage emission never draws one.
+        from andmesh.governance.lineage.picture import draw, save
+
         title = f"{mesh.name}: {graph.level} lineage" + (f" of {report.focus}" if report.focus else "")
         report.picture = str(save(draw(graph, report.impacts or None, title), out))
     spec = mesh.spec.lineage

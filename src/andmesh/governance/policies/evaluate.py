@@ -82,13 +82,18 @@ def _load_python(policy: Policy) -> Callable[..., Iterable[str]]:
 
 def _sql_violations(session: EngineSession, sql: str) -> dict[str, list[str]]:
     """A SQL policy's violations by product: checked by the guard, run on the sealed catalog session."""
-    result = session.to_arrow(session.sql(guard_select(sql, CATALOG_TABLES).sql, "duckdb"))
-    columns = [c.lower() for c in result.column_names]
-    if "product_id" not in columns or "message" not in columns:
-        raise ValueError(f"the query must return `product_id` and `message`; it returns {', '.join(columns)}")
+    query = guard_select(sql, CATALOG_TABLES).sql
+    rows = session.fetch_user(query)  # sealed first; then the query's own columns, even with no rows
+    names = (
+        {c.lower(): c for c in rows[0]}
+        if rows
+        else {c.lower(): c for c, _, _ in session.columns(f"({query})")}
+    )
+    if "product_id" not in names or "message" not in names:
+        raise ValueError(f"the query must return `product_id` and `message`; it returns {', '.join(names)}")
     out: dict[str, list[str]] = {}
-    products = result.column(columns.index("product_id")).to_pylist()
-    messages = result.column(columns.index("message")).to_pylist()
+    products = [row[names["product_id"]] for row in rows]
+    messages = [row[names["message"]] for row in rows]
     for product, message in zip(products, messages, strict=True):
         out.setdefault(str(product), []).append(str(message))
     return out

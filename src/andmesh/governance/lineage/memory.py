@@ -1,0 +1,143 @@
+"""A workspace's memory of the column lineage it has derived, so a re-run does not derive it again.
+
+Tracing a pipeline's columns (sqlglot: parse, qualify, walk every scope) costs ~50 ms a
+query; a run emits the lineage of every product it looked at, up to date or not, so a
+no-op run of the reference mesh spent most of its lineage time re-deriving what it knew.
+
+Like the spec cache (:mod:`andmesh.spec.cache`) it is an optimisation, never a source of
+truth: an entry is found by the hash of the query, the input schemas and the dialect; the
+file is stamped with the versions of andmesh and sqlglot and with the code that derives
+lineage, and signed with a workspace key (HMAC-SHA256); a file that fails any of these is
+ignored as if absent, and rewritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from andmesh.governance.lineage.columns import ColumnLineage, SourceColumn
+
+FORMAT = 1
+MAX_ENTRIES = 1024  # the reference meshes have ~20 SQL pipelines
+FILE = Path("cache") / "column-lineage.json"  # under the workspace root, beside specs.json
+
+
+@cache
+def code_stamp() -> str:
+    digest = hashlib.sha256(f"format {FORMAT}".encode())
+    for name in ("andmesh", "sqlglot"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            digest.update(f"{name}={metadata.version(name)};".encode())
+    for file in (Path(__file__).resolve().parent / "columns.py", Path(__file__).resolve()):
+        with contextlib.suppress(OSError):
+            stat = file.stat()
+            digest.update(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+def query_key(sql: str, schemas: Any, dialect: str) -> str:
+    """The entry of ``sql`` read over ``schemas`` ({table: {column: type}}) in ``dialect``."""
+    frozen = sorted((t, sorted(cols.items())) for t, cols in schemas.items())
+    return hashlib.sha256(json.dumps([sql, frozen, dialect]).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class LineageMemory:
+    """Column lineage by query, kept in one signed JSON file of the workspace."""
+
+    def __init__(self, file: Path | None, key: bytes) -> None:
+        self.file = file
+        self._key = key
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._used: set[str] = set()
+        self._dirty = False
+        if file is not None:
+            self._load(file)
+
+    def _sign(self, body: bytes) -> str:
+        return hmac.new(self._key, body, hashlib.sha256).hexdigest()
+
+    def _load(self, file: Path) -> None:
+        try:
+            raw = file.read_bytes()
+        except OSError:
+            return
+        head, sep, body = raw.partition(b"\n")
+        if not sep or not hmac.compare_digest(head, self._sign(body).encode()):
+            return  # corrupt, forged or signed with another key: start afresh
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return
+        if (
+            isinstance(data, dict)
+            and data.get("stamp") == code_stamp()
+            and isinstance(data.get("entries"), dict)
+        ):
+            self._entries = {k: v for k, v in data["entries"].items() if isinstance(v, dict)}
+
+    def get(self, key: str) -> ColumnLineage | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        try:
+            found = ColumnLineage(
+                fields={
+                    name: [SourceColumn(*s) for s in sources] for name, sources in entry["fields"].items()
+                },
+                dataset=[SourceColumn(*s) for s in entry["dataset"]],
+                problems=[str(p) for p in entry["problems"]],
+            )
+        except (KeyError, TypeError, AttributeError):
+            return None
+        self._used.add(key)
+        return found
+
+    def put(self, key: str, lineage: ColumnLineage) -> None:
+        self._entries[key] = {
+            "fields": {
+                name: [[s.table, s.column, s.type, s.subtype] for s in sources]
+                for name, sources in lineage.fields.items()
+            },
+            "dataset": [[s.table, s.column, s.type, s.subtype] for s in lineage.dataset],
+            "problems": list(lineage.problems),
+        }
+        self._used.add(key)
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the file if it learnt something; a failure to write is not an error."""
+        if self.file is None or not self._dirty:
+            return
+        entries = self._entries
+        if len(entries) > MAX_ENTRIES:  # keep what this run used
+            entries = {k: v for k, v in entries.items() if k in self._used}
+        body = json.dumps({"stamp": code_stamp(), "entries": entries}, separators=(",", ":")).encode()
+        tmp = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with open(tmp, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as handle:
+                handle.write(self._sign(body).encode() + b"\n" + body)
+            tmp.replace(self.file)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+        self._dirty = False
+
+
+def workspace_memory(root: Path) -> LineageMemory | None:
+    """The memory of the workspace at ``root``, or None where it has no key yet (or cannot be read)."""
+    from andmesh.errors import AndmeshError
+    from andmesh.security.keys import workspace_key
+
+    try:
+        key = workspace_key(root, "lineage-cache", create=False)
+    except (AndmeshError, OSError):
+        return None
+    return LineageMemory(root / FILE, key)
