@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import json
-import os
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from andmesh.security import signed_file
 from andmesh.spec.yamlsource import PathKey, YamlDocument
 
 FORMAT = 1
@@ -40,17 +38,6 @@ _SIGNATURE = "signature"
 @cache
 def code_stamp() -> str:
     """What the cached verdicts depend on besides the files: andmesh's spec code and libraries."""
-    digest = hashlib.sha256(f"format {FORMAT}".encode())
-    for name in (
-        "andmesh",
-        "open-data-contract-standard",
-        "pydantic",
-        "jsonschema",
-        "ruamel.yaml",
-        "sqlglot",
-    ):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            digest.update(f"{name}={metadata.version(name)};".encode())
     here = Path(__file__).resolve().parent
     code = sorted(here.glob("*.py"))
     with contextlib.suppress(ImportError, OSError):
@@ -58,11 +45,8 @@ def code_stamp() -> str:
 
         package = Path(open_data_contract_standard.__file__).parent
         code += [package / "schema.json", package / "model.py"]
-    for file in code:
-        with contextlib.suppress(OSError):
-            stat = file.stat()
-            digest.update(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns};".encode())
-    return digest.hexdigest()
+    packages = ("andmesh", "open-data-contract-standard", "pydantic", "jsonschema", "ruamel.yaml", "sqlglot")
+    return signed_file.code_stamp(FORMAT, packages, code)
 
 
 def content_key(raw: bytes) -> str:
@@ -94,26 +78,13 @@ class SpecCache:
     # --- reading the file -------------------------------------------------------------
 
     def _load(self, file: Path) -> None:
-        try:
-            raw = file.read_bytes()
-        except OSError:
-            return
-        head, sep, body = raw.partition(b"\n")
-        if not sep or not hmac.compare_digest(head, self._sign(body).encode()):
-            return  # corrupt, forged or signed with another key: start afresh
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return
-        if not isinstance(data, dict) or data.get("stamp") != code_stamp():
+        data = signed_file.read_signed_json(file, self._key, code_stamp())
+        if data is None:
             return
         docs, verdicts = data.get("docs"), data.get("verdicts")
         if isinstance(docs, dict) and isinstance(verdicts, list):
             self._docs = {k: v for k, v in docs.items() if isinstance(v, dict)}
             self._verdicts = {v for v in verdicts if isinstance(v, str)}
-
-    def _sign(self, body: bytes) -> str:
-        return hmac.new(self._key, body, hashlib.sha256).hexdigest()
 
     # --- documents --------------------------------------------------------------------
 
@@ -174,15 +145,7 @@ class SpecCache:
         if len(docs) + len(verdicts) > MAX_ENTRIES:  # keep what this load used
             docs = {k: v for k, v in docs.items() if k in self._used}
             verdicts = {v for v in verdicts if v in self._used}
-        body = json.dumps(
-            {"stamp": code_stamp(), "docs": docs, "verdicts": sorted(verdicts)}, separators=(",", ":")
-        ).encode()
-        tmp = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with open(tmp, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as handle:
-                handle.write(self._sign(body).encode() + b"\n" + body)
-            tmp.replace(self.file)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        signed_file.write_signed_json(
+            self.file, self._key, {"stamp": code_stamp(), "docs": docs, "verdicts": sorted(verdicts)}
+        )
         self._dirty = False

@@ -13,17 +13,14 @@ ignored as if absent, and rewritten.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import hmac
 import json
-import os
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from andmesh.governance.lineage.columns import ColumnLineage, SourceColumn
+from andmesh.security import signed_file
 
 FORMAT = 1
 MAX_ENTRIES = 1024  # the reference meshes have ~20 SQL pipelines
@@ -32,15 +29,8 @@ FILE = Path("cache") / "column-lineage.json"  # under the workspace root, beside
 
 @cache
 def code_stamp() -> str:
-    digest = hashlib.sha256(f"format {FORMAT}".encode())
-    for name in ("andmesh", "sqlglot"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            digest.update(f"{name}={metadata.version(name)};".encode())
-    for file in (Path(__file__).resolve().parent / "columns.py", Path(__file__).resolve()):
-        with contextlib.suppress(OSError):
-            stat = file.stat()
-            digest.update(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns};".encode())
-    return digest.hexdigest()
+    here = Path(__file__).resolve()
+    return signed_file.code_stamp(FORMAT, ("andmesh", "sqlglot"), (here.parent / "columns.py", here))
 
 
 def query_key(sql: str, schemas: Any, dialect: str) -> str:
@@ -61,26 +51,9 @@ class LineageMemory:
         if file is not None:
             self._load(file)
 
-    def _sign(self, body: bytes) -> str:
-        return hmac.new(self._key, body, hashlib.sha256).hexdigest()
-
     def _load(self, file: Path) -> None:
-        try:
-            raw = file.read_bytes()
-        except OSError:
-            return
-        head, sep, body = raw.partition(b"\n")
-        if not sep or not hmac.compare_digest(head, self._sign(body).encode()):
-            return  # corrupt, forged or signed with another key: start afresh
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return
-        if (
-            isinstance(data, dict)
-            and data.get("stamp") == code_stamp()
-            and isinstance(data.get("entries"), dict)
-        ):
+        data = signed_file.read_signed_json(file, self._key, code_stamp())
+        if data is not None and isinstance(data.get("entries"), dict):
             self._entries = {k: v for k, v in data["entries"].items() if isinstance(v, dict)}
 
     def get(self, key: str) -> ColumnLineage | None:
@@ -119,15 +92,7 @@ class LineageMemory:
         entries = self._entries
         if len(entries) > MAX_ENTRIES:  # keep what this run used
             entries = {k: v for k, v in entries.items() if k in self._used}
-        body = json.dumps({"stamp": code_stamp(), "entries": entries}, separators=(",", ":")).encode()
-        tmp = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with open(tmp, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as handle:
-                handle.write(self._sign(body).encode() + b"\n" + body)
-            tmp.replace(self.file)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        signed_file.write_signed_json(self.file, self._key, {"stamp": code_stamp(), "entries": entries})
         self._dirty = False
 
 
