@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 
-class PollingThread:
+class PollingThread(ABC):
     """Subclasses implement :meth:`round` (True when it did work: the next round starts at once)."""
 
     thread_name = "andmesh-poller"
@@ -22,8 +23,8 @@ class PollingThread:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def round(self) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def round(self) -> bool: ...
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)

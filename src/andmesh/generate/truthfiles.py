@@ -105,9 +105,14 @@ def _gap(tally: Tally, which: int, column: pa.ChunkedArray, rows: pa.ChunkedArra
     tally.add(key, name, scope, int(pc.sum(missing).as_py() or 0), considered, problem)
 
 
-def gaps_document(tally: Tally) -> dict[str, Any]:
+GapSpec = tuple[str, str, str, str, str]  # table key, column, scope, requirement, problem
+DefectKind = tuple[str, str, str, float]  # table key, column, kind, target rate
+
+
+def gaps_document(tally: Tally, gaps: tuple[GapSpec, ...] = GAPS) -> dict[str, Any]:
+    """``truth/gaps.yaml``: each planted gap (a dataset's own ``gaps``) with what was measured."""
     entries = []
-    for (key, column, scope, need, problem), entry in zip(GAPS, tally, strict=True):
+    for (key, column, scope, need, problem), entry in zip(gaps, tally, strict=True):
         domain, table = key.split("/")
         entries.append(
             {
@@ -125,9 +130,15 @@ def gaps_document(tally: Tally) -> dict[str, Any]:
     return {"as_of": AS_OF.isoformat(), "gaps": entries}
 
 
-def defects_document(tally: Tally, planted: bool) -> dict[str, Any]:
+def defects_document(
+    tally: Tally,
+    planted: bool,
+    kinds: tuple[DefectKind, ...] = DEFECT_KINDS,
+    checks: dict[str, str] = CHECKS,
+) -> dict[str, Any]:
+    """``truth/defects.yaml``: each defect kind (a dataset's own ``kinds``), its check and its count."""
     entries = []
-    for key, column, kind, rate in DEFECT_KINDS:
+    for key, column, kind, rate in kinds:
         entry = tally.entries.get((key, column, kind))
         domain, table = key.split("/")
         entries.append(
@@ -137,7 +148,7 @@ def defects_document(tally: Tally, planted: bool) -> dict[str, Any]:
                 "column": column,
                 "kind": kind,
                 "description": entry.description if entry else "",
-                "check": CHECKS[kind],
+                "check": checks[kind],
                 "target_rate": rate if planted else 0.0,
                 "count": entry.count if entry else 0,
                 "rows": entry.rows if entry else 0,

@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from andmesh.generate import truthfiles as o2c_truth
 from andmesh.generate.procure_to_pay.settings import DEFECTS, GENERATOR_VERSION
 from andmesh.generate.settings import AS_OF, BLOCK_CUSTOMERS, HISTORY_START
 from andmesh.generate.tally import Tally
@@ -56,45 +57,11 @@ def gap_tally(tables: dict[str, pa.Table]) -> Tally:
 
 
 def gaps_document(tally: Tally) -> dict[str, Any]:
-    entries = []
-    for (key, column, scope, need, problem), entry in zip(GAPS, tally, strict=True):
-        domain, name = key.split("/")
-        entries.append(
-            {
-                "domain": domain,
-                "table": name,
-                "column": column,
-                "requirement": need,
-                "problem": problem,
-                "measured_on": scope,
-                "missing": entry.count,
-                "rows": entry.rows,
-                "rate": round(entry.rate, 6),
-            }
-        )
-    return {"as_of": AS_OF.isoformat(), "gaps": entries}
+    return o2c_truth.gaps_document(tally, GAPS)
 
 
 def defects_document(tally: Tally, planted: bool) -> dict[str, Any]:
-    entries = []
-    for key, column, kind, rate in DEFECT_KINDS:
-        entry = tally.entries.get((key, column, kind))
-        domain, name = key.split("/")
-        entries.append(
-            {
-                "domain": domain,
-                "table": name,
-                "column": column,
-                "kind": kind,
-                "description": entry.description if entry else "",
-                "check": CHECKS[kind],
-                "target_rate": rate if planted else 0.0,
-                "count": entry.count if entry else 0,
-                "rows": entry.rows if entry else 0,
-                "rate": round(entry.rate, 6) if entry else 0.0,
-            }
-        )
-    return {"planted": planted, "defects": entries}
+    return o2c_truth.defects_document(tally, planted, DEFECT_KINDS, CHECKS)
 
 
 def manifest(
