@@ -1060,3 +1060,45 @@ class Andmesh:
             )
         finally:
             session.close()
+
+    # --- the service's views of the enterprise specs (andmesh.service_views) --------------
+
+    def value_chains(self, path: Path | None = None) -> list[Any]:
+        """Every value chain: its stages, the domain and products of each, its hand-offs' open gaps."""
+        from andmesh import service_views
+
+        return service_views.value_chains(self.mesh(path), self.gaps(path=path))
+
+    def requirements(self, path: Path | None = None) -> list[Any]:
+        """Every enterprise requirement with how the published data stands against it."""
+        from andmesh import service_views
+
+        return service_views.requirements(self.mesh(path), self.gaps(path=path))
+
+    def use_case(self, name: str, *, path: Path | None = None) -> Any:
+        """One use case: its canvas, its rank, the gaps blocking it and its KPIs."""
+        from andmesh import service_views
+        from andmesh.enterprise.kpis import KPIS
+        from andmesh.spec.suggest import hint_for
+
+        mesh = self.mesh(path)
+        if name not in mesh.use_cases:
+            raise NotFound(
+                f"no use case `{name}` in mesh {mesh.name}", hint=hint_for(name, mesh.use_cases, "use cases")
+            )
+        gaps = self.gaps(path=path)  # every gap: a KPI of this use case may need another one's requirement
+        known = sorted(set(mesh.use_cases[name].spec.kpis) & set(KPIS))
+        kpis = self._kpis(mesh, gaps, known, "month", False, None) if known else []
+        return service_views.use_case(mesh, name, self.use_cases(path), gaps, kpis)
+
+    def policy_list(self, path: Path | None = None) -> list[Any]:
+        """The mesh's policies as declared."""
+        from andmesh import service_views
+
+        return service_views.policies(self.mesh(path))
+
+    def compliance(self) -> Any:
+        """The results of the latest recorded policy evaluation, by product and by domain."""
+        from andmesh import service_views
+
+        return service_views.latest_compliance(self.store.engine)
