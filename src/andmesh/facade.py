@@ -1102,3 +1102,20 @@ class Andmesh:
         from andmesh import service_views
 
         return service_views.latest_compliance(self.store.engine)
+
+    def contract_propose(self, product_id: str, text: str, *, path: Path | None = None) -> Any:
+        """A new contract text for a product's output port: linted as `andmesh lint` would, compared
+        with the one in force; a breaking change becomes a council proposal. The product's team
+        (or a platform admin) may propose; nothing is written to the mesh's files."""
+        from andmesh.governance import contract_change
+        from andmesh.security.authz import Target
+        from andmesh.spec.suggest import hint_for
+
+        mesh = self.mesh(path)
+        product = mesh.products.get(product_id)
+        if product is None:
+            raise NotFound(f"no product `{product_id}`", hint=hint_for(product_id, mesh.products, "products"))
+        who = self.authorize(
+            "products.publish", Target(domain=product.domain, product_id=product.id), path=path
+        )
+        return contract_change.propose(mesh, self.governance, product.output(), text, by=who.actor)

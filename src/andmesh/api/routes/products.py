@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from andmesh.api.deps import MAX_ID, MeshPath, Reader
+from andmesh.api.deps import MAX_ID, Facade, MeshPath, Reader
 from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode, encode, paginate
-from andmesh.errors import NotFound
+from andmesh.errors import NotFound, UsageError
 from andmesh.facade import Andmesh, PortSummary, ProductDetail
+from andmesh.governance.contract_change import ContractChange
 from andmesh.spec.suggest import hint_for
 from andmesh.store.governance import AccessRequest
 
@@ -221,3 +223,40 @@ def incidents(
 ) -> Page[dict[str, Any]]:
     found = jsonable_encoder(app.store.incidents(product_id=product))
     return paginate(found, scope="incidents", key=lambda i: (i["id"],), cursor=cursor, limit=limit)
+
+
+CONTRACT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The whole ODCS v3 contract, as YAML.",
+        "content": {"application/yaml": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.put(
+    "/products/{product_id}/contract",
+    response_model=ContractChange,
+    openapi_extra=CONTRACT_BODY,
+    responses={201: {"model": ContractChange, "description": "A breaking change, now a council proposal."}},
+)
+@router.post(
+    "/products/{product_id}/contract",
+    response_model=ContractChange,
+    openapi_extra=CONTRACT_BODY,
+    responses={201: {"model": ContractChange, "description": "A breaking change, now a council proposal."}},
+    include_in_schema=False,
+)
+async def propose_contract(request: Request, app: Facade, mesh: MeshPath, product_id: str) -> JSONResponse:
+    """Propose the product's next contract (ODCS YAML in): linted like `andmesh lint` (problems with
+    their lines, 422), compared with the one in force; a breaking change opens the council's
+    `breaking_change` proposal (201), a compatible one needs no decision (200). Only the product's
+    team or a platform admin may (403)."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError("the contract is not UTF-8 text", hint="send the ODCS YAML as UTF-8") from exc
+    change = await run_in_threadpool(app.contract_propose, product_id, text, path=mesh)
+    status = 201 if change.council == "proposed" else 200
+    return JSONResponse(jsonable_encoder(change), status_code=status)
