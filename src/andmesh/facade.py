@@ -795,6 +795,7 @@ class Andmesh:
     ) -> LineageReport:
         """Product or domain lineage; with a target, impact analysis both ways (and a picture)."""
         from andmesh.governance.lineage import lineage_report
+        from andmesh.store.lineage_events import LineageInbox
 
         return lineage_report(
             self.mesh(path),
@@ -805,7 +806,24 @@ class Andmesh:
             depth=depth,
             domains=domains,
             out=out,
+            external=None if domains else LineageInbox(self.store.engine).jobs(),
         )
+
+    def lineage_receive(self, event: Any, *, path: Path | None = None) -> Any:
+        """Keep an OpenLineage RunEvent another tool sent (checked against the bundled schemas); its
+        job then shows in the lineage graph beside the products it reads or writes."""
+        from andmesh.governance.lineage.ingest import receive
+        from andmesh.store.lineage_events import LineageInbox
+
+        who = self.authorize("lineage.ingest", path=path)
+        received = receive(LineageInbox(self.store.engine), event, by=who.actor)
+        self.governance.audit(
+            who.actor,
+            "lineage_received",
+            f"{received.job_namespace}/{received.job_name}",
+            {"event": received.id, "type": received.event_type, "run": received.run_id},
+        )
+        return received
 
     def entities(self) -> EntityService:
         """Entity resolution: resolve, show, review and decide, accuracy."""

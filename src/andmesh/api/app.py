@@ -122,10 +122,10 @@ def create_app(
         """Up, and which workspace it serves (no sign-in needed)."""
         return {"status": "ok", "mesh": str(mesh_path) if mesh_path else ""}
 
-    from andmesh.api.routes import chains, enterprise, governance, products, runs
+    from andmesh.api.routes import chains, enterprise, governance, lineage_ingest, products, runs
 
     app.include_router(docs.router)
-    for module in (products, governance, enterprise, chains, runs, hooks):
+    for module in (products, governance, lineage_ingest, enterprise, chains, runs, hooks):
         app.include_router(module.router)
     from andmesh import web
 

@@ -12,6 +12,7 @@ and the web can never disagree.
 | `entities.steward` | the entity's stewards (its owner when it names none) |
 | `products.publish` | the domain's team (persons and service accounts), platform admins |
 | `scores.run` | the score's owner and the teams the owner is on, platform admins |
+| `lineage.ingest` | a member on a domain's team (persons and service accounts: pipelines send lineage), platform admins |
 | `tokens.issue` | a person for itself; a platform admin for a service account |
 | `tokens.revoke` | the token's member, platform admins |
 | `workspace.admin` | platform admins |
@@ -43,6 +44,7 @@ Action = Literal[
     "entities.steward",
     "products.publish",
     "scores.run",
+    "lineage.ingest",
     "tokens.issue",
     "tokens.revoke",
     "workspace.admin",
@@ -59,6 +61,7 @@ SCOPE_OF: dict[str, str] = {
     "entities.steward": "decide",
     "products.publish": "publish",
     "scores.run": "publish",
+    "lineage.ingest": "publish",
     "tokens.issue": "admin",
     "tokens.revoke": "admin",
     "workspace.admin": "admin",
@@ -192,6 +195,13 @@ def _run_score(mesh: Mesh, who: Principal, target: Target) -> tuple[bool, str, l
     return ok, f"the score's owner ({target.username}) or a team they are on, or a platform admin", holders
 
 
+def _ingest_lineage(mesh: Mesh, who: Principal, target: Target) -> tuple[bool, str, list[str]]:
+    teams = {m.username for m in mesh.directory.members.values() if m.groups & set(mesh.domains)}
+    holders = sorted(teams | set(_admins(mesh)))
+    ok = who.is_admin or (who.is_member and bool(set(who.groups) & set(mesh.domains)))
+    return ok, "a member of a domain's team, or a platform admin", holders
+
+
 def _issue_token(mesh: Mesh, who: Principal, target: Target) -> tuple[bool, str, list[str]]:
     member = mesh.directory.get(target.username or "")
     if member is not None and member.kind == "service":
@@ -226,6 +236,7 @@ RULES: dict[str, Rule] = {
     "entities.steward": _steward,
     "products.publish": _publish,
     "scores.run": _run_score,
+    "lineage.ingest": _ingest_lineage,
     "tokens.issue": _issue_token,
     "tokens.revoke": _revoke_token,
     "workspace.admin": _admin,

@@ -28,6 +28,8 @@ from andmesh.spec.mesh import Mesh
 from andmesh.spec.suggest import hint_for
 
 Level = Literal["product", "domain"]
+# A job of another tool, known from the OpenLineage events it sent (governance.lineage.ingest).
+NodeKind = Literal["product", "domain", "job"]
 Direction = Literal["upstream", "downstream"]
 
 
@@ -35,7 +37,7 @@ class LineageNode(BaseModel):
     id: str = Field(
         description="Product id (`<domain>.<product>`) or domain name.", examples=["sales.orders"]
     )
-    kind: Level
+    kind: NodeKind
     domain: str
     owner: str | None = None
     tables: list[str] = Field(

@@ -31,6 +31,7 @@ from andmesh.workspace import Workspace
 
 if TYPE_CHECKING:
     from andmesh.storage.warehouse import Warehouse
+    from andmesh.store.lineage_events import JobDatasets
 
 
 def emit_run_lineage(
@@ -103,12 +104,18 @@ def lineage_report(
     depth: int | None = None,
     domains: bool = False,
     out: Path | None = None,
+    external: list[JobDatasets] | None = None,
 ) -> LineageReport:
     """The product (or, with ``domains``, domain) graph; with ``target``, who it affects and who affects it.
 
-    Neither ``downstream`` nor ``upstream`` means both.
+    Neither ``downstream`` nor ``upstream`` means both. ``external``: other tools' jobs known from
+    the OpenLineage events they sent, drawn beside the products they read or write.
     """
     graph = build_graph(mesh, "domain" if domains else "product")
+    if external:
+        from andmesh.governance.lineage.ingest import with_external_jobs
+
+        graph = with_external_jobs(graph, mesh, external)
     report = LineageReport(mesh=mesh.name, level=graph.level, depth=depth, graph=graph)
     if target is not None:
         focus = resolve_focus(mesh, graph, target)
