@@ -741,7 +741,6 @@ class Andmesh:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from andmesh.governance.access import AccessService, classified_columns
         from andmesh.security.masking import mask_table
         from andmesh.store.ledger import Ledger
 
@@ -752,23 +751,35 @@ class Andmesh:
             table = pa.concat_tables(tables) if tables else pa.table({})
         else:
             table = _head(pinned.files, limit)
-        published = self.store.published_contract(table_id, pinned.version)
-        protected = classified_columns(published["text"]) if published else None
-        hidden = list(table.column_names) if protected is None else protected
-        mesh = self._known_mesh(path)
-        clear = False
-        if mesh is not None and any(p.table_id == table_id for p in mesh.ports()):
-            decision = AccessService(mesh, self.governance).decide(
-                table_id, [who.username or "", *who.groups], protected=hidden, teams=who.groups
-            )
-            clear = decision.granted
+        hidden = self._hidden_columns(table_id, pinned.version, list(table.column_names), path)
         if not self.store.read_only:  # a read-only workspace cannot keep its reads ledger (the CLI says so)
             Ledger(self.store.engine).record_read(
                 table_id, pinned.version, who.actor, purpose, bytes=pinned.bytes
             )
-        if clear or not hidden:
+        if not hidden:
             return table
         return mask_table(table, hidden, self._mask_key())
+
+    def _hidden_columns(
+        self, table_id: str, version: int, columns: list[str], path: Path | None
+    ) -> list[str]:
+        """The columns of ``table_id``'s ``version`` the principal sees masked: those its published
+        contract classifies as protected (every column when that contract is not on record), unless
+        the principal's own team produces the port or a grant to it or one of its teams is in force."""
+        from andmesh.governance.access import AccessService, classified_columns
+
+        who = self.principal(path)
+        published = self.store.published_contract(table_id, version)
+        protected = classified_columns(published["text"]) if published else None
+        hidden = list(columns) if protected is None else protected
+        mesh = self._known_mesh(path)
+        if hidden and mesh is not None and any(p.table_id == table_id for p in mesh.ports()):
+            decision = AccessService(mesh, self.governance).decide(
+                table_id, [who.username or "", *who.groups], protected=hidden, teams=who.groups
+            )
+            if decision.granted:
+                return []
+        return hidden
 
     def value(self, path: Path | None = None) -> ValueReport:
         """Cost, attributed value, reuse and ROI of every data asset."""
@@ -1137,3 +1148,45 @@ class Andmesh:
             "products.publish", Target(domain=product.domain, product_id=product.id), path=path
         )
         return contract_change.propose(mesh, self.governance, product.output(), text, by=who.actor)
+
+    def score_detail(self, name: str, *, path: Path | None = None) -> Any:
+        """A score's versions, and the bands of its served version's latest run."""
+        from andmesh import service_views
+
+        service = self.scores(path)
+        versions = service.versions(name)
+        try:
+            served, _ = service.output(name)
+        except UsageError:  # no served run yet: the versions still say where each stands
+            served = None
+        return service_views.score_detail(name, versions, served)
+
+    def customer_scores(
+        self, customer: str, *, as_of: dt.date | None = None, path: Path | None = None
+    ) -> list[dict[str, Any]]:
+        """A customer's served scores (as `andmesh scores show NAME --customer ID`), with the fields the
+        published scores product protects masked unless the principal may read it in clear."""
+        from andmesh.security.masking import mask_record
+        from andmesh.service_views import SCORE_COLUMNS, SCORES_PORT
+
+        self.authorize("read", path=path)
+        service = self.scores(path)
+        found = []
+        for name in sorted({s.name for s in service.mesh.scores.values()}):
+            try:
+                found.append(service.show(name, customer, as_of=as_of).model_dump(mode="json"))
+            except UsageError:
+                continue  # not served yet, or no score of this customer in the run
+        if not found:
+            raise NotFound(
+                f"no served score for customer `{customer}`",
+                hint="an enterprise id of the customer master (`andmesh entities show customer <id>`)",
+            )
+        port = next((p for p in service.mesh.ports() if p.name == SCORES_PORT), None)
+        current = self.warehouse.current(port.table_id) if port else None
+        if port is None or current is None:
+            return found  # no published scores product: nothing classifies a score (the CLI shows them)
+        hidden = set(self._hidden_columns(port.table_id, current.version, list(SCORE_COLUMNS.values()), path))
+        fields = [f for f, column in SCORE_COLUMNS.items() if column in hidden]
+        key = self._mask_key()
+        return [mask_record(view, fields, key) for view in found]

@@ -262,3 +262,31 @@ def latest_compliance(engine: sa.Engine) -> ComplianceResults:
         results=results,
         by_domain=compliance_by_domain(results),
     )
+
+
+class ScoreDetail(BaseModel):
+    name: str
+    versions: list[dict[str, Any]] = Field(
+        description="Every version: approval, served or shadow, its last run."
+    )
+    served_run: dict[str, Any] | None = Field(
+        None, description="The latest run of the served version (None: not run yet)."
+    )
+    bands: dict[str, float] = Field(
+        default_factory=dict, description="Share of the scored customers in each band, in that run."
+    )
+
+
+# Fields of a customer's score and the column of the published scores product each comes from:
+# the product's contract decides what is protected (enterprise.scores.publish writes it).
+SCORE_COLUMNS = {"value": "value", "band": "band", "probability": "probability", "reasons": "top_reasons"}
+SCORES_PORT = "customer_scores"
+
+
+def score_detail(name: str, versions: list[Any], served: Any | None) -> ScoreDetail:
+    """A score's versions and its served run's bands (the run's stored paths are the server's own)."""
+    run = served.model_dump(mode="json", exclude={"output_path", "fit_path"}) if served else None
+    bands = dict(sorted((served.baseline.get("bands") or {}).items())) if served else {}
+    return ScoreDetail(
+        name=name, versions=[v.model_dump(mode="json") for v in versions], served_run=run, bands=bands
+    )

@@ -122,10 +122,20 @@ def create_app(
         """Up, and which workspace it serves (no sign-in needed)."""
         return {"status": "ok", "mesh": str(mesh_path) if mesh_path else ""}
 
-    from andmesh.api.routes import chains, enterprise, governance, lineage_ingest, products, runs
+    from andmesh.api.routes import (
+        chains,
+        enterprise,
+        entities,
+        governance,
+        lineage_ingest,
+        products,
+        runs,
+        scores,
+    )
 
     app.include_router(docs.router)
-    for module in (products, governance, lineage_ingest, enterprise, chains, runs, hooks):
+    # `entities` after `enterprise`: its /entities/{name}/{id} must not shadow /entities/{name}/review.
+    for module in (products, governance, lineage_ingest, enterprise, entities, chains, scores, runs, hooks):
         app.include_router(module.router)
     from andmesh import web
 

@@ -1,0 +1,152 @@
+"""Scores, treatments and the customer 360 through the API, on the Order-to-Cash reference mesh
+(300 generated customers) on SQLite and PostgreSQL: what the CLI shows, masked by the one masking
+function where the published contracts protect it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from andmesh.api.app import create_app
+from andmesh.facade import Andmesh
+from andmesh.security.keys import workspace_key
+from andmesh.security.masking import mask_value
+from andmesh.workspace import Workspace
+from tests.api.conftest import BACKENDS
+from tests.helpers import as_member, edit, token_for
+
+REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "order_to_cash"
+SCORES_CONTRACT = "domains/enterprise/products/customer_scores/contract.yaml"
+PEOPLE = ("edo", "sam", "alice")  # the scores' owner team, the customer's steward, a unit's owner
+
+
+@dataclass
+class Mesh:
+    client: TestClient
+    facade: Andmesh
+    mesh: Path
+    tokens: dict[str, str]
+
+    def get(self, who: str, url: str, **kwargs: Any) -> Any:
+        answer = self.client.get(url, headers={"Authorization": f"Bearer {self.tokens[who]}"}, **kwargs)
+        return answer
+
+    def ok(self, who: str, url: str, **kwargs: Any) -> Any:
+        answer = self.get(who, url, **kwargs)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def o2c_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mesh]:
+    from andmesh.generate import generate_order_to_cash
+
+    with pytest.MonkeyPatch.context() as patch:
+        for var in (
+            "ANDMESH_WORKSPACE",
+            "ANDMESH_STORE_URL",
+            "ANDMESH_CATALOG_URL",
+            "ANDMESH_DATA",
+            "ANDMESH_TOKEN",
+        ):
+            patch.delenv(var, raising=False)
+        root = tmp_path_factory.mktemp("o2c-api")
+        generate_order_to_cash(root / "data", customers=300, seed=7)
+        mesh = root / "mesh"
+        shutil.copytree(REFERENCE, mesh, ignore=shutil.ignore_patterns("__pycache__", "data"))
+        # The score's value is confidential here: only the enterprise team (or a grant) reads it in clear.
+        edit(
+            mesh / SCORES_CONTRACT,
+            '      - name: value\n        description: "The score on its own scale (points, 0–100, money)."\n',
+            '      - name: value\n        description: "The score on its own scale (points, 0–100, money)."\n'
+            "        classification: confidential\n",
+        )
+        workspace = Workspace.resolve(root / "ws")
+        if request.param == "postgresql":
+            store, catalog = request.getfixturevalue("pg_databases")
+            workspace = Workspace(workspace.root, store, catalog)
+        facade = Andmesh(workspace)
+        assert facade.run(mesh, data=root / "data").exit_code == 0
+        tokens = {who: token_for(facade, who) for who in PEOPLE}
+        with TestClient(create_app(workspace, mesh)) as client:
+            yield Mesh(client, facade, mesh, tokens)
+
+
+def test_score_versions_and_bands(o2c_api: Mesh) -> None:
+    versions = o2c_api.ok("alice", "/api/v1/scores", params={"limit": 2})
+    rest = o2c_api.ok("alice", "/api/v1/scores", params={"cursor": versions["next"]})
+    listed = [(v["score"], v["version"], v["role"]) for v in versions["items"] + rest["items"]]
+    assert listed == [(v.score, v.version, v.role) for v in o2c_api.facade.scores(o2c_api.mesh).versions()]
+    assert ("credit_risk", "1.0.0", "served") in listed and ("credit_risk", "2.0.0", "shadow") in listed
+    detail = o2c_api.ok("alice", "/api/v1/scores/credit_risk")
+    served = next(v for v in detail["versions"] if v["role"] == "served")
+    assert detail["served_run"]["id"] == served["last_run"] and "output_path" not in detail["served_run"]
+    assert set(detail["bands"]) <= {"A", "B", "C", "D", "E", "F"}
+    assert abs(sum(detail["bands"].values()) - 1) < 1e-6
+    missing = o2c_api.get("alice", "/api/v1/scores/credit_rsk")
+    assert missing.status_code == 404 and "credit_risk" in missing.json()["fix"]
+
+
+def test_a_customers_scores_masked_as_the_scores_product_is(o2c_api: Mesh) -> None:
+    service = o2c_api.facade.scores(o2c_api.mesh)
+    _, table = service.output("credit_risk")
+    customer = str(table.column("customer_id")[0])
+    cli = service.show("credit_risk", customer)  # what `andmesh scores show credit_risk -c ID` prints
+    key = workspace_key(o2c_api.facade.workspace.root, "masking")
+    clear = {s["score"]: s for s in o2c_api.ok("edo", f"/api/v1/customers/{customer}/scores")}
+    masked = {s["score"]: s for s in o2c_api.ok("alice", f"/api/v1/customers/{customer}/scores")}
+    assert set(clear) == set(masked) >= {"credit_risk", "financial_health", "lifetime_value"}
+    assert (clear["credit_risk"]["value"], clear["credit_risk"]["band"]) == (cli.value, cli.band)
+    assert masked["credit_risk"]["value"] == mask_value(cli.value, key)  # the one masking function
+    assert masked["credit_risk"]["band"] == cli.band  # not classified: shown as the CLI shows it
+    unknown = o2c_api.get("alice", "/api/v1/customers/EC-nobody/scores")
+    assert unknown.status_code == 404
+
+
+def test_treatment_tiers_consistency_and_a_customer(o2c_api: Mesh) -> None:
+    [treatment] = o2c_api.ok("alice", "/api/v1/treatments")["items"]
+    assert treatment["tiers"] and treatment["domains"]
+    name = treatment["name"]
+    service = o2c_api.facade.treatments(o2c_api.mesh, name)
+    proof = o2c_api.ok("alice", f"/api/v1/treatments/{name}/consistency")
+    expected = service.consistency()
+    assert proof["findings"] == [f.model_dump(mode="json") for f in expected.findings]
+    assert (
+        proof["tier_counts"] == expected.tier_counts
+        and sum(proof["tier_counts"].values()) == proof["customers"]
+    )
+    customer = next(iter(service.tiers({n: v for n, v in service.served_versions().items() if v})))
+    treated = o2c_api.ok("alice", f"/api/v1/treatments/{name}/customers/{customer}")
+    assert treated["tier"] == service.treat(customer).tier
+    assert [d["domain"] for d in treated["domains"]] == [d.domain for d in service.treat(customer).domains]
+    assert o2c_api.get("alice", "/api/v1/treatments/nope/consistency").status_code == 404
+
+
+def test_the_customer_360_masked_unless_a_steward(o2c_api: Mesh) -> None:
+    import pyarrow.parquet as pq
+
+    files = o2c_api.facade.warehouse.current("enterprise.customer_xref").files
+    enterprise_id = str(pq.read_table(files[0]).column("entity_id")[0])
+    seen = o2c_api.ok("alice", f"/api/v1/entities/customer/{enterprise_id}")
+    stewarded = o2c_api.ok("sam", f"/api/v1/entities/customer/{enterprise_id}")
+    direct = as_member(o2c_api.facade, "sam", o2c_api.mesh).entity_view(
+        "customer", enterprise_id, path=o2c_api.mesh
+    )
+    assert stewarded["entity_id"] == seen["entity_id"] == direct.entity_id
+    assert [(r["source"], r["record_id"]) for r in seen["records"]] == [
+        (r.source, r.record_id) for r in direct.records
+    ]
+    assert all(r["match_method"] for r in seen["records"])  # why each record is linked
+    names = [g for g in stewarded["golden"] if g["attribute"] == "name" and g["value"]]
+    assert names, stewarded["golden"]
+    shown = next(g for g in seen["golden"] if g["attribute"] == "name")
+    assert shown["value"].startswith("masked:") and not names[0]["value"].startswith("masked:")
+    assert o2c_api.get("alice", "/api/v1/entities/customer/EC-nobody").status_code == 404
+    review = o2c_api.ok("sam", "/api/v1/entities/customer/review")  # still the review queue
+    assert "pairs" in review and "total" in review and "golden" not in review
