@@ -99,8 +99,8 @@ def test_a_customers_scores_masked_as_the_scores_product_is(o2c_api: Mesh) -> No
     customer = str(table.column("customer_id")[0])
     cli = service.show("credit_risk", customer)  # what `andmesh scores show credit_risk -c ID` prints
     key = workspace_key(o2c_api.facade.workspace.root, "masking")
-    clear = {s["score"]: s for s in o2c_api.ok("edo", f"/api/v1/customers/{customer}/scores")}
-    masked = {s["score"]: s for s in o2c_api.ok("alice", f"/api/v1/customers/{customer}/scores")}
+    clear = {s["score"]: s for s in o2c_api.ok("edo", f"/api/v1/customers/{customer}/scores")["items"]}
+    masked = {s["score"]: s for s in o2c_api.ok("alice", f"/api/v1/customers/{customer}/scores")["items"]}
     assert set(clear) == set(masked) >= {"credit_risk", "financial_health", "lifetime_value"}
     assert (clear["credit_risk"]["value"], clear["credit_risk"]["band"]) == (cli.value, cli.band)
     assert masked["credit_risk"]["value"] == mask_value(cli.value, key)  # the one masking function

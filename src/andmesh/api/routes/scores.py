@@ -63,12 +63,18 @@ def score(app: Reader, mesh: MeshPath, name: str) -> ScoreDetail:
     return detail
 
 
-@router.get("/customers/{customer_id}/scores", response_model=list[CustomerScore])
+@router.get("/customers/{customer_id}/scores", response_model=Page[CustomerScore])
 def customer_scores(
-    app: Reader, mesh: MeshPath, customer_id: str, as_of: AsOf = None
-) -> list[dict[str, Any]]:
+    app: Reader,
+    mesh: MeshPath,
+    customer_id: str,
+    as_of: AsOf = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[Any]:
     """A customer's served scores on a date, masked as the published scores product is masked."""
-    return app.customer_scores(customer_id, as_of=as_of, path=mesh)
+    found = app.customer_scores(customer_id, as_of=as_of, path=mesh)
+    return paginate(found, scope="customer-scores", key=lambda s: (s["score"],), cursor=cursor, limit=limit)
 
 
 def _treatment_names(app: Any, mesh: Any) -> dict[str, Any]:
