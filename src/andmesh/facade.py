@@ -806,7 +806,6 @@ class Andmesh:
     ) -> LineageReport:
         """Product or domain lineage; with a target, impact analysis both ways (and a picture)."""
         from andmesh.governance.lineage import lineage_report
-        from andmesh.store.lineage_events import LineageInbox
 
         return lineage_report(
             self.mesh(path),
@@ -817,8 +816,21 @@ class Andmesh:
             depth=depth,
             domains=domains,
             out=out,
-            external=None if domains else LineageInbox(self.store.engine).jobs(),
+            external=None if domains else self._external_jobs(),
         )
+
+    def _external_jobs(self) -> list[Any]:
+        """Other tools' jobs known from the OpenLineage events the service received (none for a
+        workspace not made yet, or a read-only one whose store predates them: the graph is still drawn)."""
+        from andmesh.errors import ReadOnlyWorkspace, WorkspaceFault
+        from andmesh.store.lineage_events import LineageInbox
+
+        if not self.workspace.exists:
+            return []
+        try:
+            return list(LineageInbox(self.store.engine).jobs())
+        except (ReadOnlyWorkspace, WorkspaceFault):
+            return []
 
     def lineage_receive(self, event: Any, *, path: Path | None = None) -> Any:
         """Keep an OpenLineage RunEvent another tool sent (checked against the bundled schemas); its
