@@ -1144,7 +1144,9 @@ class Andmesh:
 
         return service_views.latest_compliance(self.store.engine)
 
-    def contract_propose(self, product_id: str, text: str, *, path: Path | None = None) -> Any:
+    def contract_propose(
+        self, product_id: str, text: str, *, port: str | None = None, path: Path | None = None
+    ) -> Any:
         """A new contract text for a product's output port: linted as `andmesh lint` would, compared
         with the one in force; a breaking change becomes a council proposal. The product's team
         (or a platform admin) may propose; nothing is written to the mesh's files."""
@@ -1159,7 +1161,7 @@ class Andmesh:
         who = self.authorize(
             "products.publish", Target(domain=product.domain, product_id=product.id), path=path
         )
-        return contract_change.propose(mesh, self.governance, product.output(), text, by=who.actor)
+        return contract_change.propose(mesh, self.governance, product.output(port), text, by=who.actor)
 
     def score_detail(self, name: str, *, path: Path | None = None) -> Any:
         """A score's versions, and the bands of its served version's latest run."""

@@ -99,3 +99,7 @@ def test_only_the_products_team_may_propose(served: Served) -> None:
         headers={**served.headers("owner"), **YAML},
     )
     assert missing.status_code == 404
+    no_port = served.client.put(
+        URL, params={"port": "custmers"}, content=text.encode(), headers={**served.headers("owner"), **YAML}
+    )
+    assert no_port.status_code == 422 and "customers" in no_port.json()["fix"]

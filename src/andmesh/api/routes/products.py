@@ -247,7 +247,13 @@ CONTRACT_BODY = {
     responses={201: {"model": ContractChange, "description": "A breaking change, now a council proposal."}},
     include_in_schema=False,
 )
-async def propose_contract(request: Request, app: Facade, mesh: MeshPath, product_id: str) -> JSONResponse:
+async def propose_contract(
+    request: Request,
+    app: Facade,
+    mesh: MeshPath,
+    product_id: str,
+    port: Annotated[str | None, Query(description="The output port (default: the product's first).")] = None,
+) -> JSONResponse:
     """Propose the product's next contract (ODCS YAML in): linted like `andmesh lint` (problems with
     their lines, 422), compared with the one in force; a breaking change opens the council's
     `breaking_change` proposal (201), a compatible one needs no decision (200). Only the product's
@@ -257,6 +263,6 @@ async def propose_contract(request: Request, app: Facade, mesh: MeshPath, produc
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError("the contract is not UTF-8 text", hint="send the ODCS YAML as UTF-8") from exc
-    change = await run_in_threadpool(app.contract_propose, product_id, text, path=mesh)
+    change = await run_in_threadpool(app.contract_propose, product_id, text, port=port, path=mesh)
     status = 201 if change.council == "proposed" else 200
     return JSONResponse(jsonable_encoder(change), status_code=status)
