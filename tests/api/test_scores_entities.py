@@ -152,3 +152,27 @@ def test_the_customer_360_masked_unless_a_steward(o2c_api: Mesh) -> None:
     assert unknown.status_code in (404, 422) and "EC-nobody" in unknown.json()["detail"]
     review = o2c_api.ok("sam", "/api/v1/entities/customer/review")  # still the review queue
     assert "pairs" in review and "total" in review and "golden" not in review
+
+
+def test_the_enterprise_view_where_the_units_leave_gaps(o2c_api: Mesh) -> None:
+    report = o2c_api.facade.gaps(path=o2c_api.mesh)
+    assert report.gaps, "the generator plants gaps between the units"
+    gap_ids = {g.requirement for g in report.gaps}
+    for name in ("improve_otif", "reduce_dso"):
+        detail = o2c_api.ok("alice", f"/api/v1/usecases/{name}")
+        expected = {g.requirement for g in report.gaps if name in g.blocks_use_cases}
+        assert {g["requirement"] for g in detail["blocking_gaps"]} >= expected
+        assert {g["requirement"] for g in detail["blocking_gaps"]} <= gap_ids
+        assert {k["name"] for k in detail["kpis"]} <= set(detail["priority"]["kpis"])
+        assert all(k["reason"] for k in detail["kpis"] if k["status"] == "not_computable")
+    chain = o2c_api.ok("alice", "/api/v1/valuechains/order_to_cash")
+    assert len(chain["stages"]) == 7 and all(s["products"] for s in chain["stages"])
+    open_gaps = {g for h in chain["handoffs"] for g in h["open_gaps"]}
+    assert open_gaps and open_gaps <= gap_ids
+    assert all(set(h["open_gaps"]) <= set(h["needs"]) for h in chain["handoffs"])
+    page = o2c_api.ok("alice", "/api/v1/requirements", params={"use_case": "reduce_dso", "limit": 3})
+    assert len(page["items"]) <= 3 and all("reduce_dso" in r["use_cases"] for r in page["items"])
+    with_gaps = [
+        r for r in o2c_api.ok("alice", "/api/v1/requirements", params={"limit": 500})["items"] if r["gaps"]
+    ]
+    assert {r["id"] for r in with_gaps} == gap_ids
