@@ -129,10 +129,13 @@ def test_treatment_tiers_consistency_and_a_customer(o2c_api: Mesh) -> None:
 
 
 def test_the_customer_360_masked_unless_a_steward(o2c_api: Mesh) -> None:
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     files = o2c_api.facade.warehouse.current("enterprise.customer_xref").files
-    enterprise_id = str(pq.read_table(files[0]).column("entity_id")[0])
+    xref = pq.read_table(files[0]).group_by("entity_id").aggregate([("record_id", "count")])
+    linked = xref.filter(pc.greater(xref["record_id_count"], 1))
+    enterprise_id = str(linked["entity_id"][0])  # one holding several records: links to explain
     seen = o2c_api.ok("alice", f"/api/v1/entities/customer/{enterprise_id}")
     stewarded = o2c_api.ok("sam", f"/api/v1/entities/customer/{enterprise_id}")
     direct = as_member(o2c_api.facade, "sam", o2c_api.mesh).entity_view(
@@ -143,6 +146,7 @@ def test_the_customer_360_masked_unless_a_steward(o2c_api: Mesh) -> None:
         (r.source, r.record_id) for r in direct.records
     ]
     assert all(r["match_method"] for r in seen["records"])  # why each record is linked
+    assert seen["links"] and all(link["reason"] and link["method"] for link in seen["links"])
     names = [g for g in stewarded["golden"] if g["attribute"] == "name" and g["value"]]
     assert names, stewarded["golden"]
     shown = next(g for g in seen["golden"] if g["attribute"] == "name")
