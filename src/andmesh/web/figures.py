@@ -226,6 +226,13 @@ class Figures:
     def _gaps(self) -> Any:
         return self.cache.get("gaps", self.key, lambda: self.app.gaps(path=self.path))
 
+    def gaps(self) -> Any:
+        """The gap analysis of the whole mesh (the home page, domain and gap pages share it)."""
+        return self._gaps()
+
+    def gaps_of(self, use_case: str) -> Any:
+        return self.cache.get(f"gaps:{use_case}", self.key, lambda: self.app.gaps(use_case, path=self.path))
+
     def _figure(self, n: int) -> Figure:
         if n == 1:
             by_handoff = {r.key: r for r in self._gaps().by_handoff}

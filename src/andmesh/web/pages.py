@@ -1,4 +1,4 @@
-"""The portal's pages (GET): home, products, search, inboxes, grants, use cases."""
+"""The portal's pages (GET): home, products, search, inboxes, grants (the enterprise's pages: ``enterprise.py``)."""
 
 from __future__ import annotations
 
@@ -167,33 +167,4 @@ def my_grants(request: Request, app: Member, mesh: MeshPath) -> HTMLResponse:
         "grants.html",
         grants=[r for r in requests if r.consumer in mine and r.active(now)],
         requests=requests,
-    )
-
-
-@router.get("/usecases", response_class=HTMLResponse)
-def use_cases(request: Request, app: Member, mesh: MeshPath) -> HTMLResponse:
-    return render(request, "usecases.html", priority=app.use_cases(mesh))
-
-
-@router.get("/usecases/{name}", response_class=HTMLResponse)
-def use_case(request: Request, app: Member, mesh: MeshPath, name: str) -> HTMLResponse:
-    found = app.mesh(mesh).use_cases.get(name)
-    if found is None:
-        raise NotFound(f"no use case `{name}`", hint=hint_for(name, app.mesh(mesh).use_cases, "use cases"))
-    ranked = next(u for u in app.use_cases(mesh).use_cases if u.name == name)
-    gaps = app.gaps(name, path=mesh)
-    wanted = set(found.spec.kpis)
-    from andmesh.enterprise.kpis import KPIS
-    from andmesh.report.enterprise import headline
-
-    known = sorted(wanted & set(KPIS))
-    kpis = app.kpis(known, path=mesh) if known else []
-
-    return render(
-        request,
-        "usecase.html",
-        uc=found.spec,
-        ranked=ranked,
-        gaps=gaps,
-        kpis=[headline(k) for k in kpis],
     )

@@ -184,3 +184,74 @@ def bars(title: str, items: Sequence[Bar], series: Sequence[tuple[str, str]], un
         if item.note:
             body.append(_text(label_w + plot_w + 60, y + 12, item.note, size=10, fill="#c62828"))
     return _svg(width, height, title, body, "chart bars")
+
+
+@dataclass
+class Point:
+    name: str
+    label: str
+    x: float  # feasibility, 1–5
+    y: float  # value, 1–5
+    current: bool = False
+    href: str = ""
+
+
+def matrix(
+    title: str,
+    points: Sequence[Point],
+    quadrants: dict[tuple[bool, bool], str],
+    *,
+    midpoint: float = 3.0,
+    low: float = 1.0,
+    high: float = 5.0,
+) -> Markup:
+    """The prioritization matrix: feasibility across, value up, both split at ``midpoint``;
+    ``quadrants[(high value?, high feasibility?)]`` names each quarter. The page's own use case
+    is drawn larger and labelled; every point links to its use case."""
+    size, left, top = 320.0, 60.0, 30.0
+    width, height = left + size + 200, top + size + 50
+
+    def sx(v: float) -> float:
+        return left + size * (min(max(v, low), high) - low) / (high - low)
+
+    def sy(v: float) -> float:
+        return top + size - size * (min(max(v, low), high) - low) / (high - low)
+
+    body = [_text(4, 16, title, size=13, font_weight="bold")]
+    body.append(
+        f'<rect x="{left}" y="{top}" width="{size}" height="{size}" fill="#fafafa" stroke="#9e9e9e"/>'
+    )
+    mx, my = sx(midpoint), sy(midpoint)
+    body.append(
+        f'<line x1="{mx:.1f}" y1="{top}" x2="{mx:.1f}" y2="{top + size}" stroke="#bdbdbd" stroke-dasharray="4 3"/>'
+    )
+    body.append(
+        f'<line x1="{left}" y1="{my:.1f}" x2="{left + size}" y2="{my:.1f}" stroke="#bdbdbd" stroke-dasharray="4 3"/>'
+    )
+    for (high_value, high_feasibility), name in quadrants.items():
+        x = (mx + left + size) / 2 if high_feasibility else (left + mx) / 2
+        y = top + 16 if high_value else top + size - 8
+        body.append(_text(x, y, name, size=11, anchor="middle", fill="#757575"))
+    for tick in range(int(low), int(high) + 1):
+        body.append(_text(sx(tick), top + size + 14, tick, size=10, anchor="middle"))
+        body.append(_text(left - 6, sy(tick) + 4, tick, size=10, anchor="end"))
+    body.append(_text(left + size / 2, top + size + 32, "feasibility →", size=11, anchor="middle"))
+    body.append(_text(14, top + size / 2, "value →", size=11, anchor="middle",
+                      transform=f"rotate(-90 14 {top + size / 2:.1f})"))  # fmt: skip
+    # The page's own use case last, so it is drawn on top of any point at the same place.
+    for p in sorted(points, key=lambda p: p.current):
+        colour, r = ("#c62828", 8) if p.current else ("#3f51b5", 5)
+        dot = (
+            f'<circle class="use-case{" current" if p.current else ""}" cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" '
+            f'r="{r}" fill="{colour}" fill-opacity="0.85"><title>{escape(p.label)}: value {p.y:.2f}, '
+            f"feasibility {p.x:.2f}</title></circle>"
+        )
+        if p.href:
+            dot = f'<a href="{escape(p.href)}">{dot}</a>'
+        body.append(dot)
+        if p.current:
+            body.append(_text(sx(p.x) + 11, sy(p.y) + 4, p.label, size=11, font_weight="bold"))
+    legend = [p for p in points if not p.current]
+    for i, p in enumerate(legend[:16]):  # the others, named beside the matrix
+        body.append(_text(left + size + 16, top + 10 + 16 * i, f"· {p.label}", size=10, fill="#3f51b5"))
+    return _svg(width, max(height, top + 16 * len(legend[:16]) + 20), title, body, "chart matrix")
