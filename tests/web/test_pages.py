@@ -188,6 +188,10 @@ def test_use_case_page_and_lineage_fragment(portal: Portal) -> None:
     assert rita.get("/usecases/nope").status_code == 404
     fragment = rita.get(f"/fragments/lineage/{PRODUCT}")
     assert fragment.status_code == 200 and "<html" not in fragment.text and PRODUCT in fragment.text
+    assert "reads from" in fragment.text and "read by" in fragment.text
+    upward = rita.get(f"/fragments/lineage/{PRODUCT}", params={"direction": "upstream"})
+    assert "reads from" in upward.text and "read by" not in upward.text  # expanding keeps its direction
+    assert rita.get(f"/fragments/lineage/{PRODUCT}", params={"direction": "sideways"}).status_code == 422
 
 
 def test_htmx_is_the_vendored_file_its_note_records(portal: Portal) -> None:

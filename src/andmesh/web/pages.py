@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -107,15 +107,25 @@ def product(request: Request, app: Member, mesh: MeshPath, product_id: str) -> H
 
 
 @router.get("/fragments/lineage/{product_id}", response_class=HTMLResponse)
-def lineage_fragment(request: Request, app: Member, mesh: MeshPath, product_id: str) -> HTMLResponse:
-    """One more level of lineage around a product (the product page's "expand", through htmx)."""
+def lineage_fragment(
+    request: Request,
+    app: Member,
+    mesh: MeshPath,
+    product_id: str,
+    direction: Literal["both", "upstream", "downstream"] = "both",
+) -> HTMLResponse:
+    """One more level of lineage around a product (the product page's "expand", through htmx):
+    an upstream neighbour's own sources, a downstream neighbour's own readers."""
     found = app.mesh(mesh).products.get(product_id)
     if found is None:
-        raise NotFound(f"no product `{product_id}`")
+        raise NotFound(
+            f"no product `{product_id}`", hint=hint_for(product_id, app.mesh(mesh).products, "products")
+        )
     return render(
         request,
         "_lineage.html",
         product_id=product_id,
+        direction=direction,
         upstream=sorted(found.upstream),
         downstream=app.mesh(mesh).downstream(product_id),
     )
