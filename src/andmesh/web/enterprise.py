@@ -113,16 +113,22 @@ def use_case(request: Request, app: Member, mesh: MeshPath, name: str) -> HTMLRe
         raise NotFound(f"no use case `{name}`", hint=hint_for(name, app.mesh(mesh).use_cases, "use cases"))
     priority = app.use_cases(mesh)
     ranked = next(u for u in priority.use_cases if u.name == name)
-    gaps = _figures(request, app, mesh).gaps_of(name)
+    figures = _figures(request, app, mesh)
+    gaps = figures.gaps_of(name)
     known = sorted(set(found.spec.kpis) & set(KPIS))  # the loader refuses any other
-    kpis = app.kpis(known, path=mesh) if known else []
+    # KPIs are aggregates of the published versions: computed once per state of the mesh.
+    kpis = figures.cache.get(
+        f"kpis:{name}",
+        figures.key,
+        lambda: [headline(k) for k in app.kpis(known, path=mesh)] if known else [],
+    )
     return render(
         request,
         "usecase.html",
         uc=found.spec,
         ranked=ranked,
         gaps=gaps,
-        kpis=[headline(k) for k in kpis],
+        kpis=kpis,
         matrix=_matrix(priority, name),
     )
 
