@@ -28,7 +28,10 @@ def test_pages_need_a_session_and_show_the_sign_in_form(portal: Portal) -> None:
     try:
         assert 'href="/auth/login' in anonymous.get("/signin").text
         # Single sign-on comes back to the page that asked for it.
-        assert 'href="/auth/login?next=/gaps%3Fusecase%3Dgrow_segments"' in anonymous.get("/gaps?usecase=grow_segments").text
+        assert (
+            'href="/auth/login?next=/gaps%3Fusecase%3Dgrow_segments"'
+            in anonymous.get("/gaps?usecase=grow_segments").text
+        )
     finally:
         portal.app.state.oidc = None
 
