@@ -186,6 +186,15 @@ def bars(title: str, items: Sequence[Bar], series: Sequence[tuple[str, str]], un
     return _svg(width, height, title, body, "chart bars")
 
 
+def scale(v: float, low: float, high: float, length: float) -> float:
+    """Where ``v`` falls along an axis of ``length`` from ``low`` to ``high``, clamped to it.
+
+    >>> scale(3.0, 1.0, 5.0, 320.0), scale(5.0, 1.0, 5.0, 320.0), scale(0.0, 1.0, 5.0, 320.0)
+    (160.0, 320.0, 0.0)
+    """
+    return length * (min(max(v, low), high) - low) / (high - low)
+
+
 @dataclass
 class Point:
     name: str
@@ -209,13 +218,13 @@ def matrix(
     ``quadrants[(high value?, high feasibility?)]`` names each quarter. The page's own use case
     is drawn larger and labelled; every point links to its use case."""
     size, left, top = 320.0, 60.0, 30.0
-    width, height = left + size + 200, top + size + 50
+    width, height = left + size + 40, top + size + 50
 
     def sx(v: float) -> float:
-        return left + size * (min(max(v, low), high) - low) / (high - low)
+        return left + scale(v, low, high, size)
 
     def sy(v: float) -> float:
-        return top + size - size * (min(max(v, low), high) - low) / (high - low)
+        return top + size - scale(v, low, high, size)  # value grows upwards
 
     body = [_text(4, 16, title, size=13, font_weight="bold")]
     body.append(
@@ -249,9 +258,18 @@ def matrix(
         if p.href:
             dot = f'<a href="{escape(p.href)}">{dot}</a>'
         body.append(dot)
-        if p.current:
-            body.append(_text(sx(p.x) + 11, sy(p.y) + 4, p.label, size=11, font_weight="bold"))
-    legend = [p for p in points if not p.current]
-    for i, p in enumerate(legend[:16]):  # the others, named beside the matrix
-        body.append(_text(left + size + 16, top + 10 + 16 * i, f"· {p.label}", size=10, fill="#3f51b5"))
-    return _svg(width, max(height, top + 16 * len(legend[:16]) + 20), title, body, "chart matrix")
+        # Every point named beside it: to its left in the right third, so the name stays inside.
+        right = sx(p.x) > left + size * 0.66
+        x = sx(p.x) - 11 if right else sx(p.x) + 11
+        weight = {"font_weight": "bold"} if p.current else {"fill": "#3f51b5"}
+        body.append(
+            _text(
+                x,
+                sy(p.y) + 4,
+                p.label,
+                size=11 if p.current else 10,
+                anchor="end" if right else "start",
+                **weight,
+            )
+        )
+    return _svg(width, height, title, body, "chart matrix")
