@@ -71,8 +71,9 @@ def test_gap_page_filtered_by_use_case(portal: Portal) -> None:
 
 def test_entity_page_refuses_an_unknown_entity_readably(portal: Portal) -> None:
     rita = portal.browser("rita")
-    page = rita.get("/entities/customer/C-000001")
-    assert page.status_code == 404 and "no entity `customer`" in page.text
+    for url in ("/entities/customer/C-000001", "/entities/customer", "/entities/customer?key=C-1"):
+        page = rita.get(url)
+        assert page.status_code == 404 and "no entity `customer`" in page.text, url
     assert "Traceback" not in page.text
 
 

@@ -81,6 +81,14 @@ def test_customer_360_is_masked_by_the_one_function_unless_you_steward_it(resolv
         f"/entities/customer/order_management.accounts:{account['record_id']}"
     )
     assert by_record.status_code == 200 and entity_id in by_record.text
+    lookup = resolved["clients"]["sam"].get("/entities/customer")
+    assert (
+        lookup.status_code == 200
+        and 'name="key"' in lookup.text
+        and "order_management.accounts" in lookup.text
+    )
+    found = resolved["clients"]["sam"].get("/entities/customer", params={"key": f" {entity_id} "})
+    assert found.status_code == 303 and found.headers["location"] == f"/entities/customer/{entity_id}"
     unknown = resolved["clients"]["sam"].get("/entities/customer/C-nope")
     assert unknown.status_code == 422 and "C-nope" in unknown.text and "Traceback" not in unknown.text
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from andmesh.errors import NotFound
 from andmesh.spec.suggest import hint_for
@@ -147,6 +148,20 @@ def gaps(request: Request, app: Member, mesh: MeshPath, usecase: str = "") -> HT
     return render(
         request, template, report=report, usecase=usecase, use_cases=sorted(m.use_cases), domain_of=domain_of
     )
+
+
+@router.get("/entities/{name}", response_class=HTMLResponse, response_model=None)
+def entity_lookup(
+    request: Request, app: Member, mesh: MeshPath, name: str, key: str = ""
+) -> HTMLResponse | RedirectResponse:
+    """Find an entity by enterprise id or ``<source product>:<record>`` (a GET form)."""
+    m = app.mesh(mesh)
+    if name not in m.entities:
+        raise NotFound(f"no entity `{name}` in mesh {m.name}", hint=hint_for(name, m.entities, "entities"))
+    if key.strip():
+        return RedirectResponse(f"/entities/{quote(name)}/{quote(key.strip(), safe='')}", status_code=303)
+    spec = m.entities[name].spec
+    return render(request, "entity_lookup.html", name=name, sources=[s.product for s in spec.sources])
 
 
 @router.get("/entities/{name}/{key}", response_class=HTMLResponse)
