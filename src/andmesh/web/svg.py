@@ -68,7 +68,8 @@ def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow])
             f'<rect x="{x:.1f}" y="{top}" width="{box_w}" height="{box_h}" rx="8" fill="#f5f7fb" stroke="#5c6bc0"/>'
         )
         body.append(_text(x + 10, top + 20, stage.title, size=13, font_weight="bold"))
-        body.append(_text(x + 10, top + 38, f"domain: {stage.domain}", size=11, fill="#37474f"))
+        domain = _text(x + 10, top + 38, f"domain: {stage.domain}", size=11, fill="#3949ab")
+        body.append(f'<a href="/domains/{escape(stage.domain)}">{domain}</a>')  # the domain's page
         for i, (product, health) in enumerate(stage.products):
             y = top + 58 + 18 * i
             colour = HEALTH_COLOURS.get(health, "#9e9e9e")
