@@ -3,6 +3,8 @@ holds, recomputed as soon as a run publishes a version or a spec changes — nev
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,31 @@ def test_a_new_version_or_a_changed_spec_is_never_answered_from_the_cache(
     spec = next(mesh.rglob("domain.yaml"))
     spec.write_text(spec.read_text() + "\n# edited\n")
     assert state_key(app, mesh) != after.key
+
+
+def test_a_value_past_its_age_is_answered_while_one_thread_recomputes_it() -> None:
+    cache = StateCache()
+    started, release = threading.Event(), threading.Event()
+    computed: list[int] = []
+
+    def compute() -> int:
+        computed.append(len(computed) + 1)
+        if len(computed) > 1:  # the refresh: held until the test has seen the stale answers
+            started.set()
+            assert release.wait(30)
+        return len(computed)
+
+    assert cache.recent("value", ("s1",), compute, max_age=3600) == 1  # first: computed in the request
+    assert cache.recent("value", ("s1",), compute, max_age=3600) == 1 and computed == [1]  # young: reused
+    assert cache.recent("value", ("s1",), compute, max_age=0) == 1  # old: answered, refresh started
+    assert started.wait(30)
+    assert cache.recent("value", ("s1",), compute, max_age=0) == 1  # still the old one, no second refresh
+    assert computed == [1, 2]
+    release.set()
+    deadline = time.monotonic() + 30
+    while cache.peek("value", ("s1",)) != 2:
+        assert time.monotonic() < deadline, "the refresh never stored its value"
+        time.sleep(0.01)
+    assert cache.recent("value", ("s1",), compute, max_age=3600) == 2
+    # A new state of the mesh is never answered from the old one's value.
+    assert cache.recent("value", ("s2",), compute, max_age=3600) == 3

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from andmesh.errors import AndmeshError
 from andmesh.facade import Andmesh, PortSummary
 from andmesh.web import svg
-from andmesh.web.cache import StateCache, reads_key, state_key
+from andmesh.web.cache import StateCache, state_key
 
 TITLES = (
     "1 · Business units along the value chain",
@@ -246,7 +246,7 @@ class Figures:
         if n in (1, 2, 3):
             return self.cache.get(f"figure{n}", self.key, lambda: self._figure(n))
         policies = self.cache.get("policies", self.key, lambda: self.app.policies(self.path, record=False))
-        value = self.cache.get("value", (*self.key, *reads_key()), lambda: self.app.value(self.path))
+        value = self.cache.recent("value", self.key, lambda: self.app.value(self.path))
         return _council(self.app, (policies, value))
 
     def ready(self, n: int) -> Figure | None:
@@ -254,10 +254,7 @@ class Figures:
         if n in (1, 2, 3):
             found: Figure | None = self.cache.peek(f"figure{n}", self.key)
             return found
-        if (
-            self.cache.peek("policies", self.key) is None
-            or self.cache.peek("value", (*self.key, *reads_key())) is None
-        ):
+        if self.cache.peek("policies", self.key) is None or self.cache.peek("value", self.key) is None:
             return None
         return self.figure(4)
 
