@@ -11,7 +11,7 @@ What it does, all on loopback:
 3. opens council proposals to vote on (PII access requests an owner approved),
 4. starts ``andmesh serve`` on a free port, and lets ``--clients`` httpx clients loop for
    ``--seconds`` over a mix of catalog reads (list, search, show, events), portal pages (home,
-   product page), council votes and access requests,
+   product page, domain, use case and gap pages), council votes and access requests,
 5. prints p50/p95/p99 per kind, errors, and each kind's p95 against ``GET /health``'s measured in
    the same run (the server's floor under the same load), and checks that every write the
    clients were told succeeded is in the store exactly once, and nothing else is.
@@ -54,6 +54,16 @@ PRODUCTS = (
     "credit_management.credit_decisions",
     "enterprise.customer_master",
 )
+# The portal's enterprise pages: domains, use cases with their matrix, gaps filtered by use case.
+ENTERPRISE_PAGES = (
+    "/domains/order_management",
+    "/domains/customer_invoicing",
+    "/usecases",
+    "/usecases/reduce_dso",
+    "/usecases/improve_otif",
+    "/gaps",
+    "/gaps?usecase=reduce_dso",
+)
 # kind -> weight in the mix
 MIX = {  # "portal home" counts the page and the figures htmx loads after it
     "api list": 14,
@@ -62,6 +72,7 @@ MIX = {  # "portal home" counts the page and the figures htmx loads after it
     "api events": 6,
     "portal home": 10,
     "portal product": 14,
+    "portal enterprise": 8,
     "vote": 10,
     "access request": 16,
     "health (baseline)": 8,
@@ -209,6 +220,8 @@ async def client(
                 url = "/"
             elif kind == "portal product":
                 url = f"/products/{product}"
+            elif kind == "portal enterprise":
+                url = rng.choice(ENTERPRISE_PAGES)
             elif kind == "health (baseline)":
                 url = "/api/v1/health"
             elif kind == "vote":
@@ -331,7 +344,7 @@ def warm_up(base: str, tokens: dict[str, str]) -> None:
     headers = {"Authorization": f"Bearer {tokens['edo']}"}
     with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
         urls = ["/", *(f"/fragments/figures/{n}" for n in range(1, 5)), "/api/v1/products",
-                *(f"/products/{p}" for p in PRODUCTS)]  # fmt: skip
+                *(f"/products/{p}" for p in PRODUCTS), *ENTERPRISE_PAGES]  # fmt: skip
         for url in urls:
             http.get(url).raise_for_status()
     print(f"warm-up (first home page, figures, product pages, alone): {time.perf_counter() - started:.1f} s")

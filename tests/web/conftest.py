@@ -19,6 +19,30 @@ from tests.api.conftest import PEOPLE, build_mesh
 from tests.helpers import token_for
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# A second use case, whose requirement the data misses (one customer has no e-mail): the gap
+# page filtered by use case shows its gap and not the other use case's requirement.
+REACH = """\
+apiVersion: andmesh/v1
+kind: UseCase
+name: reach_customers
+title: Reach every customer by e-mail
+businessInitiative: Send invoices by e-mail.
+hypothesis: If every customer has an e-mail address, paper invoices stop.
+kpis: [invoice_lag]
+entities: [customer]
+value:
+  financial: {score: 2}
+feasibility:
+  data: {score: 2}
+requirements:
+  - entity: customer
+    domain: sales
+    product: sales.customers
+    attribute: email
+    standard:
+      completeness: 100
+    status: accepted
+"""
 
 
 @dataclass
@@ -47,6 +71,7 @@ class Portal:
 
 def served_workspace(root: Path) -> tuple[Andmesh, Path, dict[str, str]]:
     mesh = build_mesh(root)
+    (mesh / "enterprise" / "use_cases" / "reach_customers.yaml").write_text(REACH)
     workspace = Workspace.resolve(root / "ws")
     facade = Andmesh(workspace)
     assert facade.run(mesh, data=mesh / "data").exit_code == 0

@@ -1,6 +1,10 @@
 """The portal as a person uses it, in Debian's chromium (Playwright), against a real uvicorn server
-on a loopback port: sign in with a token, find a product, request access, the owner approves in
-another browser, a council member votes, the requester then reads clear values; the home page.
+on a loopback port: sign in with a token, or through the local OIDC provider (oidc-provider-mock on
+loopback); find a product, request access, the owner approves in another browser, a council member
+votes, the requester then reads clear values; the home page; the gap page filtered by use case; a
+domain page; the use-case matrix. Every request the browser makes off loopback is
+aborted and fails the test (the provider's own page asks for a CDN stylesheet: that one is
+aborted and tolerated, it is not ours).
 
 Never `playwright install` (it downloads browsers and fails offline): these tests launch
 /usr/bin/chromium and skip, saying so, only when it is absent. Screenshots go to
@@ -12,13 +16,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
 from andmesh.api.app import create_app
+from andmesh.api.oidc_config import OidcConfig, parse_group_map
 from andmesh.security.keys import workspace_key
 from andmesh.security.masking import mask_value
 from tests.web.conftest import served_workspace
@@ -35,9 +42,11 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 PRODUCT = "sales.customers"
 CLEAR = "buyer@acme.example"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="no /usr/bin/chromium (`apt-get install chromium`)"
-)
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium (`apt-get install chromium`)"),
+    # The provider (a test double of an IdP, built on Authlib's server) uses APIs Authlib deprecates.
+    pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning"),
+]
 
 
 @pytest.fixture(scope="session")
@@ -53,14 +62,37 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(clean_env: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A real uvicorn server on a free loopback port, serving its own freshly run mesh."""
+def provider() -> Iterator[str]:
+    """oidc-provider-mock (Authlib's server on Flask) on a free loopback port: a real provider."""
+    import authlib.deprecate  # noqa: F401  (first: its import installs an "always show" filter)
+
+    with warnings.catch_warnings():  # the provider imports authlib.jose, which Authlib deprecates
+        warnings.simplefilter("ignore")
+        from oidc_provider_mock import User, run_server_in_thread
+
+    users = [User(sub="sub-rita", claims={"preferred_username": "rita", "groups": ["sales-team"]})]
+    with run_server_in_thread(port=0, require_nonce=True, user_claims=users) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def server(
+    clean_env: None, tmp_path_factory: pytest.TempPathFactory, provider: str
+) -> Iterator[dict[str, Any]]:
+    """A real uvicorn server on a free loopback port, serving its own freshly run mesh, with
+    single sign-on through the local provider."""
     import uvicorn
 
     facade, mesh, tokens = served_workspace(tmp_path_factory.mktemp("browser"))
     port = _free_port()
+    oidc = OidcConfig(
+        issuer=provider,
+        client_id="andmesh-browser",
+        client_secret="s3cret",
+        group_map=parse_group_map("sales-team=sales"),
+    )
     config = uvicorn.Config(
-        create_app(facade.workspace, mesh), host="127.0.0.1", port=port, log_level="warning"
+        create_app(facade.workspace, mesh, oidc=oidc), host="127.0.0.1", port=port, log_level="warning"
     )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
@@ -77,21 +109,42 @@ def server(clean_env: None, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         thread.join(timeout=10)
 
 
-def sign_in(browser: Any, server: dict[str, Any], who: str) -> Any:
-    """A new browser context (its own cookies) signed in as ``who`` through the sign-in form."""
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def new_page(browser: Any, server: dict[str, Any]) -> Any:
+    """A new browser context (its own cookies) that may reach loopback only; its problems (script
+    errors, console errors, requests off loopback) are collected on ``page.problems``."""
     context = browser.new_context(base_url=server["url"], viewport={"width": 1400, "height": 900})
-    page = context.new_page()
     problems: list[str] = []
+    offsite: list[str] = []
+
+    def only_loopback(route: Any) -> None:
+        if urlparse(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            offsite.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    page = context.new_page()
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.problems = problems
+    page.offsite = offsite
+    return page
+
+
+def sign_in(browser: Any, server: dict[str, Any], who: str) -> Any:
+    """A new browser context signed in as ``who`` through the sign-in form, with an API token."""
+    page = new_page(browser, server)
     page.goto("/")
     assert "Sign in" in page.title()
     page.fill("#token", server["tokens"][who])
     page.click("form[action='/signin'] button")
     page.wait_for_selector("#username")
     assert page.inner_text("#username") == who
-    problems.clear()  # the sign-in page itself answered 401, as it should
+    page.problems.clear()  # the sign-in page itself answered 401, as it should
     return page
 
 
@@ -167,3 +220,61 @@ def test_a_refused_action_shows_who_may_take_it(browser: Any, server: dict[str, 
     assert "Not found" in rita.inner_text("h1")
     shot(rita, "not-found")
     rita.context.close()
+
+
+def test_sign_in_through_the_local_oidc_provider(browser: Any, server: dict[str, Any]) -> None:
+    page = new_page(browser, server)
+    page.goto("/gaps")
+    assert "Sign in" in page.title()
+    page.problems.clear()  # the sign-in page answered 401, as it should
+    page.click("text=Sign in with your organisation")
+    page.wait_for_selector("text=Authorize Client")  # the provider's own page, on its loopback port
+    assert (
+        urlparse(page.url).hostname == "localhost" and urlparse(page.url).port != urlparse(server["url"]).port
+    )
+    shot(page, "oidc-provider")
+    page.fill("input[name=sub]", "sub-rita")
+    page.click("form >> text=Authorize")
+    page.wait_for_selector("#username")
+    assert page.inner_text("#username") == "rita"
+    assert urlparse(page.url).path == "/gaps"  # back where she started, signed in
+    assert page.context.cookies(server["url"])[0]["httpOnly"]
+    shot(page, "oidc-signed-in")
+    # The provider's page asks a CDN for its stylesheet: aborted, and nothing else left loopback.
+    assert all("cdn.jsdelivr.net" in url for url in page.offsite)
+    assert [p for p in page.problems if "ERR_FAILED" not in p] == []
+    page.context.close()
+
+
+def test_gap_page_filtered_by_use_case(browser: Any, server: dict[str, Any]) -> None:
+    page = sign_in(browser, server, "rita")
+    page.click("nav >> text=Gaps")
+    table = page.locator("#gap-table")
+    assert "sales.customers.email" in table.inner_text() and "sales.customers.segment" in table.inner_text()
+    page.select_option("#usecase", "reach_customers")  # htmx swaps the report in and pushes the URL
+    page.wait_for_selector("#gap-table[data-usecase=reach_customers]")
+    assert page.url.endswith("/gaps?usecase=reach_customers")
+    assert page.locator("#gap-table tr.gap").count() == 1
+    assert "sales.customers.segment" not in page.inner_text("#gap-table")
+    shot(page, "gaps-reach-customers")
+    page.select_option("#usecase", "grow_segments")
+    page.wait_for_selector("#gap-table[data-usecase=grow_segments]")
+    assert page.locator("#gap-table tr.gap").count() == 0
+    assert "sales.customers.segment" in page.inner_text("#gap-table")
+    page.click("#gap-table a[href='/domains/sales'] >> nth=0")  # on to the domain that owns it
+    assert "sales.customers.email" in page.inner_text("#gaps")
+    shot(page, "domain-sales")
+    assert page.problems == [] and page.offsite == []
+    page.context.close()
+
+
+def test_use_case_matrix_links_every_use_case(browser: Any, server: dict[str, Any]) -> None:
+    page = sign_in(browser, server, "rita")
+    page.goto("/usecases/reach_customers")
+    assert page.locator("#matrix svg circle.current").count() == 1
+    shot(page, "usecase-matrix")
+    page.click("#matrix svg a[href='/usecases/grow_segments']")  # a point is a link to its use case
+    page.wait_for_url("**/usecases/grow_segments")
+    assert page.locator("#matrix svg circle.current").count() == 1
+    assert page.problems == [] and page.offsite == []
+    page.context.close()

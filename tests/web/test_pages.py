@@ -26,7 +26,12 @@ def test_pages_need_a_session_and_show_the_sign_in_form(portal: Portal) -> None:
     assert "/auth/login" not in anonymous.get("/signin").text  # no OIDC configured
     portal.app.state.oidc = object()
     try:
-        assert 'href="/auth/login"' in anonymous.get("/signin").text
+        assert 'href="/auth/login' in anonymous.get("/signin").text
+        # Single sign-on comes back to the page that asked for it.
+        assert (
+            'href="/auth/login?next=/gaps%3Fusecase%3Dgrow_segments"'
+            in anonymous.get("/gaps?usecase=grow_segments").text
+        )
     finally:
         portal.app.state.oidc = None
 
@@ -188,6 +193,10 @@ def test_use_case_page_and_lineage_fragment(portal: Portal) -> None:
     assert rita.get("/usecases/nope").status_code == 404
     fragment = rita.get(f"/fragments/lineage/{PRODUCT}")
     assert fragment.status_code == 200 and "<html" not in fragment.text and PRODUCT in fragment.text
+    assert "reads from" in fragment.text and "read by" in fragment.text
+    upward = rita.get(f"/fragments/lineage/{PRODUCT}", params={"direction": "upstream"})
+    assert "reads from" in upward.text and "read by" not in upward.text  # expanding keeps its direction
+    assert rita.get(f"/fragments/lineage/{PRODUCT}", params={"direction": "sideways"}).status_code == 422
 
 
 def test_htmx_is_the_vendored_file_its_note_records(portal: Portal) -> None:

@@ -23,11 +23,12 @@ def mount(app: FastAPI) -> None:
     """Add the portal's pages, forms and static files to the service's app."""
     from fastapi.staticfiles import StaticFiles
 
-    from andmesh.web import forms, pages
+    from andmesh.web import enterprise, forms, pages
     from andmesh.web.cache import StateCache
     from andmesh.web.render import STATIC
 
     app.state.mesh_cache = StateCache()  # results per state of the mesh, shared by the API and the pages
     app.include_router(forms.router)
     app.include_router(pages.router)
+    app.include_router(enterprise.router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC), name="static")

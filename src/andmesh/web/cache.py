@@ -6,7 +6,7 @@ finishes or publishes a version, a score run is recorded, a spec file changes. :
 reads that state on every request (a few indexed aggregates and the spec files' stat), so a
 result is reused while the state holds and recomputed the first time it does not — a new version
 is never answered from a stale result. Proposals and votes are read live; the value figure's
-reuse counts (from the reads ledger) may lag by up to a minute (:func:`reads_key`).
+reuse counts (from the reads ledger) lag by about a minute, recomputed in the background (:meth:`StateCache.recent`).
 
 Nothing cached depends on who asks: every value is an aggregate the portal shows to every
 signed-in member (no row value, nothing masked), and each page still checks its own rights.
@@ -15,6 +15,7 @@ signed-in member (no row value, nothing masked), and each page still checks its 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from andmesh.facade import Andmesh
 
 T = TypeVar("T")
+log = logging.getLogger("andmesh.web")
 READS_LAG = 60.0
 Key = tuple[Any, ...]
 
@@ -57,12 +59,6 @@ def state_key(app: Andmesh, mesh: Path | None) -> Key:
     return (tuple(run_state), version, tuple(scores), spec_fingerprint(mesh))
 
 
-def reads_key(now: float | None = None) -> Key:
-    """The minute: reuse counts come from the reads ledger, which every row read adds to; the
-    value figure follows it at most a minute late instead of being recomputed at every read."""
-    return (int((time.time() if now is None else now) // READS_LAG),)
-
-
 class StateCache:
     """Values by name for one state of the mesh; a new state drops every older value."""
 
@@ -70,6 +66,8 @@ class StateCache:
         self._lock = threading.Lock()
         self._values: dict[tuple[str, Key], Any] = {}
         self._flights: dict[tuple[str, Key], threading.Lock] = {}
+        self._born: dict[tuple[str, Key], float] = {}
+        self._refreshing: set[tuple[str, Key]] = set()
         self.hits = 0
         self.misses = 0
 
@@ -93,11 +91,46 @@ class StateCache:
             value = compute()
             with self._lock:
                 self.misses += 1
-                for old in [k for k in self._values if k[0] == name and k[1] != key]:
-                    del self._values[old]
-                self._values[(name, key)] = value
+                self._store(name, key, value)
                 self._flights.pop((name, key), None)
         return value
+
+    def _store(self, name: str, key: Key, value: Any) -> None:  # under self._lock
+        for old in [k for k in self._values if k[0] == name and k[1] != key]:
+            del self._values[old]
+            self._born.pop(old, None)
+        self._values[(name, key)] = value
+        self._born[(name, key)] = time.monotonic()
+
+    def recent(self, name: str, key: Key, compute: Callable[[], T], max_age: float = READS_LAG) -> T:
+        """Like :meth:`get`, for a value that also follows something outside the mesh's state (the
+        reads ledger): once older than ``max_age`` it is still answered while one background
+        thread recomputes it — no request waits seconds for it every minute, and it lags by
+        about ``max_age`` plus one computation. A new state of the mesh is never answered stale:
+        the key changes and the first request computes afresh."""
+        with self._lock:
+            if (name, key) in self._values:
+                value = self._values[(name, key)]
+                stale = time.monotonic() - self._born[(name, key)] > max_age
+                if stale and (name, key) not in self._refreshing:
+                    self._refreshing.add((name, key))
+                    threading.Thread(target=self._refresh, args=(name, key, compute), daemon=True).start()
+                self.hits += 1
+                return value  # type: ignore[no-any-return,unused-ignore]
+        return self.get(name, key, compute)
+
+    def _refresh(self, name: str, key: Key, compute: Callable[[], Any]) -> None:
+        try:
+            value = compute()
+            with self._lock:
+                if (name, key) in self._values:  # not if a newer state replaced it meanwhile
+                    self._store(name, key, value)
+                    self.misses += 1
+        except Exception:  # the old value stays; the next request past max_age tries again
+            log.exception("recomputing %s failed", name)
+        finally:
+            with self._lock:
+                self._refreshing.discard((name, key))
 
 
 def cache_of(state: Any) -> StateCache:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from andmesh.errors import AndmeshError
 from andmesh.facade import Andmesh, PortSummary
 from andmesh.web import svg
-from andmesh.web.cache import StateCache, reads_key, state_key
+from andmesh.web.cache import StateCache, state_key
 
 TITLES = (
     "1 · Business units along the value chain",
@@ -226,6 +226,13 @@ class Figures:
     def _gaps(self) -> Any:
         return self.cache.get("gaps", self.key, lambda: self.app.gaps(path=self.path))
 
+    def gaps(self) -> Any:
+        """The gap analysis of the whole mesh (the home page, domain and gap pages share it)."""
+        return self._gaps()
+
+    def gaps_of(self, use_case: str) -> Any:
+        return self.cache.get(f"gaps:{use_case}", self.key, lambda: self.app.gaps(use_case, path=self.path))
+
     def _figure(self, n: int) -> Figure:
         if n == 1:
             by_handoff = {r.key: r for r in self._gaps().by_handoff}
@@ -239,7 +246,7 @@ class Figures:
         if n in (1, 2, 3):
             return self.cache.get(f"figure{n}", self.key, lambda: self._figure(n))
         policies = self.cache.get("policies", self.key, lambda: self.app.policies(self.path, record=False))
-        value = self.cache.get("value", (*self.key, *reads_key()), lambda: self.app.value(self.path))
+        value = self.cache.recent("value", self.key, lambda: self.app.value(self.path))
         return _council(self.app, (policies, value))
 
     def ready(self, n: int) -> Figure | None:
@@ -247,10 +254,7 @@ class Figures:
         if n in (1, 2, 3):
             found: Figure | None = self.cache.peek(f"figure{n}", self.key)
             return found
-        if (
-            self.cache.peek("policies", self.key) is None
-            or self.cache.peek("value", (*self.key, *reads_key())) is None
-        ):
+        if self.cache.peek("policies", self.key) is None or self.cache.peek("value", self.key) is None:
             return None
         return self.figure(4)
 

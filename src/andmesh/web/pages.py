@@ -1,10 +1,10 @@
-"""The portal's pages (GET): home, products, search, inboxes, grants, use cases."""
+"""The portal's pages (GET): home, products, search, inboxes, grants (the enterprise's pages: ``enterprise.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -67,15 +67,36 @@ def search(request: Request, app: Member, mesh: MeshPath, q: str = "") -> HTMLRe
     return render(request, template, q=q, rows=rows)
 
 
+def _product_facts(app: Andmesh, product_id: str, contract_file: str) -> dict[str, Any]:
+    """What the product page shows every member alike: the contract, versions, checks, quality
+    history and incidents — all fixed while the mesh's state holds (runs write them)."""
+    detail = app.product(product_id)
+    return {
+        "p": detail,
+        "contract": Path(contract_file).read_text(),
+        "checks": app.check_results(detail.table_id),
+        "history": app.quality_history(detail.table_id),
+        "columns": [c.name for c in detail.columns],
+        "downstream": detail.downstream,
+    }
+
+
 @router.get("/products/{product_id}", response_class=HTMLResponse)
 def product(request: Request, app: Member, mesh: MeshPath, product_id: str) -> HTMLResponse:
+    """A product for the member reading it: the facts every member sees come from the mesh-state
+    cache; the sample rows (masked for this reader), the access requests and what the reader
+    may do are read live on every request."""
     spec = app.mesh(mesh).products.get(product_id)
     if spec is None:
         raise NotFound(
             f"no product `{product_id}`", hint=hint_for(product_id, app.mesh(mesh).products, "products")
         )
-    detail = app.product(product_id)
-    port = spec.output()
+    figures = Figures(app, mesh, cache_of(request.app.state))
+    contract_file = str(spec.output().contract.file)
+    facts = figures.cache.get(
+        f"product:{product_id}", figures.key, lambda: _product_facts(app, product_id, contract_file)
+    )
+    detail = facts["p"]
     sample: list[dict[str, Any]] = []
     if detail.versions:
         sample = app.read(
@@ -88,16 +109,11 @@ def product(request: Request, app: Member, mesh: MeshPath, product_id: str) -> H
     return render(
         request,
         "product.html",
-        p=detail,
-        contract=Path(port.contract.file).read_text(),
-        checks=app.check_results(detail.table_id),
-        history=app.quality_history(detail.table_id),
+        **facts,
         sample=sample,
-        columns=[c.name for c in detail.columns],
         grants=[r for r in requests if r.active(now)],
         my_requests=[r for r in requests if r.consumer in mine or r.requested_by == who.username],
         upstream=sorted(spec.upstream),
-        downstream=detail.downstream,
         may_request=app.may(
             "access.request",
             Target(product_id=product_id, consumer=who.username, consumer_kind="person"),
@@ -107,15 +123,25 @@ def product(request: Request, app: Member, mesh: MeshPath, product_id: str) -> H
 
 
 @router.get("/fragments/lineage/{product_id}", response_class=HTMLResponse)
-def lineage_fragment(request: Request, app: Member, mesh: MeshPath, product_id: str) -> HTMLResponse:
-    """One more level of lineage around a product (the product page's "expand", through htmx)."""
+def lineage_fragment(
+    request: Request,
+    app: Member,
+    mesh: MeshPath,
+    product_id: str,
+    direction: Literal["both", "upstream", "downstream"] = "both",
+) -> HTMLResponse:
+    """One more level of lineage around a product (the product page's "expand", through htmx):
+    an upstream neighbour's own sources, a downstream neighbour's own readers."""
     found = app.mesh(mesh).products.get(product_id)
     if found is None:
-        raise NotFound(f"no product `{product_id}`")
+        raise NotFound(
+            f"no product `{product_id}`", hint=hint_for(product_id, app.mesh(mesh).products, "products")
+        )
     return render(
         request,
         "_lineage.html",
         product_id=product_id,
+        direction=direction,
         upstream=sorted(found.upstream),
         downstream=app.mesh(mesh).downstream(product_id),
     )
@@ -167,33 +193,4 @@ def my_grants(request: Request, app: Member, mesh: MeshPath) -> HTMLResponse:
         "grants.html",
         grants=[r for r in requests if r.consumer in mine and r.active(now)],
         requests=requests,
-    )
-
-
-@router.get("/usecases", response_class=HTMLResponse)
-def use_cases(request: Request, app: Member, mesh: MeshPath) -> HTMLResponse:
-    return render(request, "usecases.html", priority=app.use_cases(mesh))
-
-
-@router.get("/usecases/{name}", response_class=HTMLResponse)
-def use_case(request: Request, app: Member, mesh: MeshPath, name: str) -> HTMLResponse:
-    found = app.mesh(mesh).use_cases.get(name)
-    if found is None:
-        raise NotFound(f"no use case `{name}`", hint=hint_for(name, app.mesh(mesh).use_cases, "use cases"))
-    ranked = next(u for u in app.use_cases(mesh).use_cases if u.name == name)
-    gaps = app.gaps(name, path=mesh)
-    wanted = set(found.spec.kpis)
-    from andmesh.enterprise.kpis import KPIS
-    from andmesh.report.enterprise import headline
-
-    known = sorted(wanted & set(KPIS))
-    kpis = app.kpis(known, path=mesh) if known else []
-
-    return render(
-        request,
-        "usecase.html",
-        uc=found.spec,
-        ranked=ranked,
-        gaps=gaps,
-        kpis=[headline(k) for k in kpis],
     )

@@ -68,7 +68,8 @@ def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow])
             f'<rect x="{x:.1f}" y="{top}" width="{box_w}" height="{box_h}" rx="8" fill="#f5f7fb" stroke="#5c6bc0"/>'
         )
         body.append(_text(x + 10, top + 20, stage.title, size=13, font_weight="bold"))
-        body.append(_text(x + 10, top + 38, f"domain: {stage.domain}", size=11, fill="#37474f"))
+        domain = _text(x + 10, top + 38, f"domain: {stage.domain}", size=11, fill="#3949ab")
+        body.append(f'<a href="/domains/{escape(stage.domain)}">{domain}</a>')  # the domain's page
         for i, (product, health) in enumerate(stage.products):
             y = top + 58 + 18 * i
             colour = HEALTH_COLOURS.get(health, "#9e9e9e")
@@ -184,3 +185,92 @@ def bars(title: str, items: Sequence[Bar], series: Sequence[tuple[str, str]], un
         if item.note:
             body.append(_text(label_w + plot_w + 60, y + 12, item.note, size=10, fill="#c62828"))
     return _svg(width, height, title, body, "chart bars")
+
+
+def scale(v: float, low: float, high: float, length: float) -> float:
+    """Where ``v`` falls along an axis of ``length`` from ``low`` to ``high``, clamped to it.
+
+    >>> scale(3.0, 1.0, 5.0, 320.0), scale(5.0, 1.0, 5.0, 320.0), scale(0.0, 1.0, 5.0, 320.0)
+    (160.0, 320.0, 0.0)
+    """
+    return length * (min(max(v, low), high) - low) / (high - low)
+
+
+@dataclass
+class Point:
+    name: str
+    label: str
+    x: float  # feasibility, 1–5
+    y: float  # value, 1–5
+    current: bool = False
+    href: str = ""
+
+
+def matrix(
+    title: str,
+    points: Sequence[Point],
+    quadrants: dict[tuple[bool, bool], str],
+    *,
+    midpoint: float = 3.0,
+    low: float = 1.0,
+    high: float = 5.0,
+) -> Markup:
+    """The prioritization matrix: feasibility across, value up, both split at ``midpoint``;
+    ``quadrants[(high value?, high feasibility?)]`` names each quarter. The page's own use case
+    is drawn larger and labelled; every point links to its use case."""
+    size, left, top = 320.0, 60.0, 30.0
+    width, height = left + size + 40, top + size + 50
+
+    def sx(v: float) -> float:
+        return left + scale(v, low, high, size)
+
+    def sy(v: float) -> float:
+        return top + size - scale(v, low, high, size)  # value grows upwards
+
+    body = [_text(4, 16, title, size=13, font_weight="bold")]
+    body.append(
+        f'<rect x="{left}" y="{top}" width="{size}" height="{size}" fill="#fafafa" stroke="#9e9e9e"/>'
+    )
+    mx, my = sx(midpoint), sy(midpoint)
+    body.append(
+        f'<line x1="{mx:.1f}" y1="{top}" x2="{mx:.1f}" y2="{top + size}" stroke="#bdbdbd" stroke-dasharray="4 3"/>'
+    )
+    body.append(
+        f'<line x1="{left}" y1="{my:.1f}" x2="{left + size}" y2="{my:.1f}" stroke="#bdbdbd" stroke-dasharray="4 3"/>'
+    )
+    for (high_value, high_feasibility), name in quadrants.items():
+        x = (mx + left + size) / 2 if high_feasibility else (left + mx) / 2
+        y = top + 16 if high_value else top + size - 8
+        body.append(_text(x, y, name, size=11, anchor="middle", fill="#757575"))
+    for tick in range(int(low), int(high) + 1):
+        body.append(_text(sx(tick), top + size + 14, tick, size=10, anchor="middle"))
+        body.append(_text(left - 6, sy(tick) + 4, tick, size=10, anchor="end"))
+    body.append(_text(left + size / 2, top + size + 32, "feasibility →", size=11, anchor="middle"))
+    body.append(_text(14, top + size / 2, "value →", size=11, anchor="middle",
+                      transform=f"rotate(-90 14 {top + size / 2:.1f})"))  # fmt: skip
+    # The page's own use case last, so it is drawn on top of any point at the same place.
+    for p in sorted(points, key=lambda p: p.current):
+        colour, r = ("#c62828", 8) if p.current else ("#3f51b5", 5)
+        dot = (
+            f'<circle class="use-case{" current" if p.current else ""}" cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" '
+            f'r="{r}" fill="{colour}" fill-opacity="0.85"><title>{escape(p.label)}: value {p.y:.2f}, '
+            f"feasibility {p.x:.2f}</title></circle>"
+        )
+        if p.href:
+            dot = f'<a href="{escape(p.href)}">{dot}</a>'
+        body.append(dot)
+        # Every point named beside it: to its left in the right third, so the name stays inside.
+        right = sx(p.x) > left + size * 0.66
+        x = sx(p.x) - 11 if right else sx(p.x) + 11
+        weight = {"font_weight": "bold"} if p.current else {"fill": "#3f51b5"}
+        body.append(
+            _text(
+                x,
+                sy(p.y) + 4,
+                p.label,
+                size=11 if p.current else 10,
+                anchor="end" if right else "start",
+                **weight,
+            )
+        )
+    return _svg(width, height, title, body, "chart matrix")
