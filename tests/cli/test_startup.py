@@ -142,3 +142,40 @@ def test_the_command_line_builds_only_the_command_it_runs(tmp_path: Path) -> Non
     (tmp_path / "t.csv").write_text("id,email,amount\n1,a@b.example,2\n")
     ran = cli("test", str(tmp_path / "contract.yaml"), "--data", str(tmp_path / "t.csv"))
     assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
+GC_PROBE = """
+import gc, json, time, weakref
+import andmesh.cli.app as cli
+
+class Node:
+    pass
+
+seen = {}
+
+def fake_app():
+    seen["at_start"] = gc.isenabled()
+    cycle = Node()
+    cycle.me = cycle
+    ref = weakref.ref(cycle)
+    del cycle
+    time.sleep(0.6)
+    seen["later"] = gc.isenabled()
+    seen["cycle_collected"] = ref() is None
+
+cli.GC_AFTER_SECONDS = 0.2
+cli.app = fake_app
+cli.main()
+print(json.dumps(seen))
+"""
+
+
+def test_the_collector_is_off_at_start_up_and_back_on_with_start_ups_cycles_collected() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", GC_PROBE], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == {
+        "at_start": False,
+        "later": True,
+        "cycle_collected": True,
+    }
