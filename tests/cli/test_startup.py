@@ -165,6 +165,7 @@ def fake_app():
 
 cli.GC_AFTER_SECONDS = 0.2
 cli.app = fake_app
+cli.only_invoked = lambda argv: None
 cli.main()
 print(json.dumps(seen))
 """
