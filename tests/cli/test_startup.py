@@ -120,3 +120,63 @@ def test_noop_run_imports_nothing_it_does_not_use(mesh_dir: Path, tmp_path: Path
     # (the lineage reads the sources' schemas with it).
     unwanted = {"matplotlib", "ibis", "pyiceberg", "alembic", "pandas"}
     assert not loaded & unwanted, sorted(loaded & unwanted)
+
+
+def test_the_command_line_builds_only_the_command_it_runs(tmp_path: Path) -> None:
+    """`main` registers only the invoked sub-command with Typer (the others' parameters are
+    never built); a misspelt one still gets Click's suggestion, the app's help lists them all."""
+    env = {**os.environ, "ANDMESH_WORKSPACE": str(tmp_path / "ws")}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "andmesh.cli", *args], capture_output=True, text=True, timeout=60, env=env
+        )
+
+    misspelt = cli("tst")
+    assert misspelt.returncode == 2 and "Did you mean 'test'" in misspelt.stderr
+    listed = cli("--help").stdout
+    assert all(name in listed for name in ("test", "run", "scores", "whoami", "access"))
+    sub = cli("-w", str(tmp_path / "other"), "scores", "--help")
+    assert sub.returncode == 0 and "Enterprise scores" in sub.stdout
+    (tmp_path / "contract.yaml").write_text(CONTRACT)
+    (tmp_path / "t.csv").write_text("id,email,amount\n1,a@b.example,2\n")
+    ran = cli("test", str(tmp_path / "contract.yaml"), "--data", str(tmp_path / "t.csv"))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
+GC_PROBE = """
+import gc, json, time, weakref
+import andmesh.cli.app as cli
+
+class Node:
+    pass
+
+seen = {}
+
+def fake_app():
+    seen["at_start"] = gc.isenabled()
+    cycle = Node()
+    cycle.me = cycle
+    ref = weakref.ref(cycle)
+    del cycle
+    time.sleep(0.6)
+    seen["later"] = gc.isenabled()
+    seen["cycle_collected"] = ref() is None
+
+cli.GC_AFTER_SECONDS = 0.2
+cli.app = fake_app
+cli.only_invoked = lambda argv: None
+cli.main()
+print(json.dumps(seen))
+"""
+
+
+def test_the_collector_is_off_at_start_up_and_back_on_with_start_ups_cycles_collected() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", GC_PROBE], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == {
+        "at_start": False,
+        "later": True,
+        "cycle_collected": True,
+    }

@@ -49,8 +49,6 @@ def contract_test(
     ] = None,
 ) -> None:
     """Check data against a contract; exit 0 all passed, 1 a blocking check failed, 2 unusable input."""
-    from andmesh.quality.junit import to_junit
-
     facade: Andmesh = ctx.obj
     with handled():
         run = facade.test(target, data=data, object_name=object_name, version=version)
@@ -58,6 +56,8 @@ def contract_test(
     if output == OutputFormat.json:
         rendered = run.model_dump_json(indent=2) + "\n"
     elif output == OutputFormat.junit:
+        from andmesh.quality.junit import to_junit  # xml.etree, for this output only
+
         rendered = to_junit(run)
     if rendered is not None and output_file is None:
         typer.echo(rendered, nl=False)

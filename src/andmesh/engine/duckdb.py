@@ -108,7 +108,10 @@ class DuckDBSession:
             if file_format == "parquet" and len(paths) > 1:
                 # Only the first file is opened to bind the view; reading every footer
                 # now (metadata only) finds a broken one before any query depends on it.
-                self.raw.execute("select count(*) from read_parquet($1)", [paths]).fetchall()
+                # The list is a literal, not a `$1` parameter: DuckDB's Python client imports
+                # pandas and numpy to inspect any bound parameter (~0.5 s per command).
+                files_sql = exp.convert(paths).sql("duckdb")
+                self.raw.execute(f"select count(*) from read_parquet({files_sql})").fetchall()
         except duckdb.Error as exc:
             raise unreadable_file(self._probe, name, paths, file_format, exc) from None
         self._files.update(paths)

@@ -47,7 +47,10 @@ def regex_problem(pattern: str) -> str | None:
         import duckdb
 
         try:
-            con.execute("select regexp_matches('', $1)", [pattern]).fetchall()
+            # A literal, not a `$1` parameter: DuckDB's Python client imports pandas and
+            # numpy to inspect any bound parameter. SQL strings keep backslashes as written.
+            literal = "'" + pattern.replace("'", "''") + "'"
+            con.execute(f"select regexp_matches('', {literal})").fetchall()
         except duckdb.Error as exc:
             return str(exc).split("\n", 1)[0].replace("Invalid Input Error: ", "")
     return None

@@ -12,9 +12,8 @@ import importlib.resources
 import json
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 from open_data_contract_standard.model import OpenDataContractStandard
 from pydantic import ValidationError
 
@@ -23,6 +22,9 @@ from andmesh.spec.contract_rules import contract_rule_problems
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import field_names, model_at
 from andmesh.spec.yamlsource import PathKey, YamlDocument
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SUPPORTED_ODCS_VERSIONS = ("v3.0.0", "v3.0.1", "v3.0.2", "v3.1.0", "v3.2.0")
 _UNEXPECTED = re.compile(r"'([^']+)'")
@@ -38,10 +40,68 @@ def odcs_json_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.Draft201909Validator:
+    import jsonschema
+
     return jsonschema.Draft201909Validator(odcs_json_schema())
 
 
+@cache
+def _fast_validator() -> Any:
+    """The same schema compiled by ``jsonschema_rs``, or None where it is not installed.
+
+    It only says valid or not: a valid contract (nearly every one) never imports the
+    Python validator, ~0.1 s of every command that reads a contract. An invalid one is
+    validated again by :func:`_validator`, whose errors carry the details the messages need.
+    Formats are annotations in draft 2019-09, as the Python validator treats them.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - installed with andmesh
+        return None
+    return jsonschema_rs.Draft201909Validator(odcs_json_schema(), validate_formats=False)
+
+
+class _NotJson(Exception):
+    """A value the JSON data model has no type for (a date YAML read unquoted)."""
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with YAML's scalar subclasses made plain JSON types, as the schema sees them.
+
+    >>> _plain({"a": [1, 2.5, True, None, "x"]})
+    {'a': [1, 2.5, True, None, 'x']}
+    """
+    if value is None or type(value) in (bool, str):
+        return value
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise _NotJson("a key that is not a string")
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    raise _NotJson(type(value).__name__)
+
+
+def _known_valid(data: Any) -> bool:
+    """Whether the fast validator vouches for ``data`` (False: ask the Python one)."""
+    fast = _fast_validator()
+    if fast is None:
+        return False
+    try:
+        return bool(fast.is_valid(_plain(data)))
+    except (_NotJson, ValueError):  # a type JSON lacks: the Python validator decides
+        return False
+
+
 def _schema_problems(doc: YamlDocument) -> list[SpecProblem]:
+    if _known_valid(doc.data):
+        return []
     problems: dict[tuple[PathKey, str], SpecProblem] = {}
     for error in _validator().iter_errors(doc.data):
         for leaf in _leaves(error):
@@ -129,7 +189,9 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
     """The most specific errors under a oneOf/anyOf failure (the ones a person can fix)."""
     if not error.context:
         return [error]
-    best = jsonschema.exceptions.best_match(error.context)
+    from jsonschema.exceptions import best_match
+
+    best = best_match(error.context)
     return _leaves(best) if best is not None else [error]
 
 
