@@ -22,7 +22,7 @@ from andmesh.engine.base import EngineSession
 from andmesh.quality import sql
 from andmesh.quality.aggregate import ROWS, shared_aggregate
 from andmesh.quality.columns import Column
-from andmesh.quality.dtypes import DType, honours, parse_physical
+from andmesh.quality.dtypes import DType, honours, misfit, parse_physical
 from andmesh.quality.operators import satisfies, threshold_of
 from andmesh.quality.options import EVALUATED_OPTIONS, option_check
 from andmesh.quality.plan import Evaluation, PlannedCheck, decided
@@ -308,7 +308,7 @@ def _physical_check(base: str, obj: str, name: str, physical_type: str, dtype: D
         obj,
         name,
         CheckStatus.passed if fits else CheckStatus.failed,
-        f"{dtype} {'fits' if fits else 'does not fit'} {physical_type}",
+        f"{dtype} fits {physical_type}" if fits else misfit(dtype, physical, physical_type),
         measured=str(dtype),
         threshold=physical_type,
     )
