@@ -229,3 +229,16 @@ def test_a_value_beyond_the_declared_precision_fails_naming_it(andmesh: Andmesh,
     assert "9999999999.99" in (entries.message or "")
     assert "DECIMAL(11,2)" in (entries.message or "")
     assert andmesh.warehouse.current("ledger.entries") is None
+
+
+def test_a_failing_decimal_value_is_kept_as_evidence_exactly(andmesh: Andmesh, ledger: Path) -> None:
+    entries = _entries()
+    amounts = entries.column("amount").to_pylist()
+    amounts[3] = Decimal("-12.50")
+    entries = entries.set_column(2, "amount", pa.array(amounts, pa.decimal128(15, 2)))
+    pq.write_table(entries, ledger / "data/ledger/entries.parquet")
+    result = andmesh.run(ledger)
+    assert _outcome(result, "ledger.entries").status == PortStatus.blocked
+    incident = andmesh.store.incidents(product_id="ledger.entries")[-1]
+    failures = {f["check"]: f for f in incident["details"]["failures"]}
+    assert failures["entries.amount.minimum"]["samples"] == [{"entry_id": 4, "amount": "-12.50"}]

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -633,6 +634,8 @@ def _mask(rows: list[dict[str, Any]], pii: set[str], key: bytes) -> list[dict[st
                 clean[name] = value.astimezone(dt.UTC).isoformat()
             elif isinstance(value, dt.date | dt.datetime):
                 clean[name] = value.isoformat()
+            elif isinstance(value, Decimal):  # exact as stored ("12.50"), and JSON-storable
+                clean[name] = str(value)
             else:
                 clean[name] = truncate_sample(value)
         masked.append(clean)
