@@ -980,10 +980,7 @@ class Andmesh:
             for port in mesh.ports():
                 current = self.warehouse.current(port.table_id)
                 if current is not None:
-                    table = session.register(port.name, current.files, "parquet")
-                    # KPIs are ratios and averages: money read as float64 (published as exact decimals).
-                    money = {c: "float64" for c, t in table.schema().items() if t.is_decimal()}
-                    tables[port.name] = table.cast(money) if money else table
+                    tables[port.name] = session.register(port.name, current.files, "parquet")
             results = []
             for name in wanted:
                 missing = [p for p in get_kpi(name).inputs if p not in tables]
