@@ -16,6 +16,7 @@ TYPES = {
     "string": pa.string(),
     "int64": pa.int64(),
     "double": pa.float64(),
+    "decimal(15,2)": pa.decimal128(15, 2),
     "date": pa.date32(),
     "timestamp": pa.timestamp("us", tz="UTC"),
     "bool": pa.bool_(),

@@ -15,6 +15,8 @@ import pyarrow.compute as pc
 STR = pa.string()
 I64 = pa.int64()
 F64 = pa.float64()
+# Money: exact cents, as an ERP stores them (a double would sum with float noise).
+MONEY = pa.decimal128(15, 2)
 DATE = pa.date32()
 TS = pa.timestamp("us", tz="UTC")
 BOOL = pa.bool_()
@@ -41,7 +43,7 @@ class TableSpec:
         return self.domain == "truth"
 
 
-_TYPES = {"str": STR, "int": I64, "dbl": F64, "date": DATE, "ts": TS, "bool": BOOL}
+_TYPES = {"str": STR, "int": I64, "dbl": F64, "money": MONEY, "date": DATE, "ts": TS, "bool": BOOL}
 _ADDRESS = "street:str city:str postcode:str country:str"
 
 
@@ -66,11 +68,11 @@ TABLES: dict[str, TableSpec] = {
         ),
         _spec(
             "order_management/order_lines",
-            "order_id:str line_no:int sku:str quantity:int unit_price:dbl discount_pct:dbl",
+            "order_id:str line_no:int sku:str quantity:int unit_price:money discount_pct:dbl",
         ),
         _spec(
             "credit_management/credit_files",
-            f"credit_file_id:str legal_name:str registration_no:str {_ADDRESS} credit_limit:dbl"
+            f"credit_file_id:str legal_name:str registration_no:str {_ADDRESS} credit_limit:money"
             " payment_terms_days:int risk_class:str last_review_date:date",
             "csv",
         ),
@@ -95,16 +97,16 @@ TABLES: dict[str, TableSpec] = {
             "customer_invoicing/invoices",
             "invoice_id:str order_id:str bill_to_name:str bill_to_street:str bill_to_city:str"
             " bill_to_postcode:str bill_to_country:str bill_to_tax_id:str invoice_date:date due_date:date"
-            " payment_terms_days:int currency:str net_amount:dbl tax_amount:dbl gross_amount:dbl",
+            " payment_terms_days:int currency:str net_amount:money tax_amount:money gross_amount:money",
         ),
         _spec(
             "accounts_receivable/open_items",
-            "item_id:str invoice_id:str debtor_ref:str debtor_name:str original_amount:dbl open_amount:dbl"
+            "item_id:str invoice_id:str debtor_ref:str debtor_name:str original_amount:money open_amount:money"
             " due_date:date status:str dispute_flag:bool dispute_reason:str written_off_at:date",
         ),
         _spec(
             "payments_collection/payments",
-            "payment_id:str payer_name:str payer_iban_hash:str amount:dbl currency:str received_at:date"
+            "payment_id:str payer_name:str payer_iban_hash:str amount:money currency:str received_at:date"
             " remittance_invoice_id:str matched_invoice_id:str",
         ),
         _spec(

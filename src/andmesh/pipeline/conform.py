@@ -1,8 +1,11 @@
 """Shape a pipeline's output into its contract: contract columns, canonical types.
 
-Only casts within a type family (int32 → int64, float → double, integral decimal →
-int64) are applied; a column of the wrong family is left alone so the gate's type
-check fails on it, rather than a cast hiding the problem.
+Only casts that keep every value exact are applied (int32 → int64, float → double,
+integral decimal → int64, an integer or a decimal of the same scale → the declared
+decimal); a column of the wrong family is left alone so the gate's type check fails on
+it, rather than a cast hiding the problem. In particular a float is never made a
+decimal: money that went through a float has already lost its cents' exactness, and the
+gate says so.
 """
 
 from __future__ import annotations
@@ -19,27 +22,54 @@ def canonical_type(
 ) -> dt.DataType | None:
     """The type a column is published with, or None to keep it as it is.
 
-    A ``physicalType`` of the same family wins (``decimal(12,2)`` for a number);
-    otherwise integers become int64 and numbers float64.
+    A ``physicalType`` of the same family wins (``decimal(12,2)`` for a decimal or an
+    integer); otherwise integers become int64, floats float64, and decimals stay decimal.
 
     >>> str(canonical_type("integer", dt.int32))
     'int64'
-    >>> str(canonical_type("number", dt.Decimal(38, 0)))
-    'float64'
+    >>> str(canonical_type("number", dt.float32)), str(canonical_type("number", dt.Decimal(15, 2)))
+    ('float64', 'None')
     >>> canonical_type("integer", dt.string) is None
     True
-    >>> str(canonical_type("number", dt.float64, "decimal(12,2)"))
+    >>> str(canonical_type("number", dt.Decimal(38, 2), "decimal(12,2)"))
     'decimal(12, 2)'
+    >>> canonical_type("number", dt.float64, "decimal(12,2)") is None  # the gate refuses it
+    True
     """
     declared = parse_physical(physical) if physical else None
+    if declared is not None and declared.is_decimal():
+        return _to_decimal(dtype, declared)
     if declared is not None and declared != dtype and _same_family(declared, dtype):
         return declared
     if logical == "integer" and (dtype.is_integer() or (dtype.is_decimal() and dtype.scale == 0)):
         return dt.int64 if dtype != dt.int64 else None
-    if logical == "number" and dtype.is_numeric():
+    if logical == "number" and (dtype.is_integer() or dtype.is_floating()):
         return dt.float64 if dtype != dt.float64 else None
     if dtype.is_unsigned_integer():
         return dt.int64
+    return None
+
+
+def _to_decimal(dtype: dt.DataType, declared: dt.DataType) -> dt.DataType | None:
+    """The declared decimal, when casting ``dtype`` to it changes no value's digits.
+
+    A decimal of the same or a smaller scale, or an integer, is cast (a value with more
+    integer digits than the declared precision allows makes the engine refuse the cast,
+    naming the value); a float or a decimal with more fractional digits is left for the
+    gate to refuse, since the cast would round.
+
+    >>> str(_to_decimal(dt.Decimal(38, 2), dt.Decimal(15, 2))), str(_to_decimal(dt.int32, dt.Decimal(15, 2)))
+    ('decimal(15, 2)', 'decimal(15, 2)')
+    >>> _to_decimal(dt.Decimal(18, 4), dt.Decimal(15, 2)) is None, _to_decimal(dt.float64, dt.Decimal(15, 2))
+    (True, None)
+    """
+    assert isinstance(declared, dt.Decimal)
+    if dtype == declared:
+        return None
+    if isinstance(dtype, dt.Decimal) and (dtype.scale or 0) <= (declared.scale or 0):
+        return declared
+    if dtype.is_integer():
+        return declared
     return None
 
 

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -22,7 +23,7 @@ from andmesh.engine.base import EngineSession
 from andmesh.quality import sql
 from andmesh.quality.aggregate import ROWS, shared_aggregate
 from andmesh.quality.columns import Column
-from andmesh.quality.dtypes import DType, honours, parse_physical
+from andmesh.quality.dtypes import DType, honours, misfit, parse_physical
 from andmesh.quality.operators import satisfies, threshold_of
 from andmesh.quality.options import EVALUATED_OPTIONS, option_check
 from andmesh.quality.plan import Evaluation, PlannedCheck, decided
@@ -308,7 +309,7 @@ def _physical_check(base: str, obj: str, name: str, physical_type: str, dtype: D
         obj,
         name,
         CheckStatus.passed if fits else CheckStatus.failed,
-        f"{dtype} {'fits' if fits else 'does not fit'} {physical_type}",
+        f"{dtype} fits {physical_type}" if fits else misfit(dtype, physical, physical_type),
         measured=str(dtype),
         threshold=physical_type,
     )
@@ -732,6 +733,8 @@ def _mask(rows: list[dict[str, Any]], pii: set[str], key: bytes) -> list[dict[st
                 clean[name] = value.astimezone(dt.UTC).isoformat()
             elif isinstance(value, dt.date | dt.datetime):
                 clean[name] = value.isoformat()
+            elif isinstance(value, Decimal):  # exact as stored ("12.50"), and JSON-storable
+                clean[name] = str(value)
             else:
                 clean[name] = truncate_sample(value)
         masked.append(clean)

@@ -197,6 +197,28 @@ def honours(actual: DType, physical: DType) -> bool:
     return actual.kind == physical.kind and (actual.kind != "other" or actual.name == physical.name)
 
 
+def misfit(actual: DType, physical: DType, declared: str) -> str:
+    """Why data typed ``actual`` does not fit ``declared``, and how to fix it, for the check's message.
+
+    >>> misfit(engine_type("DOUBLE"), engine_type("DECIMAL(15,2)"), "decimal(15,2)")
+    'float64 does not fit decimal(15,2): a float holds no exact decimal; cast it in the pipeline (`cast(x as decimal(15,2))`) or read the source as a decimal'
+    >>> misfit(engine_type("DECIMAL(18,4)"), engine_type("DECIMAL(15,2)"), "decimal(15,2)")
+    'decimal(18, 4) does not fit decimal(15,2): 4 decimal places where 2 are declared; round in the pipeline (`cast(round(x, 2) as decimal(15,2))`)'
+    """
+    text = f"{actual} does not fit {declared}"
+    if physical.is_decimal() and actual.is_floating():
+        return (
+            f"{text}: a float holds no exact decimal; cast it in the pipeline (`cast(x as {declared})`)"
+            " or read the source as a decimal"
+        )
+    if physical.is_decimal() and actual.is_decimal() and (actual.scale or 0) > (physical.scale or 0):
+        return (
+            f"{text}: {actual.scale} decimal places where {physical.scale} are declared;"
+            f" round in the pipeline (`cast(round(x, {physical.scale}) as {declared})`)"
+        )
+    return text
+
+
 class _Unsupported(Exception):
     pass
 

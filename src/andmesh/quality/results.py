@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -85,6 +86,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
+    if isinstance(value, Decimal):  # a measured sum or bound of a decimal column
+        return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 

@@ -308,7 +308,10 @@ class Warehouse:
         try:
             with table.transaction() as tx:
                 if table.schema().as_arrow() != schema:
-                    with tx.update_schema(allow_incompatible_changes=False) as update:
+                    # A version replaces every row and each snapshot keeps the schema it was
+                    # written with, so a column may change type (a double becoming the
+                    # decimal(15,2) it should have been): earlier versions still read as written.
+                    with tx.update_schema(allow_incompatible_changes=True) as update:
                         update.union_by_name(schema)
                 if table.current_snapshot() is not None:
                     tx.delete(AlwaysTrue(), snapshot_properties=properties)

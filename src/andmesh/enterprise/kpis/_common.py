@@ -110,8 +110,16 @@ class SharedTables(dict[str, ir.Table]):
     """
 
     def __init__(self, tables: Mapping[str, ir.Table]) -> None:
-        super().__init__(tables)
+        super().__init__()
         self.memo: dict[tuple[object, ...], ir.Table] = {}
+        for name, table in tables.items():
+            self[name] = table
+
+    def __setitem__(self, name: str, table: ir.Table) -> None:
+        # KPIs are ratios and averages: money, exact decimals in the products, is read as float64
+        # (a decimal and a float column cannot share a union, and ratios are floats anyway).
+        money = {column: "float64" for column, dtype in table.schema().items() if dtype.is_decimal()}
+        super().__setitem__(name, table.cast(money) if money else table)
 
 
 _TEMP_NAMES = itertools.count()

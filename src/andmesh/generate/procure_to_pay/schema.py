@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from andmesh.generate.schema import BOOL, DATE, F64, I64, STR, TS, TableSpec
+from andmesh.generate.schema import BOOL, DATE, F64, I64, MONEY, STR, TS, TableSpec
 
-_TYPES = {"str": STR, "int": I64, "dbl": F64, "date": DATE, "ts": TS, "bool": BOOL}
+_TYPES = {"str": STR, "int": I64, "dbl": F64, "money": MONEY, "date": DATE, "ts": TS, "bool": BOOL}
 _ADDRESS = "street:str city:str postcode:str country:str"
 
 
@@ -33,7 +33,7 @@ TABLES: dict[str, TableSpec] = {
             "po_id:str vendor_no:str ordered_at:ts expected_delivery_date:date receiving_site:str"
             " currency:str status:str",
         ),
-        _spec("procurement/po_lines", "po_id:str line_no:int item_code:str quantity:int unit_price:dbl"),
+        _spec("procurement/po_lines", "po_id:str line_no:int item_code:str quantity:int unit_price:money"),
         _spec(
             "receiving/goods_receipts",
             "receipt_id:str po_id:str line_no:int receiving_site:str received_date:date posted_at:ts"
@@ -44,15 +44,15 @@ TABLES: dict[str, TableSpec] = {
             "invoice_id:str supplier_invoice_no:str po_id:str vendor_name:str vendor_street:str"
             " vendor_city:str vendor_postcode:str vendor_country:str vendor_tax_id:str invoice_date:date"
             " received_date:date due_date:date payment_terms_days:int discount_pct:dbl discount_days:int"
-            " currency:str net_amount:dbl tax_amount:dbl gross_amount:dbl",
+            " currency:str net_amount:money tax_amount:money gross_amount:money",
         ),
         _spec(
             "accounts_payable/invoice_lines",
-            "invoice_id:str line_no:int po_line_no:int quantity:int unit_price:dbl line_amount:dbl",
+            "invoice_id:str line_no:int po_line_no:int quantity:int unit_price:money line_amount:money",
         ),
         _spec(
             "accounts_payable/match_results",
-            "invoice_id:str match_status:str price_variance:dbl quantity_variance:int checked_at:ts",
+            "invoice_id:str match_status:str price_variance:money quantity_variance:int checked_at:ts",
         ),
         _spec(
             "treasury/payee_accounts",
@@ -60,7 +60,7 @@ TABLES: dict[str, TableSpec] = {
         ),
         _spec(
             "treasury/payments",
-            "payment_id:str invoice_id:str payee_id:str paid_date:date amount:dbl discount_taken:dbl"
+            "payment_id:str invoice_id:str payee_id:str paid_date:date amount:money discount_taken:money"
             " currency:str payment_method:str",
         ),
         _spec(

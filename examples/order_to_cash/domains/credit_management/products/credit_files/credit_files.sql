@@ -9,7 +9,8 @@ select
     trim(cast(city as varchar)) as city,
     trim(cast(postcode as varchar)) as postcode,
     upper(trim(cast(country as varchar))) as country,
-    cast(credit_limit as double) as credit_limit,
+    -- exact cents: a CSV reader guesses DOUBLE, and the two-decimal text casts back exactly
+    cast(credit_limit as decimal(15, 2)) as credit_limit,
     cast(payment_terms_days as bigint) as payment_terms_days,
     upper(trim(cast(risk_class as varchar))) as risk_class,
     cast(last_review_date as date) as last_review_date

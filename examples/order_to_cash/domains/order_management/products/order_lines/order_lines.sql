@@ -9,7 +9,9 @@ select
     l.quantity,
     l.unit_price,
     coalesce(l.discount_pct, 0.0) as discount_pct,
-    round(l.quantity * l.unit_price * (1 - coalesce(l.discount_pct, 0) / 100), 2) as line_amount,
+    -- in exact decimals: the discount is in half percents, so decimal(5,2) holds it exactly
+    round(l.quantity * l.unit_price * (1 - cast(coalesce(l.discount_pct, 0) as decimal(5, 2)) * 0.01), 2)
+        as line_amount,
     o.currency,
     o.order_date
 from raw_order_lines as l

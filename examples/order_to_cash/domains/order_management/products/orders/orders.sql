@@ -8,7 +8,8 @@ with valid_lines as (
         order_id,
         count(*) as line_count,
         cast(sum(quantity) as bigint) as total_quantity,
-        round(sum(quantity * unit_price * (1 - coalesce(discount_pct, 0) / 100)), 2) as order_value
+        round(sum(quantity * unit_price * (1 - cast(coalesce(discount_pct, 0) as decimal(5, 2)) * 0.01)), 2)
+            as order_value
     from raw_order_lines
     where quantity >= 1
     group by order_id

@@ -19,8 +19,12 @@ select
     i.due_date,
     i.gross_amount as invoice_gross_amount,
     i.discount_due_date,
-    case when i.discount_pct is not null then round(i.gross_amount * i.discount_pct / 100, 2) else 0.0 end
-        as discount_available,
+    -- in exact decimals: discount terms (2, 1.5, 3 %) fit decimal(5,2) exactly
+    case
+        when i.discount_pct is not null
+            then round(i.gross_amount * cast(i.discount_pct as decimal(5, 2)) * 0.01, 2)
+        else 0.0
+    end as discount_available,
     date_diff('day', i.invoice_date, p.paid_date) as days_to_pay,
     date_diff('day', i.due_date, p.paid_date) as days_after_due
 from deduplicated as p
