@@ -183,10 +183,9 @@ def use_case(request: Request, app: Member, mesh: MeshPath, name: str) -> HTMLRe
     ranked = next(u for u in app.use_cases(mesh).use_cases if u.name == name)
     gaps = app.gaps(name, path=mesh)
     wanted = set(found.spec.kpis)
-    from andmesh.enterprise.kpis import KPIS
     from andmesh.report.enterprise import headline
 
-    known = sorted(wanted & set(KPIS))
+    known = sorted(wanted & set(app.mesh(mesh).kpis))
     kpis = app.kpis(known, path=mesh) if known else []
 
     return render(
