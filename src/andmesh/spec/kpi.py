@@ -21,6 +21,7 @@ the functions in :data:`ROW_FUNCTIONS` and :data:`AGG_FUNCTIONS`. They compile t
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -352,8 +353,8 @@ def resolve_kpis(mesh: Mesh, specs: KpiSpecs, problems: list[SpecProblem]) -> No
         problems.extend(found)
         if not found:
             mesh.kpis[name] = Kpi(name, doc.file, spec, tuple(sorted(lint.read)))
-    for kpi in mesh.kpis.values():
-        kpi.needs = _needs(kpi.name, mesh.kpis, set())
+    for resolved in mesh.kpis.values():
+        resolved.needs = _needs(resolved.name, mesh.kpis, set())
     for doc, use_case, names in specs.use_cases:
         for index, kpi in enumerate(names):
             if kpi not in by_name:
@@ -388,7 +389,7 @@ class _KpiLint:
         doc: YamlDocument,
         spec: KpiSpec,
         ports: dict[str, OutputPort],
-        asked: dict[str, object],
+        asked: Mapping[str, object],
         kpis: dict[str, tuple[YamlDocument, KpiSpec]],
         mesh: Mesh,
     ) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 import ibis
 import ibis.expr.types as ir
@@ -21,7 +21,7 @@ from andmesh.errors import UsageError
 from andmesh.spec.kpi import LITERAL_NAMES, Kpi, KpiSpec, MeasureSpec, SourceSpec, Step, parse_expression
 from andmesh.spec.suggest import hint_for
 
-Scope = ir.Table | Mapping[str, ir.Value]
+Scope: TypeAlias = ir.Table | Mapping[str, ir.Value]
 
 
 def port_name(port: str) -> str:
