@@ -8,11 +8,10 @@ from typing import Literal
 
 import ibis.expr.types as ir
 
-from andmesh.enterprise.kpis import receivables
 from andmesh.enterprise.kpis._common import Tables, check_period
 from andmesh.errors import UsageError
 from andmesh.spec.suggest import hint_for
-from tests.enterprise.kpi_reference import credit, cycle, delivery
+from tests.enterprise.kpi_reference import credit, cycle, delivery, receivables
 
 Compute = Callable[[Tables, str, bool], ir.Table]
 

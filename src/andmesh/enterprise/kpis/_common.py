@@ -96,11 +96,6 @@ def ratio(numerator: Num, denominator: Num) -> Num:
     return numerator / denominator
 
 
-def share(flag: ir.BooleanValue) -> ir.FloatingValue:
-    """Share of rows where ``flag`` is true (``NULL`` counts as false), 0 to 1."""
-    return flag.fill_null(False).cast("float64").mean()
-
-
 class SharedTables(dict[str, ir.Table]):
     """The input tables of one evaluation, plus intermediate tables several KPIs share.
 

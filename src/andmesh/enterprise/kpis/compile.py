@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeAlias
 
 import ibis
@@ -18,7 +19,16 @@ import ibis.expr.types as ir
 
 from andmesh.enterprise.kpis._common import Tables, check_period, period_of, shared, table
 from andmesh.errors import UsageError
-from andmesh.spec.kpi import LITERAL_NAMES, Kpi, KpiSpec, MeasureSpec, SourceSpec, Step, parse_expression
+from andmesh.spec.kpi import (
+    LITERAL_NAMES,
+    AggregateStep,
+    Kpi,
+    KpiSpec,
+    MeasureSpec,
+    SourceSpec,
+    Step,
+    parse_expression,
+)
 from andmesh.spec.suggest import hint_for
 
 Scope: TypeAlias = ir.Table | Mapping[str, ir.Value]
@@ -178,23 +188,32 @@ def source_table(
         return models[source.model](tables, grain, dims)
     assert source.port is not None
     heavy = any(s.join is not None or s.aggregate is not None for s in source.steps)
-    build = lambda: _steps(table(tables, port_name(source.port or "")), source.steps, tables)  # noqa: E731
+    port = source.port
+    build = lambda: _steps(table(tables, port_name(port)), source.steps, tables, port)  # noqa: E731
     if not heavy:
         return build()
-    return shared(tables, ("kpi-source", json.dumps(source.model_dump(mode="json"), sort_keys=True)), build)
+    return shared(tables, ("kpi-source", _key(source.model_dump(mode="json"))), build)
 
 
-def _steps(t: ir.Table, steps: list[Step], tables: Tables) -> ir.Table:
-    for step in steps:
+def _key(data: object) -> str:
+    return json.dumps(data, sort_keys=True)
+
+
+def _steps(t: ir.Table, steps: list[Step], tables: Tables, port: str | None = None) -> ir.Table:
+    """``t`` shaped by ``steps``. With ``port`` (a KPI's own source), the table after each
+    ``aggregate`` step is kept for the evaluation: OTIF, OTIF promised and the perfect order
+    rate all start from the same orders-delivered grain, and it is built once."""
+    for index, step in enumerate(steps):
         if step.filter is not None:
             t = t.filter(expression(step.filter, t))
         elif step.derive is not None:
             t = t.mutate(**{name: expression(text, t) for name, text in step.derive.items()})
         elif step.aggregate is not None:
-            agg = step.aggregate
-            t = t.group_by(agg.by).aggregate(
-                **{name: expression(text, t, aggregate=True) for name, text in agg.columns.items()}
-            )
+            if port is None:
+                t = _aggregate(t, step.aggregate)
+            else:
+                prefix = [x.model_dump(mode="json") for x in steps[: index + 1]]
+                t = shared(tables, ("kpi-grain", port, _key(prefix)), partial(_aggregate, t, step.aggregate))
         elif step.join is not None:
             join = step.join
             right = _steps(table(tables, port_name(join.port)), join.steps, tables)
@@ -203,6 +222,11 @@ def _steps(t: ir.Table, steps: list[Step], tables: Tables) -> ir.Table:
             joined = t.left_join(right, predicate) if join.how == "left" else t.join(right, predicate)
             t = joined.drop("_join_key")
     return t
+
+
+def _aggregate(t: ir.Table, agg: AggregateStep) -> ir.Table:
+    columns = {name: expression(text, t, aggregate=True) for name, text in agg.columns.items()}
+    return t.group_by(agg.by).aggregate(**columns)
 
 
 # --- KPIs -----------------------------------------------------------------------------
