@@ -104,3 +104,12 @@ def test_per_vendor_tier_and_cli(p2p: Andmesh) -> None:
     result = CliRunner().invoke(app, ["--workspace", str(p2p.workspace.root), "kpis"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Three-way-match rate" in result.output and "Days sales outstanding" not in result.output
+
+
+@pytest.mark.slow
+def test_enterprise_report_shows_the_meshs_own_kpis(p2p: Andmesh, tmp_path: Path) -> None:
+    report = p2p.report_enterprise(tmp_path / "r", path=MESH)
+    assert {k.name for k in report.kpis} == P2P_KPIS
+    text = (tmp_path / "r" / "enterprise.md").read_text()
+    assert "Three-way-match rate (`three_way_match_rate`)" in text
+    assert "`supplier_on_time_delivery`" in text and "`dso`" not in text
