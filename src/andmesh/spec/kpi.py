@@ -433,7 +433,7 @@ class _KpiLint:
                     f"time dimension `{time}` is not a column of the source",
                     hint_for(time, cols, "columns"),
                 )
-            model = (measure.source or spec.source or SourceSpec(port="-")).model
+            model = self.root_model(measure.source or spec.source)
             for dim_name, dim in spec.dimensions.items():
                 if model is None and dim.key not in cols:
                     self.error(
@@ -467,6 +467,14 @@ class _KpiLint:
         if self.incomplete:
             return [p for p in self.problems if p.message.startswith("unknown port")]
         return self.problems
+
+    def root_model(self, source: SourceSpec | None) -> str | None:
+        """The Python model a source ends at (through ``kpi:`` sources), which cuts itself."""
+        for _ in range(4):
+            if source is None or source.kpi is None:
+                break
+            source = self.kpis[source.kpi][1].source if source.kpi in self.kpis else None
+        return source.model if source is not None else None
 
     def _reads_of(self, kpi: str) -> set[str]:
         other_doc, other = self.kpis[kpi]
