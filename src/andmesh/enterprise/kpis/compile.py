@@ -175,10 +175,17 @@ def source_table(
     dims: list[str],
     models: Mapping[str, ModelFn],
 ) -> ir.Table:
-    """The rows of ``source``; shaped (joined, aggregated) ones are built once per evaluation."""
+    """The rows of ``source``. A source other KPIs take (``source: {kpi: …}``) is built once
+    per evaluation when it is shaped (joined, aggregated); so is each new grain of a port."""
     if source.kpi is not None:
         other = kpis[source.kpi].spec.source
         assert other is not None
+        if other.kpi is None and other.model is None and _shaped(other):
+            return shared(
+                tables,
+                ("kpi-source", _key(other.model_dump(mode="json"))),
+                lambda: source_table(other, tables, kpis, grain, dims, models),
+            )
         return source_table(other, tables, kpis, grain, dims, models)
     if source.model is not None:
         if source.model not in models:
@@ -187,12 +194,11 @@ def source_table(
             )
         return models[source.model](tables, grain, dims)
     assert source.port is not None
-    heavy = any(s.join is not None or s.aggregate is not None for s in source.steps)
-    port = source.port
-    build = lambda: _steps(table(tables, port_name(port)), source.steps, tables, port)  # noqa: E731
-    if not heavy:
-        return build()
-    return shared(tables, ("kpi-source", _key(source.model_dump(mode="json"))), build)
+    return _steps(table(tables, port_name(source.port)), source.steps, tables, source.port)
+
+
+def _shaped(source: SourceSpec) -> bool:
+    return any(s.join is not None or s.aggregate is not None for s in source.steps)
 
 
 def _key(data: object) -> str:
@@ -266,6 +272,9 @@ def compute_kpi(
         source = first.source or spec.source
         assert source is not None
         time = first.time or spec.timeDimension or "period"
+        if source.port is not None and _shaped(source) and _taken(kpi.name, kpis):
+            # Others read this KPI's source (`source: {kpi: …}`): the same table, built once.
+            source = SourceSpec(kpi=kpi.name)
         t = source_table(source, tables, kpis, grain, dims, models)
         if _root_model(source, kpis) is None:
             t = _with_dimensions(t, spec, dims, tables)
@@ -281,6 +290,10 @@ def compute_kpi(
         joined = joined.mutate(**fills)
     value = expression(spec.value, {name: joined[name] for name in spec.measures})
     return joined.select(*keys, **{kpi.name: value})
+
+
+def _taken(name: str, kpis: Mapping[str, Kpi]) -> bool:
+    return any(k.spec.source is not None and k.spec.source.kpi == name for k in kpis.values())
 
 
 def _root_model(source: SourceSpec, kpis: Mapping[str, Kpi]) -> str | None:
