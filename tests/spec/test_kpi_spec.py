@@ -148,3 +148,11 @@ def test_expressions_outside_the_subset_are_refused(text: str, fragment: str) ->
     with pytest.raises(ExpressionError, match=None) as err:
         parse_expression(text, aggregate=True)
     assert fragment in str(err.value)
+
+
+def test_a_use_case_uses_the_products_its_kpis_read(enterprise_mesh: Path) -> None:
+    from andmesh.governance.reuse import use_case_assets
+    from andmesh.spec import load_mesh
+
+    used = use_case_assets(load_mesh(enterprise_mesh))["grow_segments"]
+    assert "KPI segment_coverage" in used["sales.customers"]
