@@ -121,6 +121,10 @@ def shared(tables: Tables, key: tuple[object, ...], build: Callable[[], ir.Table
         expr = build()
         backend = expr._find_backend(use_default=True)
         name = f"_andmesh_kpi_{next(_TEMP_NAMES)}"
-        # Ibis' Table.cache() cannot release its tables on DuckDB 1.5: a session temp table instead.
-        memo[key] = backend.create_table(name, expr, temp=True)
+        try:
+            # Ibis' Table.cache() cannot release its tables on DuckDB 1.5: a session temp table instead.
+            memo[key] = backend.create_table(name, expr, temp=True)
+        except NotImplementedError:
+            # Ibis' PySpark backend has no temporary tables: Spark caches the DataFrame instead.
+            memo[key] = expr.cache()
     return memo[key]
