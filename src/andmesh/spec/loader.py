@@ -31,7 +31,8 @@ from andmesh.spec.enterprise import (
 from andmesh.spec.entity import EntitySpec, EntitySpecs, resolve_entities
 from andmesh.spec.governance import CouncilSpec, GovernanceSpecs, PolicySpec, resolve_governance
 from andmesh.spec.graph import topological_order
-from andmesh.spec.kpi import KpiSpec, KpiSpecs, resolve_kpis
+from andmesh.spec.kpi import KpiSpec, KpiSpecs
+from andmesh.spec.kpi_lint import resolve_kpis
 from andmesh.spec.members import MembersSpec, build_directory
 from andmesh.spec.mesh import Contract, Domain, InputRef, Mesh, OutputPort, PipelineRef, Product
 from andmesh.spec.models import (
