@@ -123,7 +123,7 @@ kind: UseCase
 name: grow_segments
 businessInitiative: Grow the right customer segments.
 hypothesis: If every customer has a segment, campaigns target better.
-kpis: [dso]
+kpis: [segment_coverage]
 entities: [customer]
 value:
   financial: {score: 4, weight: 2}
@@ -139,6 +139,22 @@ requirements:
       completeness: 100
       acceptedValues: [enterprise, mid_market, small_business]
     status: accepted
+"""
+
+KPI = """\
+apiVersion: andmesh/v1
+kind: KPI
+name: segment_coverage
+title: Customers with a segment
+owner: owner
+unit: ratio
+direction: higher
+formula: customers with a segment / customers created in the period
+source: {port: sales.customers}
+timeDimension: created_on
+measures:
+  with_segment: {agg: mean, expr: not_null(segment)}
+value: with_segment
 """
 
 VALUE_CHAIN = """\
@@ -158,6 +174,8 @@ def enterprise_mesh(mesh_dir: Path) -> Path:
     (mesh_dir / "enterprise" / "use_cases").mkdir(parents=True)
     (mesh_dir / "enterprise" / "value_chains").mkdir(parents=True)
     (mesh_dir / "enterprise" / "requirements").mkdir(parents=True)
+    (mesh_dir / "enterprise" / "kpis").mkdir(parents=True)
+    (mesh_dir / "enterprise" / "kpis" / "segment_coverage.yaml").write_text(KPI)
     (mesh_dir / "enterprise" / "use_cases" / "grow_segments.yaml").write_text(USE_CASE)
     (mesh_dir / "enterprise" / "value_chains" / "selling.yaml").write_text(VALUE_CHAIN)
     return mesh_dir

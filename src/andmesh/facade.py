@@ -991,7 +991,8 @@ class Andmesh:
         path: Path | None = None,
         engine: str | None = None,
     ) -> list[KpiResult]:
-        """Order-to-Cash KPIs on the published products; not computable where a requirement has a gap."""
+        """The mesh's KPIs (its KPI specs) on the published products; not computable where a
+        requirement has a gap. A mesh without KPI specs has none."""
         mesh = self.mesh(path)
         return self._kpis(mesh, self.gaps(path=path, engine=engine), names, period, by_segment, engine)
 
@@ -1005,14 +1006,16 @@ class Andmesh:
         engine: str | None,
     ) -> list[KpiResult]:
         from andmesh.engine import get_engine
-        from andmesh.enterprise.kpis import KPIS, KpiResult, SharedTables, evaluate_kpis, get_kpi
+        from andmesh.enterprise.kpis import KpiResult, SharedTables, evaluate_kpis, get_kpi
 
         gaps = {
             gap.requirement: f"{gap.level} gap: {gap.what} (measured {gap.measured}; standard {gap.standard}; "
             f"owner {gap.owner})"
             for gap in report.gaps
         }
-        wanted = names or list(KPIS)
+        wanted = names or list(mesh.kpis)
+        for name in wanted:
+            get_kpi(mesh.kpis, name)  # an unknown name fails before any work, with "did you mean"
         session = get_engine(engine or mesh.spec.engine).session()
         try:
             # One SharedTables for every KPI: what several share (receivables position, order
@@ -1024,19 +1027,26 @@ class Andmesh:
                     tables[port.name] = session.register(port.name, current.files, "parquet")
             results = []
             for name in wanted:
-                missing = [p for p in get_kpi(name).inputs if p not in tables]
+                kpi = get_kpi(mesh.kpis, name)
+                missing = [p for p in kpi.inputs if p not in tables]
                 if missing:
                     results.append(
                         KpiResult(
                             name=name,
                             status="not_computable",
                             reason=f"input product(s) not published: {', '.join(missing)}",
-                            unit=get_kpi(name).unit,
+                            title=kpi.title,
+                            formula=kpi.formula,
+                            direction=kpi.spec.direction,
+                            target=kpi.spec.target,
+                            unit=kpi.unit,
                             period=period,
                         )
                     )
                     continue
-                results.extend(evaluate_kpis(tables, gaps, [name], period=period, by_segment=by_segment))
+                results.extend(
+                    evaluate_kpis(tables, gaps, [name], kpis=mesh.kpis, period=period, by_segment=by_segment)
+                )
             return results
         finally:
             session.close()
@@ -1119,7 +1129,6 @@ class Andmesh:
     def use_case(self, name: str, *, path: Path | None = None) -> Any:
         """One use case: its canvas, its rank, the gaps blocking it and its KPIs."""
         from andmesh import service_views
-        from andmesh.enterprise.kpis import KPIS
         from andmesh.spec.suggest import hint_for
 
         mesh = self.mesh(path)
@@ -1128,7 +1137,7 @@ class Andmesh:
                 f"no use case `{name}` in mesh {mesh.name}", hint=hint_for(name, mesh.use_cases, "use cases")
             )
         gaps = self.gaps(path=path)  # every gap: a KPI of this use case may need another one's requirement
-        known = sorted(set(mesh.use_cases[name].spec.kpis) & set(KPIS))
+        known = sorted(set(mesh.use_cases[name].spec.kpis) & set(mesh.kpis))
         kpis = self._kpis(mesh, gaps, known, "month", False, None) if known else []
         return service_views.use_case(mesh, name, self.use_cases(path), gaps, kpis)
 

@@ -18,7 +18,7 @@ from andmesh.api.app import create_app
 from andmesh.facade import Andmesh
 from andmesh.scaffold import scaffold_mesh
 from andmesh.workspace import Workspace
-from tests.conftest import USE_CASE, VALUE_CHAIN
+from tests.conftest import KPI, USE_CASE, VALUE_CHAIN
 from tests.governance.test_council import COUNCIL
 from tests.helpers import token_for
 
@@ -64,6 +64,7 @@ def build_mesh(root: Path) -> Path:
     for folder, name, text in (
         ("use_cases", "grow_segments", USE_CASE),
         ("value_chains", "selling", VALUE_CHAIN),
+        ("kpis", "segment_coverage", KPI),
     ):
         (mesh / "enterprise" / folder).mkdir(parents=True, exist_ok=True)
         (mesh / "enterprise" / folder / f"{name}.yaml").write_text(text)

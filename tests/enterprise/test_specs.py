@@ -85,7 +85,14 @@ BROKEN = [
         7,
     ),
     (VC, "to: sell", "to: sel", "unknown stage `sel`", "did you mean `sell`?", 7),
-    (UC, "kpis: [dso]", "kpis: [dos]", "unknown KPI `dos`", "did you mean `dso`?", 6),
+    (
+        UC,
+        "kpis: [segment_coverage]",
+        "kpis: [segment_coverag]",
+        "unknown KPI `segment_coverag`",
+        "did you mean `segment_coverage`?",
+        6,
+    ),
     (
         UC,
         "attribute: segment",

@@ -94,10 +94,11 @@ def test_compliant_mesh_report(enterprise_mesh: Path, workspace: Workspace, tmp_
     assert "No gap: every requirement is promised, captured and fit." in text
     heat = svg_texts(tmp_path / "r" / "charts" / "gap_heatmap.svg")
     assert "sales.customers.segment" in heat and "100%" in heat
-    # The mini mesh publishes none of the Order-to-Cash inputs: no KPI, no trend chart, and why.
-    assert "charts/kpi_trends.svg" not in report.files
-    assert all(k.status == "not_computable" for k in report.kpis)
-    assert "_No chart: nothing to draw._" in text
+    # The mini mesh reports its own KPI spec, computed from its own product, and no
+    # Order-to-Cash KPI: KPIs belong to the mesh that declares them.
+    assert [(k.name, k.status) for k in report.kpis] == [("segment_coverage", "computed")]
+    assert report.kpis[0].value == 1.0
+    assert "dso" not in text and "Customers with a segment (`segment_coverage`)" in text
 
 
 def test_cli(o2c: Andmesh, tmp_path: Path) -> None:

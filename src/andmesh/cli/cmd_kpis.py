@@ -1,4 +1,4 @@
-"""`andmesh kpis`: the Order-to-Cash KPIs, each computed or "not computable: <gap>"."""
+"""`andmesh kpis`: the mesh's KPI specs, each computed or "not computable: <gap>"."""
 
 from __future__ import annotations
 
@@ -21,19 +21,19 @@ def kpis(
     as_json: Annotated[bool, typer.Option("--json", help="Print every value as JSON.")] = False,
 ) -> None:
     """KPIs on the published products; a KPI whose requirements have a gap is not computed."""
-    from andmesh.enterprise.kpis import KPIS
-
     facade: Andmesh = ctx.obj
     with handled():
         results = facade.kpis(names, period=period, by_segment=by_segment)
     if as_json:
         print_json(results)
         return
-    table = Table(title=f"Order-to-Cash KPIs by {period} (latest periods)", title_justify="left")
-    for column in ("KPI", "unit", "status", "latest values", "why not"):
+    if not results:
+        console.print("This mesh declares no KPIs: add specs in enterprise/kpis/<name>.yaml (docs/kpis.md).")
+        return
+    table = Table(title=f"KPIs by {period} (latest periods)", title_justify="left")
+    for column in ("KPI", "unit", "target", "status", "latest values", "why not"):
         table.add_column(column, overflow="fold")
     for result in results:
-        kpi = KPIS[result.name]
         latest = ""
         if result.rows:
             last = result.rows[-3:] if not by_segment else result.rows[-6:]
@@ -44,8 +44,9 @@ def kpis(
             )
         colour = "green" if result.status == "computed" else "yellow"
         table.add_row(
-            f"{kpi.title}\n[dim]{kpi.formula}[/dim]",
-            result.unit,
+            f"{result.title}\n[dim]{result.formula}[/dim]",
+            f"{result.unit}, {result.direction} is better",
+            "" if result.target is None else f"{result.target:g}",
             f"[{colour}]{result.status.replace('_', ' ')}[/{colour}]",
             latest,
             result.reason or "",

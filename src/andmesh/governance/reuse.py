@@ -73,8 +73,6 @@ def use_case_assets(mesh: Mesh) -> dict[str, dict[str, list[str]]]:
     they are valued through lineage (:func:`andmesh.governance.economics.propagate_upstream`)
     and show up as used by the products that read them.
     """
-    from andmesh.enterprise.kpis.registry import KPIS
-
     by_port = {port.name: port.product_id for port in mesh.ports()}
     used: dict[str, dict[str, list[str]]] = {}
     for name, use_case in sorted(mesh.use_cases.items()):
@@ -83,7 +81,7 @@ def use_case_assets(mesh: Mesh) -> dict[str, dict[str, list[str]]]:
             requirement = mesh.requirements[requirement_id]
             reasons.setdefault(requirement.product_id, []).append(f"requirement {requirement_id}")
         for kpi in use_case.spec.kpis:
-            for port in KPIS[kpi].inputs if kpi in KPIS else ():
+            for port in mesh.kpis[kpi].inputs if kpi in mesh.kpis else ():
                 if port in by_port:
                     reasons.setdefault(by_port[port], []).append(f"KPI {kpi}")
         for product_id, rating in use_case.spec.dataSources.items():

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from andmesh.enterprise.gaps import GapReport, RequirementStatus
-from andmesh.enterprise.kpis import KPIS, KpiResult
+from andmesh.enterprise.kpis import KpiResult
 from andmesh.enterprise.priority import PriorityReport
 
 STYLE: dict[str, Any] = {
@@ -226,17 +226,18 @@ def kpi_trends(results: Sequence[KpiResult], path: Path, *, columns: int = 4) ->
                 for r in result.rows
                 if r.get(result.name) is not None and not math.isnan(float(r[result.name]))
             ]
-            kpi = KPIS[result.name]
             if points:
                 xs, ys = zip(*points, strict=True)
                 axes.plot(xs, ys, color="#1f77b4", linewidth=1.3, marker="o", markersize=2)
-            axes.set_title(f"{result.name} ({kpi.unit}, {kpi.direction} is better)", fontsize=8, loc="left")
+            axes.set_title(
+                f"{result.name} ({result.unit}, {result.direction} is better)", fontsize=8, loc="left"
+            )
             axes.tick_params(labelsize=7)
             for label in axes.get_xticklabels():
                 label.set_rotation(30)
         for index in range(len(computed), rows * columns):
             grid[index // columns][index % columns].axis("off")
-        figure.suptitle(f"Order-to-Cash KPIs by {computed[0].period}", x=0.01, ha="left")
+        figure.suptitle(f"KPIs by {computed[0].period}", x=0.01, ha="left")
         figure.tight_layout()
         _save(figure, path)
     return Chart(path, "KPI trends", f"{len(computed)} KPIs computed, one line per KPI over time.")

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from andmesh.enterprise.gaps import GapReport, Rollup
-from andmesh.enterprise.kpis import KPIS, KpiResult
+from andmesh.enterprise.kpis import KpiResult
 from andmesh.enterprise.priority import PriorityReport
 from andmesh.report import charts
 from andmesh.spec.mesh import Mesh
@@ -72,7 +72,7 @@ def headline(result: KpiResult) -> KpiHeadline:
     before = values[-2] if len(values) > 1 else None
     return KpiHeadline(
         name=result.name,
-        title=KPIS[result.name].title,
+        title=result.title or result.name,
         unit=result.unit,
         status=result.status,
         period=last[0] if last else None,
@@ -260,7 +260,7 @@ def render_markdown(
         _rollup_table("hand-off", gaps.by_handoff) if gaps.by_handoff else "_No hand-off declares needs._",
         "### By use case",
         _rollup_table("use case", gaps.by_use_case),
-        "## Order-to-Cash KPIs",
+        "## KPIs",
         _image(trends, out),
         table(
             ["KPI", "unit", "latest period", "value", "period before"],

@@ -280,7 +280,6 @@ def resolve_enterprise(mesh: Mesh, specs: EnterpriseSpecs, problems: list[SpecPr
                 mesh.use_cases[name].requirements.append(requirement.id)
     for doc, chain in specs.value_chains:
         _value_chain(mesh, doc, chain, problems)
-    _known_kpis(specs, problems)
     for doc, uc in specs.use_cases:
         for index, product_id in enumerate(uc.products):
             if product_id not in mesh.products:
@@ -302,26 +301,6 @@ def resolve_enterprise(mesh: Mesh, specs: EnterpriseSpecs, problems: list[SpecPr
                     code="reference",
                 )
             )
-
-
-def _known_kpis(specs: EnterpriseSpecs, problems: list[SpecProblem]) -> None:
-    """A use case may only name KPIs andmesh can compute (or report as not computable)."""
-    if not any(uc.kpis for _, uc in specs.use_cases):
-        return
-    # Imported here: the spec layer stays free of the KPI computations until they are needed.
-    from andmesh.enterprise.kpis.registry import KPIS
-
-    for doc, uc in specs.use_cases:
-        for index, name in enumerate(uc.kpis):
-            if name not in KPIS:
-                problems.append(
-                    doc.problem(
-                        ("kpis", index),
-                        f"unknown KPI `{name}`",
-                        hint_for(name, KPIS, "KPIs") or "docs/kpis.md lists the KPIs andmesh computes",
-                        code="reference",
-                    )
-                )
 
 
 def _per_attribute(item: _Located, problems: list[SpecProblem]) -> list[_Located]:

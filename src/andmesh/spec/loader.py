@@ -31,6 +31,8 @@ from andmesh.spec.enterprise import (
 from andmesh.spec.entity import EntitySpec, EntitySpecs, resolve_entities
 from andmesh.spec.governance import CouncilSpec, GovernanceSpecs, PolicySpec, resolve_governance
 from andmesh.spec.graph import topological_order
+from andmesh.spec.kpi import KpiSpec, KpiSpecs
+from andmesh.spec.kpi_lint import resolve_kpis
 from andmesh.spec.members import MembersSpec, build_directory
 from andmesh.spec.mesh import Contract, Domain, InputRef, Mesh, OutputPort, PipelineRef, Product
 from andmesh.spec.models import (
@@ -99,6 +101,7 @@ KINDS: dict[str, tuple[str, KindValidator]] = {
     "Score": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, ScoreSpec)),
     "Treatment": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, TreatmentSpec)),
     "Members": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, MembersSpec)),
+    "KPI": (ANDMESH_API_VERSION, lambda doc: validate_model(doc, KpiSpec)),
 }
 
 
@@ -379,6 +382,7 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     resolve_governance(mesh, _governance_specs(parsed), problems, _builtin_policy_rules())
     resolve_entities(mesh, _entity_specs(parsed), problems)
     resolve_scores(mesh, _score_specs(parsed), problems)
+    resolve_kpis(mesh, _kpi_specs(parsed), problems)
     mesh.directory = build_directory(
         mesh,
         [(s.doc, s.model) for s in parsed if s.kind == "Members" and isinstance(s.model, MembersSpec)],
@@ -409,6 +413,16 @@ def _enterprise_specs(parsed: list[SpecFile]) -> EnterpriseSpecs:
             specs.use_cases.append((spec.doc, spec.model))
         elif spec.kind == "Requirement":
             specs.requirements.append((spec.doc, spec.model))
+    return specs
+
+
+def _kpi_specs(parsed: list[SpecFile]) -> KpiSpecs:
+    specs = KpiSpecs()
+    for spec in (s for s in parsed if s.model is not None):
+        if spec.kind == "KPI":
+            specs.kpis.append((spec.doc, spec.model))
+        elif spec.kind == "UseCase" and spec.model.kpis:
+            specs.use_cases.append((spec.doc, spec.model.name, list(spec.model.kpis)))
     return specs
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from andmesh.spec.enterprise import Requirement, UseCase, ValueChain
     from andmesh.spec.entity import Entity
     from andmesh.spec.governance import Council, Policy
+    from andmesh.spec.kpi import Kpi
     from andmesh.spec.members import Directory
     from andmesh.spec.score import Score, Treatment
 
@@ -160,6 +161,8 @@ class Mesh:
     # Enterprise scores by `name@version`, and treatments (see andmesh.spec.score).
     scores: dict[str, Score] = field(default_factory=dict)
     treatments: dict[str, Treatment] = field(default_factory=dict)
+    # KPIs declared as specs (see andmesh.spec.kpi), checked against the contracts.
+    kpis: dict[str, Kpi] = field(default_factory=dict)
     # People and service accounts, from governance/members.yaml and every spec that names one.
     directory: Directory = field(default_factory=lambda: _empty_directory())
 

@@ -96,11 +96,6 @@ def ratio(numerator: Num, denominator: Num) -> Num:
     return numerator / denominator
 
 
-def share(flag: ir.BooleanValue) -> ir.FloatingValue:
-    """Share of rows where ``flag`` is true (``NULL`` counts as false), 0 to 1."""
-    return flag.fill_null(False).cast("float64").mean()
-
-
 class SharedTables(dict[str, ir.Table]):
     """The input tables of one evaluation, plus intermediate tables several KPIs share.
 
@@ -134,6 +129,10 @@ def shared(tables: Tables, key: tuple[object, ...], build: Callable[[], ir.Table
         expr = build()
         backend = expr._find_backend(use_default=True)
         name = f"_andmesh_kpi_{next(_TEMP_NAMES)}"
-        # Ibis' Table.cache() cannot release its tables on DuckDB 1.5: a session temp table instead.
-        memo[key] = backend.create_table(name, expr, temp=True)
+        try:
+            # Ibis' Table.cache() cannot release its tables on DuckDB 1.5: a session temp table instead.
+            memo[key] = backend.create_table(name, expr, temp=True)
+        except NotImplementedError:
+            # Ibis' PySpark backend has no temporary tables: Spark caches the DataFrame instead.
+            memo[key] = expr.cache()
     return memo[key]
