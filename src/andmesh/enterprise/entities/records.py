@@ -169,7 +169,7 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
         )
         selects.append(
             f"SELECT {_lit(source.product)} AS source, {first_index[source.product]}::USMALLINT AS src, "
-            f"({index}::BIGINT << 40) + row_number() OVER () AS rid, g.record_id, g.updated_at, m.tuple "
+            f"({index}::BIGINT << 40) + g.rowid AS rid, g.record_id, g.updated_at, m.tuple "
             f"FROM am_grouped_{index} g JOIN am_map_{index} m ON {on}"
         )
     con.execute("CREATE OR REPLACE TABLE am_records_raw AS " + " UNION ALL ".join(selects))
