@@ -420,11 +420,6 @@ def _u_from_non_matches(
     )
     rules = spec.matching.blocking
     _pairs(con, "am_u_nodes", [list(rule) for rule in rules], f"l.{key} <> r.{key}", "am_u_pairs")
-    con.execute(
-        f"""CREATE OR REPLACE TABLE am_u_blocked AS SELECT {select}
-        FROM am_u_pairs p JOIN am_u_nodes l ON l.unique_id = p.tuple_l JOIN am_u_nodes r ON r.unique_id = p.tuple_r"""
-    )
-    con.execute("DROP TABLE am_u_pairs")
     side = max(int(math.sqrt(pairs)), 2)
     for name, parity in (("am_u_left", 0), ("am_u_right", 1)):
         con.execute(
@@ -433,17 +428,19 @@ def _u_from_non_matches(
             ORDER BY hash(unique_id, {int(seed) + 1}) LIMIT {side}"""
         )
     paired = " OR ".join(f"coalesce({rule_sql(rule)}, FALSE)" for rule in rules) or "FALSE"
+    # Only the ids of the sampled pairs: their values are read once, when the levels are counted.
     con.execute(
-        f"""CREATE OR REPLACE TABLE am_u_rest AS SELECT {select}
+        f"""CREATE OR REPLACE TABLE am_u_rest AS SELECT l.unique_id AS tuple_l, r.unique_id AS tuple_r
         FROM am_u_left l CROSS JOIN am_u_right r WHERE l.{key} <> r.{key} AND NOT ({paired})"""
     )
-    n_blocked = _count(con, "am_u_blocked")
+    n_blocked = _count(con, "am_u_pairs")
     n_sampled = _count(con, "am_u_rest")
     rest = max(known - n_blocked, 0)
     if n_sampled == 0:
         notes.append("u kept from random sampling: no sampled pair outside the blocks")
         return
     by_name = {c["output_column_name"]: c for c in model["comparisons"]}
+    counted = []
     for comparison in linker._settings_obj.comparisons:
         spec_levels = by_name[comparison.output_column_name]["comparison_levels"]
         if any(f"{exclusive[0]}_l" in lv["sql_condition"] for lv in spec_levels):
@@ -455,12 +452,27 @@ def _u_from_non_matches(
             if lv._sql_condition != "ELSE"
         )
         null = next((lv["sql_condition"] for lv in spec_levels if lv.get("is_null_level")), "FALSE")
-        gamma = f"CASE WHEN {null} THEN -1 {cases} ELSE 0 END"
-        in_blocks = dict(
-            con.execute(f"SELECT {gamma} AS g, count(*) FROM am_u_blocked GROUP BY 1").fetchall()
-        )
-        sampled = dict(con.execute(f"SELECT {gamma} AS g, count(*) FROM am_u_rest GROUP BY 1").fetchall())
-        scale = rest / n_sampled
+        counted.append((comparison, levels, f"CASE WHEN {null} THEN -1 {cases} ELSE 0 END"))
+    if not counted:
+        return
+    # Every comparison's level in one pass over each set of pairs: the joint counts of the
+    # levels, summed per comparison below (one scan, not one per comparison).
+    gammas = ", ".join(f"{gamma} AS g{index}" for index, (_, _, gamma) in enumerate(counted))
+    joint: dict[str, list[Any]] = {}
+    for pairs_table in ("am_u_pairs", "am_u_rest"):
+        joint[pairs_table] = con.execute(
+            f"""SELECT {gammas}, count(*) AS n FROM (
+                SELECT {select} FROM {pairs_table} p
+                JOIN am_u_nodes l ON l.unique_id = p.tuple_l JOIN am_u_nodes r ON r.unique_id = p.tuple_r
+            ) GROUP BY ALL"""
+        ).fetchall()
+    scale = rest / n_sampled
+    for index, (_, levels, _) in enumerate(counted):
+        in_blocks: dict[int, int] = {}
+        sampled: dict[int, int] = {}
+        for rows, into in ((joint["am_u_pairs"], in_blocks), (joint["am_u_rest"], sampled)):
+            for row in rows:
+                into[row[index]] = into.get(row[index], 0) + int(row[-1])
         expected = {
             level.comparison_vector_value: in_blocks.get(level.comparison_vector_value, 0)
             + scale * sampled.get(level.comparison_vector_value, 0)
@@ -476,7 +488,7 @@ def _u_from_non_matches(
         f"u estimated on {known:,} pairs with different {exclusive[0]}: "
         f"{n_blocked:,} the blocking rules pair, counted; the others from {n_sampled:,} sampled"
     )
-    for table in ("am_u_nodes", "am_u_blocked", "am_u_left", "am_u_right", "am_u_rest"):
+    for table in ("am_u_nodes", "am_u_pairs", "am_u_left", "am_u_right", "am_u_rest"):
         con.execute(f"DROP TABLE {table}")
 
 

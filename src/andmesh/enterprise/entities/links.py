@@ -52,12 +52,13 @@ def load_decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[Decision]
 def hard_edges(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
     """Create ``am_hard_edges`` from record links, identifying attributes and confirmations."""
     parts = [
-        """SELECT least(a.node, b.node) AS node_l, greatest(a.node, b.node) AS node_r,
-                  'key' AS method, min(l.link) AS detail
-           FROM am_record_links l
-           JOIN am_records a ON a.source = l.source_a AND a.record_id = l.record_a
-           JOIN am_records b ON b.source = l.source_b AND b.record_id = l.record_b
-           WHERE a.node <> b.node GROUP BY 1, 2"""
+        """SELECT k.node_l, k.node_r, 'key' AS method, n.name AS detail FROM (
+               SELECT least(a.node, b.node) AS node_l, greatest(a.node, b.node) AS node_r, min(l.link) AS link
+               FROM am_record_links l
+               JOIN am_records a ON a.rid = l.rid_a
+               JOIN am_records b ON b.rid = l.rid_b
+               WHERE a.node <> b.node GROUP BY 1, 2
+           ) k JOIN am_link_names n USING (link)"""
     ]
     for attr in spec.attributes:
         if not (attr.identifying and attr.matching):

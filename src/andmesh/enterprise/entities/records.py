@@ -9,8 +9,10 @@ clustering work on nodes, the cross-reference on records.
 Tables created on the DuckDB connection:
 
 ``am_tuples``        tuple, the standardised columns: each distinct identity tuple once
-``am_records``       source, record_id, updated_at, tuple, node
-``am_record_links``  record → record pairs named by a link product (trusted keys)
+``am_records``       source, record_id, updated_at, tuple, node, rid (the record's number)
+``am_record_links``  rid_a, rid_b, link: record pairs named by a link product (trusted keys);
+                     ``am_link_names`` names the links (link, name), ``am_sources`` the sources
+                     (src, source)
 ``am_nodes``         node, source, records, first_record, tuple, the standardised columns
 """
 
@@ -151,6 +153,12 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
     # A column a source lacks is a bare NULL there (typed INTEGER): compare in the tuples' types.
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE am_tuples)").fetchall())
     same = " AND ".join(f"CAST(s.{_q(c)} AS {types[c]}) IS NOT DISTINCT FROM t.{_q(c)}" for c in columns.all)
+    # Each record gets a number (``rid``): the record links, their signatures and the key
+    # edges are joined on it rather than on (source, record id) texts. A source's number is
+    # its product's first place in the spec; the record numbers are internal (never shown).
+    first_index: dict[str, int] = {}
+    for index, source in enumerate(spec.sources):
+        first_index.setdefault(source.product, index)
     selects = []
     for index, source, keys in parts:
         on = " AND ".join(f"g.{_q(k)} IS NOT DISTINCT FROM m.{_q(k)}" for k in keys)
@@ -160,7 +168,8 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
             SELECT {raw_keys}, t.tuple FROM am_std_{index} s JOIN am_tuples t ON {same}"""
         )
         selects.append(
-            f"SELECT {_lit(source.product)} AS source, g.record_id, g.updated_at, m.tuple "
+            f"SELECT {_lit(source.product)} AS source, {first_index[source.product]}::USMALLINT AS src, "
+            f"({index}::BIGINT << 40) + g.rowid AS rid, g.record_id, g.updated_at, m.tuple "
             f"FROM am_grouped_{index} g JOIN am_map_{index} m ON {on}"
         )
     con.execute("CREATE OR REPLACE TABLE am_records_raw AS " + " UNION ALL ".join(selects))
@@ -168,32 +177,45 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
         for table in ("am_grouped", "am_std", "am_map"):
             con.execute(f"DROP TABLE {table}_{index}")
 
+    # Link products by name order: the smallest number a pair carries is its first link's name.
+    link_order = sorted({link.product for link in spec.links})
     links = []
     for index, link in enumerate(spec.links):
         _register(con, f"lnk_{index}", _table(tables, link.product, "link"))
         pairs = list(link.records.items())
         first_source, first_column = pairs[0]
         for other_source, other_column in pairs[1:]:
+            if first_source not in first_index or other_source not in first_index:
+                continue  # a record of no source links nothing
+            # Only links between records that exist (a key pointing nowhere links nothing).
             links.append(
-                f"SELECT DISTINCT {_lit(first_source)} AS source_a, CAST({_q(first_column)} AS VARCHAR) AS record_a, "
-                f"{_lit(other_source)} AS source_b, CAST({_q(other_column)} AS VARCHAR) AS record_b, "
-                f"{_lit(link.product)} AS link FROM lnk_{index} "
-                f"WHERE {_q(first_column)} IS NOT NULL AND {_q(other_column)} IS NOT NULL"
+                f"""SELECT a.rid AS rid_a, b.rid AS rid_b, {link_order.index(link.product)}::USMALLINT AS link
+                FROM (SELECT DISTINCT CAST({_q(first_column)} AS VARCHAR) AS record_a,
+                             CAST({_q(other_column)} AS VARCHAR) AS record_b
+                      FROM lnk_{index} WHERE {_q(first_column)} IS NOT NULL AND {_q(other_column)} IS NOT NULL) l
+                JOIN am_records_raw a ON a.src = {first_index[first_source]} AND a.record_id = l.record_a
+                JOIN am_records_raw b ON b.src = {first_index[other_source]} AND b.record_id = l.record_b
+                WHERE a.rid <> b.rid"""
             )
-    if links:
-        # Only links between records that exist (a key pointing nowhere links nothing).
-        con.execute(
-            f"""CREATE OR REPLACE TABLE am_record_links AS
-            SELECT l.* FROM ({" UNION ".join(links)}) l
-            SEMI JOIN am_records_raw a ON a.source = l.source_a AND a.record_id = l.record_a
-            SEMI JOIN am_records_raw b ON b.source = l.source_b AND b.record_id = l.record_b
-            WHERE NOT (l.source_a = l.source_b AND l.record_a = l.record_b)"""
+    con.execute(
+        "CREATE OR REPLACE TABLE am_record_links AS "
+        + (
+            " UNION ".join(f"({part})" for part in links)
+            if links
+            else "SELECT NULL::BIGINT AS rid_a, NULL::BIGINT AS rid_b, NULL::USMALLINT AS link WHERE FALSE"
         )
-    else:
+    )
+    con.execute("CREATE OR REPLACE TABLE am_link_names (link USMALLINT, name VARCHAR)")
+    if link_order:
         con.execute(
-            "CREATE OR REPLACE TABLE am_record_links (source_a VARCHAR, record_a VARCHAR, "
-            "source_b VARCHAR, record_b VARCHAR, link VARCHAR)"
+            "INSERT INTO am_link_names VALUES "
+            + ", ".join(f"({i}, {_lit(name)})" for i, name in enumerate(link_order))
         )
+    con.execute("CREATE OR REPLACE TABLE am_sources (src USMALLINT, source VARCHAR)")
+    con.execute(
+        "INSERT INTO am_sources VALUES "
+        + ", ".join(f"({i}, {_lit(product)})" for product, i in first_index.items())
+    )
     _collapse(con, columns)
     return columns
 
@@ -208,34 +230,33 @@ def _collapse(con: duckdb.DuckDBPyConnection, columns: Columns) -> None:
     """
     con.execute(
         """CREATE OR REPLACE TABLE am_signatures AS
-        SELECT source, record_id, count(*) AS sig_n, sum(h::HUGEINT) AS sig_sum, bit_xor(h) AS sig_xor
+        SELECT rid, count(*) AS sig_n, sum(h::HUGEINT) AS sig_sum, bit_xor(h) AS sig_xor
         FROM (
-            SELECT DISTINCT source, record_id, hash(other_source, other_record) AS h FROM (
-                SELECT source_a AS source, record_a AS record_id, source_b AS other_source, record_b AS other_record
-                FROM am_record_links
-                UNION ALL
-                SELECT source_b, record_b, source_a, record_a FROM am_record_links
+            SELECT rid, hash(other) AS h FROM (
+                SELECT rid_a AS rid, rid_b AS other FROM am_record_links
+                UNION
+                SELECT rid_b, rid_a FROM am_record_links
             )
         ) GROUP BY ALL"""
     )
     con.execute(
         """CREATE OR REPLACE TABLE am_records_sig AS
-        SELECT r.source, r.record_id, r.updated_at, r.tuple, coalesce(s.sig_n, 0) AS sig_n,
+        SELECT r.source, r.src, r.rid, r.record_id, r.updated_at, r.tuple, coalesce(s.sig_n, 0) AS sig_n,
                coalesce(s.sig_sum, 0) AS sig_sum, coalesce(s.sig_xor, 0) AS sig_xor
-        FROM am_records_raw r LEFT JOIN am_signatures s USING (source, record_id)"""
+        FROM am_records_raw r LEFT JOIN am_signatures s USING (rid)"""
     )
     # Node ids follow each node's first record (source, record id): stable and readable.
     con.execute(
         """CREATE OR REPLACE TABLE am_node_keys AS
-        SELECT *, row_number() OVER (ORDER BY source, first_record) - 1 AS node FROM (
-            SELECT source, tuple, sig_n, sig_sum, sig_xor, min(record_id) AS first_record, count(*) AS records
+        SELECT k.*, s.source, row_number() OVER (ORDER BY s.source, k.first_record) - 1 AS node FROM (
+            SELECT src, tuple, sig_n, sig_sum, sig_xor, min(record_id) AS first_record, count(*) AS records
             FROM am_records_sig GROUP BY ALL
-        )"""
+        ) k JOIN am_sources s USING (src)"""
     )
     con.execute(
         """CREATE OR REPLACE TABLE am_records AS
-        SELECT r.source, r.record_id, r.updated_at, r.tuple, k.node
-        FROM am_records_sig r JOIN am_node_keys k USING (source, tuple, sig_n, sig_sum, sig_xor)"""
+        SELECT r.source, r.record_id, r.updated_at, r.tuple, k.node, r.rid
+        FROM am_records_sig r JOIN am_node_keys k USING (src, tuple, sig_n, sig_sum, sig_xor)"""
     )
     con.execute(
         f"""CREATE OR REPLACE TABLE am_nodes AS

@@ -388,9 +388,11 @@ def _xref(
             }
         ),
     )
+    # A node's first record is the least record id of its records (all of one source): the
+    # cluster's first record is the least of its nodes' (a fifth of the rows of the records).
     firsts = con.execute(
-        """SELECT c.cluster, min(r.source || chr(0) || r.record_id) AS first
-        FROM am_records r JOIN am_node_clusters c USING (node) GROUP BY 1"""
+        """SELECT c.cluster, min(n.source || chr(0) || n.first_record) AS first
+        FROM am_nodes n JOIN am_node_clusters c USING (node) GROUP BY 1"""
     ).fetchnumpy()
     clusters = {
         int(c): tuple(str(f).split("\x00", 1))
