@@ -146,11 +146,14 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
         return self.con.table(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> ibis.Table:
+        self.bind_arrow(name, table)
+        return self.con.table(name)
+
+    def bind_arrow(self, name: str, table: pa.Table) -> None:
         if self.sealed:
             raise EngineError(f"cannot bind `{name}`: the session is sealed (user SQL has run on it)")
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
         self._views.append(name)
-        return self.con.table(name)
 
     # --- queries ---------------------------------------------------------------------
 
@@ -166,6 +169,11 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
         self.seal()
         frame = self._checked(_to_spark(query, "duckdb"))
         return _rows(frame)
+
+    def arrow_user(self, query: str, dialect: str) -> pa.Table:
+        """User SQL's result as Arrow (already guarded): sealed, transpiled and its plan checked first."""
+        self.seal()
+        return self._checked(_to_spark(query, dialect)).toArrow()
 
     def temp_table(self, query: str) -> str:
         self._materialized += 1
