@@ -33,7 +33,7 @@ from sqlglot import exp
 
 from andmesh.engine import spark_conf
 from andmesh.engine.capabilities import ChecksInputFiles, Distributed, ReadsJson
-from andmesh.engine.spark_dialect import DIALECT
+from andmesh.engine.spark_dialect import DIALECT, portable
 from andmesh.engine.spark_types import duckdb_type
 from andmesh.errors import DataFileError, EngineError
 
@@ -193,6 +193,7 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
 
     def sql(self, query: str, dialect: str) -> ibis.Table:
         self.seal()
+        query = portable(query, dialect)
         self._checked(_to_spark(query, dialect))
         return self.con.sql(query, dialect=dialect)
 
