@@ -226,17 +226,29 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
                 hint="seal the session with the staging folder as `writable`",
             )
         folder.mkdir(parents=True, exist_ok=True)
-        frame = self.spark.sql(str(self.con.compile(expr)))
+        frame = self.spark.sql(self._compiled(expr))
         # Appending into the (empty) staging folder keeps the folder, and its owner-only mode.
         frame.write.mode("append").parquet(str(folder.resolve()))
         for leftover in [*folder.glob(".*.crc"), *folder.glob("_*")]:
             leftover.unlink()
         return sorted(folder.glob("part-*.parquet"))
 
+    def _compiled(self, expr: ibis.Table) -> str:
+        """Spark SQL of ``expr``, with its in-memory tables (a Python pipeline's ``ibis.memtable``)
+        bound first: Ibis binds them only when it executes the expression itself."""
+        import ibis.expr.operations as ops
+
+        for op in expr.op().find(ops.InMemoryTable):
+            if op.name not in self._views:
+                # Straight from Arrow (Spark 4): Ibis's own path goes through pandas.
+                self.spark.createDataFrame(op.data.to_pyarrow(op.schema)).createOrReplaceTempView(op.name)
+                self._views.append(op.name)
+        return str(self.con.compile(expr))
+
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         self._materialized += 1
         name = f"__andmesh_m{self._materialized}"
-        frame = self.spark.sql(str(self.con.compile(expr))).cache()
+        frame = self.spark.sql(self._compiled(expr)).cache()
         frame.count()
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)

@@ -95,3 +95,25 @@ def test_regexp_full_match_matches_the_whole_value(engine: Engine, tmp_path: Pat
         "DE123456789\n": (False, False),
         None: (None, None),
     }
+
+
+def test_a_python_pipelines_in_memory_table_is_written(engine: Engine, tmp_path: Path) -> None:
+    # Entity resolution's pipelines return `ibis.memtable(...)`: the engine writes it like any table.
+    import ibis
+
+    table = pa.table(
+        {
+            "entity_id": ["EC-1", "EC-1", "EC-2"],
+            "score": pa.array([0.5, 1.0, None], pa.float64()),
+            "on": pa.array([dt.date(2026, 3, 1)] * 3, pa.date32()),
+        }
+    )
+    session = engine.session()
+    try:
+        files = session.write_parquet(
+            ibis.memtable(table).filter(ibis._.entity_id == "EC-1"), tmp_path / "out"
+        )
+    finally:
+        session.close()
+    written = pa.concat_tables([pq.read_table(f) for f in files])
+    assert written.sort_by("score").to_pylist() == table.slice(0, 2).to_pylist()
