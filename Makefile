@@ -58,6 +58,9 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	@# The layering ([tool.importlinter] in pyproject.toml): only andmesh.engine imports an engine library,
+	@# the core never imports the CLI, the API, the web pages or the facade.
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

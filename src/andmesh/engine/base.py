@@ -39,12 +39,21 @@ class EngineSession(Protocol):
         """The rows of user SQL (already guarded): the session seals itself first."""
         ...
 
+    def arrow_user(self, query: str, dialect: str) -> pa.Table:
+        """The result of user SQL (already guarded) written in ``dialect``, as Arrow, without Ibis:
+        the session seals itself first and runs the query in its own dialect (sqlglot)."""
+        ...
+
     def temp_table(self, query: str) -> str:
         """Compute ``query`` once into a temporary table of this session; its quoted name."""
         ...
 
     def register(self, name: str, files: list[str], file_format: str) -> ibis.Table:
         """Expose files as a table called ``name`` (for SQL pipelines)."""
+        ...
+
+    def bind_arrow(self, name: str, table: pa.Table) -> None:
+        """Expose an in-memory table as ``name`` (copied into the session), without Ibis."""
         ...
 
     def register_arrow(self, name: str, table: pa.Table) -> ibis.Table:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import sqlglot
 from sqlglot import exp
 
 from andmesh.engine.config import EngineConfig
@@ -139,6 +140,13 @@ class DuckDBSession:
         self.seal()
         return self.fetch(query)
 
+    def arrow_user(self, query: str, dialect: str) -> pa.Table:
+        """User SQL's result as Arrow (DuckDB's own types, no Ibis): the session seals itself first."""
+        self.seal()
+        if dialect != self.dialect:
+            query = sqlglot.transpile(query, read=dialect, write=self.dialect)[0]
+        return self.raw.execute(query).to_arrow_table()
+
     def temp_table(self, query: str) -> str:
         """Compute ``query`` once into a temporary table; its quoted name."""
         self._materialized += 1
@@ -147,6 +155,10 @@ class DuckDBSession:
         return name
 
     def register_arrow(self, name: str, table: pa.Table) -> ibis.Table:
+        self.bind_arrow(name, table)
+        return self.con.table(name)
+
+    def bind_arrow(self, name: str, table: pa.Table) -> None:
         if self.sealed:
             raise EngineError(f"cannot bind `{name}`: the session is sealed (user SQL has run on it)")
         # Copied into the session's own memory: after the seal, no Python object is scanned.
@@ -159,7 +171,6 @@ class DuckDBSession:
             )
         finally:
             raw.unregister(staging)
-        return self.con.table(name)
 
     def seal(self, writable: Path | None = None) -> None:
         if self.sealed:

@@ -33,7 +33,7 @@ from sqlglot import exp
 
 from andmesh.engine import spark_conf
 from andmesh.engine.capabilities import ChecksInputFiles, Distributed, ReadsJson
-from andmesh.engine.spark_dialect import DIALECT
+from andmesh.engine.spark_dialect import DIALECT, portable
 from andmesh.engine.spark_types import duckdb_type
 from andmesh.errors import DataFileError, EngineError
 
@@ -146,11 +146,14 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
         return self.con.table(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> ibis.Table:
+        self.bind_arrow(name, table)
+        return self.con.table(name)
+
+    def bind_arrow(self, name: str, table: pa.Table) -> None:
         if self.sealed:
             raise EngineError(f"cannot bind `{name}`: the session is sealed (user SQL has run on it)")
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
         self._views.append(name)
-        return self.con.table(name)
 
     # --- queries ---------------------------------------------------------------------
 
@@ -166,6 +169,11 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
         self.seal()
         frame = self._checked(_to_spark(query, "duckdb"))
         return _rows(frame)
+
+    def arrow_user(self, query: str, dialect: str) -> pa.Table:
+        """User SQL's result as Arrow (already guarded): sealed, transpiled and its plan checked first."""
+        self.seal()
+        return self._checked(_to_spark(query, dialect)).toArrow()
 
     def temp_table(self, query: str) -> str:
         self._materialized += 1
@@ -185,6 +193,7 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
 
     def sql(self, query: str, dialect: str) -> ibis.Table:
         self.seal()
+        query = portable(query, dialect)
         self._checked(_to_spark(query, dialect))
         return self.con.sql(query, dialect=dialect)
 
@@ -217,17 +226,29 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
                 hint="seal the session with the staging folder as `writable`",
             )
         folder.mkdir(parents=True, exist_ok=True)
-        frame = self.spark.sql(str(self.con.compile(expr)))
+        frame = self.spark.sql(self._compiled(expr))
         # Appending into the (empty) staging folder keeps the folder, and its owner-only mode.
         frame.write.mode("append").parquet(str(folder.resolve()))
         for leftover in [*folder.glob(".*.crc"), *folder.glob("_*")]:
             leftover.unlink()
         return sorted(folder.glob("part-*.parquet"))
 
+    def _compiled(self, expr: ibis.Table) -> str:
+        """Spark SQL of ``expr``, with its in-memory tables (a Python pipeline's ``ibis.memtable``)
+        bound first: Ibis binds them only when it executes the expression itself."""
+        import ibis.expr.operations as ops
+
+        for op in expr.op().find(ops.InMemoryTable):
+            if op.name not in self._views:
+                # Straight from Arrow (Spark 4): Ibis's own path goes through pandas.
+                self.spark.createDataFrame(op.data.to_pyarrow(op.schema)).createOrReplaceTempView(op.name)
+                self._views.append(op.name)
+        return str(self.con.compile(expr))
+
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         self._materialized += 1
         name = f"__andmesh_m{self._materialized}"
-        frame = self.spark.sql(str(self.con.compile(expr))).cache()
+        frame = self.spark.sql(self._compiled(expr)).cache()
         frame.count()
         self._cached.append(frame)
         frame.createOrReplaceTempView(name)

@@ -69,3 +69,51 @@ def test_date_trunc_keeps_a_wall_clock_time(engine: Engine, events: Path) -> Non
     assert schema_of(engine, events, "select date_trunc('day', ts) as day from events") == {
         "day": "timestamp(6)"
     }
+
+
+def test_regexp_full_match_matches_the_whole_value(engine: Engine, tmp_path: Path) -> None:
+    # DuckDB's full match has no Spark function: it runs as an anchored search (`\z`, not `$`, so a
+    # value with a trailing line break does not match), with the pattern as a literal or a column.
+    file = tmp_path / "ids.parquet"
+    values = ["DE123456789", "xDE123456789", "DE1234567890", "DE123456789\n", None]
+    pq.write_table(pa.table({"tax_id": values, "shape": ["DE[0-9]{9}"] * len(values)}), file)
+    session = engine.session()
+    try:
+        session.register("ids", [str(file)], "parquet")
+        query = (
+            "select tax_id, regexp_full_match(tax_id, 'DE[0-9]{9}') as literal, "
+            "regexp_full_match(tax_id, shape) as from_column from ids"
+        )
+        rows = session.to_arrow(session.sql(query, "duckdb")).to_pylist()
+    finally:
+        session.close()
+    got = {r["tax_id"]: (r["literal"], r["from_column"]) for r in rows}
+    assert got == {
+        "DE123456789": (True, True),
+        "xDE123456789": (False, False),
+        "DE1234567890": (False, False),
+        "DE123456789\n": (False, False),
+        None: (None, None),
+    }
+
+
+def test_a_python_pipelines_in_memory_table_is_written(engine: Engine, tmp_path: Path) -> None:
+    # Entity resolution's pipelines return `ibis.memtable(...)`: the engine writes it like any table.
+    import ibis
+
+    table = pa.table(
+        {
+            "entity_id": ["EC-1", "EC-1", "EC-2"],
+            "score": pa.array([0.5, 1.0, None], pa.float64()),
+            "on": pa.array([dt.date(2026, 3, 1)] * 3, pa.date32()),
+        }
+    )
+    session = engine.session()
+    try:
+        files = session.write_parquet(
+            ibis.memtable(table).filter(ibis._.entity_id == "EC-1"), tmp_path / "out"
+        )
+    finally:
+        session.close()
+    written = pa.concat_tables([pq.read_table(f) for f in files])
+    assert written.sort_by("score").to_pylist() == table.slice(0, 2).to_pylist()

@@ -23,6 +23,7 @@ from andmesh.spec.mesh import OutputPort
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
+    from andmesh.engine.base import Engine
     from andmesh.pipeline.build import BuildContext
 
 #: Columns of ``customer_scores`` (see its contract).
@@ -55,7 +56,21 @@ def service_for(context: BuildContext, inputs: dict[str, Any] | None = None) -> 
         return inputs[name].to_pyarrow(), info
 
     assert context.store is not None, "customer_scores needs the metadata store"
-    return ScoreService(context.mesh, context.store.engine, context.workspace, reader=read)
+    return ScoreService(
+        context.mesh, context.store.engine, context.workspace, reader=read, table_engine=_build_engine(inputs)
+    )
+
+
+def _build_engine(inputs: dict[str, Any] | None) -> Engine | None:
+    """The engine the build runs on (its inputs' Ibis backend), so score inputs' SQL runs there too."""
+    import ibis
+
+    from andmesh.engine import get_engine
+
+    for table in (inputs or {}).values():
+        backend = ibis.get_backend(table).name
+        return get_engine("spark" if backend == "pyspark" else "duckdb")
+    return None
 
 
 def served_rows(service: ScoreService, runs: list[Any]) -> pa.Table:

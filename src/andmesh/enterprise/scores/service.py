@@ -42,6 +42,7 @@ from andmesh.store.governance import GovernanceStore
 from andmesh.store.scores import ScoreRun, ScoreRuns
 
 if TYPE_CHECKING:
+    from andmesh.engine.base import Engine
     from andmesh.enterprise.scores.backtest import BacktestReport
 
 #: Reads the current version of an output port: the table and what was read (version, snapshot).
@@ -158,8 +159,11 @@ class ScoreService:
         *,
         warehouse: Any = None,
         reader: Reader | None = None,
+        table_engine: Engine | None = None,
     ) -> None:
         self.mesh = mesh
+        # Score inputs' SQL runs on this engine (the mesh's, by default), in a sealed session.
+        self._table_engine = table_engine
         self.runs = ScoreRuns(engine)
         self.governance = GovernanceStore(engine, root)
         self.root = root / "scores"
@@ -464,32 +468,62 @@ class ScoreService:
         read[port.table_id] = info
         return files
 
-    def _connect(self) -> Any:
-        import duckdb
+    @property
+    def table_engine(self) -> Engine:
+        """The engine score inputs' SQL runs on: the one given, else the mesh's (made on first use)."""
+        if self._table_engine is None:
+            from andmesh.engine import get_engine
 
-        from andmesh.engine.config import EngineConfig
+            self._table_engine = get_engine(self.mesh.spec.engine)
+        return self._table_engine
 
-        return duckdb.connect(config={k: str(v) for k, v in EngineConfig.from_env().duckdb().items()})
+    def query(
+        self, sql: str, tables: Mapping[str, OutputPort | pa.Table], read: dict[str, Any], *, where: str
+    ) -> pa.Table:
+        """User SQL (DuckDB's dialect) over ports or tables, on the table engine.
+
+        The query first passes the SQL guard every user query passes (one read-only SELECT over
+        ``tables``), then runs in a sealed engine session that can reach those tables and nothing
+        else. Ports are bound by their published Parquet files when the service can locate them
+        (a query then reads only the columns it uses), else as the tables the reader gives.
+        """
+        from andmesh.spec.sqlguard import SqlRefused, guard_select
+
+        try:
+            guarded = guard_select(sql, tables).sql
+        except SqlRefused as exc:
+            raise UsageError(
+                f"{where}: {exc.message}", hint=exc.hint or "write one SELECT over `from`"
+            ) from None
+        session = self.table_engine.session()
+        try:
+            for alias, source in tables.items():
+                if isinstance(source, pa.Table):
+                    session.bind_arrow(alias, source)
+                    continue
+                files = self._located(source, read) if self.locator is not None else None
+                if files:
+                    session.bind(alias, files, "parquet")
+                else:
+                    session.bind_arrow(alias, self._read(source, read))
+            return session.arrow_user(guarded, "duckdb")
+        finally:
+            session.close()
 
     def _query(self, score: Score, role: str, read: dict[str, Any]) -> pa.Table:
         src = score.spec.inputs[role]
         assert src.sql is not None
         ports = {alias: score.ports[f"{role}:{alias}"] for alias in src.from_}
         key = (src.sql, tuple(sorted((a, p.table_id) for a, p in ports.items())))
-        con = self._connect()
-        try:
-            for alias, port in ports.items():
-                files = self._located(port, read) if self.locator is not None else None
-                if files:
-                    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-                    con.execute(f'CREATE VIEW "{alias}" AS SELECT * FROM read_parquet([{listed}])')
+        if key not in self._queries:
+            self._queries[key] = self.query(src.sql, ports, read, where=f"{score.key}: inputs.{role}.sql")
+        else:
+            for port in ports.values():  # what was read is recorded for every run that reads it
+                if self.locator is not None:
+                    self._located(port, read)
                 else:
-                    con.register(alias, self._read(port, read))
-            if key not in self._queries:
-                self._queries[key] = con.execute(src.sql).to_arrow_table()
-            return self._queries[key]
-        finally:
-            con.close()
+                    self._read(port, read)
+        return self._queries[key]
 
     def _table(self, score: Score, role: str, read: dict[str, Any], outputs: dict[str, pa.Table]) -> pa.Table:
         src = score.spec.inputs[role]
@@ -507,17 +541,14 @@ class ScoreService:
             return pq.read_table(last.output_path)
         if src.sql is not None:
             return self._query(score, role, read)
-        table = self._read(score.ports[role], read)
+        port = score.ports[role]
         if not src.derive and not src.where:
-            return table
-        con = self._connect()
-        try:
-            con.register("t", table)
-            derived = "".join(f", {expr} AS {name}" for name, expr in src.derive.items())
-            where = f" WHERE {src.where}" if src.where else ""
-            return con.execute(f"SELECT *{derived} FROM t{where}").to_arrow_table()
-        finally:
-            con.close()
+            return self._read(port, read)
+        derived = "".join(f", {expr} AS {name}" for name, expr in src.derive.items())
+        where = f" WHERE {src.where}" if src.where else ""
+        return self.query(
+            f"SELECT *{derived} FROM t{where}", {"t": port}, read, where=f"{score.key}: inputs.{role}"
+        )
 
     def _built(self, score: Score, role: str, table: pa.Table, *, fit: bool) -> pa.Table:
         """The role's table through its builder (with ``fitArgs`` when fitting), if it has one."""

@@ -161,20 +161,17 @@ class TreatmentService:
 
     def local_tiers(self) -> dict[str, dict[str, str]]:
         """Domain → customer → the tier its own scoring would give (domains with a ``localView``)."""
-        import duckdb
-
         views = {d.domain: d.localView for d in self.treatment.spec.domains if d.localView}
         if not views or self.treatment.profile is None:
             return {}
-        table = self.scores.read_port(self.treatment.profile)
         key = self.treatment.spec.profileKey
-        con = duckdb.connect()
-        try:
-            con.register("profile", table)
-            select = ", ".join(f"({expr}) AS {domain}" for domain, expr in views.items())
-            result = con.execute(f"SELECT {key}, {select} FROM profile").to_arrow_table()
-        finally:
-            con.close()
+        select = ", ".join(f"({expr}) AS {domain}" for domain, expr in views.items())
+        result = self.scores.query(
+            f"SELECT {key}, {select} FROM profile",
+            {"profile": self.treatment.profile},
+            {},
+            where=f"{self.treatment.name}: localView",
+        )
         ids = result.column(key).to_pylist()
         return {d: dict(zip(ids, result.column(d).to_pylist(), strict=True)) for d in views}
 

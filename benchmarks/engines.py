@@ -1,0 +1,171 @@
+"""The whole Order-to-Cash mesh on DuckDB and on Spark, same generated data: time and peak memory
+side by side, and Spark's ratio to DuckDB measured in the same run.
+
+    .venv/bin/python benchmarks/engines.py --customers 20000
+    .venv/bin/python benchmarks/engines.py --customers 200000 --master 'local[*]' --keep
+
+Each engine runs the mesh in a child process of its own, in a fresh workspace. Wall time is the
+child's, process start to exit (Spark's includes starting its JVM); `run` is the mesh run alone.
+Peak memory is the peak of the child's whole process tree (Python, DuckDB in it, and Spark's JVM,
+which is a separate process), sampled from /proc every 0.2 s. The machine's load average is
+printed before and after: on a shared machine, read the figures with it.
+
+Spark runs on ``--master`` (default ``local[2]``, two shuffle partitions per core: the mesh's
+products are small per query, and Spark's default of 200 partitions costs more than it splits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+MESH = Path(__file__).resolve().parent.parent / "examples" / "order_to_cash"
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root`` and all its descendants, from /proc (MB)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(rss.get(p, 0) for p in tree) / 2**20
+
+
+def load() -> str:
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])
+
+
+def child(engine: str, data: Path, ws: Path) -> None:
+    """Run the mesh once on ``engine``; print what it did as one JSON line."""
+    from andmesh.facade import Andmesh
+    from andmesh.workspace import Workspace
+
+    facade = Andmesh(Workspace.resolve(ws))
+    clock = time.perf_counter()
+    result = facade.run(MESH, data=data, engine=engine)
+    seconds = time.perf_counter() - clock
+    ports = {
+        o.table_id: {"status": o.status.value, "rows": o.rows, "seconds": o.seconds} for o in result.outcomes
+    }
+    print(json.dumps({"run_s": seconds, "exit_code": result.exit_code, "rows": result.rows, "ports": ports}))
+
+
+def measure(engine: str, data: Path, ws: Path, env: dict[str, str]) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", engine, "--data", str(data), "--ws", str(ws)]
+    clock = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mb(process.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = process.communicate()
+    wall = time.perf_counter() - clock
+    done.set()
+    sampler.join()
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    if process.returncode != 0 or not lines:
+        raise SystemExit(f"{engine}: the run did not finish (exit {process.returncode})")
+    return {**json.loads(lines[-1]), "wall_s": wall, "peak_mb": peak}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--master", default="local[2]", help="Spark master (default local[2]).")
+    parser.add_argument("--engines", default="duckdb,spark")
+    parser.add_argument("--work", type=Path, default=None, help="Folder for data and workspaces.")
+    parser.add_argument("--keep", action="store_true", help="Keep the data and workspaces.")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--ws", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.data, args.ws)
+        return
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="andmesh-engines-"))
+    data = work / "data"
+    if not (data / "truth" / "manifest.yaml").exists():
+        shutil.rmtree(data, ignore_errors=True)
+        generate = ["generate", "order-to-cash", "--customers", str(args.customers), "--seed", str(args.seed)]
+        subprocess.run(
+            [sys.executable, "-m", "andmesh.cli", *generate, "--out", str(data), "--json"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    env = {
+        **os.environ,
+        "ANDMESH_SPARK_MASTER": args.master,
+        "ANDMESH_SPARK_CONF": "spark.sql.shuffle.partitions=2,spark.default.parallelism=2",
+    }
+    print(f"customers {args.customers:,} · spark master {args.master} · load before {load()}")
+    results: dict[str, dict[str, Any]] = {}
+    for engine in args.engines.split(","):
+        ws = work / f"ws_{engine}"
+        shutil.rmtree(ws, ignore_errors=True)
+        results[engine] = measure(engine, data, ws, env)
+        r = results[engine]
+        print(
+            f"{engine:<7} wall {r['wall_s']:>7.1f} s · run {r['run_s']:>7.1f} s · peak {r['peak_mb']:>7,.0f} MB"
+            f" · {sum(p['status'] == 'published' for p in r['ports'].values())}/{len(r['ports'])} published"
+            f" · {r['rows']:,} rows · exit {r['exit_code']} · load {load()}"
+        )
+    if "duckdb" in results and "spark" in results:
+        duck, spark = results["duckdb"], results["spark"]
+        print(
+            f"spark / duckdb: wall {spark['wall_s'] / duck['wall_s']:.2f}x · run {spark['run_s'] / duck['run_s']:.2f}x"
+            f" · peak memory {spark['peak_mb'] / duck['peak_mb']:.2f}x"
+        )
+        differ = [
+            f"{port} {d['rows']} vs {spark['ports'].get(port, {}).get('rows')}"
+            for port, d in duck["ports"].items()
+            if spark["ports"].get(port, {}).get("rows") != d["rows"]
+        ]
+        print("row counts: " + ("equal on every port" if not differ else "differ: " + "; ".join(differ)))
+        slow = sorted(spark["ports"].items(), key=lambda kv: -kv[1]["seconds"])[:5]
+        print(
+            "slowest on spark: "
+            + ", ".join(
+                f"{p} {v['seconds']:.1f}s (duckdb {duck['ports'][p]['seconds']:.1f}s)" for p, v in slow
+            )
+        )
+    if not args.keep and args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
