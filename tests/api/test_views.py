@@ -39,7 +39,7 @@ def test_use_case_with_kpis_and_blocking_gaps(served: Served) -> None:
     detail = served.ok(served.get("rita", "/api/v1/usecases/grow_segments"))
     assert detail["priority"]["rank"] == 1 and detail["priority"]["quadrant"]
     assert detail["requirements"] == [REQUIREMENT] and detail["blocking_gaps"] == []
-    assert [k["name"] for k in detail["kpis"]] == ["dso"]
+    assert [k["name"] for k in detail["kpis"]] == ["segment_coverage"]
     assert detail["kpis"][0]["status"] in ("computed", "not_computable")
     unknown = served.get("rita", "/api/v1/usecases/grow_segmnts")
     assert unknown.status_code == 404 and "grow_segments" in unknown.json()["fix"]

@@ -28,7 +28,7 @@ name: reach_customers
 title: Reach every customer by e-mail
 businessInitiative: Send invoices by e-mail.
 hypothesis: If every customer has an e-mail address, paper invoices stop.
-kpis: [invoice_lag]
+kpis: [email_coverage]
 entities: [customer]
 value:
   financial: {score: 2}
@@ -42,6 +42,22 @@ requirements:
     standard:
       completeness: 100
     status: accepted
+"""
+# Its KPI, a spec over the same product: the share of customers who can be reached by e-mail.
+EMAIL_COVERAGE = """\
+apiVersion: andmesh/v1
+kind: KPI
+name: email_coverage
+title: Customers with an e-mail address
+owner: owner
+unit: ratio
+direction: higher
+formula: customers with an e-mail address / customers created in the period
+source: {port: sales.customers}
+timeDimension: created_on
+measures:
+  with_email: {agg: mean, expr: not_null(email)}
+value: with_email
 """
 
 
@@ -72,6 +88,7 @@ class Portal:
 def served_workspace(root: Path) -> tuple[Andmesh, Path, dict[str, str]]:
     mesh = build_mesh(root)
     (mesh / "enterprise" / "use_cases" / "reach_customers.yaml").write_text(REACH)
+    (mesh / "enterprise" / "kpis" / "email_coverage.yaml").write_text(EMAIL_COVERAGE)
     workspace = Workspace.resolve(root / "ws")
     facade = Andmesh(workspace)
     assert facade.run(mesh, data=mesh / "data").exit_code == 0
