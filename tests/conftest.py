@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from andmesh.facade import Andmesh
 from andmesh.scaffold import scaffold_mesh
 from andmesh.workspace import Workspace
+from tests.helpers import clear_andmesh_environment
 
 
 @pytest.fixture
@@ -29,17 +30,7 @@ def mesh_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    for var in (
-        "ANDMESH_WORKSPACE",
-        "ANDMESH_STORE_URL",
-        "ANDMESH_CATALOG_URL",
-        "ANDMESH_DATA",
-        "ANDMESH_CRASH_AT",
-        "ANDMESH_TOKEN",
-        "ANDMESH_SECRET_KEY",
-        "ANDMESH_USER",
-    ):
-        monkeypatch.delenv(var, raising=False)
+    clear_andmesh_environment(monkeypatch)
     return Workspace.resolve(tmp_path / "ws")
 
 

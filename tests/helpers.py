@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from andmesh.facade import Andmesh
 
@@ -47,3 +49,23 @@ def token_for(facade: Andmesh, username: str, *, days: int = 1, scopes: list[str
         username, created_by="test-setup", days=days, scopes=scopes or list(SCOPES)
     )
     return issued.token
+
+
+# Variables that point andmesh at a workspace, a store or an identity: a test that builds its own
+# workspace clears them so the developer's shell (or another test) cannot leak into it.
+ANDMESH_ENVIRONMENT = (
+    "ANDMESH_WORKSPACE",
+    "ANDMESH_STORE_URL",
+    "ANDMESH_CATALOG_URL",
+    "ANDMESH_DATA",
+    "ANDMESH_CRASH_AT",
+    "ANDMESH_TOKEN",
+    "ANDMESH_SECRET_KEY",
+    "ANDMESH_USER",
+)
+
+
+def clear_andmesh_environment(patch: pytest.MonkeyPatch) -> None:
+    """Unset every ``ANDMESH_*`` variable that would choose a workspace, store or identity."""
+    for var in ANDMESH_ENVIRONMENT:
+        patch.delenv(var, raising=False)

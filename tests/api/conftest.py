@@ -20,7 +20,7 @@ from andmesh.scaffold import scaffold_mesh
 from andmesh.workspace import Workspace
 from tests.conftest import KPI, USE_CASE, VALUE_CHAIN
 from tests.governance.test_council import COUNCIL
-from tests.helpers import token_for
+from tests.helpers import clear_andmesh_environment, token_for
 
 MEMBERS = """\
 apiVersion: andmesh/v1
@@ -93,14 +93,7 @@ def pg_databases(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="package", params=BACKENDS)
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with pytest.MonkeyPatch.context() as patch:
-        for var in (
-            "ANDMESH_WORKSPACE",
-            "ANDMESH_STORE_URL",
-            "ANDMESH_CATALOG_URL",
-            "ANDMESH_DATA",
-            "ANDMESH_TOKEN",
-        ):
-            patch.delenv(var, raising=False)
+        clear_andmesh_environment(patch)
         root = tmp_path_factory.mktemp("api")
         mesh = build_mesh(root)
         workspace = Workspace.resolve(root / "ws")

@@ -19,7 +19,7 @@ from andmesh.security.keys import workspace_key
 from andmesh.security.masking import mask_value
 from andmesh.workspace import Workspace
 from tests.api.conftest import BACKENDS
-from tests.helpers import as_member, edit, token_for
+from tests.helpers import as_member, clear_andmesh_environment, edit, token_for
 
 REFERENCE = Path(__file__).resolve().parents[2] / "examples" / "order_to_cash"
 SCORES_CONTRACT = "domains/enterprise/products/customer_scores/contract.yaml"
@@ -48,14 +48,7 @@ def o2c_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     from andmesh.generate import generate_order_to_cash
 
     with pytest.MonkeyPatch.context() as patch:
-        for var in (
-            "ANDMESH_WORKSPACE",
-            "ANDMESH_STORE_URL",
-            "ANDMESH_CATALOG_URL",
-            "ANDMESH_DATA",
-            "ANDMESH_TOKEN",
-        ):
-            patch.delenv(var, raising=False)
+        clear_andmesh_environment(patch)
         root = tmp_path_factory.mktemp("o2c-api")
         generate_order_to_cash(root / "data", customers=300, seed=7)
         mesh = root / "mesh"

@@ -24,7 +24,7 @@ from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
 from tests.api.conftest import BACKENDS, MEMBERS, build_mesh
 from tests.api.test_schemathesis import databases
-from tests.helpers import token_for
+from tests.helpers import clear_andmesh_environment, token_for
 
 PORT = "sales.customers"
 
@@ -92,14 +92,7 @@ def receiver() -> Iterator[Receiver]:
 def hooked(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[TestClient, Andmesh, dict[str, str]]]:
-    for var in (
-        "ANDMESH_WORKSPACE",
-        "ANDMESH_STORE_URL",
-        "ANDMESH_CATALOG_URL",
-        "ANDMESH_DATA",
-        "ANDMESH_TOKEN",
-    ):
-        monkeypatch.delenv(var, raising=False)
+    clear_andmesh_environment(monkeypatch)
     with ExitStack() as cleanup:
         mesh = build_mesh(tmp_path)
         workspace = Workspace.resolve(tmp_path / "ws")

@@ -16,7 +16,7 @@ from andmesh.api.app import create_app
 from andmesh.facade import Andmesh
 from andmesh.workspace import Workspace
 from tests.api.conftest import PEOPLE, build_mesh
-from tests.helpers import token_for
+from tests.helpers import clear_andmesh_environment, token_for
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # A second use case, whose requirement the data misses (one customer has no e-mail): the gap
@@ -100,14 +100,7 @@ def served_workspace(root: Path) -> tuple[Andmesh, Path, dict[str, str]]:
 @pytest.fixture(scope="package")
 def clean_env() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        for var in (
-            "ANDMESH_WORKSPACE",
-            "ANDMESH_STORE_URL",
-            "ANDMESH_CATALOG_URL",
-            "ANDMESH_DATA",
-            "ANDMESH_TOKEN",
-        ):
-            patch.delenv(var, raising=False)
+        clear_andmesh_environment(patch)
         yield
 
 
