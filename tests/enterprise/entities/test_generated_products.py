@@ -1,0 +1,205 @@
+"""An Entity with no hand-written products: its xref and master are generated, lint clean, run and publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from andmesh.facade import Andmesh
+from andmesh.spec import lint_mesh
+from tests.helpers import edit
+
+DOMAIN = """\
+apiVersion: andmesh/v1
+kind: Domain
+name: {name}
+description: {name}
+owner: owner
+team:
+  - {{username: owner, role: owner}}
+"""
+
+INVOICES_PRODUCT = """\
+apiVersion: v1.0.0
+kind: DataProduct
+id: billing.invoices
+name: invoices
+domain: billing
+status: active
+version: 1.0.0
+team:
+  - {username: owner, role: owner}
+outputPorts:
+  - {name: invoices, version: 1.0.0, type: table, contractId: billing.invoices}
+customProperties:
+  - property: pipeline
+    value: invoices.sql
+  - property: sources
+    value:
+      - {name: raw_invoices, path: billing/invoices.csv, format: csv}
+"""
+
+INVOICES_CONTRACT = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: billing.invoices
+name: invoices
+version: 1.0.0
+status: active
+domain: billing
+dataProduct: billing.invoices
+schema:
+  - name: invoices
+    physicalType: table
+    properties:
+      - {name: invoice_id, logicalType: string, required: true, unique: true}
+      - {name: customer_id, logicalType: string, required: true}
+      - {name: bill_to, logicalType: string}
+"""
+
+INVOICES_CSV = """\
+invoice_id,customer_id,bill_to
+I1,C001,ACME GMBH
+I2,C001,Acme GmbH
+I3,C002,Globex Ltd.
+I4,C003,Initech Inc
+"""
+
+ENTITY = """\
+apiVersion: andmesh/v1
+kind: Entity
+name: customer
+owner: owner
+idPrefix: EC-
+attributes:
+  - {name: name, standardise: company_name, description: Registered name}
+  - {name: email, standardise: email, survivorship: most_recent}
+sources:
+  - product: sales.customers
+    record: customer_id
+    trust: 3
+    columns: {name: customer_name, email: email}
+  - product: billing.invoices
+    record: invoice_id
+    trust: 1
+    columns: {name: bill_to}
+links:
+  - product: billing.invoices
+    records: {billing.invoices: invoice_id, sales.customers: customer_id}
+matching:
+  blocking: [[name_key]]
+  comparisons:
+    - {method: company_name, attribute: name}
+    - {method: email, attribute: email}
+  training: {uPairs: 1000}
+products:
+  xref: enterprise.customer_xref
+  master: enterprise.customer_master
+"""
+
+
+@pytest.fixture
+def entity_mesh(mesh_dir: Path) -> Path:
+    for name in ("billing", "enterprise"):
+        (mesh_dir / "domains" / name).mkdir(parents=True)
+        (mesh_dir / "domains" / name / "domain.yaml").write_text(DOMAIN.format(name=name))
+    invoices = mesh_dir / "domains" / "billing" / "products" / "invoices"
+    invoices.mkdir(parents=True)
+    (invoices / "product.yaml").write_text(INVOICES_PRODUCT)
+    (invoices / "contract.yaml").write_text(INVOICES_CONTRACT)
+    (invoices / "invoices.sql").write_text(
+        "select invoice_id, customer_id, trim(bill_to) as bill_to from raw_invoices"
+    )
+    (mesh_dir / "data" / "billing").mkdir(parents=True)
+    (mesh_dir / "data" / "billing" / "invoices.csv").write_text(INVOICES_CSV)
+    (mesh_dir / "enterprise" / "entities").mkdir(parents=True)
+    (mesh_dir / "enterprise" / "entities" / "customer.yaml").write_text(ENTITY)
+    return mesh_dir
+
+
+def test_the_generated_products_lint_clean(entity_mesh: Path) -> None:
+    report = lint_mesh(entity_mesh)
+    assert report.problems == []
+    assert report.mesh is not None
+    xref = report.mesh.products["enterprise.customer_xref"]
+    master = report.mesh.products["enterprise.customer_master"]
+    assert sorted(xref.upstream) == ["billing.invoices", "sales.customers"]
+    assert sorted(master.upstream) == ["billing.invoices", "enterprise.customer_xref", "sales.customers"]
+    columns = {p.name: (p.logicalType, p.physicalType) for p in master.outputs[0].contract.properties}
+    assert columns == {
+        "entity_id": ("string", "varchar"),
+        "name": ("string", "varchar"),
+        "name_source": ("string", "varchar"),
+        "email": ("string", "varchar"),
+        "email_source": ("string", "varchar"),
+        "records": ("integer", "bigint"),
+        "sources": ("integer", "bigint"),
+    }
+    assert xref.file == entity_mesh / "enterprise" / "entities" / "customer.yaml"
+
+
+def test_an_entity_alone_resolves_end_to_end(entity_mesh: Path, andmesh: Andmesh) -> None:
+    result = andmesh.run(entity_mesh)
+    assert result.exit_code == 0, result
+    warehouse = andmesh.warehouse
+    xref = pq.read_table(list(warehouse.current("enterprise.customer_xref").files)).to_pylist()
+    ids = {(r["source"], r["record_id"]): r["entity_id"] for r in xref}
+    assert len(ids) == 3 + 4  # three customers (TEST1 filtered out), four invoices
+    assert (
+        ids[("billing.invoices", "I1")] == ids[("billing.invoices", "I2")] == ids[("sales.customers", "C001")]
+    )
+    assert ids[("sales.customers", "C001")] != ids[("sales.customers", "C002")]
+    master = pq.read_table(list(warehouse.current("enterprise.customer_master").files)).to_pylist()
+    assert len(master) == 3
+    acme = next(r for r in master if r["entity_id"] == ids[("sales.customers", "C001")])
+    assert (acme["name"], acme["name_source"], acme["records"], acme["sources"]) == (
+        "Acme GmbH",
+        "sales.customers",
+        3,
+        2,
+    )
+
+
+def test_a_hand_written_product_overrides_the_generated_one(entity_mesh: Path) -> None:
+    master = entity_mesh / "domains" / "enterprise" / "products" / "customer_master"
+    master.mkdir(parents=True)
+    (master / "customer_master.py").write_text(
+        "from andmesh.enterprise.entities.pipelines import golden\n\n\n"
+        "def build(inputs, context):\n    return golden('customer', inputs, context)\n"
+    )
+    edit(
+        entity_mesh / "enterprise" / "entities" / "customer.yaml",
+        "xref: enterprise.customer_xref",
+        "xref: enterprise.customer_xref",
+    )
+    (master / "product.yaml").write_text(
+        INVOICES_PRODUCT.replace("billing.invoices", "enterprise.customer_master")
+        .replace("domain: billing", "domain: enterprise")
+        .replace("name: invoices", "name: customer_master")
+        .replace("invoices.sql", "customer_master.py:build")
+        .replace(
+            "  - property: sources\n    value:\n      - {name: raw_invoices, path: billing/invoices.csv, format: csv}\n",
+            "",
+        )
+        .replace("{name: invoices,", "{name: customer_master,")
+        + "inputPorts:\n  - {name: customer_xref, version: 1.0.0, contractId: enterprise.customer_xref}\n"
+        "  - {name: customers, version: 1.0.0, contractId: sales.customers}\n"
+        "  - {name: invoices, version: 1.0.0, contractId: billing.invoices}\n"
+    )
+    (master / "contract.yaml").write_text(
+        "apiVersion: v3.1.0\nkind: DataContract\nid: enterprise.customer_master\nname: customer_master\n"
+        "version: 1.0.0\nstatus: active\ndomain: enterprise\ndataProduct: enterprise.customer_master\n"
+        "schema:\n  - name: customer_master\n    physicalType: table\n    properties:\n"
+        "      - {name: entity_id, logicalType: string, required: true, unique: true}\n"
+        "      - {name: name, logicalType: string, classification: pii}\n"
+    )
+    report = lint_mesh(entity_mesh)
+    assert report.problems == []
+    assert report.mesh is not None
+    product = report.mesh.products["enterprise.customer_master"]
+    assert product.file == master / "product.yaml"
+    assert [p.name for p in product.outputs[0].contract.properties] == ["entity_id", "name"]
+    # the xref nobody wrote is still generated
+    assert report.mesh.products["enterprise.customer_xref"].file.name == "customer.yaml"
