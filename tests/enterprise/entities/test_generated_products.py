@@ -80,6 +80,7 @@ sources:
   - product: sales.customers
     record: customer_id
     trust: 3
+    updatedAt: created_on
     columns: {name: customer_name, email: email}
   - product: billing.invoices
     record: invoice_id
@@ -97,6 +98,7 @@ matching:
 products:
   xref: enterprise.customer_xref
   master: enterprise.customer_master
+  profile: enterprise.customer_profile
 """
 
 
@@ -127,6 +129,11 @@ def test_the_generated_products_lint_clean(entity_mesh: Path) -> None:
     master = report.mesh.products["enterprise.customer_master"]
     assert sorted(xref.upstream) == ["billing.invoices", "sales.customers"]
     assert sorted(master.upstream) == ["billing.invoices", "enterprise.customer_xref", "sales.customers"]
+    # the profile reads the sources that tell when a record changed
+    assert report.mesh.products["enterprise.customer_profile"].upstream == [
+        "enterprise.customer_xref",
+        "sales.customers",
+    ]
     columns = {p.name: (p.logicalType, p.physicalType) for p in master.outputs[0].contract.properties}
     assert columns == {
         "entity_id": ("string", "varchar"),
@@ -160,6 +167,10 @@ def test_an_entity_alone_resolves_end_to_end(entity_mesh: Path, andmesh: Andmesh
         3,
         2,
     )
+    profile = pq.read_table(list(warehouse.current("enterprise.customer_profile").files)).to_pylist()
+    acme_profile = next(r for r in profile if r["entity_id"] == acme["entity_id"])
+    assert (acme_profile["sales_customers_records"], acme_profile["billing_invoices_records"]) == (1, 2)
+    assert str(acme_profile["first_seen"]) == str(acme_profile["last_seen"]) == "2021-03-01 00:00:00"
 
 
 def test_a_hand_written_product_overrides_the_generated_one(entity_mesh: Path) -> None:

@@ -37,6 +37,23 @@ def master(inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
     return golden(_entity(context, "master"), inputs, context)
 
 
+def profile(inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
+    import ibis
+
+    from andmesh.enterprise.entities.activity import activity_profile
+    from andmesh.enterprise.entities.pipelines import input_name
+
+    name = _entity(context, "profile")
+    spec = context.mesh.entities[name].spec
+    xref = inputs[input_name(context, spec.products.xref)].select("entity_id", "source", "record_id")
+    tables = {
+        s.product: inputs[input_name(context, s.product)].select(s.record, s.updatedAt).to_pyarrow()
+        for s in spec.sources
+        if s.updatedAt
+    }
+    return ibis.memtable(activity_profile(spec, xref.to_pyarrow(), tables))
+
+
 def fingerprint(context: BuildContext) -> str:
     # The xref depends on the stewards' decisions too; the Entity spec file is the
     # generated products' product and contract file, already in every fingerprint.

@@ -1,10 +1,13 @@
 """The enterprise products an ``Entity`` spec declares, generated when nobody wrote them.
 
-Declaring an Entity is enough: for its ``products.xref`` and ``products.master`` this
+Declaring an Entity is enough: for its ``products.xref``, ``products.master`` and ``products.profile`` this
 module writes the ODPS product descriptor and the ODCS contract the user would otherwise
 copy by hand (documented column by column in docs/entities.md). Their pipeline is
 :mod:`andmesh.enterprise.entities.builtin`. A hand-written product of the same id wins:
 nothing is generated for it (an override may add columns, tags, classifications).
+
+An Entity naming a ``products.profile`` nobody wrote gets the generic profile of
+:mod:`andmesh.enterprise.entities.activity` (records per source, first and last seen).
 
 The descriptors are plain dictionaries validated by the loader exactly as a product.yaml
 and a contract.yaml are, so the generated products lint, run and gate like any other.
@@ -201,6 +204,47 @@ def master_contract(spec: Spec, owner: str | None = None) -> dict[str, Any]:
     return _contract(spec, spec["products"]["master"], purpose, properties, owner)
 
 
+def _records_column(product_id: str) -> str:
+    return product_id.replace(".", "_") + "_records"  # as activity.records_column (no DuckDB import here)
+
+
+def profile_contract(spec: Spec, owner: str | None = None) -> dict[str, Any]:
+    """The generic profile's contract: where and when each enterprise id is recorded."""
+    xref_name = _split(spec["products"]["xref"])[1]
+    entity_id = _entity_id(spec, key=True)
+    entity_id["relationships"] = [{"type": "foreignKey", "to": f"{xref_name}.entity_id"}]
+
+    def count(name: str, what: str, minimum: int) -> dict[str, Any]:
+        return {
+            "name": name,
+            "description": what,
+            "logicalType": "integer",
+            "physicalType": "bigint",
+            "required": True,
+            "logicalTypeOptions": {"minimum": minimum},
+        }
+
+    properties: list[dict[str, Any]] = [
+        entity_id,
+        count("records", "Domain records linked to the entity.", 1),
+        count("sources", "Units' products holding a record of it.", 1),
+    ]
+    for source in spec.get("sources", []):
+        product = str(source["product"])
+        properties.append(count(_records_column(product), f"Records of it in {product}.", 0))
+    for name, what in (("first_seen", "Earliest"), ("last_seen", "Latest")):
+        properties.append(
+            {
+                "name": name,
+                "description": f"{what} `updatedAt` of its records (null when no source tells).",
+                "logicalType": "timestamp",
+                "physicalType": "timestamp",
+            }
+        )
+    purpose = f"Where and when each enterprise {_title(spec)} is recorded, unit by unit."
+    return _contract(spec, spec["products"]["profile"], purpose, properties, owner)
+
+
 def _input(
     product_id: str, ports: Mapping[str, list[tuple[str, str]]], port: str | None
 ) -> tuple[str, str] | None:
@@ -264,11 +308,11 @@ def generated_documents(
     for an Entity without one.
     """
     products = spec.get("products") or {}
-    xref, master = products.get("xref"), products.get("master")
+    xref, master, profile = products.get("xref"), products.get("master"), products.get("profile")
     docs: list[tuple[str, dict[str, Any]]] = []
     sources = [(str(s["product"]), s.get("port")) for s in spec.get("sources", [])]
     links = [(str(link["product"]), link.get("port")) for link in spec.get("links", [])]
-    for key, product_id in (("xref", xref), ("master", master)):
+    for key, product_id in (("xref", xref), ("master", master), ("profile", profile)):
         if not product_id or product_id in declared or "." not in product_id:
             continue
         owner = spec.get("owner") or default_owner.get(_split(product_id)[0])
@@ -277,12 +321,21 @@ def generated_documents(
             purpose = f"Every record each unit keeps of a {_title(spec)}, mapped to one enterprise id."
             docs.append((key, _product(spec, product_id, purpose, inputs, "xref", owner)))
             docs.append((key, xref_contract(spec, owner)))
-        else:
-            upstream = dict(ports)
-            if xref:
-                upstream[xref] = [(_split(xref)[1], xref)]
+            continue
+        upstream = dict(ports)
+        if xref:
+            upstream.setdefault(xref, [(_split(xref)[1], xref)])  # a generated xref: contract id = product id
+        if key == "master":
             inputs = _inputs(([(xref, None)] if xref else []) + sources, upstream)
             purpose = f"The golden record of every enterprise {_title(spec)}, attribute by attribute."
             docs.append((key, _product(spec, product_id, purpose, inputs, "master", owner)))
             docs.append((key, master_contract(spec, owner)))
+        else:
+            dated = [
+                (str(s["product"]), s.get("port")) for s in spec.get("sources", []) if s.get("updatedAt")
+            ]
+            inputs = _inputs(([(xref, None)] if xref else []) + dated, upstream)
+            purpose = f"Where and when each enterprise {_title(spec)} is recorded, unit by unit."
+            docs.append((key, _product(spec, product_id, purpose, inputs, "profile", owner)))
+            docs.append((key, profile_contract(spec, owner)))
     return docs
