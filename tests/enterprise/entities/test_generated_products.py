@@ -180,11 +180,6 @@ def test_a_hand_written_product_overrides_the_generated_one(entity_mesh: Path) -
         "from andmesh.enterprise.entities.pipelines import golden\n\n\n"
         "def build(inputs, context):\n    return golden('customer', inputs, context)\n"
     )
-    edit(
-        entity_mesh / "enterprise" / "entities" / "customer.yaml",
-        "xref: enterprise.customer_xref",
-        "xref: enterprise.customer_xref",
-    )
     (master / "product.yaml").write_text(
         INVOICES_PRODUCT.replace("billing.invoices", "enterprise.customer_master")
         .replace("domain: billing", "domain: enterprise")
@@ -214,3 +209,20 @@ def test_a_hand_written_product_overrides_the_generated_one(entity_mesh: Path) -
     assert [p.name for p in product.outputs[0].contract.properties] == ["entity_id", "name"]
     # the xref nobody wrote is still generated
     assert report.mesh.products["enterprise.customer_xref"].file.name == "customer.yaml"
+
+
+def test_a_generated_product_in_a_missing_domain_is_reported_at_the_entity(entity_mesh: Path) -> None:
+    edit(
+        entity_mesh / "enterprise" / "entities" / "customer.yaml",
+        "  xref: enterprise.",
+        "  xref: entreprise.",
+    )
+    report = lint_mesh(entity_mesh)
+    assert report.mesh is None
+    problems = [p for p in report.problems if "entreprise" in p.message]
+    assert problems, report.problems
+    entity_file = entity_mesh / "enterprise" / "entities" / "customer.yaml"
+    assert problems[0].file == entity_file
+    assert problems[0].line == ENTITY.splitlines().index("  xref: enterprise.customer_xref") + 1
+    assert "unknown domain `entreprise`" in problems[0].message
+    assert problems[0].hint is not None and "enterprise" in problems[0].hint
