@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -171,6 +172,22 @@ def test_an_entity_alone_resolves_end_to_end(entity_mesh: Path, andmesh: Andmesh
     acme_profile = next(r for r in profile if r["entity_id"] == acme["entity_id"])
     assert (acme_profile["sales_customers_records"], acme_profile["billing_invoices_records"]) == (1, 2)
     assert str(acme_profile["first_seen"]) == str(acme_profile["last_seen"]) == "2021-03-01 00:00:00"
+    # `andmesh entities show` reads the generated products like hand-written ones
+    from typer.testing import CliRunner
+
+    from andmesh.cli.cmd_entities import entities_app
+
+    shown = CliRunner().invoke(
+        entities_app, ["show", "customer", "C001", "--mesh", str(entity_mesh), "--json"], obj=andmesh
+    )
+    assert shown.exit_code == 0, shown.output
+    view = json.loads(shown.output)
+    assert view["entity_id"] == acme["entity_id"]
+    assert {(r["source"], r["record_id"]) for r in view["records"]} == {
+        ("sales.customers", "C001"),
+        ("billing.invoices", "I1"),
+        ("billing.invoices", "I2"),
+    }
 
 
 def test_a_hand_written_product_overrides_the_generated_one(entity_mesh: Path) -> None:
