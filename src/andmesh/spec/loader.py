@@ -418,10 +418,18 @@ def _generated_specs(parsed: list[SpecFile], problems: list[SpecProblem]) -> lis
         for s in parsed
         if s.kind == "DataProduct" and s.model is not None
     }
+    # The Entity's owner when the product's domain (or the mesh) counts them as a member,
+    # else the domain's owner: a product's owner must belong to its domain.
+    mesh_team = {m.username for s in parsed if s.kind == "Mesh" and s.model is not None for m in s.model.team}
     owners = {s.model.name: s.model.owner for s in parsed if s.kind == "Domain" and s.model is not None}
+    members = {
+        s.model.name: mesh_team | {m.username for m in s.model.team}
+        for s in parsed
+        if s.kind == "Domain" and s.model is not None
+    }
     specs: list[SpecFile] = []
     for entity in (s for s in parsed if s.kind == "Entity" and s.model is not None):
-        for key, data in generated_documents(entity.doc.data, ports, declared, owners):
+        for key, data in generated_documents(entity.doc.data, ports, declared, owners, members):
             line, column = entity.doc.locate(("products", key))
             where: dict[PathKey, tuple[int, int]] = (
                 {(): (line, column)} if line is not None and column is not None else {}

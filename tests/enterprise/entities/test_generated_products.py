@@ -243,3 +243,17 @@ def test_a_generated_product_in_a_missing_domain_is_reported_at_the_entity(entit
     assert problems[0].line == ENTITY.splitlines().index("  xref: enterprise.customer_xref") + 1
     assert "unknown domain `entreprise`" in problems[0].message
     assert problems[0].hint is not None and "enterprise" in problems[0].hint
+
+
+def test_an_owner_from_another_domain_leaves_the_products_to_their_domain_owner(entity_mesh: Path) -> None:
+    edit(
+        entity_mesh / "domains" / "billing" / "domain.yaml",
+        "team:\n",
+        "team:\n  - {username: edo, role: steward}\n",
+    )
+    edit(entity_mesh / "enterprise" / "entities" / "customer.yaml", "owner: owner", "owner: edo")
+    report = lint_mesh(entity_mesh)
+    assert report.problems == []
+    assert report.mesh is not None
+    assert report.mesh.products["enterprise.customer_xref"].owner == "owner"
+    assert report.mesh.entities["customer"].spec.owner == "edo"

@@ -300,12 +300,13 @@ def generated_documents(
     ports: Mapping[str, list[tuple[str, str]]],
     declared: set[str],
     default_owner: Mapping[str, str],
+    members: Mapping[str, set[str]] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     """(products key, document) of every product and contract to generate for one Entity spec.
 
     ``ports``: each declared product's output ports as (name, contract id); ``declared``:
     ids of hand-written products (never generated); ``default_owner``: each domain's owner,
-    for an Entity without one.
+    for an Entity without one or whose owner is not among the domain's ``members``.
     """
     products = spec.get("products") or {}
     xref, master, profile = products.get("xref"), products.get("master"), products.get("profile")
@@ -315,7 +316,10 @@ def generated_documents(
     for key, product_id in (("xref", xref), ("master", master), ("profile", profile)):
         if not product_id or product_id in declared or "." not in product_id:
             continue
-        owner = spec.get("owner") or default_owner.get(_split(product_id)[0])
+        domain = _split(product_id)[0]
+        owner = spec.get("owner")
+        if not owner or (members is not None and owner not in members.get(domain, set())):
+            owner = default_owner.get(domain)
         if key == "xref":
             inputs = _inputs(sources + links, ports)
             purpose = f"Every record each unit keeps of a {_title(spec)}, mapped to one enterprise id."
