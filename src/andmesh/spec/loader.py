@@ -427,9 +427,19 @@ def _generated_specs(parsed: list[SpecFile], problems: list[SpecProblem]) -> lis
         for s in parsed
         if s.kind == "Domain" and s.model is not None
     }
+    classified = {
+        s.model.id: {
+            p.name: p.classification
+            for o in s.model.schema_ or []
+            for p in o.properties or []
+            if p.classification
+        }
+        for s in parsed
+        if s.kind == "DataContract" and s.model is not None and s.model.id
+    }
     specs: list[SpecFile] = []
     for entity in (s for s in parsed if s.kind == "Entity" and s.model is not None):
-        for key, data in generated_documents(entity.doc.data, ports, declared, owners, members):
+        for key, data in generated_documents(entity.doc.data, ports, declared, owners, members, classified):
             line, column = entity.doc.locate(("products", key))
             where: dict[PathKey, tuple[int, int]] = (
                 {(): (line, column)} if line is not None and column is not None else {}

@@ -257,3 +257,39 @@ def test_an_owner_from_another_domain_leaves_the_products_to_their_domain_owner(
     assert report.mesh is not None
     assert report.mesh.products["enterprise.customer_xref"].owner == "owner"
     assert report.mesh.entities["customer"].spec.owner == "edo"
+
+
+@pytest.mark.parametrize(
+    ("mesh", "hand_written"),
+    [
+        ("order_to_cash", ["customer_xref", "customer_master", "location_xref", "location_master"]),
+        ("procure_to_pay", ["vendor_xref", "vendor_master"]),
+    ],
+)
+def test_the_reference_meshes_lint_clean_with_their_entity_products_generated(
+    tmp_path: Path, mesh: str, hand_written: list[str]
+) -> None:
+    """Without their hand-written xref and master, the reference meshes still lint clean:
+    the generated contracts pass every policy (the golden name is as personal as the units')."""
+    import shutil
+
+    copy = tmp_path / mesh
+    shutil.copytree(Path(__file__).resolve().parents[3] / "examples" / mesh, copy)
+    for name in hand_written:
+        shutil.rmtree(copy / "domains" / "enterprise" / "products" / name)
+    report = lint_mesh(copy)
+    assert report.errors == []
+    assert report.mesh is not None
+    from andmesh.governance.policies import evaluate_policies
+
+    blocking = [r for r in evaluate_policies(report.mesh).results if r.status != "passed" and r.blocks]
+    assert blocking == []
+    for name in hand_written:
+        product = report.mesh.products[f"enterprise.{name}"]
+        assert product.file.parent == copy / "enterprise" / "entities"
+    if mesh == "order_to_cash":
+        master = report.mesh.products["enterprise.customer_master"].outputs[0].contract
+        name = master.property("name")
+        assert name is not None and name.classification == "pii"
+        source = master.property("name_source")
+        assert source is not None and source.classification == "internal"

@@ -159,8 +159,49 @@ def xref_contract(spec: Spec, owner: str | None = None) -> dict[str, Any]:
     return _contract(spec, spec["products"]["xref"], purpose, properties, owner)
 
 
-def master_contract(spec: Spec, owner: str | None = None) -> dict[str, Any]:
-    """The golden record's contract: entity_id, each golden attribute and its source, counts."""
+# Strictest first: a golden value is as sensitive as the strictest column it may come from.
+_STRICTNESS = ("restricted", "confidential", "pii", "sensitive", "internal", "public")
+
+
+def _strictest(values: list[str]) -> str | None:
+    """
+    >>> _strictest(["internal", "pii"]), _strictest([]), _strictest(["secret", "pii"])
+    ('pii', None, 'secret')
+    """
+    if not values:
+        return None
+    return min(values, key=lambda v: _STRICTNESS.index(v) if v in _STRICTNESS else -1)
+
+
+def attribute_classifications(
+    spec: Spec, ports: Mapping[str, list[tuple[str, str]]], classified: Mapping[str, Mapping[str, str]]
+) -> dict[str, str]:
+    """Each attribute's strictest classification among the source columns it is read from.
+
+    ``classified``: contract id → column → its ``classification`` in that contract.
+    """
+    found: dict[str, list[str]] = {}
+    for source in spec.get("sources", []):
+        port = _input(str(source["product"]), ports, source.get("port"))
+        if port is None:
+            continue
+        columns = classified.get(port[1], {})
+        for attribute, column in (source.get("columns") or {}).items():
+            name = str(column.get("column") if isinstance(column, Mapping) else column)
+            if name in columns:
+                found.setdefault(str(attribute), []).append(columns[name])
+    return {a: c for a, values in found.items() if (c := _strictest(values))}
+
+
+def master_contract(
+    spec: Spec, owner: str | None = None, classifications: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The golden record's contract: entity_id, each golden attribute and its source, counts.
+
+    An attribute carries the strictest classification of the source columns it comes from
+    (so the personal-data policy sees a golden name as personal as the units' names);
+    ``<attribute>_source`` names a product: internal.
+    """
     xref_name = _split(spec["products"]["xref"])[1]
     entity_id = _entity_id(spec, key=True)
     entity_id["relationships"] = [{"type": "foreignKey", "to": f"{xref_name}.entity_id"}]
@@ -169,21 +210,23 @@ def master_contract(spec: Spec, owner: str | None = None) -> dict[str, Any]:
         if not attr.get("golden", True):
             continue
         name = str(attr["name"])
-        properties.append(
-            {
-                "name": name,
-                "description": str(attr.get("description") or f"The {name.replace('_', ' ')}")
-                + f" (survivorship: {attr.get('survivorship', 'most_trusted')}).",
-                "logicalType": "string",
-                "physicalType": "varchar",
-            }
-        )
+        golden: dict[str, Any] = {
+            "name": name,
+            "description": str(attr.get("description") or f"The {name.replace('_', ' ')}")
+            + f" (survivorship: {attr.get('survivorship', 'most_trusted')}).",
+            "logicalType": "string",
+            "physicalType": "varchar",
+        }
+        if classifications and name in classifications:
+            golden["classification"] = classifications[name]
+        properties.append(golden)
         properties.append(
             {
                 "name": f"{name}_source",
                 "description": f"Product the {name.replace('_', ' ')} came from.",
                 "logicalType": "string",
                 "physicalType": "varchar",
+                "classification": "internal",
             }
         )
     for name, what in (
@@ -301,12 +344,14 @@ def generated_documents(
     declared: set[str],
     default_owner: Mapping[str, str],
     members: Mapping[str, set[str]] | None = None,
+    classified: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     """(products key, document) of every product and contract to generate for one Entity spec.
 
     ``ports``: each declared product's output ports as (name, contract id); ``declared``:
     ids of hand-written products (never generated); ``default_owner``: each domain's owner,
-    for an Entity without one or whose owner is not among the domain's ``members``.
+    for an Entity without one or whose owner is not among the domain's ``members``;
+    ``classified``: contract id → column → classification (see :func:`master_contract`).
     """
     products = spec.get("products") or {}
     xref, master, profile = products.get("xref"), products.get("master"), products.get("profile")
@@ -333,7 +378,8 @@ def generated_documents(
             inputs = _inputs(([(xref, None)] if xref else []) + sources, upstream)
             purpose = f"The golden record of every enterprise {_title(spec)}, attribute by attribute."
             docs.append((key, _product(spec, product_id, purpose, inputs, "master", owner)))
-            docs.append((key, master_contract(spec, owner)))
+            classes = attribute_classifications(spec, ports, classified or {})
+            docs.append((key, master_contract(spec, owner, classes)))
         else:
             dated = [
                 (str(s["product"]), s.get("port")) for s in spec.get("sources", []) if s.get("updatedAt")
