@@ -141,3 +141,13 @@ def test_people_recorded_differently_resolve_to_one_person_each() -> None:
     assert found >= 18, f"only {found} of 20 people linked"
     # Peter and Michael Wagner share a surname; no two payroll people merge.
     assert len({entity[("payroll.people", f"P{i:02d}")] for i in range(20)}) == 20
+
+
+def test_a_spec_adds_its_own_nicknames_to_the_vendored_table() -> None:
+    from andmesh.enterprise.entities.vocabulary import Vocabulary
+
+    plain = standardise("person_name", ["Mina Jansen", "Wilhelmina Jansen", "Bob Jansen"])
+    assert plain == ["mina jansen", "wilhelmina jansen", "robert jansen"]
+    vocab = Vocabulary().extended(nicknames={"Wilhelmina": ["Mina", "Wilma"]})
+    mine = standardise("person_name", ["Mina Jansen", "Wilhelmina Jansen", "Bob Jansen"], vocabulary=vocab)
+    assert mine == ["wilhelmina jansen", "wilhelmina jansen", "robert jansen"]
