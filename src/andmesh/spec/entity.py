@@ -135,6 +135,9 @@ class VocabularySpec(StrictModel):
     ignore: list[str] = Field(default_factory=list, description="Phrases removed from names (departments).")
     siteLabels: list[str] = Field(default_factory=list)
     cityAliases: dict[str, list[str]] = Field(default_factory=dict)
+    nicknames: dict[str, list[str]] = Field(
+        default_factory=dict, description="Given name → its nicknames (added to the built-in table)."
+    )
 
 
 class ProductsSpec(StrictModel):

@@ -49,7 +49,7 @@ from andmesh.spec.sqlcolumns import unknown_columns
 from andmesh.spec.sqlguard import SqlRefused, guard_select, refusal
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import validate_model, validate_node
-from andmesh.spec.yamlsource import YamlDocument, load_yaml_bytes, read_spec
+from andmesh.spec.yamlsource import PathKey, YamlDocument, load_yaml_bytes, read_spec
 
 MESH_FILE = "mesh.yaml"
 SKIPPED_DIRS = {".andmesh", ".git", ".venv", "__pycache__", "node_modules", "data"}
@@ -336,6 +336,7 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
             )
         mesh.domains[model.name] = Domain(model.name, spec.doc.file, model)
 
+    parsed = [*parsed, *_generated_specs(parsed, problems)]
     contracts: dict[str, tuple[SpecFile, OpenDataContractStandard]] = {}
     for spec in (s for s in parsed if s.kind == "DataContract" and s.model is not None):
         contract: OpenDataContractStandard = spec.model
@@ -402,6 +403,50 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
                 )
             )
     return mesh
+
+
+def _generated_specs(parsed: list[SpecFile], problems: list[SpecProblem]) -> list[SpecFile]:
+    """The xref and master products (and contracts) of each Entity nobody wrote by hand.
+
+    Their documents carry the Entity file, so a problem points at its ``products:`` entry.
+    """
+    from andmesh.enterprise.entities.generated import generated_documents
+
+    declared = {str(s.doc.data.get("id")) for s in parsed if s.kind == "DataProduct"}
+    ports = {
+        s.model.id: [(p.name, p.contractId or "") for p in s.model.outputPorts or []]
+        for s in parsed
+        if s.kind == "DataProduct" and s.model is not None
+    }
+    # The Entity's owner when the product's domain (or the mesh) counts them as a member,
+    # else the domain's owner: a product's owner must belong to its domain.
+    mesh_team = {m.username for s in parsed if s.kind == "Mesh" and s.model is not None for m in s.model.team}
+    owners = {s.model.name: s.model.owner for s in parsed if s.kind == "Domain" and s.model is not None}
+    members = {
+        s.model.name: mesh_team | {m.username for m in s.model.team}
+        for s in parsed
+        if s.kind == "Domain" and s.model is not None
+    }
+    classified = {
+        s.model.id: {
+            p.name: p.classification
+            for o in s.model.schema_ or []
+            for p in o.properties or []
+            if p.classification
+        }
+        for s in parsed
+        if s.kind == "DataContract" and s.model is not None and s.model.id
+    }
+    specs: list[SpecFile] = []
+    for entity in (s for s in parsed if s.kind == "Entity" and s.model is not None):
+        for key, data in generated_documents(entity.doc.data, ports, declared, owners, members, classified):
+            line, column = entity.doc.locate(("products", key))
+            where: dict[PathKey, tuple[int, int]] = (
+                {(): (line, column)} if line is not None and column is not None else {}
+            )
+            doc = YamlDocument(entity.doc.file, data, where)
+            specs.append(parse_spec(doc, problems) or SpecFile(doc, str(data["kind"])))
+    return specs
 
 
 def _enterprise_specs(parsed: list[SpecFile]) -> EnterpriseSpecs:

@@ -167,6 +167,60 @@ def address(columns: Sequence[str], thresholds: Sequence[float]) -> list[Level]:
     ]
 
 
+def person_name(columns: Sequence[str], thresholds: Sequence[float]) -> list[Level]:
+    """People's names (standardised by ``person_name``: nicknames already given names):
+    equal; the same words in another order (first and last name swapped); one typo with
+    as many words; same surname and first initial ("J. Smith"); same surname, first
+    names close; close; same surname only (a relative); else.
+
+    >>> [l["label_for_charts"] for l in person_name(["name"], [])][1:4]
+    ['name equal (nicknames as given names)', 'name first and last swapped', 'name one typo, same words']
+    """
+    n = columns[0]
+    close = [*thresholds, 0.9][0]
+    first, last = f"{n}_first", f"{n}_last"
+    same_last = f"{last}_l = {last}_r"
+    return [
+        _null([n], f"{n} missing"),
+        _level(f"{n}_l = {n}_r", f"{n} equal (nicknames as given names)"),
+        _level(f"{n}_sorted_l = {n}_sorted_r", f"{n} first and last swapped"),
+        _level(typo((f"{n}_l", f"{n}_r"), (f"{n}_tokens_l", f"{n}_tokens_r")), f"{n} one typo, same words"),
+        _level(
+            f"{same_last} AND left({first}_l, 1) = left({first}_r, 1) "
+            f"AND least(length({first}_l), length({first}_r)) = 1",
+            f"{n} same surname and initial",
+        ),
+        _level(f"{same_last} AND {_jw(first, 0.85)}", f"{n} same surname, first name close"),
+        _level(_jw(n, close), f"{n} jaro-winkler ≥ {close}"),
+        _level(same_last, f"{n} same surname only"),
+        _else(f"{n} different"),
+    ]
+
+
+def date_of_birth(columns: Sequence[str], thresholds: Sequence[float]) -> list[Level]:
+    """Dates (standardised by ``date``: ``YYYY-MM-DD``, or a bare ``YYYY``): equal; day
+    and month transposed (a US and a European form); one digit keyed wrong (or two
+    adjacent swapped); the same year only (one record knows only the year); else.
+
+    >>> [l["label_for_charts"] for l in date_of_birth(["born"], [])]
+    ['born missing', 'born equal', 'born day and month transposed', 'born one digit off', 'born same year only', 'born different']
+    """
+    n = columns[0]
+    full = f"length({n}_l) = 10 AND length({n}_r) = 10"
+    transposed = (
+        f"{full} AND left({n}_l, 4) = left({n}_r, 4) AND substr({n}_l, 6, 2) = substr({n}_r, 9, 2) "
+        f"AND substr({n}_l, 9, 2) = substr({n}_r, 6, 2)"
+    )
+    return [
+        _null([n], f"{n} missing"),
+        _level(f"{n}_l = {n}_r", f"{n} equal"),
+        _level(transposed, f"{n} day and month transposed"),
+        _level(f"{full} AND damerau_levenshtein({n}_l, {n}_r) <= 1", f"{n} one digit off"),
+        _level(f"left({n}_l, 4) = left({n}_r, 4)", f"{n} same year only"),
+        _else(f"{n} different"),
+    ]
+
+
 @dataclass(frozen=True)
 class Method:
     name: str
@@ -185,6 +239,20 @@ METHODS: dict[str, Method] = {
             1,
             ("tokens",),
             company_name,
+        ),
+        Method(
+            "person_name",
+            "people's names: nicknames, first and last swapped, typos, initials, same surname",
+            1,
+            ("first", "last", "sorted", "tokens"),
+            person_name,
+        ),
+        Method(
+            "date_of_birth",
+            "dates: equal, day and month transposed, one digit off, same year only",
+            1,
+            (),
+            date_of_birth,
         ),
         Method("jaro_winkler", "equal, then Jaro-Winkler thresholds", 1, (), jaro_winkler),
         Method("exact", "equal or not", 1, (), exact),

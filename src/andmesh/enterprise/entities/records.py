@@ -38,6 +38,7 @@ def vocabulary_of(spec: EntitySpec) -> Vocabulary:
         ignore=v.ignore,
         site_labels=v.siteLabels,
         city_aliases=v.cityAliases,
+        nicknames=v.nicknames,
     )
 
 

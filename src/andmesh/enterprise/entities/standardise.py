@@ -217,6 +217,43 @@ def _text(x: str, country: str, vocab: Vocabulary) -> str:
     return f"trim(regexp_replace({words_sql(x)}, ' +', ' ', 'g'))"
 
 
+def _person_tokens(x: str, country: str, vocab: Vocabulary) -> str:
+    """A person's name as given names then surname: "Last, First" turned round, titles
+    dropped, each nickname replaced by its given name (Bob → robert)."""
+    turned = f"(CASE WHEN contains({x}, ',') THEN split_part({x}, ',', 2) || ' ' || split_part({x}, ',', 1) ELSE {x} END)"
+    tokens = f"string_split(trim(regexp_replace({words_sql(turned)}, ' +', ' ', 'g')), ' ')"
+    tokens = f"list_filter({tokens}, t -> t <> '' AND NOT list_contains({_list(vocab.titles)}, t))"
+    return f"list_transform({tokens}, t -> coalesce({_lookup(vocab.nicknames, 't')}, t))"
+
+
+def _person_outputs(column: str) -> dict[str, str]:
+    return {
+        "": f"nullif(array_to_string({column}, ' '), '')",
+        "first": f"nullif({column}[1], '')",
+        "last": f"(CASE WHEN len({column}) > 1 THEN {column}[-1] END)",
+        "sorted": f"nullif(array_to_string(list_sort({column}), ' '), '')",
+        "tokens": f"len({column})",
+    }
+
+
+def _date(x: str, country: str, vocab: Vocabulary) -> str:
+    """ISO ``YYYY-MM-DD`` from ISO, ``DD.MM.YYYY``, ``DD/MM/YYYY`` or ``YYYYMMDD`` (a
+    timestamp keeps its date); a bare year stays ``YYYY``; anything else is NULL."""
+    text = f"trim({x})"
+    parsed = (
+        f"coalesce(try_strptime(left({text}, 10), '%Y-%m-%d'), try_strptime({text}, '%d.%m.%Y'), "
+        f"try_strptime({text}, '%d/%m/%Y'), try_strptime({text}, '%Y%m%d'))"
+    )
+    return (
+        f"(CASE WHEN regexp_full_match({text}, '[12][0-9]{{3}}') THEN {text} "
+        f"ELSE strftime({parsed}, '%Y-%m-%d') END)"
+    )
+
+
+def _date_outputs(column: str) -> dict[str, str]:
+    return {"": f"nullif({column}, '')", "year": f"nullif(left({column}, 4), '')"}
+
+
 def _as_is(x: str, country: str, vocab: Vocabulary) -> str:
     return f"trim(CAST({x} AS VARCHAR))"
 
@@ -271,6 +308,23 @@ STANDARDISERS: dict[str, Standardiser] = {
         Standardiser("phone", "digits only", True, (), _phone, _plain_output),
         Standardiser("country", "ISO code in upper case", True, (), _country, _plain_output),
         Standardiser("identifier", "upper case, no spaces", True, (), _identifier, _plain_output),
+        Standardiser(
+            "person_name",
+            'given names then surname ("Last, First" turned round); titles dropped; nicknames '
+            "replaced by the given name; `_first`, `_last`, `_sorted` (words in order), `_tokens`",
+            False,
+            ("first", "last", "sorted", "tokens"),
+            _person_tokens,
+            _person_outputs,
+        ),
+        Standardiser(
+            "date",
+            "ISO date (from ISO, DD.MM.YYYY, DD/MM/YYYY, YYYYMMDD), a bare year kept; `_year`",
+            True,
+            ("year",),
+            _date,
+            _date_outputs,
+        ),
         Standardiser("text", "folded, punctuation removed", False, (), _text, _plain_output),
         Standardiser(
             "as_is", "the value as text, trimmed (descriptive attributes)", True, (), _as_is, _plain_output
@@ -311,6 +365,12 @@ def standardise(
     ['80331', '28270', '6848PN']
     >>> standardise("city", ["Munich", "MÜNCHEN"])
     ['muenchen', 'muenchen']
+    >>> standardise("person_name", ["Dr. Bob Smith", "SMITH, Robert", "José Pérez"])
+    ['robert smith', 'robert smith', 'jose perez']
+    >>> standardise("person_name", ["Smith Robert", "Robert Smith"], output="sorted")
+    ['robert smith', 'robert smith']
+    >>> standardise("date", ["1980-05-12", "12.05.1980", "1980-05-12 00:00:00", "1980", "n/a"])
+    ['1980-05-12', '1980-05-12', '1980-05-12', '1980', None]
     """
     import duckdb  # the spec layer imports this module for the names: no engine at import time
 

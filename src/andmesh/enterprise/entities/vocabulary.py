@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from andmesh.enterprise.entities.nicknames import NICKNAMES, TITLES
+
 # Legal forms, one token each after folding and dropping dots ("S.p.A." → "spa").
 LEGAL_FORMS: tuple[str, ...] = (
     # English-speaking
@@ -274,6 +276,8 @@ class Vocabulary:
     glued_street_types: dict[str, str] = field(default_factory=lambda: dict(GLUED_STREET_TYPES))
     city_aliases: dict[str, str] = field(default_factory=lambda: dict(CITY_ALIASES))
     vat_prefix: dict[str, str] = field(default_factory=lambda: dict(VAT_PREFIX))
+    nicknames: dict[str, str] = field(default_factory=lambda: dict(NICKNAMES))
+    titles: tuple[str, ...] = TITLES
 
     def extended(
         self,
@@ -283,6 +287,7 @@ class Vocabulary:
         ignore: list[str] | None = None,
         site_labels: list[str] | None = None,
         city_aliases: dict[str, list[str]] | None = None,
+        nicknames: dict[str, list[str]] | None = None,
     ) -> Vocabulary:
         """A copy with a spec's additions (entries are folded like the data they match)."""
         from andmesh.enterprise.entities.standardise import fold_text
@@ -296,6 +301,10 @@ class Vocabulary:
         for canonical, others in (city_aliases or {}).items():
             for other in others:
                 aliases[fold_text(other)] = fold_text(canonical)
+        nicks = dict(self.nicknames)
+        for name, others in (nicknames or {}).items():
+            for other in others:
+                nicks[fold_text(other)] = fold_text(name)
         return Vocabulary(
             legal_forms=(*self.legal_forms, *legal),
             legal_phrases=(*self.legal_phrases, *phrases),
@@ -311,4 +320,6 @@ class Vocabulary:
             glued_street_types=self.glued_street_types,
             city_aliases=aliases,
             vat_prefix=self.vat_prefix,
+            nicknames=nicks,
+            titles=self.titles,
         )
