@@ -152,6 +152,13 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def htmx_ready(page: Any) -> None:
+    """Wait until the page has loaded and htmx has bound its triggers: an input typed before
+    that fires no request (on a busy machine the click's navigation can still be loading)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("typeof htmx === 'object'")
+
+
 def test_home_page_shows_the_four_figures(browser: Any, server: dict[str, Any]) -> None:
     page = sign_in(browser, server, "rita")
     for n in (1, 2, 3, 4):
@@ -173,6 +180,7 @@ def test_request_approve_vote_then_the_requester_reads_clear_values(
     marc = sign_in(browser, server, "marc")
     # Find the product by one of its columns: htmx swaps the results in as marc types.
     marc.click("nav >> text=Products")
+    htmx_ready(marc)
     marc.fill("#q", "email")
     marc.wait_for_selector("#results >> text=column:email")  # every product is listed until then
     assert marc.url.endswith("/search?q=email")  # hx-push-url: the search can be bookmarked
@@ -249,6 +257,7 @@ def test_sign_in_through_the_local_oidc_provider(browser: Any, server: dict[str,
 def test_gap_page_filtered_by_use_case(browser: Any, server: dict[str, Any]) -> None:
     page = sign_in(browser, server, "rita")
     page.click("nav >> text=Gaps")
+    htmx_ready(page)
     table = page.locator("#gap-table")
     assert "sales.customers.email" in table.inner_text() and "sales.customers.segment" in table.inner_text()
     page.select_option("#usecase", "reach_customers")  # htmx swaps the report in and pushes the URL
