@@ -31,6 +31,7 @@ increasing order of the score (``band_of``).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -69,7 +70,7 @@ class ComponentSpec(BaseModel):
             if len(self.knots) < 2:
                 raise ValueError("a numeric component needs at least two `knots` [[value, points], …]")
             xs = [k[0] for k in self.knots]
-            if any(b <= a for a, b in zip(xs, xs[1:], strict=False)):
+            if any(b <= a for a, b in pairwise(xs)):
                 raise ValueError("`knots` values must increase")
             points = [k[1] for k in self.knots]
         else:
@@ -97,7 +98,7 @@ class WeightedScoreConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> WeightedScoreConfig:
         uppers = [b[1] for b in self.bands]
-        if any(b <= a for a, b in zip(uppers, uppers[1:], strict=False)):
+        if any(b <= a for a, b in pairwise(uppers)):
             raise ValueError("`bands` upper bounds must increase")
         unknown = [r for r in self.required if r not in self.components]
         if unknown:
@@ -162,9 +163,7 @@ class WeightedScore(ScoreMethod):
         require_unique(keys, "features")
         names = list(cfg.components)
         specs = [cfg.components[n] for n in names]
-        raw = [
-            floats(features, s.input) if s.kind == "numeric" else features.column(s.input) for s in specs
-        ]
+        raw = [floats(features, s.input) if s.kind == "numeric" else features.column(s.input) for s in specs]
         points = np.column_stack([component_points(v, s) for v, s in zip(raw, specs, strict=True)])
         weights = np.asarray([s.weight for s in specs], np.float64)
         score, coverage = weighted_score(points, weights)
@@ -178,7 +177,10 @@ class WeightedScore(ScoreMethod):
         with np.errstate(invalid="ignore", divide="ignore"):
             impact = np.where(known, weights[None, :] * lost / denom[:, None], np.nan)
         values = np.column_stack(
-            [r if s.kind == "numeric" else points[:, j] for j, (r, s) in enumerate(zip(raw, specs, strict=True))]
+            [
+                r if s.kind == "numeric" else points[:, j]
+                for j, (r, s) in enumerate(zip(raw, specs, strict=True))
+            ]
         )
         reasons = top_reasons(
             np.where(np.isnan(score)[:, None], np.nan, impact),
