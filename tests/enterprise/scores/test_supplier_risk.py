@@ -171,3 +171,22 @@ def test_the_reference_supplier_risk_config_is_valid_and_orders_vendors() -> Non
     out = method.score(features=table, columns={"features": spec["inputs"]["features"]["columns"]})
     assert out.table.column("score").to_pylist() == [0.0, 100.0]
     assert out.table.column("band").to_pylist() == ["low", "high"]
+
+
+def test_lint_points_at_the_line_of_a_bad_component(tmp_path: Path) -> None:
+    import shutil
+
+    from andmesh.spec import lint_mesh
+
+    mesh = tmp_path / "mesh"
+    shutil.copytree(SPEC.parents[2], mesh)
+    spec = mesh / "enterprise/scores/supplier_risk.yaml"
+    text = spec.read_text()
+    assert "knots: [[0.10, 0], [0.60, 100]]" in text
+    spec.write_text(text.replace("knots: [[0.10, 0], [0.60, 100]]", "knots: [[0.60, 0], [0.10, 100]]"))
+    report = lint_mesh(mesh)
+    [problem] = [p for p in report.errors if p.file == spec]
+    line = next(i for i, t in enumerate(spec.read_text().splitlines(), 1) if "[[0.60, 0], [0.10, 100]]" in t)
+    assert "config of weighted_components: components.delivery" in problem.message
+    assert "must increase" in problem.message
+    assert problem.line is not None and abs(problem.line - line) <= 4, (problem.line, line)
