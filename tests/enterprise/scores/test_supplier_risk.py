@@ -190,3 +190,17 @@ def test_lint_points_at_the_line_of_a_bad_component(tmp_path: Path) -> None:
     assert "config of weighted_components: components.delivery" in problem.message
     assert "must increase" in problem.message
     assert problem.line is not None and abs(problem.line - line) <= 4, (problem.line, line)
+
+
+def test_the_worked_example_of_docs_procure_to_pay() -> None:
+    spec = yaml.safe_load(SPEC.read_text())
+    row = {"entity_id": "EV-x", "late_delivery_rate": 0.35, "risk_rating": "medium"}
+    row |= {"match_exception_rate": 0.40, "price_variance_rate": 0.05, "spend_share": 0.01}
+    row |= {"payment_terms_days": 45.0}
+    out = create(spec["method"], spec["config"]).score(
+        features=pa.Table.from_pylist([row]), columns={"features": {"customer_id": "entity_id"}}
+    )
+    [result] = out.table.to_pylist()
+    assert (result["score"], result["band"]) == (41.25, "elevated")
+    assert [r["code"] for r in result["reasons"]] == ["SR_DELIVERY", "SR_MATCHING", "SR_RATING"]
+    assert result["reasons"][1]["text"] == "40% of invoices fail the three-way match"
