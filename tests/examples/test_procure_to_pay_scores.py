@@ -54,8 +54,8 @@ def test_one_served_run_on_every_resolved_vendor(scored: tuple[Path, ScoreServic
     [run] = report.runs
     assert (run.score, run.version, run.role, run.status) == ("supplier_risk", "1.0.0", "served", "succeeded")
     assert run.as_of == dt.date(2026, 9, 30)
-    # what it read: the cross-reference and each unit's product, at the versions published
-    assert len(run.inputs) == 7, run.inputs
+    # what it read: the vendor profile (and the cross-reference, for the entity model), as published
+    assert sorted(t.split(".")[1] for t in run.inputs) == ["vendor_profile", "vendor_xref"], run.inputs
     assert all(info["version"] for info in run.inputs.values())
     assert run.entity_model_version
     table = _output(service)
@@ -136,9 +136,14 @@ def test_every_unit_gives_a_vendor_the_same_tier(scored: tuple[Path, ScoreServic
         for t in tiers.values()
     }
     assert report.tier_counts == dict(sorted(expected.items(), key=lambda kv: -kv[1]))
+    # had each unit used its own view of the profile, many vendors would get two treatments
+    assert report.local is not None
+    assert report.local.domains == ["accounts_payable", "procurement", "receiving", "supplier_management"]
+    assert 0 < report.local.conflicting_customers <= report.customers
     critical = next(v for v, t in tiers.items() if t == "critical")
     treated = treatments.treat(critical)
     assert [d.domain for d in treated.domains] == UNITS
+    assert treated.domains[UNITS.index("treasury")].local_tier is None  # treasury has no view of its own
     assert {d.tier for d in treated.domains} == {"critical"}
     actions = {d.domain: d.action for d in treated.domains}
     assert "dual sourcing" in actions["procurement"] and "inspection" in actions["receiving"]
