@@ -180,3 +180,39 @@ def test_a_unit_pinned_to_another_version_is_caught(
     [finding] = report.findings
     assert (finding.domain, finding.used, finding.served) == ("receiving", "1.0.0", "1.1.0")
     assert finding.customers_affected and report.conflicting_customers == finding.customers_affected
+
+
+def test_the_commands_on_the_reference_mesh(scored: tuple[Path, ScoreService, ScoreRunReport]) -> None:
+    """`andmesh scores list|show` and `andmesh treat` on the Procure-to-Pay mesh."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from andmesh.cli.app import app
+
+    _, service, _ = scored
+    workspace = str(service.root.parent)
+
+    def cli(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(app, ["--workspace", workspace, *args, "--mesh", str(MESH)])
+        return result.exit_code, result.stdout
+
+    code, out = cli("scores", "list", "--json")
+    assert code == 0
+    [listed] = json.loads(out)
+    assert (listed["score"], listed["method"], listed["role"]) == (
+        "supplier_risk",
+        "weighted_components",
+        "served",
+    )
+    assert listed["approved_by"] == "edo, rkhan"
+    vendor = _output(service).filter(pc.equal(pc.field("band"), "high")).column("customer_id")[0].as_py()
+    code, out = cli("scores", "show", "supplier_risk", "--customer", vendor, "--json")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["band"] == "high" and shown["reasons"][0].startswith("SR_")
+    code, out = cli("treat", "--consistency")
+    assert code == 0 and "no customer gets conflicting treatments" in out
+    code, out = cli("treat", vendor, "--json")
+    assert code == 0
+    assert {d["tier"] for d in json.loads(out)["domains"]} == {"critical"}
