@@ -4,7 +4,7 @@ Heavy libraries (``optbinning``, ``scikit-learn``, ``scipy``) load with the meth
 needs them, not with :mod:`andmesh.enterprise.scores`.
 
 >>> sorted(METHODS)
-['credit_risk_scorecard', 'financial_health', 'lifetime_value_bgnbd']
+['credit_risk_scorecard', 'financial_health', 'lifetime_value_bgnbd', 'weighted_components']
 >>> get_method("financial_health").title
 'Financial health (0–100)'
 """
@@ -24,6 +24,7 @@ METHODS: dict[str, str] = {
     "credit_risk_scorecard": "andmesh.enterprise.scores.credit_risk:CreditRiskScorecard",
     "financial_health": "andmesh.enterprise.scores.health:FinancialHealth",
     "lifetime_value_bgnbd": "andmesh.enterprise.scores.lifetime_value:LifetimeValue",
+    "weighted_components": "andmesh.enterprise.scores.weighted:WeightedScore",
 }
 
 
