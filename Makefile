@@ -71,7 +71,7 @@ unit: $(STAMP)
 
 # One process, one Spark session shared by every test (no -n: each worker would start a JVM).
 spark: $(STAMP)
-	$(BIN)/python -m pytest -q -m spark tests/engine
+	$(BIN)/python -m pytest -q -m spark tests/engine tests/enterprise
 
 test: lint typecheck unit
 
