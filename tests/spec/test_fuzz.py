@@ -281,3 +281,32 @@ def test_fuzz_cli_never_prints_a_traceback(
     assert result.exit_code in (0, 1, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
+
+
+def test_json_output_keeps_a_value_utf8_cannot_encode(tmp_path: Path) -> None:
+    """Found by the fuzzer: JSON text escapes a character outside the BMP as a surrogate pair
+    (``"\\ud800\\udc00"``), which the YAML reader keeps as two lone surrogates; the JSON output
+    once failed to encode them (a traceback) instead of writing valid JSON with ``\\u`` escapes."""
+    props = [
+        {
+            "name": "a",
+            "logicalType": "string",
+            "quality": [
+                {"metric": "invalidValues", "mustBe": 1, "arguments": {"validValues": ["\U00010000"]}}
+            ],
+        }
+    ]
+    contract = tmp_path / "contract.yaml"
+    contract.write_text(contract_text(props, None))
+    assert "\\ud800\\udc00" in contract.read_text()
+    data = tmp_path / "data.parquet"
+    pq.write_table(pa.table({"a": pa.array(["x"], pa.string())}), data)
+    result = CliRunner().invoke(
+        app,
+        ["--workspace", str(tmp_path / "ws"), "test", str(contract), "--data", str(data), "--output", "json"],
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    report = json.loads(result.output)
+    assert result.exit_code == 1 and report["contract_id"]
+    # The check that cannot pass the value to the engine says so in the report.
+    assert "surrogates not allowed" in result.output

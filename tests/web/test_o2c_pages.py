@@ -1,4 +1,4 @@
-"""Portal pages on the Order-to-Cash mesh (300 generated customers, the customer entity resolved):
+"""Portal pages on the Order-to-Cash mesh (the session's run on 1,000 generated customers):
 the customer 360 page — a steward reads the golden record in clear, any other member reads the
 values the one masking function gives the API and the CLI, never a clear personal value — and a
 product's lineage, one level deep, expanded level by level in its direction."""
@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from andmesh.api.app import create_app
 from andmesh.facade import Andmesh
 from andmesh.security.authz import Target
-from andmesh.workspace import Workspace
 from tests.helpers import as_member, token_for
 
 MESH = Path(__file__).resolve().parents[2] / "examples" / "order_to_cash"
@@ -24,13 +23,9 @@ PERSONAL = ("name", "tax_id", "street", "email", "phone")
 
 
 @pytest.fixture(scope="module")
-def resolved(clean_env: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from andmesh.generate import generate_order_to_cash
-
-    base = tmp_path_factory.mktemp("c360")
-    generate_order_to_cash(base / "data", customers=300, seed=11)
-    facade = Andmesh(Workspace.resolve(base / "ws"))
-    facade.entities().resolve("customer", path=MESH, data=base / "data")
+def resolved(clean_env: None, o2c: Andmesh) -> Iterator[dict[str, Any]]:
+    # The session's Order-to-Cash run (its customer entity resolved) serves these pages too.
+    facade = o2c
     mesh = facade.mesh(MESH)
     outsider = next(
         m.username

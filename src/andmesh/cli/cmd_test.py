@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from andmesh.cli.cmd_status import check_counts
-from andmesh.cli.output import console, handled
+from andmesh.cli.output import console, handled, model_json
 
 if TYPE_CHECKING:
     from andmesh.facade import Andmesh
@@ -54,7 +54,7 @@ def contract_test(
         run = facade.test(target, data=data, object_name=object_name, version=version)
     rendered = None
     if output == OutputFormat.json:
-        rendered = run.model_dump_json(indent=2) + "\n"
+        rendered = model_json(run) + "\n"
     elif output == OutputFormat.junit:
         from andmesh.quality.junit import to_junit  # xml.etree, for this output only
 

@@ -38,12 +38,24 @@ def progress_bar(*, disable: bool = False, transient: bool = False) -> Progress:
     )
 
 
+def model_json(value: Any) -> str:
+    """A pydantic model as indented JSON. Text read from a file may hold lone surrogates (a YAML
+    escape such as ``"\\ud800"``), which UTF-8 cannot encode: those are written as JSON ``\\u``
+    escapes instead of failing, so the output stays valid JSON and loses nothing."""
+    from pydantic_core import PydanticSerializationError
+
+    try:
+        return str(value.model_dump_json(indent=2))
+    except PydanticSerializationError:
+        return json.dumps(value.model_dump(mode="json"), indent=2, ensure_ascii=True)
+
+
 def print_json(value: Any) -> None:
     """Machine-readable output for ``--json``: pydantic models and plain data alike."""
     from pydantic import BaseModel
 
     if isinstance(value, BaseModel):
-        text = value.model_dump_json(indent=2)
+        text = model_json(value)
     elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
         text = json.dumps([v.model_dump(mode="json") for v in value], indent=2)
     else:
