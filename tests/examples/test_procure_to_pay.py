@@ -55,7 +55,7 @@ def test_run_publishes_every_product_with_passing_checks(p2p: tuple[Path, Andmes
     problems = {o.table_id: o.message for o in result.outcomes if o.status != PortStatus.published}
     assert not problems, problems
     assert result.exit_code == 0
-    assert len(result.outcomes) == len(facade.mesh(MESH).ports()) == 15
+    assert len(result.outcomes) == len(facade.mesh(MESH).ports()) == 16
     for outcome in result.outcomes:
         assert outcome.checks is not None
         counts = outcome.checks.counts()
@@ -70,6 +70,8 @@ def test_run_publishes_every_product_with_passing_checks(p2p: tuple[Path, Andmes
     assert rows["treasury.payments"] == manifest["treasury/payments"]["rows"] - defects["payments"]
     assert rows["enterprise.vendor_master"] == 300
     assert rows["enterprise.vendor_profile"] == 300
+    # the served supplier risk, one row per enterprise vendor (vendors without a delivery have no value)
+    assert rows["enterprise.vendor_scores"] == 300
 
 
 @pytest.mark.slow

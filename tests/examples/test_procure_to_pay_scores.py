@@ -212,7 +212,21 @@ def test_the_commands_on_the_reference_mesh(scored: tuple[Path, ScoreService, Sc
     shown = json.loads(out)
     assert shown["band"] == "high" and shown["reasons"][0].startswith("SR_")
     code, out = cli("treat", "--consistency")
-    assert code == 0 and "no customer gets conflicting treatments" in out
+    # the wording follows the treatment's entity: vendors here, not customers
+    assert code == 0 and "no vendor gets conflicting treatments" in out
+    assert f"vendor_treatment: {service.output('supplier_risk')[1].num_rows:,} vendors;" in out
+    assert "vendors with another tier" in out and "customer" not in out
+    code, out = cli("treat", "--consistency", "--json")
+    proof = json.loads(out)
+    assert (proof["entity"], proof["entity_plural"]) == ("vendor", "vendors")
     code, out = cli("treat", vendor, "--json")
     assert code == 0
-    assert {d["tier"] for d in json.loads(out)["domains"]} == {"critical"}
+    treated = json.loads(out)
+    assert treated["entity"] == "vendor" and treated["customer_id"] == vendor
+    assert {d["tier"] for d in treated["domains"]} == {"critical"}
+    code, out = cli("treat", vendor)
+    assert code == 0 and out.startswith(f"vendor {vendor} tier critical")
+    result = CliRunner().invoke(app, ["--workspace", workspace, "treat", "EV-999999", "--mesh", str(MESH)])
+    assert result.exit_code == 2
+    assert "vendor `EV-999999` has no score (vendor_treatment)" in result.output
+    assert "Traceback" not in result.output

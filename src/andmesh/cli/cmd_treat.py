@@ -1,4 +1,8 @@
-"""`andmesh treat`: a customer's tier and each domain's action; `--consistency` checks every domain."""
+"""`andmesh treat`: an entity's tier and each domain's action; `--consistency` checks every domain.
+
+The wording follows the Treatment's entity (customers in Order-to-Cash, vendors in
+Procure-to-Pay); the results keep their field names (``customer_id``, ``customers``).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,12 @@ class TreatFacade(Protocol):
 
 def treat(
     ctx: typer.Context,
-    customer: Annotated[str | None, typer.Argument(help="Enterprise customer id.")] = None,
+    customer: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="ID", help="Enterprise id of the treatment's entity (a customer EC-…, a vendor EV-…)."
+        ),
+    ] = None,
     consistency: Annotated[
         bool, typer.Option("--consistency", help="Check that every domain uses the same versions and tiers.")
     ] = False,
@@ -37,14 +46,18 @@ def treat(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """How every domain treats a customer, from the served enterprise scores."""
+    """How every domain treats an entity (customer, vendor…), from the served enterprise scores."""
     from andmesh.enterprise.scores.treatments import ConsistencyReport, CustomerTreatment
 
     facade: TreatFacade = ctx.obj
     day = as_of.date() if as_of else None
     with handled():
         if customer is None and not consistency:
-            raise UsageError("give a customer id or --consistency", hint="andmesh treat EC-000123")
+            raise UsageError(
+                "give an enterprise id or --consistency",
+                hint="andmesh treat EC-000123 (a customer), andmesh treat EV-000001 (a vendor), "
+                "or andmesh treat --consistency",
+            )
         service = facade.treatments(mesh, treatment)
         result: CustomerTreatment | ConsistencyReport = (
             service.consistency(day) if consistency else service.treat(customer or "", day)
@@ -61,7 +74,8 @@ def treat(
 
 def _print_customer(t: CustomerTreatment) -> None:
     bands = ", ".join(f"{n} {t.versions.get(n, '?')}: {b or '–'}" for n, b in t.bands.items())
-    console.print(f"[bold]{t.customer_id}[/bold] tier [bold]{t.tier}[/bold] ({bands})")
+    who = t.entity.replace("_", " ")
+    console.print(f"{who} [bold]{t.customer_id}[/bold] tier [bold]{t.tier}[/bold] ({bands})")
     table = Table(title=t.treatment)
     for column in ("domain", "tier", "action", "own scoring would say"):
         table.add_column(column, overflow="fold")
@@ -73,35 +87,34 @@ def _print_customer(t: CustomerTreatment) -> None:
 
 def _print_consistency(r: ConsistencyReport) -> None:
     served = ", ".join(f"{n} {v or 'none'}" for n, v in r.served.items())
-    console.print(f"[bold]{r.treatment}[/bold]: {r.customers:,} customers; served {served}")
+    many = r.entity_plural
+    console.print(f"[bold]{r.treatment}[/bold]: {r.customers:,} {many}; served {served}")
     console.print("tiers: " + ", ".join(f"{t} {n:,}" for t, n in r.tier_counts.items()))
     if r.findings:
         for f in r.findings:
             affected = (
-                ""
-                if f.customers_affected is None
-                else f" → {f.customers_affected:,} customers get another tier"
+                "" if f.customers_affected is None else f" → {f.customers_affected:,} {many} get another tier"
             )
             console.print(f"[red]✗ {f.domain} uses {f.score} {f.used}, served {f.served}{affected}[/red]")
     else:
         console.print("[green]✓ every domain uses the served version of every score[/green]")
     if r.conflicting_customers:
         console.print(
-            f"[red]✗ {r.conflicting_customers:,} customers get different tiers from different domains[/red]"
+            f"[red]✗ {r.conflicting_customers:,} {many} get different tiers from different domains[/red]"
         )
         for c in r.conflicts:
             console.print("   " + c.customer_id + ": " + ", ".join(f"{d} {t}" for d, t in c.tiers.items()))
     else:
-        console.print("[green]✓ no customer gets conflicting treatments[/green]")
+        console.print(f"[green]✓ no {r.entity.replace('_', ' ')} gets conflicting treatments[/green]")
     if r.local is not None:
         loc = r.local
         console.print(
             f"had each unit used its own scoring ({', '.join(loc.domains)}): "
-            f"[yellow]{loc.conflicting_customers:,} customers ({loc.share:.1%})[/yellow] treated differently"
+            f"[yellow]{loc.conflicting_customers:,} {many} ({loc.share:.1%})[/yellow] treated differently"
         )
         table = Table(title="own scoring against the enterprise tier")
         table.add_column("domain")
-        table.add_column("customers with another tier", justify="right")
+        table.add_column(f"{many} with another tier", justify="right")
         for domain, share in loc.differs_from_enterprise.items():
             table.add_row(domain, f"{share:.1%}")
         console.print(table)

@@ -1,4 +1,4 @@
-"""Treatments: one tier per customer from the served score bands, and each domain's action for it.
+"""Treatments: one tier per entity (customer, vendor…) from the served score bands, and each domain's action.
 
 A tier is the first of the Treatment spec's tiers whose ``when`` holds (every score named
 is in one of the bands listed); the last tier is the default. Every domain reads the
@@ -6,10 +6,15 @@ same served score versions unless its entry pins another (``scores:``), which is
 the consistency check looks for:
 
 - every domain uses the served version of every score (a pin on an older one is a finding);
-- no customer gets two tiers from two domains (conflicts, with examples);
+- no entity gets two tiers from two domains (conflicts, with examples);
 - what would have happened had each unit used its own scoring (``localView``, a SQL
   expression over the profile, e.g. credit's risk class or sales' revenue rank): how
-  many customers two units would then have treated differently.
+  many entities two units would then have treated differently.
+
+The results keep the field names of the first treatment, Order-to-Cash's customers
+(``customer_id``, ``customers``, ``conflicting_customers``: the API's shape), whatever the
+entity; ``entity`` and ``entity_plural`` say what is counted, so the CLI, the API and the
+portal print "vendors" for a vendor treatment.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ class DomainAction(BaseModel):
 
 
 class CustomerTreatment(BaseModel):
-    """How every domain treats one customer."""
+    """How every domain treats one entity (the name is the first treatment's: customers)."""
 
-    customer_id: str
+    customer_id: str = Field(description="The enterprise id of the entity (a customer, a vendor…).")
     treatment: str
+    entity: str = Field("customer", description="The Treatment's entity (customer, vendor…).")
     tier: str = Field(description="The enterprise tier (served score versions).")
     bands: dict[str, str | None] = Field(description="Score → band of the served version.")
     versions: dict[str, str]
@@ -52,12 +58,12 @@ class VersionFinding(BaseModel):
     used: str
     served: str | None
     customers_affected: int | None = Field(
-        default=None, description="Customers whose tier differs from the served versions' tier."
+        default=None, description="Entities whose tier differs from the served versions' tier."
     )
 
 
 class Conflict(BaseModel):
-    customer_id: str
+    customer_id: str = Field(description="The enterprise id of the entity.")
     tiers: dict[str, str] = Field(description="Domain → tier.")
 
 
@@ -65,25 +71,27 @@ class LocalComparison(BaseModel):
     """Had each unit used its own scoring."""
 
     domains: list[str]
-    customers: int
+    customers: int = Field(description="Entities compared.")
     conflicting_customers: int = Field(
-        description="Customers two units with a local view would treat differently."
+        description="Entities (customers, vendors…) two units with a local view would treat differently."
     )
     share: float
     differs_from_enterprise: dict[str, float] = Field(
-        description="Domain → share of customers whose local tier differs."
+        description="Domain → share of entities whose local tier differs."
     )
     examples: list[Conflict] = Field(default_factory=list)
 
 
 class ConsistencyReport(BaseModel):
     treatment: str
+    entity: str = Field("customer", description="The Treatment's entity (customer, vendor…).")
+    entity_plural: str = Field("customers", description="What `customers` counts, in words (vendors…).")
     as_of: dt.date | None
     served: dict[str, str | None]
-    customers: int
+    customers: int = Field(description="Entities with a tier (customers, vendors…: see `entity`).")
     tier_counts: dict[str, int]
     findings: list[VersionFinding] = Field(description="Domains not on the served version of a score.")
-    conflicting_customers: int = Field(description="Customers two domains treat with different tiers.")
+    conflicting_customers: int = Field(description="Entities two domains treat with different tiers.")
     conflicts: list[Conflict] = Field(default_factory=list, description="Examples.")
     local: LocalComparison | None = None
 
@@ -109,6 +117,8 @@ class TreatmentService:
         if name not in treatments:
             raise UsageError(f"unknown treatment `{name}`", hint=hint_for(name, treatments, "treatments"))
         self.treatment: Treatment = treatments[name]
+        self.entity = self.treatment.spec.entity
+        self.entity_plural = plural(self.entity)
         self._bands: dict[tuple[str, str], dict[str, str | None]] = {}
 
     @property
@@ -141,7 +151,7 @@ class TreatmentService:
         return self._bands[key]
 
     def tiers(self, versions: dict[str, str], as_of: dt.date | None = None) -> dict[str, str]:
-        """Customer → tier, from the bands of ``versions`` (score → version)."""
+        """Entity id → tier, from the bands of ``versions`` (score → version)."""
         missing = [n for n in self.score_names if n not in versions]
         if missing:
             raise UsageError(
@@ -160,7 +170,7 @@ class TreatmentService:
         return dict(zip(customers, tier.tolist(), strict=True))
 
     def local_tiers(self) -> dict[str, dict[str, str]]:
-        """Domain → customer → the tier its own scoring would give (domains with a ``localView``)."""
+        """Domain → entity id → the tier its own scoring would give (domains with a ``localView``)."""
         views = {d.domain: d.localView for d in self.treatment.spec.domains if d.localView}
         if not views or self.treatment.profile is None:
             return {}
@@ -182,9 +192,9 @@ class TreatmentService:
         enterprise = self.tiers(served, as_of)
         if customer not in enterprise:
             raise UsageError(
-                f"`{customer}` has no score",
-                hint=hint_for(customer, list(enterprise)[:5000], "customers")
-                or "use an enterprise customer id",
+                f"{self.entity} `{customer}` has no score ({self.treatment.name})",
+                hint=hint_for(customer, list(enterprise)[:5000], f"enterprise {self.entity_plural}")
+                or f"use the enterprise id of a {self.entity} (the {self.entity} master's `entity_id`)",
             )
         local = self.local_tiers()
         actions = []
@@ -204,6 +214,7 @@ class TreatmentService:
         return CustomerTreatment(
             customer_id=customer,
             treatment=self.treatment.name,
+            entity=self.entity,
             tier=enterprise[customer],
             bands={n: self.bands(n, v, as_of).get(customer) for n, v in served.items()},
             versions=served,
@@ -248,6 +259,8 @@ class TreatmentService:
             comparison = _local_comparison(local, enterprise, examples)
         return ConsistencyReport(
             treatment=self.treatment.name,
+            entity=self.entity,
+            entity_plural=self.entity_plural,
             as_of=as_of,
             served=served_all,
             customers=len(enterprise),
@@ -296,6 +309,20 @@ def _local_comparison(
     )
 
 
+def plural(entity: str) -> str:
+    """The entity's name in the plural, as the CLI prints counts (snake_case names become words).
+
+    >>> [plural(e) for e in ("customer", "vendor", "supplier", "company", "address", "ship_to_site")]
+    ['customers', 'vendors', 'suppliers', 'companies', 'addresses', 'ship to sites']
+    """
+    words = entity.replace("_", " ").strip()
+    if words.endswith("y") and words[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return words[:-1] + "ies"
+    if words.endswith(("s", "x", "z", "ch", "sh")):
+        return words + "es"
+    return words + "s"
+
+
 def tier_table(tiers: dict[str, str]) -> pa.Table:
     return pa.table({"customer_id": list(tiers), "tier": list(tiers.values())})
 
@@ -307,5 +334,6 @@ __all__ = [
     "LocalComparison",
     "TreatmentService",
     "VersionFinding",
+    "plural",
     "tier_table",
 ]
