@@ -7,6 +7,7 @@ models and JSON Schema see ordinary data; a side index maps each node's path to 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -99,6 +100,43 @@ class _TooLarge(Exception):
         self.hint = hint
 
 
+class _BadText(_TooLarge):
+    """A string the YAML escapes made that is not text (a lone UTF-16 surrogate)."""
+
+
+# Half of a UTF-16 pair: YAML's `\uD800` escape yields one, which no UTF-8 writer accepts.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def _text(value: str, path: PathKey) -> str:
+    r"""``value`` as text: a surrogate pair becomes its character, a lone surrogate is refused.
+
+    JSON writes a character beyond U+FFFF as a pair of ``\u`` escapes, and YAML reads JSON,
+    so a pair means that character (as in JSON). Half a pair means nothing: refused here,
+    at load, where the file and line are known — not later, when JSON or a table is written.
+
+    >>> _text("\ud83d\ude00 ok", ("a",)) == "\U0001F600 ok"
+    True
+    >>> _text("x\ud800", ("tags", 0))
+    Traceback (most recent call last):
+    ...
+    andmesh.spec.yamlsource._BadText: a lone UTF-16 surrogate (\ud800) at character 2 is not text
+    """
+    if not _SURROGATE.search(value):
+        return value
+    joined = _PAIR.sub(lambda m: m.group().encode("utf-16-le", "surrogatepass").decode("utf-16-le"), value)
+    lone = _SURROGATE.search(joined)
+    if lone is None:
+        return joined
+    raise _BadText(
+        path,
+        f"a lone UTF-16 surrogate (\\u{ord(lone.group()):04x}) at character {lone.start() + 1} is not text",
+        "a `\\uD800`–`\\uDFFF` escape is half of a character: write the character itself (the file is "
+        "UTF-8), escape it whole as `\\UXXXXXXXX` (8 hex digits), or give both halves of the pair",
+    )
+
+
 @dataclass
 class _Budget:
     """Nodes left to build: aliases are expanded, so a bomb spends it quickly."""
@@ -133,7 +171,8 @@ def _plain(
                 positions[child] = (line + 1, col + 1)
             except (KeyError, TypeError, AttributeError):
                 pass
-            out[str(key)] = _plain(value, child, positions, budget)
+            name = _text(str(key), child)
+            out[name] = _plain(value, child, positions, budget)
         return out
     if isinstance(node, CommentedSeq):
         items: list[Any] = []
@@ -150,7 +189,7 @@ def _plain(
     if isinstance(node, dt.datetime | dt.date):
         return node.isoformat()
     if isinstance(node, str):
-        return str(node)
+        return _text(str(node), path)
     return node
 
 
@@ -255,7 +294,9 @@ def load_yaml_text(text: str, file: Path) -> YamlDocument | SpecProblem:
     positions: dict[PathKey, tuple[int, int]] = {(): (1, 1)}
     try:
         data = _plain(raw, (), positions)
-    except _TooLarge as exc:
+    except _TooLarge as exc:  # or _BadText
         located = YamlDocument(file=file, data=None, positions=positions)
-        return located.problem(exc.path, exc.message, exc.hint, code="yaml")
+        problem = located.problem(exc.path, exc.message, exc.hint, code="yaml")
+        # The path may hold a key with the surrogate: escaped, so the problem prints as text.
+        return dataclasses.replace(problem, path=problem.path.encode("utf-8", "backslashreplace").decode())
     return YamlDocument(file=file, data=data, positions=positions)
