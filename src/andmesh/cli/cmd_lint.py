@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 
 def lint(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The mesh folder (or any file inside it).")] = Path("."),
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
@@ -22,6 +23,13 @@ def lint(
     from andmesh.governance.policies import evaluate_policies
 
     report = Andmesh.lint(path)
+    facade = ctx.obj if isinstance(ctx.obj, Andmesh) else None
+    if report.ok and report.mesh is not None and facade is not None and facade.workspace.exists:
+        # Against what consumers already read: a published contract changed in a breaking way
+        # without a major version is an error here, before a run holds the product back.
+        from andmesh.governance.compat import unannounced_changes
+
+        report.problems.extend(unannounced_changes(report.mesh, facade.store))
     # Policies are checked on every lint, as on every run (nothing is recorded: lint changes no state).
     policies = evaluate_policies(report.mesh) if report.mesh is not None else None
     failed = [r for r in policies.results if r.status != "passed"] if policies else []
