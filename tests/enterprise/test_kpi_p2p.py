@@ -23,6 +23,7 @@ P2P_KPIS = {
     "days_payable_outstanding",
     "supplier_on_time_delivery",
     "early_payment_discount_capture",
+    "on_time_payment_rate",  # measured by the use case treat_suppliers_consistently
 }
 
 
@@ -83,6 +84,11 @@ def test_values_equal_plain_sql_over_the_published_tables(p2p: Andmesh) -> None:
             p2p,
             "select date_trunc('month', paid_date)::date, sum(discount_taken::double) "
             "/ sum(discount_available::double) from p where discount_available > 0 group by 1",
+            p="treasury.payments",
+        ),
+        "on_time_payment_rate": _sql(
+            p2p,
+            "select date_trunc('month', paid_date)::date, avg((days_after_due <= 0)::int) from p group by 1",
             p="treasury.payments",
         ),
     }

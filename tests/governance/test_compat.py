@@ -7,15 +7,19 @@ The case that slipped through in session 5: money columns published as DOUBLE, t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 from typer.testing import CliRunner
 
 from andmesh.cli.app import app
 from andmesh.facade import Andmesh
 from andmesh.governance.compat import unannounced_changes
 from andmesh.pipeline import PortStatus
+from andmesh.spec import lint_mesh
+from andmesh.spec.mesh import Mesh
 from tests.helpers import edit
 
 PRODUCT = "domains/sales/products/customers"
@@ -77,3 +81,62 @@ def test_lint_without_a_workspace_compares_nothing(mesh_dir: Path, tmp_path: Pat
     result = CliRunner().invoke(app, ["--workspace", str(tmp_path / "none"), "lint", str(mesh_dir)])
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "none").exists()  # lint made no workspace
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# The reference meshes' contracts whose money became decimal in session 5 (published as double before).
+DECIMAL_IN_SESSION_5 = {
+    "order_to_cash": {
+        "accounts_receivable.account_exposure",
+        "accounts_receivable.open_items",
+        "credit_management.credit_decisions",
+        "credit_management.credit_files",
+        "customer_invoicing.invoices",
+        "customer_invoicing.order_billing",
+        "order_management.order_lines",
+        "order_management.orders",
+        "payments_collection.invoice_settlements",
+        "payments_collection.payments",
+    },
+    "procure_to_pay": {
+        "accounts_payable.invoice_lines",
+        "accounts_payable.invoice_matches",
+        "accounts_payable.vendor_invoices",
+        "procurement.po_lines",
+        "procurement.purchase_orders",
+        "treasury.payments",
+    },
+}
+
+
+class Published:
+    """The store of a workspace that published every port before money became decimal."""
+
+    def __init__(self, mesh: Mesh, version: str) -> None:
+        self.texts: dict[str, str] = {}
+        for port in mesh.ports():
+            text = re.sub(
+                r"physicalType: decimal\(\d+, ?\d+\)", "physicalType: double", port.contract.file.read_text()
+            )
+            self.texts[port.table_id] = re.sub(r"(?m)^version: .*$", f"version: {version}", text)
+
+    def last_published_contract(self, table_id: str) -> dict[str, object] | None:
+        text = self.texts.get(table_id)
+        return {"text": text} if text is not None else None
+
+
+@pytest.mark.parametrize("name", sorted(DECIMAL_IN_SESSION_5))
+def test_the_reference_mesh_announces_its_decimals_with_a_major_version(name: str) -> None:
+    report = lint_mesh(EXAMPLES / name)
+    assert report.ok and report.mesh is not None
+    decimal = {p.table_id for p in report.mesh.ports() if "decimal(" in p.contract.file.read_text()}
+    assert decimal == DECIMAL_IN_SESSION_5[name]
+    # a workspace that published them as double at 1.0.0: the 2.0.0 contracts announce the change
+    assert unannounced_changes(report.mesh, Published(report.mesh, "1.0.0")) == []
+    assert {
+        p.table_id: p.contract.model.version for p in report.mesh.ports() if p.table_id in decimal
+    } == dict.fromkeys(decimal, "2.0.0")
+    # had they kept the published version, lint would name exactly these
+    caught = unannounced_changes(report.mesh, Published(report.mesh, "2.0.0"))
+    assert {p.message.split(":")[0] for p in caught} == DECIMAL_IN_SESSION_5[name]
+    assert all(p.code == "compatibility" and p.path == "version" for p in caught)
