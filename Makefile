@@ -47,6 +47,9 @@ demo: $(STAMP)
 	@echo "              personal data is masked unless your team owns it, you hold a grant, or you steward it)"
 	@echo "  try:        $(BIN)/andmesh products show order_management.orders"
 	@echo "              $(BIN)/andmesh entities review customer · scores list · treat EC-000123 · lineage order_management.orders --downstream"
+	@echo "  Procure-to-Pay, the second reference mesh (vendors, supplier risk, vendor treatment):"
+	@echo "              README.md \"The Procure-to-Pay reference mesh\" — andmesh generate procure-to-pay, then"
+	@echo "              ANDMESH_WORKSPACE=.andmesh-p2p $(BIN)/andmesh run examples/procure_to_pay --data data-p2p/"
 	@echo
 	@echo "The portal (and the REST API) on this mesh:"
 	@echo "  1. $(BIN)/andmesh tokens create --days 1       # prints a token once (andm_…); sign in with it"
