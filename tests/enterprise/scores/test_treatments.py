@@ -56,6 +56,7 @@ def test_served_versions_everywhere_give_one_tier_per_customer(o2c: Andmesh, tmp
     treatments = TreatmentService(scores)
     report = treatments.consistency()
     assert report.consistent and report.findings == [] and report.conflicting_customers == 0
+    assert (report.entity, report.entity_plural) == ("customer", "customers")  # what the CLI prints
     assert sum(report.tier_counts.values()) == report.customers > 900
     assert set(report.tier_counts) <= {"strategic", "secure", "watch", "grow", "standard"}
     local = report.local
@@ -74,6 +75,7 @@ def test_served_versions_everywhere_give_one_tier_per_customer(o2c: Andmesh, tmp
     )
     treated = treatments.treat(customer)
     assert len(treated.domains) == 7 and {d.tier for d in treated.domains} == {treated.tier}
+    assert treated.entity == "customer"
     assert all(d.action for d in treated.domains)
 
 
