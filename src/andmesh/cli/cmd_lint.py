@@ -27,9 +27,24 @@ def lint(
     if report.ok and report.mesh is not None and facade is not None and facade.workspace.exists:
         # Against what consumers already read: a published contract changed in a breaking way
         # without a major version is an error here, before a run holds the product back.
+        from andmesh.errors import AndmeshError, SpecProblem
         from andmesh.governance.compat import unannounced_changes
 
-        report.problems.extend(unannounced_changes(report.mesh, facade.store))
+        try:
+            report.problems.extend(unannounced_changes(report.mesh, facade.store))
+        except AndmeshError as exc:  # a store this user cannot open: lint the specs all the same
+            report.problems.append(
+                SpecProblem(
+                    report.root,
+                    None,
+                    None,
+                    "",
+                    f"not compared with the published contracts: {exc.message}",
+                    exc.hint,
+                    severity="warning",
+                    code="compatibility",
+                )
+            )
     # Policies are checked on every lint, as on every run (nothing is recorded: lint changes no state).
     policies = evaluate_policies(report.mesh) if report.mesh is not None else None
     failed = [r for r in policies.results if r.status != "passed"] if policies else []
