@@ -113,3 +113,35 @@ def test_vendor_resolution_against_truth(p2p: tuple[Path, Andmesh, RunResult]) -
         "supplier_management.supplier_files",
         "treasury.payee_accounts",
     }
+
+
+# The vendor treatment's tier of each band (enterprise/treatments.yaml); no band: the default.
+TIER_OF_BAND = {"low": "preferred", "elevated": "watch", "high": "critical", "moderate": "standard"}
+
+
+@pytest.mark.slow
+def test_vendor_scores_serve_the_run_the_treatment_reads(p2p: tuple[Path, Andmesh, RunResult]) -> None:
+    """The mesh run publishes the served supplier risk as enterprise.vendor_scores, and `andmesh treat`
+    tiers every vendor from that same run: one row per enterprise vendor, its band, its tier."""
+    from andmesh.enterprise.scores.treatments import TreatmentService
+
+    _, facade, _ = p2p
+    published = facade.read("enterprise.vendor_scores").to_pylist()
+    master = facade.read("enterprise.vendor_master").column("entity_id").to_pylist()
+    assert sorted(r["entity_id"] for r in published) == sorted(master)
+    assert {(r["score"], r["version"], r["method"]) for r in published} == {
+        ("supplier_risk", "1.0.0", "weighted_components")
+    }
+    [run_id] = {r["run_id"] for r in published}
+    service = facade.scores(MESH)
+    run, _ = service.output("supplier_risk")
+    assert run.id == run_id and run.role == "served"  # the build recorded the run it published
+    scored = [r for r in published if r["value"] is not None]
+    assert 0.7 * len(published) < len(scored) < len(published)
+    assert all(r["band"] and r["top_reasons"].startswith("SR_") for r in scored)
+    treatments = TreatmentService(service)
+    tiers = treatments.tiers({"supplier_risk": "1.0.0"})
+    assert {r["entity_id"]: TIER_OF_BAND.get(r["band"] or "", "standard") for r in published} == tiers
+    report = treatments.consistency()
+    assert report.consistent and report.customers == len(published)
+    assert (report.entity, report.entity_plural) == ("vendor", "vendors")
