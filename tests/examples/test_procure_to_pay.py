@@ -145,3 +145,22 @@ def test_vendor_scores_serve_the_run_the_treatment_reads(p2p: tuple[Path, Andmes
     report = treatments.consistency()
     assert report.consistent and report.customers == len(published)
     assert (report.entity, report.entity_plural) == ("vendor", "vendors")
+
+
+@pytest.mark.slow
+def test_consistent_supplier_treatment_is_a_use_case_with_its_kpis_and_requirements(
+    p2p: tuple[Path, Andmesh, RunResult],
+) -> None:
+    _, facade, _ = p2p
+    [case] = [u for u in facade.use_cases(MESH).use_cases if u.name == "treat_suppliers_consistently"]
+    assert case.kpis == ["early_payment_discount_capture", "on_time_payment_rate", "three_way_match_rate"]
+    assert set(case.requirements) == {
+        "treasury.payments.days_after_due",
+        "supplier_management.supplier_files.risk_rating",
+        "accounts_payable.invoice_matches.match_status",
+    }
+    gaps = facade.gaps(path=MESH)
+    mine = [r for r in gaps.requirements if "treat_suppliers_consistently" in r.use_cases]
+    assert {r.id for r in mine} == set(case.requirements) and not any(r.gap for r in mine)
+    kpis = {k.name: k for k in facade.kpis(path=MESH)}
+    assert kpis["on_time_payment_rate"].status == "computed" and kpis["on_time_payment_rate"].rows
