@@ -144,9 +144,11 @@ def test_the_customer_360_masked_unless_a_steward(o2c_api: Mesh) -> None:
     assert names, stewarded["golden"]
     shown = next(g for g in seen["golden"] if g["attribute"] == "name")
     assert shown["value"].startswith("masked:") and not names[0]["value"].startswith("masked:")
-    unknown = o2c_api.get("alice", "/api/v1/entities/customer/EC-nobody")
-    # The entities service calls an unknown id a usage error (422), as `andmesh entities show` does.
-    assert unknown.status_code in (404, 422) and "EC-nobody" in unknown.json()["detail"]
+    # A key that names no customer is not found (404), an enterprise id as a record key.
+    for key in ("EC-nobody", "order_management.accounts:nobody", "nobody"):
+        unknown = o2c_api.get("alice", f"/api/v1/entities/customer/{key}")
+        assert unknown.status_code == 404, unknown.text
+        assert key in unknown.json()["detail"] and unknown.json()["fix"]
     review = o2c_api.ok("sam", "/api/v1/entities/customer/review")  # still the review queue
     assert "pairs" in review and "total" in review and "golden" not in review
 
