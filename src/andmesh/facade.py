@@ -106,14 +106,9 @@ class ProductDetail(BaseModel):
 
 def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Every file under ``root`` with its modification time and size: changes when any spec does."""
-    if root.is_file():
-        root = root.parent
-    entries = []
-    for file in root.rglob("*"):
-        if file.is_file() and not any(part.startswith(".") for part in file.relative_to(root).parts):
-            stat = file.stat()
-            entries.append((str(file), stat.st_mtime_ns, stat.st_size))
-    return tuple(sorted(entries))
+    from andmesh.serve_cache import tree_signature
+
+    return tree_signature(root)
 
 
 def _head(files: list[str], limit: int) -> pa.Table:
@@ -148,12 +143,16 @@ class Andmesh:
         # Loading a mesh parses and validates every spec (~1 s for the reference mesh); one
         # command often needs it several times, so it is kept while no file of the mesh changes.
         self._meshes: dict[Path, tuple[tuple[tuple[str, int, int], ...], Mesh]] = {}
+        self._signatures: dict[Path, tuple[tuple[str, int, int], ...]] | None = None
 
-    def acting_as(self, principal: Principal) -> Andmesh:
+    def acting_as(self, principal: Principal, *, one_request: bool = False) -> Andmesh:
         """A facade on the same workspace, store, catalog and loaded meshes, acting as ``principal``
-        (the service makes one per request, so no request opens the store again)."""
+        (the service makes one per request, so no request opens the store again). With
+        ``one_request``, the mesh's files are checked for changes once, not at every call: one
+        request sees one state of the specs (a product page asked nine times)."""
         other = Andmesh(self.workspace, principal=principal)
         other._store, other._warehouse, other._meshes = self.store, self.warehouse, self._meshes
+        other._signatures = {} if one_request else None
         return other
 
     @property
@@ -201,7 +200,11 @@ class Andmesh:
                 )
             path = Path(remembered)
         root = path.resolve()
-        signature = _tree_signature(root)
+        signature = self._signatures.get(root) if self._signatures is not None else None
+        if signature is None:
+            signature = _tree_signature(root)
+            if self._signatures is not None:
+                self._signatures[root] = signature
         cached = self._meshes.get(root)
         if cached is not None and cached[0] == signature:
             return cached[1]
@@ -766,11 +769,12 @@ class Andmesh:
         """The columns of ``table_id``'s ``version`` the principal sees masked: those its published
         contract classifies as protected (every column when that contract is not on record), unless
         the principal's own team produces the port or a grant to it or one of its teams is in force."""
-        from andmesh.governance.access import AccessService, classified_columns
+        from andmesh.governance.access import AccessService
+        from andmesh.serve_cache import protected_columns  # parsed once per contract text
 
         who = self.principal(path)
         published = self.store.published_contract(table_id, version)
-        protected = classified_columns(published["text"]) if published else None
+        protected = protected_columns(published["text"]) if published else None
         hidden = list(columns) if protected is None else protected
         mesh = self._known_mesh(path)
         if hidden and mesh is not None and any(p.table_id == table_id for p in mesh.ports()):
