@@ -836,6 +836,12 @@ class Andmesh:
         except (ReadOnlyWorkspace, WorkspaceFault):
             return []
 
+    def lineage_job(self, job_id: str, *, path: Path | None = None) -> Any:
+        """Another tool's job (``<namespace>/<name>``) as its OpenLineage events describe it."""
+        from andmesh.job_view import job_view
+
+        return job_view(self.store.engine, self.mesh(path), job_id)
+
     def lineage_receive(self, event: Any, *, path: Path | None = None) -> Any:
         """Keep an OpenLineage RunEvent another tool sent (checked against the bundled schemas); its
         job then shows in the lineage graph beside the products it reads or writes."""
