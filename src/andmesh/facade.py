@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,6 +115,20 @@ def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
 def _head(files: list[str], limit: int) -> pa.Table:
     """The first ``limit`` rows of a version's files, reading only the record batches they need
     (a product page's ten sample rows must not load a 20,000-customer table)."""
+    # A version's files never change (each version has a folder of its own), so a small head —
+    # a product page's sample, read on every view — is read once; masking still happens per read.
+    return _small_head(tuple(files), limit) if limit <= SMALL_HEAD else _read_head(tuple(files), limit)
+
+
+SMALL_HEAD = 100
+
+
+@functools.lru_cache(maxsize=256)
+def _small_head(files: tuple[str, ...], limit: int) -> pa.Table:
+    return _read_head(files, limit)
+
+
+def _read_head(files: tuple[str, ...], limit: int) -> pa.Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -59,6 +59,16 @@ def state_key(app: Andmesh, mesh: Path | None) -> Key:
     return (tuple(run_state), version, tuple(scores), spec_fingerprint(mesh))
 
 
+def lineage_mark(app: Andmesh) -> int | None:
+    """The last OpenLineage event received (None: none yet): other tools' jobs change with it,
+    not with the mesh's state."""
+    from andmesh.store.lineage_events import lineage_events
+
+    with app.store.engine.connect() as c:
+        found = c.execute(sa.select(sa.func.max(lineage_events.c.id))).scalar()
+    return int(found) if found is not None else None
+
+
 class StateCache:
     """Values by name for one state of the mesh; a new state drops every older value."""
 

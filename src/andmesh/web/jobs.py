@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from andmesh.facade import Andmesh
+from andmesh.web.cache import Key, StateCache, lineage_mark
 from andmesh.web.render import Member, MeshPath, PortalRoute, render
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -20,15 +21,24 @@ def job_url(job_id: str) -> str:
     return "/jobs/" + quote(job_id, safe="")
 
 
-def jobs_around(app: Andmesh, mesh: Path | None, product_id: str) -> tuple[list[str], list[str]]:
+def jobs_around(
+    app: Andmesh, mesh: Path | None, product_id: str, cache: StateCache, key: Key
+) -> tuple[list[str], list[str]]:
     """The other tools' jobs that write ``product_id`` (upstream of it) and that read it
-    (downstream), as the lineage graph draws them."""
-    graph = app.lineage(path=mesh).graph
-    jobs = {n.id for n in graph.nodes if n.kind == "job"}
-    if not jobs:
+    (downstream), as the lineage graph draws them; the graph's job edges are kept per state of
+    the mesh and last event received (no event yet: no job, and nothing is drawn)."""
+    mark = lineage_mark(app)
+    if mark is None:
         return [], []
-    writers = sorted({e.upstream for e in graph.edges if e.downstream == product_id and e.upstream in jobs})
-    readers = sorted({e.downstream for e in graph.edges if e.upstream == product_id and e.downstream in jobs})
+
+    def job_edges() -> list[tuple[str, str]]:
+        graph = app.lineage(path=mesh).graph
+        jobs = {n.id for n in graph.nodes if n.kind == "job"}
+        return [(e.upstream, e.downstream) for e in graph.edges if e.upstream in jobs or e.downstream in jobs]
+
+    edges = cache.get("job-edges", (*key, mark), job_edges)
+    writers = sorted({up for up, down in edges if down == product_id})
+    readers = sorted({down for up, down in edges if up == product_id})
     return writers, readers
 
 
