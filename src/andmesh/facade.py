@@ -158,16 +158,17 @@ class Andmesh:
         # Loading a mesh parses and validates every spec (~1 s for the reference mesh); one
         # command often needs it several times, so it is kept while no file of the mesh changes.
         self._meshes: dict[Path, tuple[tuple[tuple[str, int, int], ...], Mesh]] = {}
-        self._signatures: dict[Path, tuple[tuple[str, int, int], ...]] | None = None
+        self._signatures: dict[Path, tuple[Path, tuple[tuple[str, int, int], ...]]] | None = None
 
-    def acting_as(self, principal: Principal, *, one_request: bool = False) -> Andmesh:
+    def acting_as(self, principal: Principal | None, *, one_request: bool = False) -> Andmesh:
         """A facade on the same workspace, store, catalog and loaded meshes, acting as ``principal``
         (the service makes one per request, so no request opens the store again). With
         ``one_request``, the mesh's files are checked for changes once, not at every call: one
         request sees one state of the specs (a product page asked nine times)."""
         other = Andmesh(self.workspace, principal=principal)
         other._store, other._warehouse, other._meshes = self.store, self.warehouse, self._meshes
-        other._signatures = {} if one_request else None
+        # A facade made from a request's facade belongs to the same request: it shares its checks.
+        other._signatures = self._signatures if self._signatures is not None else {} if one_request else None
         return other
 
     @property
@@ -214,18 +215,24 @@ class Andmesh:
                     hint="run `andmesh run <mesh folder>` first, or pass `--mesh <folder>`",
                 )
             path = Path(remembered)
-        root = path.resolve()
-        signature = self._signatures.get(root) if self._signatures is not None else None
-        if signature is None:
-            signature = _tree_signature(root)
-            if self._signatures is not None:
-                self._signatures[root] = signature
+        root, signature = self.spec_signature(path)
         cached = self._meshes.get(root)
         if cached is not None and cached[0] == signature:
             return cached[1]
         mesh = load_mesh(path, self._spec_cache())
         self._meshes[root] = (signature, mesh)
         return mesh
+
+    def spec_signature(self, path: Path) -> tuple[Path, tuple[tuple[str, int, int], ...]]:
+        """The mesh folder at ``path`` (resolved) and its files' signature: checked on every call,
+        or once per request for a request's facade (``acting_as(..., one_request=True)``)."""
+        found = self._signatures.get(path) if self._signatures is not None else None
+        if found is None:
+            root = path.resolve()
+            found = (root, _tree_signature(root))
+            if self._signatures is not None:
+                self._signatures[path] = found
+        return found
 
     def _spec_cache(self) -> SpecCache | None:
         """The workspace's cache of parsed specs (none for a workspace not yet made or not ours to write).

@@ -137,4 +137,6 @@ def _jwt_principal(request: Request, service: Andmesh, credential: str) -> Princ
 def acting_facade(request: Request) -> Andmesh:
     """The facade acting as this request's principal (a FastAPI dependency)."""
     service: Andmesh = request.app.state.facade
-    return service.acting_as(principal_from_request(request, service), one_request=True)
+    # One facade scope per request: the mesh's files are checked once, for sign-in and the action.
+    scoped = service.acting_as(None, one_request=True)
+    return scoped.acting_as(principal_from_request(request, scoped))
