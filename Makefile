@@ -51,12 +51,14 @@ demo: $(STAMP)
 	@echo "              README.md \"The Procure-to-Pay reference mesh\" — andmesh generate procure-to-pay, then"
 	@echo "              ANDMESH_WORKSPACE=.andmesh-p2p $(BIN)/andmesh run examples/procure_to_pay --data data-p2p/"
 	@echo
-	@echo "The portal (and the REST API) on this mesh:"
-	@echo "  1. $(BIN)/andmesh tokens create --days 1       # prints a token once (andm_…); sign in with it"
-	@echo "     (as a member of the mesh: your OS login in \`osUsers\` of your person in governance/members.yaml)"
-	@echo "  2. $(BIN)/andmesh serve                         # then open http://127.0.0.1:8000 in a browser"
-	@echo "     paste the token on the sign-in page, or sign in through your identity provider when"
-	@echo "     ANDMESH_OIDC_ISSUER is set (docs/service.md); the API is at http://127.0.0.1:8000/api/v1/docs"
+	@echo "The portal (and the REST API) on this mesh, signed in as one of its members (README, \"The portal\"):"
+	@echo "  1. $(BIN)/python -m oidc_provider_mock --port 9400 &    # a local identity provider, for the demo only"
+	@echo "  2. ANDMESH_OIDC_ISSUER=http://localhost:9400 ANDMESH_OIDC_CLIENT_ID=andmesh-demo \\"
+	@echo "     ANDMESH_OIDC_CLIENT_SECRET=demo ANDMESH_OIDC_USERNAME_CLAIM=sub $(BIN)/andmesh serve"
+	@echo "  3. open http://127.0.0.1:8000 · Sign in with your organisation · type a member's username:"
+	@echo "     edo (council chair, enterprise owner) · alice (order management) · grace (payments: personal data)"
+	@echo "     sam (steward of the customer 360) · rkhan (data office) — every member: docs/service.md, \"Demo users\""
+	@echo "  The API: http://127.0.0.1:8000/api/v1/docs (a token: \`andmesh tokens create\` as a member, docs/security.md)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,19 +107,28 @@ class ProductDetail(BaseModel):
 
 def _tree_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Every file under ``root`` with its modification time and size: changes when any spec does."""
-    if root.is_file():
-        root = root.parent
-    entries = []
-    for file in root.rglob("*"):
-        if file.is_file() and not any(part.startswith(".") for part in file.relative_to(root).parts):
-            stat = file.stat()
-            entries.append((str(file), stat.st_mtime_ns, stat.st_size))
-    return tuple(sorted(entries))
+    from andmesh.serve_cache import tree_signature
+
+    return tree_signature(root)
 
 
 def _head(files: list[str], limit: int) -> pa.Table:
     """The first ``limit`` rows of a version's files, reading only the record batches they need
     (a product page's ten sample rows must not load a 20,000-customer table)."""
+    # A version's files never change (each version has a folder of its own), so a small head —
+    # a product page's sample, read on every view — is read once; masking still happens per read.
+    return _small_head(tuple(files), limit) if limit <= SMALL_HEAD else _read_head(tuple(files), limit)
+
+
+SMALL_HEAD = 100
+
+
+@functools.lru_cache(maxsize=256)
+def _small_head(files: tuple[str, ...], limit: int) -> pa.Table:
+    return _read_head(files, limit)
+
+
+def _read_head(files: tuple[str, ...], limit: int) -> pa.Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -148,12 +158,17 @@ class Andmesh:
         # Loading a mesh parses and validates every spec (~1 s for the reference mesh); one
         # command often needs it several times, so it is kept while no file of the mesh changes.
         self._meshes: dict[Path, tuple[tuple[tuple[str, int, int], ...], Mesh]] = {}
+        self._signatures: dict[Path, tuple[Path, tuple[tuple[str, int, int], ...]]] | None = None
 
-    def acting_as(self, principal: Principal) -> Andmesh:
+    def acting_as(self, principal: Principal | None, *, one_request: bool = False) -> Andmesh:
         """A facade on the same workspace, store, catalog and loaded meshes, acting as ``principal``
-        (the service makes one per request, so no request opens the store again)."""
+        (the service makes one per request, so no request opens the store again). With
+        ``one_request``, the mesh's files are checked for changes once, not at every call: one
+        request sees one state of the specs (a product page asked nine times)."""
         other = Andmesh(self.workspace, principal=principal)
         other._store, other._warehouse, other._meshes = self.store, self.warehouse, self._meshes
+        # A facade made from a request's facade belongs to the same request: it shares its checks.
+        other._signatures = self._signatures if self._signatures is not None else {} if one_request else None
         return other
 
     @property
@@ -200,14 +215,24 @@ class Andmesh:
                     hint="run `andmesh run <mesh folder>` first, or pass `--mesh <folder>`",
                 )
             path = Path(remembered)
-        root = path.resolve()
-        signature = _tree_signature(root)
+        root, signature = self.spec_signature(path)
         cached = self._meshes.get(root)
         if cached is not None and cached[0] == signature:
             return cached[1]
         mesh = load_mesh(path, self._spec_cache())
         self._meshes[root] = (signature, mesh)
         return mesh
+
+    def spec_signature(self, path: Path) -> tuple[Path, tuple[tuple[str, int, int], ...]]:
+        """The mesh folder at ``path`` (resolved) and its files' signature: checked on every call,
+        or once per request for a request's facade (``acting_as(..., one_request=True)``)."""
+        found = self._signatures.get(path) if self._signatures is not None else None
+        if found is None:
+            root = path.resolve()
+            found = (root, _tree_signature(root))
+            if self._signatures is not None:
+                self._signatures[path] = found
+        return found
 
     def _spec_cache(self) -> SpecCache | None:
         """The workspace's cache of parsed specs (none for a workspace not yet made or not ours to write).
@@ -766,11 +791,12 @@ class Andmesh:
         """The columns of ``table_id``'s ``version`` the principal sees masked: those its published
         contract classifies as protected (every column when that contract is not on record), unless
         the principal's own team produces the port or a grant to it or one of its teams is in force."""
-        from andmesh.governance.access import AccessService, classified_columns
+        from andmesh.governance.access import AccessService
+        from andmesh.serve_cache import protected_columns  # parsed once per contract text
 
         who = self.principal(path)
         published = self.store.published_contract(table_id, version)
-        protected = classified_columns(published["text"]) if published else None
+        protected = protected_columns(published["text"]) if published else None
         hidden = list(columns) if protected is None else protected
         mesh = self._known_mesh(path)
         if hidden and mesh is not None and any(p.table_id == table_id for p in mesh.ports()):
@@ -831,6 +857,12 @@ class Andmesh:
             return list(LineageInbox(self.store.engine).jobs())
         except (ReadOnlyWorkspace, WorkspaceFault):
             return []
+
+    def lineage_job(self, job_id: str, *, path: Path | None = None) -> Any:
+        """Another tool's job (``<namespace>/<name>``) as its OpenLineage events describe it."""
+        from andmesh.job_view import job_view
+
+        return job_view(self.store.engine, self.mesh(path), job_id)
 
     def lineage_receive(self, event: Any, *, path: Path | None = None) -> Any:
         """Keep an OpenLineage RunEvent another tool sent (checked against the bundled schemas); its
@@ -931,8 +963,19 @@ class Andmesh:
         return self.entities().decide(name, decision, by=by, path=path, **pair)
 
     def entity_view(self, name: str, key: str, *, path: Path | None = None) -> Any:
-        """The 360 view of one entity, its attributes masked unless you steward the entity."""
-        view = self.entities().show(name, key, path=path)
+        """The 360 view of one entity, its attributes masked unless you steward the entity.
+
+        A key that names no record is ``NotFound`` (the API's 404), whatever the service calls it."""
+        try:
+            view = self.entities().show(name, key, path=path)
+        except UsageError as error:
+            # The service words a key naming nothing as "no <entity> `key` …" or "`key` is neither …".
+            if isinstance(error, NotFound) or not error.message.startswith(
+                (f"no {name} `{key}`", f"`{key}` is neither")
+            ):
+                raise
+            hint = error.hint or "give an enterprise id, a record id, or <source product>:<record id>"
+            raise NotFound(error.message, hint=hint) from error
         return self._mask_entity_model(name, view, path)
 
     def entity_review(self, name: str, *, limit: int = 20, path: Path | None = None) -> Any:

@@ -57,6 +57,9 @@ def test_request_approve_vote_read_clear_then_revoke(served: Served) -> None:
     revoked = served.ok(served.post("eve", f"/api/v1/access/requests/{request['id']}/revoke"))
     assert revoked["status"] == "revoked"
     assert first_email(served, "marc") == masked
+    # Those reads went through the service's caches (the port's versions, its protected columns):
+    # what is cached is never who may read, so the grant and the revoke applied at once.
+    assert served.client.app.state.facade.warehouse.hits > 0  # type: ignore[attr-defined]
     assert served.ok(served.get("marc", "/api/v1/access/grants/mine"))["items"] == []
 
     events = served.ok(

@@ -90,3 +90,25 @@ def test_only_domain_teams_may_send(served: Served) -> None:
     assert served.post("rita-request-only", URL, json=run_event("rita_job")).status_code == 403
     assert "airflow/rita_job" not in nodes(served)["nodes"]
     assert served.client.post(URL, json=run_event("anonymous")).status_code == 401
+
+
+def test_a_jobs_datasets_and_last_runs(served: Served) -> None:
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    for run, kind, at in ((first, "START", "08:00"), (first, "COMPLETE", "08:05"), (second, "FAIL", "09:00")):
+        event = run_event("invoice_export")
+        event.update(eventType=kind, eventTime=f"2026-12-03T{at}:00.000Z", run={"runId": run})
+        served.ok(served.post("ingest-bot", URL, json=event), 201)
+    job = served.ok(served.get("rita", "/api/v1/lineage/jobs/airflow/invoice_export"))
+    assert (job["id"], job["namespace"], job["name"], job["events"]) == (
+        "airflow/invoice_export",
+        "airflow",
+        "invoice_export",
+        3,
+    )
+    assert [(d["name"], d["product_id"]) for d in job["inputs"]] == [("sales.customers", "sales.customers")]
+    assert [(d["name"], d["product_id"]) for d in job["outputs"]] == [("dunning/letters", None)]
+    runs = [(r["run_id"], r["state"], r["events"]) for r in job["runs"]]
+    assert runs == [(second, "FAIL", 1), (first, "COMPLETE", 2)]  # latest first
+    assert job["runs"][1]["started_at"] < job["runs"][1]["updated_at"]
+    missing = served.get("rita", "/api/v1/lineage/jobs/airflow/nothing_sent")
+    assert missing.status_code == 404 and "nothing_sent" in missing.json()["detail"]

@@ -85,7 +85,7 @@ def test_customer_360_is_masked_by_the_one_function_unless_you_steward_it(resolv
     found = resolved["clients"]["sam"].get("/entities/customer", params={"key": f" {entity_id} "})
     assert found.status_code == 303 and found.headers["location"] == f"/entities/customer/{entity_id}"
     unknown = resolved["clients"]["sam"].get("/entities/customer/C-nope")
-    assert unknown.status_code == 422 and "C-nope" in unknown.text and "Traceback" not in unknown.text
+    assert unknown.status_code == 404 and "C-nope" in unknown.text and "Traceback" not in unknown.text
 
 
 @pytest.mark.slow

@@ -61,7 +61,13 @@ def create_app(
     from andmesh.storage.warehouse import PortVersion
 
     ProductDetail.model_rebuild(_types_namespace={"PortVersion": PortVersion})
+    from andmesh.version_cache import VersionCachingWarehouse
+
     facade = Andmesh(workspace)
+    # Every request's facade shares this warehouse: a port's versions are read from the catalog
+    # once per commit to it, not once per request (andmesh/version_cache.py says why that is safe).
+    workspace.create()
+    facade._warehouse = VersionCachingWarehouse(workspace.catalog_url, workspace.warehouse)
     if mesh_path is not None:
         mesh_path = mesh_path.resolve()
         facade.mesh(mesh_path)  # a broken mesh stops the server at start, with its problems listed

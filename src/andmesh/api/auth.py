@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from andmesh.facade import Andmesh
 
 TOKEN_HINT = "send `Authorization: Bearer andm_…`; `andmesh tokens create` makes one"
+TOUCH_EVERY = dt.timedelta(minutes=1)  # how fresh a token's "last used" is kept
 
 
 def principal_from_request(request: Request, service: Andmesh) -> Principal:
@@ -58,8 +59,12 @@ def principal_from_request(request: Request, service: Andmesh) -> Principal:
         principal = from_token_record(directory, record.username, record.prefix, record.scopes)
     except NotPermitted as exc:  # the member left the mesh: the token names no one any more
         raise Unauthenticated(str(exc), hint="ask a platform admin for a token of a current member") from exc
-    with contextlib.suppress(Exception):  # a read-only store still authenticates
-        tokens.touch(record.id)
+    # "Last used" to the minute: a write per request would serialise every client of one token
+    # on its row (50 clients, one token: each request waited for the others' commits).
+    last = record.last_used_at
+    if last is None or now - (last if last.tzinfo else last.replace(tzinfo=dt.UTC)) >= TOUCH_EVERY:
+        with contextlib.suppress(Exception):  # a read-only store still authenticates
+            tokens.touch(record.id)
     return principal
 
 
@@ -132,4 +137,6 @@ def _jwt_principal(request: Request, service: Andmesh, credential: str) -> Princ
 def acting_facade(request: Request) -> Andmesh:
     """The facade acting as this request's principal (a FastAPI dependency)."""
     service: Andmesh = request.app.state.facade
-    return service.acting_as(principal_from_request(request, service))
+    # One facade scope per request: the mesh's files are checked once, for sign-in and the action.
+    scoped = service.acting_as(None, one_request=True)
+    return scoped.acting_as(principal_from_request(request, scoped))

@@ -23,7 +23,7 @@ def mount(app: FastAPI) -> None:
     """Add the portal's pages, forms and static files to the service's app."""
     from fastapi.staticfiles import StaticFiles
 
-    from andmesh.web import enterprise, forms, pages
+    from andmesh.web import enterprise, forms, jobs, pages
     from andmesh.web.cache import StateCache
     from andmesh.web.render import STATIC
 
@@ -31,4 +31,5 @@ def mount(app: FastAPI) -> None:
     app.include_router(forms.router)
     app.include_router(pages.router)
     app.include_router(enterprise.router)
+    app.include_router(jobs.router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC), name="static")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -34,20 +33,6 @@ READS_LAG = 60.0
 Key = tuple[Any, ...]
 
 
-def spec_fingerprint(mesh: Path | None) -> str:
-    """The mesh folder's spec files by path, size and modification time (not their data files)."""
-    if mesh is None:
-        return ""
-    digest = hashlib.sha256()
-    for folder, dirs, files in os.walk(mesh):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "data")
-        for name in sorted(files):
-            if name.endswith((".yaml", ".yml", ".sql", ".py")):
-                stat = os.stat(os.path.join(folder, name))
-                digest.update(f"{folder}/{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return digest.hexdigest()[:16]
-
-
 def state_key(app: Andmesh, mesh: Path | None) -> Key:
     """What the mesh's published state is now: runs, versions, score runs and the spec files."""
     from andmesh.store.schema import published_contracts, runs, score_runs
@@ -56,7 +41,24 @@ def state_key(app: Andmesh, mesh: Path | None) -> Key:
         run_state = c.execute(sa.select(sa.func.count(), sa.func.max(runs.c.finished_at))).one()
         version = c.execute(sa.select(sa.func.max(published_contracts.c.id))).scalar()
         scores = c.execute(sa.select(sa.func.count(), sa.func.max(score_runs.c.started_at))).one()
-    return (tuple(run_state), version, tuple(scores), spec_fingerprint(mesh))
+    return (tuple(run_state), version, tuple(scores), _specs(app, mesh))
+
+
+def _specs(app: Andmesh, mesh: Path | None) -> str:
+    """The mesh folder's files, as the request's facade checked them (no second walk)."""
+    if mesh is None:
+        return ""
+    return hashlib.sha256(repr(app.spec_signature(mesh)[1]).encode()).hexdigest()[:16]
+
+
+def lineage_mark(app: Andmesh) -> int | None:
+    """The last OpenLineage event received (None: none yet): other tools' jobs change with it,
+    not with the mesh's state."""
+    from andmesh.store.lineage_events import lineage_events
+
+    with app.store.engine.connect() as c:
+        found = c.execute(sa.select(sa.func.max(lineage_events.c.id))).scalar()
+    return int(found) if found is not None else None
 
 
 class StateCache:

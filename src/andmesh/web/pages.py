@@ -15,6 +15,7 @@ from andmesh.security.authz import Target
 from andmesh.spec.suggest import hint_for
 from andmesh.web.cache import cache_of
 from andmesh.web.figures import TITLES, Figures, health
+from andmesh.web.jobs import job_url, jobs_around
 from andmesh.web.render import Member, MeshPath, PortalRoute, render
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -114,6 +115,7 @@ def product(request: Request, app: Member, mesh: MeshPath, product_id: str) -> H
         grants=[r for r in requests if r.active(now)],
         my_requests=[r for r in requests if r.consumer in mine or r.requested_by == who.username],
         upstream=sorted(spec.upstream),
+        **_jobs(app, mesh, product_id, figures),
         may_request=app.may(
             "access.request",
             Target(product_id=product_id, consumer=who.username, consumer_kind="person"),
@@ -144,7 +146,17 @@ def lineage_fragment(
         direction=direction,
         upstream=sorted(found.upstream),
         downstream=app.mesh(mesh).downstream(product_id),
+        **_jobs(app, mesh, product_id, Figures(app, mesh, cache_of(request.app.state))),
     )
+
+
+def _jobs(app: Andmesh, mesh: Path | None, product_id: str, figures: Figures) -> dict[str, Any]:
+    """Other tools' jobs beside a product in its lineage, each with its page (``web/jobs.py``)."""
+    writers, readers = jobs_around(app, mesh, product_id, figures.cache, figures.key)
+    return {
+        "job_writers": [(j, job_url(j)) for j in writers],
+        "job_readers": [(j, job_url(j)) for j in readers],
+    }
 
 
 @router.get("/access", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from andmesh.api.deps import Facade, MeshPath, Reader, RowId
 from andmesh.api.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode, paginate
 from andmesh.errors import NotFound, UsageError
+from andmesh.job_view import JobView
 from andmesh.store.lineage_events import LineageInbox, ReceivedEvent
 
 router = APIRouter(prefix="/api/v1", tags=["lineage"])
@@ -74,3 +75,11 @@ def received_event(app: Reader, event_id: RowId) -> dict[str, Any]:
     if found is None:
         raise NotFound(f"no lineage event #{event_id}", hint="GET /api/v1/lineage/events lists them")
     return found
+
+
+@router.get("/lineage/jobs/{job:path}", response_model=JobView)
+def lineage_job(app: Reader, mesh: MeshPath, job: str) -> JobView:
+    """Another tool's job (`<namespace>/<name>`, its node id in `GET /lineage`): the datasets its
+    events read and write, the mesh's products among them, and its last runs."""
+    view: JobView = app.lineage_job(job, path=mesh)
+    return view
