@@ -32,6 +32,16 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def cpu_s(who: int = resource.RUSAGE_SELF) -> float:
+    """User + system CPU so far: the steadier figure when other work shares the cores."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -75,9 +85,11 @@ def main() -> None:
     generate_rss = peak_rss_mb(resource.RUSAGE_CHILDREN)
 
     facade = Andmesh(Workspace.resolve(ws))
-    clock = time.perf_counter()
+    load_before = load()
+    clock, cpu = time.perf_counter(), cpu_s()
     result = facade.run(MESH, data=data)
-    run_s = time.perf_counter() - clock
+    run_s, run_cpu = time.perf_counter() - clock, cpu_s() - cpu
+    load_after = load()
     clock = time.perf_counter()
     again = facade.run(MESH, data=data)
     rerun_s = time.perf_counter() - clock
@@ -93,12 +105,13 @@ def main() -> None:
         "--data",
         str(data),
     ]
-    noop = []
+    noop, noop_cpu = [], []
     for _ in range(3):
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), cpu_s(resource.RUSAGE_CHILDREN)
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         noop.append(time.perf_counter() - clock)
-    noop_s = sorted(noop)[1]
+        noop_cpu.append(cpu_s(resource.RUSAGE_CHILDREN) - cpu)
+    noop_s, noop_cpu_s = sorted(noop)[1], sorted(noop_cpu)[1]
 
     clock = time.perf_counter()
     gaps = facade.gaps(path=MESH)
@@ -119,11 +132,15 @@ def main() -> None:
     print(
         f"run (build+check+publish) {run_s:>8.1f}s  ({len(published)}/{len(result.outcomes)} ports published)"
     )
+    print(f"  CPU (user + sys)   {run_cpu:>13.1f}s  (load average {load_before} -> {load_after})")
     print(f"  rows published     {result.rows:>14,}")
     print(f"  source rows/s      {source_rows / run_s:>14,.0f}")
     print(f"  published rows/s   {result.rows / run_s:>14,.0f}")
     print(f"re-run (up to date)  {rerun_s:>13.2f}s  ({again.count(PortStatus.up_to_date)} up to date)")
-    print(f"  `andmesh run`, end to end {noop_s:>6.2f}s  (median of 3; target <= 1.5 s)")
+    print(
+        f"  `andmesh run`, end to end {noop_s:>6.2f}s  (median of 3; CPU {noop_cpu_s:.2f}s; "
+        f"target <= 1.5 s; load {load()})"
+    )
     computed = sum(1 for k in kpis if k.status == "computed")
     print(
         f"gap analysis         {gaps_s:>13.2f}s  ({len(gaps.requirements)} requirements, {len(gaps.gaps)} gaps)"

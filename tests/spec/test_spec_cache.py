@@ -77,3 +77,50 @@ def test_a_corrupt_or_forged_cache_is_ignored(mesh_dir: Path, tmp_path: Path, da
     mesh = load_mesh(mesh_dir, reader)
     assert mesh.products == load_mesh(mesh_dir).products
     assert (tmp_path / "ws" / "cache" / "specs.json").read_bytes()[:64] != b"\x00not json at all"[:64]
+
+
+REFERENCE = Path(__file__).parents[2] / "examples" / "order_to_cash"
+SCORES_IMPORTED = """
+import json, sys
+from pathlib import Path
+from andmesh.spec import load_mesh
+from andmesh.spec.cache import SpecCache
+mesh = load_mesh(Path(sys.argv[1]), SpecCache(Path(sys.argv[2]), b"k" * 32))
+print(json.dumps({
+    "scores": sorted((k, sorted((r, p.table_id) for r, p in s.ports.items()), s.depends_on)
+                     for k, s in mesh.scores.items()),
+    "imported": "andmesh.enterprise.scores" in sys.modules,
+}))
+"""
+
+
+def test_score_methods_checked_clean_are_not_imported_again(tmp_path: Path) -> None:
+    """A Score spec whose method, config and inputs checked clean is remembered: a warm load gets
+    the same scores without importing the methods (pyarrow, numpy); an edited config is checked
+    in full again, with the same message as without a cache."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    mesh_dir = tmp_path / "mesh"
+    shutil.copytree(REFERENCE, mesh_dir, ignore=shutil.ignore_patterns("data", "__pycache__"))
+    file = tmp_path / "ws" / "cache" / "specs.json"
+
+    def load() -> dict[str, object]:
+        run = subprocess.run(
+            [sys.executable, "-c", SCORES_IMPORTED, str(mesh_dir), str(file)],
+            capture_output=True, text=True, check=True, timeout=180,
+        )  # fmt: skip
+        loaded: dict[str, object] = json.loads(run.stdout.strip().splitlines()[-1])
+        return loaded
+
+    cold, warm = load(), load()
+    assert cold["imported"] is True and warm["imported"] is False
+    assert warm["scores"] == cold["scores"] and len(cold["scores"]) >= 3  # type: ignore[arg-type]
+    edit(
+        mesh_dir / "enterprise" / "scores" / "credit_risk_v2.yaml", "config:\n", "config:\n  max_n_bins: 1\n"
+    )
+    expected = messages(mesh_dir, None)
+    assert any("config of credit_risk_scorecard: max_n_bins" in m for m in expected)
+    assert messages(mesh_dir, SpecCache(file, b"k" * 32)) == expected

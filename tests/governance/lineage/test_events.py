@@ -264,3 +264,58 @@ def test_every_outcome_maps_to_a_valid_event(lineage_mesh: Path, status: PortSta
         outcome.status = status
     for event in build_run_events(mesh, result):
         assert event_problems(event_json(event)) == []
+
+
+def test_facets_name_the_schema_versions_of_the_installed_client_models() -> None:
+    """Events are written as JSON without openlineage-python; its models stay the reference for
+    each facet's schema URL (an upgraded client with newer facets fails here, not in a consumer)."""
+    import importlib
+
+    from andmesh.governance.lineage.events import FACET_VERSIONS, RUN_EVENT_URL, facet_url
+
+    modules = {
+        "ColumnLineageDatasetFacet": "column_lineage_dataset",
+        "DataQualityAssertionsDatasetFacet": "data_quality_assertions_dataset",
+        "DataQualityMetricsDatasetFacet": "data_quality_metrics_dataset",
+        "DatasetVersionDatasetFacet": "dataset_version_dataset",
+        "DocumentationDatasetFacet": "documentation_dataset",
+        "DocumentationJobFacet": "documentation_job",
+        "ErrorMessageRunFacet": "error_message_run",
+        "JobTypeJobFacet": "job_type_job",
+        "OutputStatisticsOutputDatasetFacet": "output_statistics_output_dataset",
+        "OwnershipJobFacet": "ownership_job",
+        "ParentRunFacet": "parent_run",
+        "ProcessingEngineRunFacet": "processing_engine_run",
+        "SchemaDatasetFacet": "schema_dataset",
+        "SQLJobFacet": "sql_job",
+    }
+    assert set(modules) == set(FACET_VERSIONS)
+    facets = importlib.import_module("openlineage.client.facet_v2")
+    for name, module in modules.items():
+        model = getattr(getattr(facets, module), name)
+        assert facet_url(name) == model._get_schema(), name
+    from openlineage.client.event_v2 import RunEvent
+
+    assert RunEvent._get_schema() == RUN_EVENT_URL
+
+
+def test_building_and_writing_events_never_imports_the_openlineage_client(lineage_mesh: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from andmesh.facade import Andmesh\n"
+        "from andmesh.workspace import Workspace\n"
+        f"Andmesh(Workspace.resolve(Path({str(lineage_mesh.parent / 'ws')!r}))).run(Path({str(lineage_mesh)!r}))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('openlineage', 'requests', 'httpx')))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=180
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    lines = (lineage_mesh.parent / "ws" / "lineage" / "events.jsonl").read_text().splitlines()
+    assert len(lines) == 2 + 2 * len(load_mesh(lineage_mesh).products)
+    for line in lines:
+        assert event_problems(json.loads(line)) == []

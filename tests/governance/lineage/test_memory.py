@@ -38,3 +38,32 @@ def test_a_forged_or_foreign_file_is_ignored(tmp_path: Path) -> None:
     head, _, body = file.read_bytes().partition(b"\n")
     file.write_bytes(head + b"\n" + body.replace(b"amount", b"secret"))  # edited by hand
     assert LineageMemory(file, KEY).get(key) is None
+
+
+def test_source_columns_are_remembered_until_the_file_changes(lineage_mesh: Path, tmp_path: Path) -> None:
+    import os
+
+    from andmesh.governance.lineage.sources import source_schemas
+    from andmesh.spec import load_mesh
+
+    mesh = load_mesh(lineage_mesh)
+    product = next(p for p in mesh.products.values() if p.sources)
+    data = lineage_mesh / "data"
+    read = source_schemas(product, data)
+    assert read and all(read.values())
+    file = tmp_path / "cache" / "column-lineage.json"
+    memory = LineageMemory(file, KEY)
+    assert source_schemas(product, data, memory) == read
+    memory.save()
+    warm = LineageMemory(file, KEY)
+    assert source_schemas(product, data, warm) == read
+    assert not warm._dirty  # every source answered from memory
+    # A file rewritten with other columns is read again.
+    source = product.sources[0]
+    first = sorted(data.glob(source.path))[0]
+    assert first.suffix == ".csv"
+    first.write_text("other,columns\n1,2\n")
+    os.utime(first, ns=(1, 1))
+    again = source_schemas(product, data, warm)
+    assert again[source.name] == {"other": "bigint", "columns": "bigint"}
+    assert again == source_schemas(product, data)

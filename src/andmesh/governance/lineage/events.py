@@ -20,6 +20,12 @@ held back; and ``andmesh_run`` with andmesh's own status of every port.
 Outcome → event: ``published`` and ``up_to_date`` → COMPLETE; ``blocked`` (the gate
 held it back) and ``failed`` → FAIL; ``skipped`` (an upstream was not published) →
 ABORT: the product never started its work.
+
+Events are built as the JSON the standard defines (plain dicts), not through
+openlineage-python's classes: importing that client loads every transport it has (requests,
+httpx…), ~0.5 s that every run, a no-op included, paid for events it only writes to a file.
+The facets' schema URLs are those of the installed client's models (a test holds them equal)
+and every event is checked against the bundled 2-0-2 schema in the tests.
 """
 
 from __future__ import annotations
@@ -32,32 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ClassVar
-
-import attr
-from openlineage.client.constants import __version__ as client_version
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
-from openlineage.client.facet_v2 import (
-    DatasetFacet,
-    JobFacet,
-    OutputDatasetFacet,
-    RunFacet,
-    column_lineage_dataset,
-    data_quality_assertions_dataset,
-    data_quality_metrics_dataset,
-    dataset_version_dataset,
-    documentation_dataset,
-    documentation_job,
-    error_message_run,
-    job_type_job,
-    output_statistics_output_dataset,
-    ownership_job,
-    parent_run,
-    processing_engine_run,
-    schema_dataset,
-    sql_job,
-)
-from openlineage.client.serde import Serde
+from typing import Any
 
 from andmesh.governance.lineage.columns import ColumnLineage, sql_column_lineage
 from andmesh.governance.lineage.memory import LineageMemory, query_key
@@ -68,6 +49,29 @@ from andmesh.spec.mesh import Contract, Mesh, Product
 PARENT_JOB = "mesh-run"  # a hyphen: no product id (`<domain>.<product>`, snake_case) can take it
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:andmesh:openlineage:run")
 ANDMESH_RUN_FACET_URL = "urn:andmesh:openlineage:facets:1-0-0:AndmeshRunFacet.json#/$defs/AndmeshRunFacet"
+RUN_EVENT_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
+
+#: Each facet written → the version of its schema (the one openlineage-python's model of the
+#: facet names; ``tests/governance/lineage/test_events.py`` holds the two equal).
+FACET_VERSIONS = {
+    "ColumnLineageDatasetFacet": "1-2-0",
+    "DataQualityAssertionsDatasetFacet": "1-1-0",
+    "DataQualityMetricsDatasetFacet": "1-0-1",
+    "DatasetVersionDatasetFacet": "1-0-1",
+    "DocumentationDatasetFacet": "1-1-0",
+    "DocumentationJobFacet": "1-1-0",
+    "ErrorMessageRunFacet": "1-0-1",
+    "JobTypeJobFacet": "2-0-4",
+    "OutputStatisticsOutputDatasetFacet": "1-0-2",
+    "OwnershipJobFacet": "1-0-1",
+    "ParentRunFacet": "1-2-0",
+    "ProcessingEngineRunFacet": "1-1-1",
+    "SchemaDatasetFacet": "1-2-0",
+    "SQLJobFacet": "1-1-0",
+}
+
+#: An event, a facet: the JSON objects of the OpenLineage standard.
+Json = dict[str, Any]
 
 
 def _andmesh_version() -> str:
@@ -79,26 +83,66 @@ def _andmesh_version() -> str:
 
 PRODUCER = f"urn:andmesh:{_andmesh_version()}"
 
+
+def _client_version() -> str:
+    # The facets follow the models of this client version (see FACET_VERSIONS); read from the
+    # package's metadata, so writing events never imports the client.
+    try:
+        return metadata.version("openlineage-python")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def facet_url(name: str) -> str:
+    """The schema URL of facet ``name`` as written.
+
+    >>> facet_url("SQLJobFacet")
+    'https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json#/$defs/SQLJobFacet'
+    """
+    return f"https://openlineage.io/spec/facets/{FACET_VERSIONS[name]}/{name}.json#/$defs/{name}"
+
+
+def _facet(facet: str, /, **fields: Any) -> Json:
+    return {"_producer": PRODUCER, "_schemaURL": facet_url(facet), **fields}
+
+
+def _clean(value: Any) -> Any:
+    """Drop what the standard leaves out when unset: null members, and nulls and empty objects in lists.
+
+    >>> _clean({"a": None, "b": [None, {}, {"c": 1, "d": None}], "e": {}})
+    {'b': [{'c': 1}], 'e': {}}
+    """
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [c for c in (_clean(v) for v in value if v is not None) if c != {}]
+    return value
+
+
+def _event(
+    state: str, when: dt.datetime, run: Json, job: Json, inputs: list[Json], outputs: list[Json]
+) -> Json:
+    event = {
+        "eventTime": when.isoformat(),
+        "eventType": state,
+        "producer": PRODUCER,
+        "schemaURL": RUN_EVENT_URL,
+        "run": run,
+        "job": job,
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+    cleaned: Json = _clean(event)
+    return cleaned
+
+
+def _dataset(namespace: str, name: str, facets: Json | None = None, **more: Json) -> Json:
+    return {"namespace": namespace, "name": name, "facets": facets or {}, **more}
+
+
 # andmesh check kinds → the assertion names OpenLineage consumers know (others keep theirs).
 _ASSERTION = {"required": "not_null", "unique": "unique", "primaryKey": "unique", "rowCount": "row_count",
               "sql": "custom_sql", "relationship": "relationships", "freshness": "freshness"}  # fmt: skip
-
-
-@attr.define
-class AndmeshRunFacet(RunFacet):
-    """``andmesh_run``: what andmesh did, in its own terms (schema in ``schemas/AndmeshRunFacet.json``)."""
-
-    runId: str  # noqa: N815
-    mesh: str
-    status: str
-    message: str | None = attr.field(default=None)
-    ports: list[dict[str, Any]] = attr.field(factory=list)
-
-    _additional_skip_redact: ClassVar[list[str]] = ["runId", "mesh", "status", "ports"]
-
-    @staticmethod
-    def _get_schema() -> str:
-        return ANDMESH_RUN_FACET_URL
 
 
 @dataclass
@@ -136,21 +180,17 @@ def dataset_namespace(mesh: Mesh) -> str:
     return f"andmesh://{mesh.name}"
 
 
-def build_run_events(mesh: Mesh, result: RunResult, context: LineageContext | None = None) -> list[RunEvent]:
+def build_run_events(mesh: Mesh, result: RunResult, context: LineageContext | None = None) -> list[Json]:
     """Every event of one run, in order: the mesh run's START, each product's pair, its end."""
     ctx = context or LineageContext()
-    parent = parent_run.ParentRunFacet(
-        run=parent_run.Run(runId=run_uuid(result.run_id)),
-        job=parent_run.Job(namespace=mesh.name, name=PARENT_JOB),
-        root=parent_run.Root(
-            run=parent_run.RootRun(runId=run_uuid(result.run_id)),
-            job=parent_run.RootJob(namespace=mesh.name, name=PARENT_JOB),
-        ),
-        producer=PRODUCER,
+    parent_run = {"runId": run_uuid(result.run_id), "facets": {}}
+    parent_job = {"namespace": mesh.name, "name": PARENT_JOB, "facets": {}}
+    parent = _facet(
+        "ParentRunFacet", run=parent_run, job=parent_job, root={"run": parent_run, "job": parent_job}
     )
     start = result.started_at
     end = start + dt.timedelta(seconds=result.seconds)
-    events = [_mesh_event(mesh, result, RunState.START, start)]
+    events = [_mesh_event(mesh, result, "START", start)]
     by_product: dict[str, list[PortOutcome]] = {}
     for outcome in result.outcomes:
         by_product.setdefault(outcome.product_id, []).append(outcome)
@@ -180,53 +220,60 @@ def _times(
     return began, finished
 
 
-def _mesh_state(result: RunResult) -> RunState:
-    return RunState.COMPLETE if result.exit_code == 0 else RunState.FAIL
+def _mesh_state(result: RunResult) -> str:
+    return "COMPLETE" if result.exit_code == 0 else "FAIL"
 
 
-def _mesh_event(mesh: Mesh, result: RunResult, state: RunState, when: dt.datetime) -> RunEvent:
-    facets: dict[str, RunFacet] = {"processing_engine": _engine()}
-    if state != RunState.START:
-        facets["andmesh_run"] = AndmeshRunFacet(
-            runId=result.run_id,
-            mesh=mesh.name,
-            status=result.status,
-            message=", ".join(f"{result.count(s)} {s.value}" for s in PortStatus if result.count(s)),
-            ports=[_port_summary(o) for o in result.outcomes],
-            producer=PRODUCER,
+def _andmesh_run(run_id: str, mesh: str, status: str, message: str | None, ports: list[Json]) -> Json:
+    """``andmesh_run``: what andmesh did, in its own terms (schema in ``schemas/AndmeshRunFacet.json``)."""
+    return {
+        "_producer": PRODUCER,
+        "_schemaURL": ANDMESH_RUN_FACET_URL,
+        "runId": run_id,
+        "mesh": mesh,
+        "status": status,
+        "message": message,
+        "ports": ports,
+    }
+
+
+def _mesh_event(mesh: Mesh, result: RunResult, state: str, when: dt.datetime) -> Json:
+    facets: Json = {"processing_engine": _engine()}
+    if state != "START":
+        facets["andmesh_run"] = _andmesh_run(
+            result.run_id,
+            mesh.name,
+            result.status,
+            ", ".join(f"{result.count(s)} {s.value}" for s in PortStatus if result.count(s)),
+            [_port_summary(o) for o in result.outcomes],
         )
-    if state == RunState.FAIL:
+    if state == "FAIL":
         troubled = [o for o in result.outcomes if o.status in (PortStatus.failed, PortStatus.blocked)]
-        facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
+        facets["errorMessage"] = _facet(
+            "ErrorMessageRunFacet",
             message="; ".join(f"{o.table_id} {o.status.value}: {o.message}" for o in troubled)
             or result.status,
             programmingLanguage="SQL",
-            producer=PRODUCER,
         )
-    job_facets: dict[str, JobFacet] = {
-        "jobType": job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration="ANDMESH", jobType="MESH_RUN", producer=PRODUCER
+    job_facets: Json = {
+        "jobType": _facet(
+            "JobTypeJobFacet", processingType="BATCH", integration="ANDMESH", jobType="MESH_RUN"
         )
     }
     if mesh.spec.description:
-        job_facets["documentation"] = documentation_job.DocumentationJobFacet(
-            description=mesh.spec.description, producer=PRODUCER
-        )
-    return RunEvent(
-        eventType=state,
-        eventTime=when.isoformat(),
-        run=Run(runId=run_uuid(result.run_id), facets=facets),
-        job=Job(namespace=mesh.name, name=PARENT_JOB, facets=job_facets),
-        producer=PRODUCER,
+        job_facets["documentation"] = _facet("DocumentationJobFacet", description=mesh.spec.description)
+    run = {"runId": run_uuid(result.run_id), "facets": facets}
+    return _event(
+        state, when, run, {"namespace": mesh.name, "name": PARENT_JOB, "facets": job_facets}, [], []
     )
 
 
-def _engine() -> processing_engine_run.ProcessingEngineRunFacet:
-    return processing_engine_run.ProcessingEngineRunFacet(
+def _engine() -> Json:
+    return _facet(
+        "ProcessingEngineRunFacet",
         version=_andmesh_version(),
         name="andmesh",
-        openlineageAdapterVersion=client_version,
-        producer=PRODUCER,
+        openlineageAdapterVersion=_client_version(),
     )
 
 
@@ -246,11 +293,11 @@ def _port_summary(outcome: PortOutcome) -> dict[str, Any]:
 
 
 _STATE = {
-    PortStatus.published: RunState.COMPLETE,
-    PortStatus.up_to_date: RunState.COMPLETE,
-    PortStatus.blocked: RunState.FAIL,
-    PortStatus.failed: RunState.FAIL,
-    PortStatus.skipped: RunState.ABORT,
+    PortStatus.published: "COMPLETE",
+    PortStatus.up_to_date: "COMPLETE",
+    PortStatus.blocked: "FAIL",
+    PortStatus.failed: "FAIL",
+    PortStatus.skipped: "ABORT",
 }
 _SEVERITY = [
     PortStatus.published,
@@ -266,130 +313,121 @@ def _product_events(
     product: Product,
     outcomes: list[PortOutcome],
     result: RunResult,
-    parent: parent_run.ParentRunFacet,
+    parent: Json,
     began: dt.datetime,
     finished: dt.datetime,
     versions: Mapping[str, int | None],
     ctx: LineageContext,
-) -> list[RunEvent]:
+) -> list[Json]:
     worst = max((o.status for o in outcomes), key=_SEVERITY.index)
     state = _STATE[worst]
     run_id = run_uuid(result.run_id, product.id)
-    job = Job(namespace=mesh.name, name=product.id, facets=_job_facets(product, mesh.spec.sqlDialect))
+    job = {"namespace": mesh.name, "name": product.id, "facets": _job_facets(product, mesh.spec.sqlDialect)}
     inputs = _inputs(mesh, product, versions, ctx)
-    start_facets: dict[str, RunFacet] = {"parent": parent, "processing_engine": _engine()}
-    start = RunEvent(
-        eventType=RunState.START,
-        eventTime=began.isoformat(),
-        run=Run(runId=run_id, facets=start_facets),
-        job=job,
-        inputs=inputs,
-        outputs=[OutputDataset(namespace=dataset_namespace(mesh), name=o.table_id) for o in outcomes],
-        producer=PRODUCER,
+    start_facets: Json = {"parent": parent, "processing_engine": _engine()}
+    start = _event(
+        "START",
+        began,
+        {"runId": run_id, "facets": start_facets},
+        job,
+        inputs,
+        [_dataset(dataset_namespace(mesh), o.table_id, outputFacets={}) for o in outcomes],
     )
-    end_facets: dict[str, RunFacet] = {
+    end_facets: Json = {
         **start_facets,
-        "andmesh_run": AndmeshRunFacet(
-            runId=result.run_id,
-            mesh=mesh.name,
-            status=worst.value,
-            message=" | ".join(o.message for o in outcomes if o.message) or None,
-            ports=[_port_summary(o) for o in outcomes],
-            producer=PRODUCER,
+        "andmesh_run": _andmesh_run(
+            result.run_id,
+            mesh.name,
+            worst.value,
+            " | ".join(o.message for o in outcomes if o.message) or None,
+            [_port_summary(o) for o in outcomes],
         ),
     }
-    if state != RunState.COMPLETE:
-        end_facets["errorMessage"] = error_message_run.ErrorMessageRunFacet(
+    if state != "COMPLETE":
+        end_facets["errorMessage"] = _facet(
+            "ErrorMessageRunFacet",
             message=" | ".join(f"{o.table_id} {o.status.value}: {o.message}" for o in outcomes),
             programmingLanguage=product.outputs[0].pipeline.kind.upper() if product.outputs else "SQL",
-            producer=PRODUCER,
         )
     lineage = _column_lineage(mesh, product, ctx)
-    end = RunEvent(
-        eventType=state,
-        eventTime=finished.isoformat(),
-        run=Run(runId=run_id, facets=end_facets),
-        job=job,
-        inputs=inputs,
-        outputs=[_output(mesh, product, o, lineage.get(o.table_id), ctx) for o in outcomes],
-        producer=PRODUCER,
+    end = _event(
+        state,
+        finished,
+        {"runId": run_id, "facets": end_facets},
+        job,
+        inputs,
+        [_output(mesh, product, o, lineage.get(o.table_id), ctx) for o in outcomes],
     )
     return [start, end]
 
 
-def _job_facets(product: Product, dialect: str) -> dict[str, JobFacet]:
-    facets: dict[str, JobFacet] = {
-        "jobType": job_type_job.JobTypeJobFacet(
-            processingType="BATCH", integration="ANDMESH", jobType="DATA_PRODUCT", producer=PRODUCER
+def _job_facets(product: Product, dialect: str) -> Json:
+    facets: Json = {
+        "jobType": _facet(
+            "JobTypeJobFacet", processingType="BATCH", integration="ANDMESH", jobType="DATA_PRODUCT"
         )
     }
     pipelines = [p.pipeline for p in product.outputs]
     if len(pipelines) == 1 and pipelines[0].kind == "sql":
-        facets["sql"] = sql_job.SQLJobFacet(
-            query=pipelines[0].file.read_text(encoding="utf-8"), dialect=dialect, producer=PRODUCER
+        facets["sql"] = _facet(
+            "SQLJobFacet", query=pipelines[0].file.read_text(encoding="utf-8"), dialect=dialect
         )
     purpose = product.spec.description.purpose if product.spec.description else None
     if purpose:
-        facets["documentation"] = documentation_job.DocumentationJobFacet(
-            description=" ".join(purpose.split()), producer=PRODUCER
-        )
+        facets["documentation"] = _facet("DocumentationJobFacet", description=" ".join(purpose.split()))
     owners = [m for m in product.spec.team or [] if m.username]
     if owners:
-        facets["ownership"] = ownership_job.OwnershipJobFacet(
-            owners=[ownership_job.Owner(name=f"user:{m.username}", type=m.role) for m in owners],
-            producer=PRODUCER,
+        facets["ownership"] = _facet(
+            "OwnershipJobFacet", owners=[{"name": f"user:{m.username}", "type": m.role} for m in owners]
         )
     return facets
 
 
-def _schema(contract: Contract) -> schema_dataset.SchemaDatasetFacet:
-    return schema_dataset.SchemaDatasetFacet(
-        fields=[
-            schema_dataset.SchemaDatasetFacetFields(
-                name=prop.name or "",
-                type=prop.physicalType or prop.logicalType,
-                description=" ".join(prop.description.split()) if prop.description else None,
-                ordinal_position=index,
+def _schema_fields(columns: list[tuple[str, str | None, str | None]]) -> Json:
+    """The ``schema`` facet of (name, type, description) columns, numbered from 1."""
+    fields: list[Json] = [
+        {"name": name, "type": kind, "description": text, "ordinal_position": index, "fields": []}
+        for index, (name, kind, text) in enumerate(columns, start=1)
+    ]
+    return _facet("SchemaDatasetFacet", fields=fields)
+
+
+def _schema(contract: Contract) -> Json:
+    return _schema_fields(
+        [
+            (
+                prop.name or "",
+                prop.physicalType or prop.logicalType,
+                " ".join(prop.description.split()) if prop.description else None,
             )
-            for index, prop in enumerate(contract.properties, start=1)
-        ],
-        producer=PRODUCER,
+            for prop in contract.properties
+        ]
     )
 
 
 def _inputs(
     mesh: Mesh, product: Product, versions: Mapping[str, int | None], ctx: LineageContext
-) -> list[InputDataset]:
+) -> list[Json]:
     datasets = []
     for ref in product.inputs:
         upstream = mesh.products[ref.product_id]
         port = upstream.output(ref.port)
-        facets: dict[str, DatasetFacet] = {"schema": _schema(port.contract)}
+        facets: Json = {"schema": _schema(port.contract)}
         version = versions.get(port.table_id)
         if version is None and ctx.current_version is not None:
             version = ctx.current_version(port.table_id)
         if version is not None:
-            facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
-                datasetVersion=str(version), producer=PRODUCER
-            )
-        datasets.append(InputDataset(namespace=dataset_namespace(mesh), name=port.table_id, facets=facets))
+            facets["version"] = _facet("DatasetVersionDatasetFacet", datasetVersion=str(version))
+        datasets.append(_dataset(dataset_namespace(mesh), port.table_id, facets, inputFacets={}))
     for source in product.sources:
         name = str(ctx.data_root / source.path) if ctx.data_root else source.path
         facets = {}
         columns = ctx.source_schemas.get(source.name)
         if columns:
-            facets["schema"] = schema_dataset.SchemaDatasetFacet(
-                fields=[
-                    schema_dataset.SchemaDatasetFacetFields(name=c, type=t, ordinal_position=i)
-                    for i, (c, t) in enumerate(columns.items(), start=1)
-                ],
-                producer=PRODUCER,
-            )
+            facets["schema"] = _schema_fields([(c, t, None) for c, t in columns.items()])
         if source.description:
-            facets["documentation"] = documentation_dataset.DocumentationDatasetFacet(
-                description=source.description, producer=PRODUCER
-            )
-        datasets.append(InputDataset(namespace="file", name=name, facets=facets))
+            facets["documentation"] = _facet("DocumentationDatasetFacet", description=source.description)
+        datasets.append(_dataset("file", name, facets, inputFacets={}))
     return datasets
 
 
@@ -444,71 +482,59 @@ def _column_lineage(mesh: Mesh, product: Product, ctx: LineageContext) -> dict[s
 
 def column_lineage_facet(
     lineage: ColumnLineage, datasets: Mapping[str, tuple[str, str]], columns: list[str]
-) -> column_lineage_dataset.ColumnLineageDatasetFacet | None:
+) -> Json | None:
     """The ``columnLineage`` facet of one output: its published ``columns`` and the row-set dependencies."""
 
-    def field_of(
-        table: str, column: str, kind: str, subtype: str
-    ) -> column_lineage_dataset.InputField | None:
+    def field_of(table: str, column: str, kind: str, subtype: str) -> Json | None:
         if table not in datasets:
             return None
         namespace, name = datasets[table]
-        return column_lineage_dataset.InputField(
-            namespace=namespace,
-            name=name,
-            field=column,
-            transformations=[column_lineage_dataset.Transformation(type=kind, subtype=subtype)],
-        )
+        return {
+            "namespace": namespace,
+            "name": name,
+            "field": column,
+            "transformations": [{"type": kind, "subtype": subtype}],
+        }
 
     fields = {}
     for column in columns:
         inputs = [field_of(s.table, s.column, s.type, s.subtype) for s in lineage.fields.get(column, [])]
         present = [f for f in inputs if f is not None]
         if present:
-            fields[column] = column_lineage_dataset.Fields(inputFields=present)
+            fields[column] = {"inputFields": present}
     dataset = [field_of(s.table, s.column, s.type, s.subtype) for s in lineage.dataset]
     if not fields and not dataset:
         return None
-    return column_lineage_dataset.ColumnLineageDatasetFacet(
-        fields=fields, dataset=[f for f in dataset if f is not None], producer=PRODUCER
-    )
+    return _facet("ColumnLineageDatasetFacet", fields=fields, dataset=[f for f in dataset if f is not None])
 
 
 def _output(
     mesh: Mesh, product: Product, outcome: PortOutcome, lineage: ColumnLineage | None, ctx: LineageContext
-) -> OutputDataset:
+) -> Json:
     port = next(p for p in product.outputs if p.table_id == outcome.table_id)
-    facets: dict[str, DatasetFacet] = {"schema": _schema(port.contract)}
+    facets: Json = {"schema": _schema(port.contract)}
     purpose = port.contract.model.description.purpose if port.contract.model.description else None
     if purpose:
-        facets["documentation"] = documentation_dataset.DocumentationDatasetFacet(
-            description=" ".join(purpose.split()), producer=PRODUCER
-        )
+        facets["documentation"] = _facet("DocumentationDatasetFacet", description=" ".join(purpose.split()))
     if lineage is not None:
         columns = [p.name for p in port.contract.properties if p.name]
         facet = column_lineage_facet(lineage, input_datasets(mesh, product, ctx), columns)
         if facet is not None:
             facets["columnLineage"] = facet
     if outcome.status in (PortStatus.published, PortStatus.up_to_date) and outcome.version is not None:
-        facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
-            datasetVersion=str(outcome.version), producer=PRODUCER
-        )
-    output_facets: dict[str, OutputDatasetFacet] = {}
+        facets["version"] = _facet("DatasetVersionDatasetFacet", datasetVersion=str(outcome.version))
+    output_facets: Json = {}
     if outcome.checks is not None:
-        facets["dataQualityAssertions"] = assertions_facet(outcome.checks)  # type: ignore[assignment]
+        facets["dataQualityAssertions"] = assertions_facet(outcome.checks)
         facets["dataQualityMetrics"] = metrics_facet(outcome.checks)
     if outcome.status == PortStatus.published and outcome.rows is not None:
-        output_facets["outputStatistics"] = (
-            output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-                rowCount=outcome.rows, producer=PRODUCER
-            )
+        output_facets["outputStatistics"] = _facet(
+            "OutputStatisticsOutputDatasetFacet", rowCount=outcome.rows
         )
-    return OutputDataset(
-        namespace=dataset_namespace(mesh), name=port.table_id, facets=facets, outputFacets=output_facets
-    )
+    return _dataset(dataset_namespace(mesh), port.table_id, facets, outputFacets=output_facets)
 
 
-def assertions_facet(run: CheckRun) -> data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet:
+def assertions_facet(run: CheckRun) -> Json:
     """One assertion per evaluated check; a check that could not be evaluated counts as not passed.
 
     Skipped checks are left out (they tested nothing).
@@ -516,32 +542,35 @@ def assertions_facet(run: CheckRun) -> data_quality_assertions_dataset.DataQuali
     # The gate measures most checks in one shared aggregate query: repeating it in every
     # assertion would make an event mostly SQL. Only a query of one check's own is kept.
     shared = Counter(c.query for c in run.checks if c.query)
-    return data_quality_assertions_dataset.DataQualityAssertionsDatasetFacet(
-        assertions=[
-            _assertion(c, with_query=bool(c.query) and shared[c.query or ""] == 1)
-            for c in run.checks
-            if c.status != CheckStatus.skipped
-        ],
-        producer=PRODUCER,
+    return _clean(
+        _facet(
+            "DataQualityAssertionsDatasetFacet",
+            assertions=[
+                _assertion(c, with_query=bool(c.query) and shared[c.query or ""] == 1)
+                for c in run.checks
+                if c.status != CheckStatus.skipped
+            ],
+        )
     )
 
 
-def _assertion(check: CheckResult, *, with_query: bool) -> data_quality_assertions_dataset.Assertion:
+def _assertion(check: CheckResult, *, with_query: bool) -> Json:
     description = check.message or None
     if check.status == CheckStatus.error:
         description = f"not evaluated: {check.message}"
-    return data_quality_assertions_dataset.Assertion(
-        assertion=_ASSERTION.get(check.kind, check.kind),
-        success=check.status == CheckStatus.passed,
-        column=check.property,
-        severity="warn" if check.severity == "warning" else "error",
-        name=check.id,
-        description=description,
-        expected=_text(check.threshold),
-        actual=_text(check.measured),
-        content=check.query if with_query else None,
-        contentType="sql" if check.query and with_query else None,
-    )
+    return {
+        "assertion": _ASSERTION.get(check.kind, check.kind),
+        "success": check.status == CheckStatus.passed,
+        "column": check.property,
+        "severity": "warn" if check.severity == "warning" else "error",
+        "name": check.id,
+        "description": description,
+        "expected": _text(check.threshold),
+        "actual": _text(check.measured),
+        "content": check.query if with_query else None,
+        "contentType": "sql" if check.query and with_query else None,
+        "params": {},
+    }
 
 
 def _text(value: Any) -> str | None:
@@ -553,23 +582,23 @@ def _text(value: Any) -> str | None:
     return json.dumps(value, default=str, sort_keys=True)
 
 
-def metrics_facet(run: CheckRun) -> data_quality_metrics_dataset.DataQualityMetricsDatasetFacet:
+def metrics_facet(run: CheckRun) -> Json:
     """Row count, and each required column's null count (what the `required` checks measured)."""
-    columns: dict[str, data_quality_metrics_dataset.ColumnMetrics] = {}
+    columns: Json = {}
     for check in run.checks:
         if check.kind == "required" and check.property and isinstance(check.measured, int | float):
-            columns[check.property] = data_quality_metrics_dataset.ColumnMetrics(
-                nullCount=int(check.measured)
-            )
-    return data_quality_metrics_dataset.DataQualityMetricsDatasetFacet(
-        columnMetrics=columns,
-        rowCount=run.rows,
-        captureDate=(run.started_at + dt.timedelta(seconds=run.seconds)).isoformat(),
-        producer=PRODUCER,
+            columns[check.property] = {"nullCount": int(check.measured), "quantiles": {}}
+    return _clean(
+        _facet(
+            "DataQualityMetricsDatasetFacet",
+            columnMetrics=columns,
+            rowCount=run.rows,
+            captureDate=(run.started_at + dt.timedelta(seconds=run.seconds)).isoformat(),
+        )
     )
 
 
-def event_json(event: RunEvent) -> dict[str, Any]:
-    """The event as the JSON an OpenLineage transport sends."""
-    data: dict[str, Any] = json.loads(Serde.to_json(event))
-    return data
+def event_json(event: Json) -> Json:
+    """The event as the JSON a transport sends (a copy: the caller may change it)."""
+    copied: Json = json.loads(json.dumps(event))
+    return copied

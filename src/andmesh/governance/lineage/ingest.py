@@ -23,7 +23,7 @@ from andmesh.store.lineage_events import Dataset, JobDatasets, LineageInbox, Rec
 
 EVENT = Path("event")  # where a problem is: the body sent, located by its JSON path
 MAX_PROBLEMS = 20
-PARENT_JOB = "mesh-run"  # events.PARENT_JOB (not imported: events.py loads the OpenLineage client)
+PARENT_JOB = "mesh-run"  # events.PARENT_JOB (kept apart: ingest needs none of event building)
 
 
 def _refused(problems: list[str]) -> SpecError:

@@ -1,4 +1,5 @@
-"""A workspace's memory of the column lineage it has derived, so a re-run does not derive it again.
+"""A workspace's memory of the column lineage it has derived (and of its sources' columns),
+so a re-run does not derive it again.
 
 Tracing a pipeline's columns (sqlglot: parse, qualify, walk every scope) costs ~50 ms a
 query; a run emits the lineage of every product it looked at, up to date or not, so a
@@ -30,7 +31,8 @@ FILE = Path("cache") / "column-lineage.json"  # under the workspace root, beside
 @cache
 def code_stamp() -> str:
     here = Path(__file__).resolve()
-    return signed_file.code_stamp(FORMAT, ("andmesh", "sqlglot"), (here.parent / "columns.py", here))
+    code = (here.parent / "columns.py", here.parent / "sources.py", here)
+    return signed_file.code_stamp(FORMAT, ("andmesh", "sqlglot", "pyarrow"), code)
 
 
 def query_key(sql: str, schemas: Any, dialect: str) -> str:
@@ -82,6 +84,22 @@ class LineageMemory:
             "dataset": [[s.table, s.column, s.type, s.subtype] for s in lineage.dataset],
             "problems": list(lineage.problems),
         }
+        self._used.add(key)
+        self._dirty = True
+
+    def schema(self, key: str) -> dict[str, str] | None:
+        """The columns of a source file remembered under ``key`` (see ``sources.source_schemas``)."""
+        entry = self._entries.get(key)
+        try:
+            found = {str(name): str(kind) for name, kind in entry["columns"]} if entry else None
+        except (KeyError, TypeError, ValueError):
+            return None
+        if found is not None:
+            self._used.add(key)
+        return found
+
+    def put_schema(self, key: str, columns: dict[str, str]) -> None:
+        self._entries[key] = {"columns": [[name, kind] for name, kind in columns.items()]}
         self._used.add(key)
         self._dirty = True
 

@@ -56,17 +56,17 @@ def emit_run_lineage(
         return LineageDelivery(transport=kind, errors=[f"lineage not sent: {exc}"])
     if transport is None:
         return LineageDelivery(transport="none")
+    memory = workspace_memory(workspace.root) if workspace.writable else None
     schemas: dict[str, dict[str, str]] = {}
     if data_root is not None:
         for outcome_product in {o.product_id for o in result.outcomes}:
             if outcome_product in mesh.products:
-                schemas.update(source_schemas(mesh.products[outcome_product], data_root))
+                schemas.update(source_schemas(mesh.products[outcome_product], data_root, memory))
 
     def current_version(table_id: str) -> int | None:
         found = warehouse.current(table_id) if warehouse is not None else None
         return found.version if found is not None else None
 
-    memory = workspace_memory(workspace.root) if workspace.writable else None
     context = LineageContext(
         data_root=data_root, current_version=current_version, source_schemas=schemas, memory=memory
     )
