@@ -83,3 +83,16 @@ def test_same_period_last_year() -> None:
         assert got[(p,)] == (None if v is None else pytest.approx(v))
     assert got[(dt.date(2026, 1, 1),)] == pytest.approx(625.0 / 350.0)
     assert got[(dt.date(2026, 4, 1),)] == pytest.approx(290.0 / 360.0)
+
+
+def test_a_kpi_not_defined_by_the_period_asked_says_so_and_the_others_compute() -> None:
+    from andmesh.enterprise.kpis import evaluate_kpis
+
+    results = {
+        r.name: r
+        for r in evaluate_kpis(
+            fixture.tables(), {}, ["revenue", "revenue_ytd"], kpis=fixture.kpis(), period="year"
+        )
+    }
+    assert results["revenue"].status == "computed"
+    assert results["revenue_ytd"].reason == "not defined by year: its time grains are month, quarter"

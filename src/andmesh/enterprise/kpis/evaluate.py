@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from andmesh.enterprise.kpis._common import SharedTables, Tables
+from andmesh.enterprise.kpis._common import PERIODS, SharedTables, Tables
 from andmesh.enterprise.kpis.rating import Rating, rate
 from andmesh.enterprise.kpis.registry import (
     Kpis,
@@ -18,6 +18,7 @@ from andmesh.enterprise.kpis.registry import (
     dimensions_for,
     get_kpi,
     requirements_of,
+    why_not_at,
     why_not_by,
 )
 from andmesh.spec.kpi import Kpi
@@ -132,7 +133,8 @@ def evaluate_kpis(
     for name in list(names) if names is not None else list(kpis):
         kpi = get_kpi(kpis, name)
         info = about(kpi, period, dims)
-        why = why_not_by(kpi, kpis, dims)
+        why = why_not_at(kpi, kpis, period) if period in PERIODS else None
+        why = why or why_not_by(kpi, kpis, dims)
         if why is None:
             unpublished = {t: d for t, d in dimension_ports(kpi, kpis, dims).items() if t not in tables}
             if unpublished:

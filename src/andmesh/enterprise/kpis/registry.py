@@ -92,6 +92,18 @@ def why_not_by(kpi: Kpi, kpis: Kpis, dims: Sequence[str]) -> str | None:
     return None
 
 
+def why_not_at(kpi: Kpi, kpis: Kpis, period: str) -> str | None:
+    """Why ``kpi`` has no value by ``period`` (a grain it, or a KPI it derives from, does not
+    list: a year-to-date KPI by year), or None."""
+    if period not in kpi.spec.timeGrains:
+        return f"not defined by {period}: its time grains are {', '.join(kpi.spec.timeGrains)}"
+    for component in _components(kpi, kpis):
+        reason = why_not_at(component, kpis, period)
+        if reason is not None:
+            return f"not defined by {period}: it derives from `{component.name}`, which is {reason}"
+    return None
+
+
 def compute(
     kpi: Kpi,
     tables: Tables,
