@@ -1030,14 +1030,17 @@ class Andmesh:
         names: list[str] | None = None,
         *,
         period: str = "month",
+        by: list[str] | None = None,
         by_segment: bool = False,
         path: Path | None = None,
         engine: str | None = None,
     ) -> list[KpiResult]:
-        """The mesh's KPIs (its KPI specs) on the published products; not computable where a
-        requirement has a gap. A mesh without KPI specs has none."""
+        """The mesh's KPIs (its KPI specs) on the published products, cut by the dimensions ``by``
+        (``by_segment``: ``by=["segment"]``); not computable where a requirement has a gap or the
+        KPI lacks a dimension asked for. A mesh without KPI specs has none."""
         mesh = self.mesh(path)
-        return self._kpis(mesh, self.gaps(path=path, engine=engine), names, period, by_segment, engine)
+        dims = [*(by or []), *(["segment"] if by_segment else [])]
+        return self._kpis(mesh, self.gaps(path=path, engine=engine), names, period, dims, engine)
 
     def _kpis(
         self,
@@ -1045,11 +1048,13 @@ class Andmesh:
         report: GapReport,
         names: list[str] | None,
         period: str,
-        by_segment: bool,
+        by: list[str],
         engine: str | None,
     ) -> list[KpiResult]:
         from andmesh.engine import get_engine
         from andmesh.enterprise.kpis import KpiResult, SharedTables, evaluate_kpis, get_kpi
+        from andmesh.enterprise.kpis.evaluate import about
+        from andmesh.enterprise.kpis.registry import check_dimensions
 
         gaps = {
             gap.requirement: f"{gap.level} gap: {gap.what} (measured {gap.measured}; standard {gap.standard}; "
@@ -1059,6 +1064,7 @@ class Andmesh:
         wanted = names or list(mesh.kpis)
         for name in wanted:
             get_kpi(mesh.kpis, name)  # an unknown name fails before any work, with "did you mean"
+        check_dimensions(mesh.kpis, by)  # so does a dimension no KPI declares
         session = get_engine(engine or mesh.spec.engine).session()
         try:
             # One SharedTables for every KPI: what several share (receivables position, order
@@ -1073,23 +1079,12 @@ class Andmesh:
                 kpi = get_kpi(mesh.kpis, name)
                 missing = [p for p in kpi.inputs if p not in tables]
                 if missing:
+                    reason = f"input product(s) not published: {', '.join(missing)}"
                     results.append(
-                        KpiResult(
-                            name=name,
-                            status="not_computable",
-                            reason=f"input product(s) not published: {', '.join(missing)}",
-                            title=kpi.title,
-                            formula=kpi.formula,
-                            direction=kpi.spec.direction,
-                            target=kpi.spec.target,
-                            unit=kpi.unit,
-                            period=period,
-                        )
+                        KpiResult(**about(kpi, period, by), status="not_computable", reason=reason)
                     )
                     continue
-                results.extend(
-                    evaluate_kpis(tables, gaps, [name], kpis=mesh.kpis, period=period, by_segment=by_segment)
-                )
+                results.extend(evaluate_kpis(tables, gaps, [name], kpis=mesh.kpis, period=period, by=by))
             return results
         finally:
             session.close()
@@ -1103,7 +1098,7 @@ class Andmesh:
 
         mesh = self.mesh(path)
         gaps = self.gaps(path=path, engine=engine)
-        kpis = self._kpis(mesh, gaps, None, period, False, engine)
+        kpis = self._kpis(mesh, gaps, None, period, [], engine)
         return write_enterprise_report(mesh, prioritize(mesh), gaps, kpis, out)
 
     def report_council(self, out: Path, *, path: Path | None = None) -> CouncilReport:

@@ -65,6 +65,14 @@ BROKEN = [
         "`receivables_position`",
         9,
     ),
+    ("owner: owner", "owner: ownr", "KPI owner `ownr` is not a member of the mesh", "`owner`", 5),
+    (
+        "value: with_segment",
+        "value: with_segment\ncumulative: quarter\ntimeGrains: [month, year]",
+        "time grain `year` is coarser than `cumulative: quarter`",
+        "up to quarter",
+        15,
+    ),
 ]
 
 
@@ -100,6 +108,60 @@ def test_derived_kpi_names_known_kpis(enterprise_mesh: Path) -> None:
     problems = [p for p in lint_mesh(enterprise_mesh).errors if p.file == path]
     assert problems and "unknown KPI `segment_coverag`" in problems[0].message
     assert problems[0].hint == "did you mean `segment_coverage`?"
+
+
+def _derived(mesh: Path, body: str) -> tuple[Path, list[str]]:
+    """A second KPI, ``coverage_gap``, derived from ``segment_coverage`` (cut by segment)."""
+    edit(
+        mesh / KPI_FILE,
+        "value: with_segment",
+        "value: with_segment\ndimensions:\n  segment: {port: sales.customers, key: customer_id, column: segment}",
+    )
+    head = (
+        (mesh / KPI_FILE)
+        .read_text()
+        .split("source:")[0]
+        .replace("name: segment_coverage", "name: coverage_gap")
+    )
+    path = mesh / "enterprise" / "kpis" / "coverage_gap.yaml"
+    path.write_text(head + body)
+    return path, (mesh / KPI_FILE).read_text().splitlines()
+
+
+def test_a_derived_kpi_names_a_dimension_its_kpis_declare(enterprise_mesh: Path) -> None:
+    body = (
+        "kpis: [segment_coverage]\nvalue: 1 - segment_coverage\ndimensions:\n"
+        "  segmnt: {port: sales.customers, key: customer_id, column: segment}\n"
+    )
+    path, _ = _derived(enterprise_mesh, body)
+    problems = [p for p in lint_mesh(enterprise_mesh).errors if p.file == path]
+    assert [p.message for p in problems] == [
+        "unknown dimension `segmnt`: `segment_coverage`, which this KPI derives from, does not declare it"
+    ]
+    assert problems[0].line == 12 and problems[0].hint == "did you mean `segment`?"
+
+
+def test_offsets_name_known_kpis_and_are_usable_in_the_value(enterprise_mesh: Path) -> None:
+    body = (
+        "kpis: [segment_coverage]\noffsets:\n  before: {kpi: segment_coverag, shift: previous_period}\n"
+        "value: segment_coverage - before\n"
+    )
+    path, _ = _derived(enterprise_mesh, body)
+    problems = [p for p in lint_mesh(enterprise_mesh).errors if p.file == path]
+    assert [(p.message, p.line, p.hint) for p in problems] == [
+        ("unknown KPI `segment_coverag`", 11, "did you mean `segment_coverage`?")
+    ]
+    path.write_text(path.read_text().replace("segment_coverag,", "segment_coverage,"))
+    report = lint_mesh(enterprise_mesh)
+    assert report.ok, [p.format() for p in report.errors]
+    assert report.mesh is not None and report.mesh.kpis["coverage_gap"].inputs == ("customers",)
+
+
+def test_a_count_distinct_is_not_cumulated(enterprise_mesh: Path) -> None:
+    edit(enterprise_mesh / KPI_FILE, "value: with_segment", "value: with_segment\ncumulative: year")
+    edit(enterprise_mesh / KPI_FILE, "agg: mean", "agg: count_distinct")
+    problems = [p for p in lint_mesh(enterprise_mesh).errors if p.file == enterprise_mesh / KPI_FILE]
+    assert problems and "cannot be cumulated" in problems[0].message
 
 
 def test_two_kpis_with_one_name(enterprise_mesh: Path) -> None:

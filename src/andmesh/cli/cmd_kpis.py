@@ -1,8 +1,8 @@
-"""`andmesh kpis`: the mesh's KPI specs, each computed or "not computable: <gap>"."""
+"""`andmesh kpis`: the mesh's KPI specs, each computed or "not computable: <why>"."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -10,45 +10,85 @@ from rich.table import Table
 from andmesh.cli.output import console, handled, print_json
 
 if TYPE_CHECKING:
+    from andmesh.enterprise.kpis import KpiResult
     from andmesh.facade import Andmesh
+
+#: Rich colours of the red/amber/green statuses (andmesh.enterprise.kpis.rating).
+RAG_COLOURS = {"green": "green", "amber": "dark_orange", "red": "red"}
 
 
 def kpis(
     ctx: typer.Context,
     names: Annotated[list[str] | None, typer.Argument(help="KPIs to compute (default: all).")] = None,
     period: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
-    by_segment: Annotated[bool, typer.Option("--by-segment", help="One value per customer segment.")] = False,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by", help="Cut by a dimension the KPIs declare (segment, region, supplier…); repeatable."
+        ),
+    ] = None,
+    by_segment: Annotated[bool, typer.Option("--by-segment", help="The same as `--by segment`.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print every value as JSON.")] = False,
 ) -> None:
     """KPIs on the published products; a KPI whose requirements have a gap is not computed."""
     facade: Andmesh = ctx.obj
+    dims = list(dict.fromkeys([*(by or []), *(["segment"] if by_segment else [])]))
     with handled():
-        results = facade.kpis(names, period=period, by_segment=by_segment)
+        results = facade.kpis(names, period=period, by=dims)
     if as_json:
         print_json(results)
         return
     if not results:
         console.print("This mesh declares no KPIs: add specs in enterprise/kpis/<name>.yaml (docs/kpis.md).")
         return
-    table = Table(title=f"KPIs by {period} (latest periods)", title_justify="left")
+    cut = f" and {', '.join(dims)}" if dims else ""
+    table = Table(title=f"KPIs by {period}{cut} (latest periods)", title_justify="left")
     for column in ("KPI", "unit", "target", "status", "latest values", "why not"):
         table.add_column(column, overflow="fold")
     for result in results:
-        latest = ""
-        if result.rows:
-            last = result.rows[-3:] if not by_segment else result.rows[-6:]
-            latest = "; ".join(
-                f"{str(r.get('period'))[:10]}{' ' + str(r['segment']) if 'segment' in r else ''}: "
-                f"{'–' if r.get(result.name) is None else round(float(r[result.name]), 2)}"
-                for r in last
-            )
-        colour = "green" if result.status == "computed" else "yellow"
         table.add_row(
             f"{result.title}\n[dim]{result.formula}[/dim]",
             f"{result.unit}, {result.direction} is better",
-            "" if result.target is None else f"{result.target:g}",
-            f"[{colour}]{result.status.replace('_', ' ')}[/{colour}]",
-            latest,
+            _limits(result),
+            _status(result),
+            _latest(result, dims),
             result.reason or "",
         )
     console.print(table)
+
+
+def _limits(result: KpiResult) -> str:
+    parts = [] if result.target is None else [f"{result.target:g}"]
+    if result.thresholds is not None:
+        for level, colour in (("warning", "amber"), ("critical", "red")):
+            limit = getattr(result.thresholds, level)
+            if limit is not None:
+                parts.append(
+                    f"[{RAG_COLOURS[colour]}]{colour} {'>' if result.direction == 'lower' else '<'} {limit:g}[/]"
+                )
+    return "\n".join(parts)
+
+
+def _status(result: KpiResult) -> str:
+    if result.status != "computed":
+        return "[yellow]not computable[/yellow]"
+    if result.rag_status is None:
+        return "computed"
+    return f"[bold {RAG_COLOURS[result.rag_status]}]{result.rag_status}[/]"
+
+
+def _latest(result: KpiResult, dims: list[str]) -> str:
+    if not result.rows:
+        return ""
+    count = 3 if not dims else 6
+    pairs: list[tuple[dict[str, Any], str | None]] = list(
+        zip(result.rows, result.row_rag_status or [None] * len(result.rows), strict=True)
+    )[-count:]
+    out = []
+    for row, rag in pairs:
+        where = "".join(f" {row[d]}" for d in dims if d in row)
+        value = "–" if row.get(result.name) is None else f"{round(float(row[result.name]), 2):g}"
+        if rag is not None:
+            value = f"[{RAG_COLOURS[rag]}]{value}[/]"
+        out.append(f"{str(row.get('period'))[:10]}{where}: {value}")
+    return "; ".join(out)

@@ -210,8 +210,12 @@ def prioritization_matrix(report: PriorityReport, path: Path, *, open_gaps: dict
     )
 
 
+_RAG = {"green": "#2ca02c", "amber": "#ff7f0e", "red": "#d62728"}
+
+
 def kpi_trends(results: Sequence[KpiResult], path: Path, *, columns: int = 4) -> Chart | None:
-    """One small line chart per computed KPI (value per period); None when none was computed."""
+    """One small line chart per computed KPI (value per period), its thresholds as dashed amber
+    and red lines and its latest value in its status colour; None when none was computed."""
     computed = [r for r in results if r.status == "computed" and r.rows and "segment" not in r.rows[0]]
     if not computed:
         return None
@@ -229,6 +233,16 @@ def kpi_trends(results: Sequence[KpiResult], path: Path, *, columns: int = 4) ->
             if points:
                 xs, ys = zip(*points, strict=True)
                 axes.plot(xs, ys, color="#1f77b4", linewidth=1.3, marker="o", markersize=2)
+                if result.rag_status is not None:
+                    # The latest value in its red/amber/green status, as in `andmesh kpis`.
+                    axes.plot(xs[-1:], ys[-1:], "o", color=_RAG[result.rag_status], markersize=5)
+            if result.thresholds is not None:
+                for limit, colour in (
+                    (result.thresholds.warning, "amber"),
+                    (result.thresholds.critical, "red"),
+                ):
+                    if limit is not None:
+                        axes.axhline(limit, color=_RAG[colour], linewidth=0.8, linestyle="--")
             axes.set_title(
                 f"{result.name} ({result.unit}, {result.direction} is better)", fontsize=8, loc="left"
             )

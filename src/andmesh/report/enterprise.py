@@ -32,6 +32,11 @@ class KpiHeadline(BaseModel):
     period: str | None = Field(None, description="The latest period with a value.")
     value: float | None = None
     previous: float | None = Field(None, description="The value of the period before.")
+    direction: str = Field("lower", description="Which way is better.")
+    target: float | None = None
+    rag_status: str | None = Field(
+        None, description="red, amber or green: the latest value against the KPI's thresholds."
+    )
     reason: str | None = None
     blocked_by: list[str] = Field(default_factory=list, description="Requirements whose gap blocks it.")
 
@@ -53,18 +58,22 @@ class EnterpriseReport(BaseModel):
 
 
 def headline(result: KpiResult) -> KpiHeadline:
-    """The latest and previous values of a KPI (overall, not per segment).
+    """The latest and previous values of a KPI (overall, not cut by a dimension), and the
+    red/amber/green status of the latest.
 
     >>> r = KpiResult(name="dso", status="computed", unit="days", period="month",
-    ...               rows=[{"period": "2026-08-01", "dso": 41.0}, {"period": "2026-09-01", "dso": 39.5}])
+    ...               rows=[{"period": "2026-08-01", "dso": 41.0}, {"period": "2026-09-01", "dso": 39.5}],
+    ...               row_rag_status=["amber", "green"])
     >>> h = headline(r)
-    >>> (h.period, h.value, h.previous)
-    ('2026-09-01', 39.5, 41.0)
+    >>> (h.period, h.value, h.previous, h.rag_status)
+    ('2026-09-01', 39.5, 41.0, 'green')
     """
+    statuses = result.row_rag_status or [None] * len(result.rows)
     values = [
-        (str(row["period"])[:10], float(row[result.name]))
-        for row in result.rows
-        if "segment" not in row
+        (str(row["period"])[:10], float(row[result.name]), status)
+        for row, status in zip(result.rows, statuses, strict=True)
+        if not result.by
+        and "segment" not in row
         and row.get(result.name) is not None
         and not math.isnan(float(row[result.name]))
     ]
@@ -78,6 +87,9 @@ def headline(result: KpiResult) -> KpiHeadline:
         period=last[0] if last else None,
         value=last[1] if last else None,
         previous=before[1] if before else None,
+        direction=result.direction,
+        target=result.target,
+        rag_status=last[2] if last else None,
         reason=result.reason,
         blocked_by=sorted(result.gaps) if result.status != "computed" else [],
     )
@@ -177,6 +189,9 @@ def _rollup_table(title: str, rollups: list[Rollup]) -> str:
     return table(header, rows)
 
 
+_RAG = {"red": "🔴 red", "amber": "🟠 amber", "green": "🟢 green"}
+
+
 def render_markdown(
     mesh: Mesh,
     priority: PriorityReport,
@@ -262,9 +277,22 @@ def render_markdown(
         _rollup_table("use case", gaps.by_use_case),
         "## KPIs",
         _image(trends, out),
+        "Status: each KPI's latest value against its owner's thresholds, the way that is better "
+        "(🔴 red, 🟠 amber, 🟢 green; – where the KPI sets none).",
         table(
-            ["KPI", "unit", "latest period", "value", "period before"],
-            [[f"{k.title} (`{k.name}`)", k.unit, k.period, k.value, k.previous] for k in computed],
+            ["KPI", "unit", "target", "latest period", "value", "status", "period before"],
+            [
+                [
+                    f"{k.title} (`{k.name}`)",
+                    f"{k.unit}, {k.direction} is better",
+                    k.target,
+                    k.period,
+                    k.value,
+                    _RAG.get(k.rag_status or "", "–"),
+                    k.previous,
+                ]
+                for k in computed
+            ],
         )
         if computed
         else "_No KPI could be computed._",

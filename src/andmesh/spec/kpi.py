@@ -141,6 +141,19 @@ class DimensionSpec(StrictModel):
     default: str | None = Field(None, description="Value for rows with no match (kept, never dropped).")
 
 
+Shift = Literal["previous_period", "same_period_last_year"]
+
+
+class OffsetSpec(StrictModel):
+    """Another KPI's value at an earlier period (period-over-period, year-over-year)."""
+
+    kpi: str = Field(description="The KPI whose earlier value this is.")
+    shift: Shift = Field(
+        description="`previous_period` (the period before, at the grain asked) or "
+        "`same_period_last_year` (twelve months earlier)."
+    )
+
+
 class ThresholdsSpec(StrictModel):
     warning: float | None = Field(None, description="Worse than this: amber.")
     critical: float | None = Field(None, description="Worse than this: red.")
@@ -170,14 +183,35 @@ class KpiSpec(StrictModel):
     dimensions: dict[str, DimensionSpec] = Field(default_factory=dict)
     measures: dict[str, MeasureSpec] = Field(default_factory=dict)
     kpis: list[str] = Field(default_factory=list, description="Derived KPI: the KPIs `value` combines.")
+    offsets: dict[str, OffsetSpec] = Field(
+        default_factory=dict,
+        description="Derived KPI: name → another KPI's value at an earlier period, usable in `value` "
+        "(`change: otif - otif_last_year`).",
+    )
+    cumulative: Literal["quarter", "year"] | None = Field(
+        None,
+        description="Quarter- or year-to-date: each period's value over the measures cumulated since "
+        "the start of its quarter or year (the ratio of the sums, not the sum of the ratios).",
+    )
     value: str = Field(description="Expression over the measures (or the `kpis`); `/` of 0 is NULL.")
     target: float | None = None
     thresholds: ThresholdsSpec | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> KpiSpec:
-        if bool(self.kpis) == bool(self.measures):
+        if bool(self.kpis or self.offsets) == bool(self.measures):
             raise ValueError("a KPI has either `measures` (over a `source`) or `kpis` (derived from others)")
+        if self.cumulative is not None and not self.measures:
+            raise ValueError(
+                "`cumulative` cumulates measures: a derived KPI is cumulative through its `kpis`"
+            )
+        if self.cumulative is not None:
+            for name, measure in self.measures.items():
+                if measure.agg == "count_distinct":
+                    raise ValueError(
+                        f"measure `{name}`: a `count_distinct` cannot be cumulated over periods "
+                        "(a value counted in two periods would count twice)"
+                    )
         if self.measures and self.source is None and any(m.source is None for m in self.measures.values()):
             raise ValueError("a measure needs a `source`: give the KPI one, or the measure")
         return self
@@ -338,12 +372,18 @@ def _load_models() -> None:
 
 #: Ports each Python model reads (for reuse and the "not published" check).
 _MODEL_PORTS: dict[str, tuple[str, ...]] = {}
+#: Columns a Python model can be cut by: a dimension's ``key`` must be one of them.
+MODEL_KEYS: dict[str, tuple[str, ...]] = {}
 
 
-def register_model_columns(name: str, columns: tuple[str, ...], reads: tuple[str, ...]) -> None:
-    """Declare a Python model's output columns and input ports (called by the enterprise layer)."""
+def register_model_columns(
+    name: str, columns: tuple[str, ...], reads: tuple[str, ...], keys: tuple[str, ...] = ()
+) -> None:
+    """Declare a Python model's output columns, input ports and the keys it can be cut by
+    (called by the enterprise layer)."""
     MODEL_COLUMNS[name] = columns
     _MODEL_PORTS[name] = reads
+    MODEL_KEYS[name] = keys
 
 
 __all__ = [
@@ -352,6 +392,7 @@ __all__ = [
     "Kpi",
     "KpiSpec",
     "KpiSpecs",
+    "OffsetSpec",
     "expression_columns",
     "parse_expression",
     "register_model_columns",

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from andmesh.errors import SpecProblem
 from andmesh.spec.kpi import (
     _MODEL_PORTS,
+    GRAINS,
     MODEL_COLUMNS,
+    MODEL_KEYS,
     ExpressionError,
     Kpi,
     KpiSpec,
@@ -25,7 +27,10 @@ from andmesh.spec.yamlsource import PathKey, YamlDocument
 
 
 def resolve_kpis(mesh: Mesh, specs: KpiSpecs, problems: list[SpecProblem]) -> None:
-    """Check every KPI against the contracts (file:line) and put the good ones on ``mesh.kpis``."""
+    """Check every KPI against the contracts (file:line) and put the good ones on ``mesh.kpis``.
+
+    Runs once the mesh's members are known (``mesh.directory``): a KPI's owner must be one.
+    """
     ports = {p.table_id: p for p in mesh.ports()}
     asked = {rid: r for rid, r in mesh.requirements.items() if r.spec.newAttribute}
     by_name: dict[str, tuple[YamlDocument, KpiSpec]] = {}
@@ -66,8 +71,9 @@ def _needs(name: str, kpis: dict[str, Kpi], seen: set[str]) -> tuple[str, ...]:
     if name in seen or name not in kpis:
         return ()
     seen.add(name)
-    out = dict.fromkeys(kpis[name].spec.requirements)
-    for other in kpis[name].spec.kpis:
+    spec = kpis[name].spec
+    out = dict.fromkeys(spec.requirements)
+    for other in [*spec.kpis, *(o.kpi for o in spec.offsets.values())]:
         out.update(dict.fromkeys(_needs(other, kpis, seen)))
     return tuple(out)
 
@@ -126,6 +132,13 @@ class _KpiLint:
                 )
             model = self.root_model(measure.source or spec.source)
             for dim_name, dim in spec.dimensions.items():
+                keys = MODEL_KEYS.get(model, ()) if model is not None else ()
+                if model is not None and MODEL_KEYS and dim.key not in keys:
+                    self.error(
+                        ("dimensions", dim_name, "key"),
+                        f"the `{model}` model cannot be cut by `{dim.key}`",
+                        hint_for(dim.key, keys, "keys") or f"it is cut by: {', '.join(keys) or 'nothing'}",
+                    )
                 if model is None and dim.key not in cols:
                     self.error(
                         ("dimensions", dim_name, "key"),
@@ -149,7 +162,11 @@ class _KpiLint:
                 )
             else:
                 self.read.update(self._reads_of(kpi))
-        names = set(spec.measures) | set(spec.kpis)
+        self.offsets()
+        self.derived_dimensions()
+        self.owner()
+        self.cumulative()
+        names = set(spec.measures) | set(spec.kpis) | set(spec.offsets)
         self.expr(spec.value, names, ("value",), what="measure", aggregate=False)
         for index, req in enumerate(spec.requirements):
             self.requirement(req, ("requirements", index))
@@ -158,6 +175,69 @@ class _KpiLint:
         if self.incomplete:
             return [p for p in self.problems if p.message.startswith("unknown port")]
         return self.problems
+
+    def offsets(self) -> None:
+        for name, offset in self.spec.offsets.items():
+            if offset.kpi not in self.kpis or offset.kpi == self.spec.name:
+                self.error(
+                    ("offsets", name, "kpi"),
+                    f"unknown KPI `{offset.kpi}`",
+                    hint_for(offset.kpi, [k for k in self.kpis if k != self.spec.name], "KPIs"),
+                )
+            else:
+                self.read.update(self._reads_of(offset.kpi))
+            if name in self.spec.kpis or name in self.kpis:
+                self.error(
+                    ("offsets", name),
+                    f"offset `{name}` has the name of a KPI",
+                    f"name it after the shift, e.g. `{offset.kpi}_{'last_year' if 'year' in offset.shift else 'before'}`",
+                )
+
+    def derived_dimensions(self) -> None:
+        """A derived KPI is cut by a dimension only if every KPI it combines declares it."""
+        parts = dict.fromkeys([*self.spec.kpis, *(o.kpi for o in self.spec.offsets.values())])
+        for dim_name in self.spec.dimensions:
+            for part in parts:
+                if part not in self.kpis:
+                    continue
+                theirs = self.kpis[part][1].dimensions
+                if dim_name not in theirs:
+                    self.error(
+                        ("dimensions", dim_name),
+                        f"unknown dimension `{dim_name}`: `{part}`, which this KPI derives from, "
+                        "does not declare it",
+                        hint_for(dim_name, theirs, "dimensions") or f"declare `{dim_name}` in `{part}` too",
+                    )
+
+    def owner(self) -> None:
+        directory = self.mesh.directory
+        if directory is None or not directory.members:
+            return
+        people = sorted(u for u, m in directory.members.items() if m.kind == "person")
+        member = directory.get(self.spec.owner)
+        if member is None or member.kind != "person":
+            what = "a service account" if member is not None else "not a member of the mesh"
+            self.problems.append(
+                self.doc.problem(
+                    ("owner",),
+                    f"KPI owner `{self.spec.owner}` is {what}: a KPI is owned by a person",
+                    hint_for(self.spec.owner, people, "members")
+                    or "add them to governance/members.yaml or to a domain's team",
+                    code="owner",
+                )
+            )
+
+    def cumulative(self) -> None:
+        to = self.spec.cumulative
+        if to is None:
+            return
+        for index, grain in enumerate(self.spec.timeGrains):
+            if GRAINS.index(grain) > GRAINS.index(to):
+                self.error(
+                    ("timeGrains", index),
+                    f"time grain `{grain}` is coarser than `cumulative: {to}`",
+                    f"list only grains up to {to} (a {to}-to-date value by {grain} is not defined)",
+                )
 
     def root_model(self, source: SourceSpec | None) -> str | None:
         """The Python model a source ends at (through ``kpi:`` sources), which cuts itself."""

@@ -383,12 +383,12 @@ def _resolve(root: Path, parsed: list[SpecFile], problems: list[SpecProblem]) ->
     resolve_governance(mesh, _governance_specs(parsed), problems, _builtin_policy_rules())
     resolve_entities(mesh, _entity_specs(parsed), problems)
     resolve_scores(mesh, _score_specs(parsed), problems)
-    resolve_kpis(mesh, _kpi_specs(parsed), problems)
     mesh.directory = build_directory(
         mesh,
         [(s.doc, s.model) for s in parsed if s.kind == "Members" and isinstance(s.model, MembersSpec)],
         problems,
     )
+    resolve_kpis(mesh, _kpi_specs(parsed), problems)  # after the directory: a KPI's owner is a member
     for cid, (spec, _) in contracts.items():
         if cid not in used_contracts and not any(p.file == spec.doc.file for p in problems):
             problems.append(

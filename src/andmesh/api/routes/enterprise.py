@@ -56,11 +56,16 @@ def kpis(
     app: Reader,
     mesh: MeshPath,
     period: Literal["month", "quarter", "year"] = "month",
-    by_segment: bool = False,
+    by: Annotated[
+        list[str] | None,
+        Query(description="Dimensions to cut by (`?by=region&by=segment`); a KPI lacking one says so."),
+    ] = None,
+    by_segment: Annotated[bool, Query(description="The same as `by=segment`.")] = False,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[KpiResult]:
-    found = app.kpis(period=period, by_segment=by_segment, path=mesh)
+    """Every KPI of the mesh, with its red/amber/green status; cut by the dimensions asked for."""
+    found = app.kpis(period=period, by=by, by_segment=by_segment, path=mesh)
     return paginate(found, scope="kpis", key=lambda k: (k.name,), cursor=cursor, limit=limit)
 
 

@@ -1,8 +1,8 @@
-"""Shared building blocks of the KPI functions: periods, segments, safe ratios.
+"""Shared building blocks of the KPI functions: periods, dimensions, safe ratios.
 
 Every KPI groups by ``period`` (the first day of the calendar month, quarter or year,
-UTC) and, when asked, by ``segment`` (the sales segment of the sold-to account, from
-``order_management.accounts``).
+UTC) and, when asked, by the dimensions it declares (``segment``, ``region``, ``supplier``…),
+each looked up by its key in the port that holds it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from andmesh.errors import UsageError
+from andmesh.spec.kpi import DimensionSpec
 from andmesh.spec.suggest import hint_for
 
 Period = Literal["month", "quarter", "year"]
@@ -29,6 +30,11 @@ PERIODS: dict[str, tuple[int, Literal["M", "Q", "Y"]]] = {
 
 #: The requirement every KPI adds when it is reported per segment.
 SEGMENT_REQUIREMENT = "order_management.accounts.segment"
+#: Order-to-Cash's ``segment`` dimension: what ``by_segment=True`` means to the Python references.
+SEGMENT_DIMENSION = DimensionSpec(
+    port="order_management.accounts", key="account_no", column="segment", default="unassigned"
+)
+Dimensions = Mapping[str, DimensionSpec]
 
 Num = TypeVar("Num", float, ir.NumericValue)
 
@@ -60,6 +66,37 @@ def period_end(start: ir.DateValue, period: str) -> ir.DateValue:
 def keys(by_segment: bool) -> list[str]:
     """Grouping columns of a KPI's output."""
     return ["period", "segment"] if by_segment else ["period"]
+
+
+def as_dimensions(dims: Dimensions | bool) -> dict[str, DimensionSpec]:
+    """``dims`` by name; ``True``/``False`` is the segment-only form of the Python references.
+
+    >>> list(as_dimensions(True))
+    ['segment']
+    """
+    if isinstance(dims, bool):
+        return {"segment": SEGMENT_DIMENSION} if dims else {}
+    return dict(dims)
+
+
+def with_dimensions(t: ir.Table, dims: Dimensions, tables: Tables) -> ir.Table:
+    """``t`` with each dimension of ``dims``, looked up by its key in the port holding it.
+
+    Rows without a match keep the dimension's default rather than being dropped, so the
+    cuts add up to the total.
+    """
+    for name, dim in dims.items():
+        if dim.key not in t.columns:
+            raise UsageError(
+                f"cannot cut by `{name}`: its key `{dim.key}` is not a column of the KPI's source",
+                hint=hint_for(dim.key, t.columns, "columns"),
+            )
+        lookup = table(tables, dim.port.rpartition(".")[2])
+        lookup = lookup.select(_dim_key=lookup[dim.key], **{name: lookup[dim.column]}).distinct()
+        t = t.left_join(lookup, t[dim.key] == lookup._dim_key).drop("_dim_key")
+        if dim.default is not None:
+            t = t.mutate(**{name: t[name].cast("string").fill_null(dim.default)})
+    return t
 
 
 def table(tables: Tables, port: str) -> ir.Table:

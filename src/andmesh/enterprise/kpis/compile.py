@@ -17,7 +17,16 @@ from typing import Any, TypeAlias
 import ibis
 import ibis.expr.types as ir
 
-from andmesh.enterprise.kpis._common import Tables, check_period, period_of, shared, table
+from andmesh.enterprise.kpis._common import (
+    PERIODS,
+    Dimensions,
+    Tables,
+    check_period,
+    period_of,
+    shared,
+    table,
+    with_dimensions,
+)
 from andmesh.errors import UsageError
 from andmesh.spec.kpi import (
     LITERAL_NAMES,
@@ -164,7 +173,7 @@ def _call(name: str, nodes: list[ast.expr], scope: Scope) -> Any:
 # --- sources --------------------------------------------------------------------------
 
 
-ModelFn = Callable[[Tables, str, list[str]], ir.Table]
+ModelFn = Callable[[Tables, str, Dimensions], ir.Table]
 
 
 def source_table(
@@ -172,7 +181,7 @@ def source_table(
     tables: Tables,
     kpis: Mapping[str, Kpi],
     grain: str,
-    dims: list[str],
+    dims: Dimensions,
     models: Mapping[str, ModelFn],
 ) -> ir.Table:
     """The rows of ``source``. A source other KPIs take (``source: {kpi: …}``) is built once
@@ -256,10 +265,9 @@ def compute_kpi(
             hint=hint_for(grain, spec.timeGrains, "time grains"),
         )
     keys = ["period", *dims]
-    if spec.kpis:
-        frames = [compute_kpi(kpis[n], tables, kpis, grain, dims, models) for n in spec.kpis]
-        joined = _outer(frames, keys)
-        return joined.select(*keys, **{kpi.name: expression(spec.value, {n: joined[n] for n in spec.kpis})})
+    if spec.kpis or spec.offsets:
+        return _derived(kpi, tables, kpis, grain, dims, models)
+    cut = {name: spec.dimensions[name] for name in dims}
     groups: dict[str, list[tuple[str, MeasureSpec]]] = {}
     for name, measure in spec.measures.items():
         source = measure.source or spec.source
@@ -275,21 +283,107 @@ def compute_kpi(
         if source.port is not None and _shaped(source) and _taken(kpi.name, kpis):
             # Others read this KPI's source (`source: {kpi: …}`): the same table, built once.
             source = SourceSpec(kpi=kpi.name)
-        t = source_table(source, tables, kpis, grain, dims, models)
+        t = source_table(source, tables, kpis, grain, cut, models)
         if _root_model(source, kpis) is None:
-            t = _with_dimensions(t, spec, dims, tables)
+            t = with_dimensions(t, cut, tables)
         t = t.mutate(period=period_of(t[time], grain))
-        frames.append(t.group_by(keys).aggregate(**{name: _measure(m, t) for name, m in members}))
+        parts: dict[str, ir.Value] = {}
+        for name, m in members:
+            parts.update(_measure_parts(name, m, t, cumulative=spec.cumulative is not None))
+        frames.append(t.group_by(keys).aggregate(**parts))
     joined = _outer(frames, keys) if len(frames) > 1 else frames[0]
     fills = {
-        name: joined[name].fill_null(m.fillNull)
+        col: joined[col].fill_null(m.fillNull)
         for name, m in spec.measures.items()
         if m.fillNull is not None
+        for col in _part_names(name, m, cumulative=spec.cumulative is not None)
     }
     if fills:
         joined = joined.mutate(**fills)
+    if spec.cumulative is not None:
+        joined = _cumulate(joined, spec, dims)
     value = expression(spec.value, {name: joined[name] for name in spec.measures})
     return joined.select(*keys, **{kpi.name: value})
+
+
+def _derived(
+    kpi: Kpi,
+    tables: Tables,
+    kpis: Mapping[str, Kpi],
+    grain: str,
+    dims: list[str],
+    models: Mapping[str, ModelFn],
+) -> ir.Table:
+    """A KPI over other KPIs, and over their values at earlier periods (``offsets``)."""
+    spec = kpi.spec
+    keys = ["period", *dims]
+    bases = list(dict.fromkeys([*spec.kpis, *(o.kpi for o in spec.offsets.values())]))
+    frames = [compute_kpi(kpis[n], tables, kpis, grain, dims, models) for n in bases]
+    joined = _outer(frames, keys) if len(frames) > 1 else frames[0]
+    if spec.offsets:
+        joined = joined.mutate(
+            **{name: shifted(joined, o.kpi, o.shift, grain, dims) for name, o in spec.offsets.items()}
+        )
+    names = [*spec.kpis, *spec.offsets]
+    return joined.select(*keys, **{kpi.name: expression(spec.value, {n: joined[n] for n in names})})
+
+
+def month_index(period: ir.DateValue) -> ir.IntegerValue:
+    """Months since year 0 of a period's first day: periods as numbers a range window can step
+    over (one engine-neutral frame instead of interval arithmetic on dates).
+
+    >>> import datetime
+    >>> int(month_index(ibis.literal(datetime.date(2026, 3, 1))).execute())  # 2026 × 12 + 3 − 1
+    24314
+    """
+    return period.year().cast("int64") * 12 + period.month().cast("int64") - 1
+
+
+def shifted(t: ir.Table, column: str, shift: str, grain: str, dims: list[str]) -> ir.Value:
+    """``column`` of the row ``shift`` earlier (the period before, or twelve months before),
+    in the same dimensions; NULL where that period has no row.
+
+    A range window over the period's month number, not ``lag()``: a missing period must give
+    NULL, not the value of whichever row came before.
+    """
+    step = PERIODS[grain][0] if shift == "previous_period" else 12
+    window = ibis.window(group_by=[t[d] for d in dims], order_by=month_index(t.period), range=(-step, -step))
+    return t[column].max().over(window)
+
+
+def _part_names(name: str, measure: MeasureSpec, *, cumulative: bool) -> list[str]:
+    # A cumulated mean is the cumulated sum over the cumulated count: two parts.
+    return [f"_sum_{name}", f"_n_{name}"] if cumulative and measure.agg == "mean" else [name]
+
+
+def _measure_parts(name: str, measure: MeasureSpec, t: ir.Table, *, cumulative: bool) -> dict[str, ir.Value]:
+    if cumulative and measure.agg == "mean":
+        total = _measure(measure.model_copy(update={"agg": "sum"}), t)
+        count = _measure(measure.model_copy(update={"agg": "count"}), t)
+        return {f"_sum_{name}": total, f"_n_{name}": count}
+    return {name: _measure(measure, t)}
+
+
+def _cumulate(t: ir.Table, spec: KpiSpec, dims: list[str]) -> ir.Table:
+    """Each measure cumulated from the start of the period's quarter or year (to date).
+
+    Sums and counts add up, minima and maxima carry on, a mean is Σ/n of its cumulated parts.
+    """
+    assert spec.cumulative is not None
+    to = PERIODS[spec.cumulative][1]
+    window = ibis.window(
+        group_by=[*(t[d] for d in dims), t.period.truncate(to)], order_by=t.period, rows=(None, 0)
+    )
+    out: dict[str, ir.Value] = {}
+    for name, m in spec.measures.items():
+        if m.agg == "mean":
+            total, count = t[f"_sum_{name}"].sum().over(window), t[f"_n_{name}"].sum().over(window)
+            out[name] = total / count.nullif(0)
+        elif m.agg in ("min", "max"):
+            out[name] = getattr(t[name], m.agg)().over(window)
+        else:
+            out[name] = t[name].sum().over(window)
+    return t.mutate(**out)
 
 
 def _taken(name: str, kpis: Mapping[str, Kpi]) -> bool:
@@ -320,19 +414,6 @@ def _measure(measure: MeasureSpec, t: ir.Table) -> ir.Value:
     method = {"mean": "mean", "count": "count", "count_distinct": "nunique", "min": "min", "max": "max"}
     result: ir.Value = getattr(value, method[measure.agg])(where=cond)
     return result
-
-
-def _with_dimensions(t: ir.Table, spec: KpiSpec, dims: list[str], tables: Tables) -> ir.Table:
-    """``t`` with each dimension asked for, looked up by its key; rows without a match keep
-    the dimension's default rather than being dropped, so the cuts add up to the total."""
-    for name in dims:
-        dim = spec.dimensions[name]
-        lookup = table(tables, port_name(dim.port))
-        lookup = lookup.select(_dim_key=lookup[dim.key], **{name: lookup[dim.column]})
-        t = t.left_join(lookup, t[dim.key] == lookup._dim_key).drop("_dim_key")
-        if dim.default is not None:
-            t = t.mutate(**{name: t[name].fill_null(dim.default)})
-    return t
 
 
 def _outer(frames: list[ir.Table], keys: list[str]) -> ir.Table:

@@ -9,27 +9,24 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from andmesh.enterprise.kpis._common import Tables
+from andmesh.enterprise.kpis._common import Dimensions, Tables
 from andmesh.enterprise.kpis.compile import ModelFn
-from andmesh.errors import UsageError
 from andmesh.spec.kpi import register_model_columns
 
 
-def _receivables_position(tables: Tables, period: str, dims: list[str]) -> ir.Table:
+def _receivables_position(tables: Tables, period: str, dims: Dimensions) -> ir.Table:
     from andmesh.enterprise.kpis.receivables import receivables_position
 
-    if set(dims) - {"segment"}:
-        raise UsageError(
-            f"the receivables position is cut by `segment` only, not {sorted(set(dims) - {'segment'})}"
-        )
-    return receivables_position(tables, period, "segment" in dims)
+    return receivables_position(tables, period, dims)
 
 
-#: Model name → function(tables, time grain, dimensions) → one row per period (and dimension).
+#: Model name → function(tables, time grain, dimensions by name) → one row per period (and dimension).
 MODELS: dict[str, ModelFn] = {"receivables_position": _receivables_position}
 
 register_model_columns(
     "receivables_position",
-    ("period", "segment", "days", "credit_sales", "ar_total", "ar_current", "ar_begin"),
+    ("period", "days", "credit_sales", "ar_total", "ar_current", "ar_begin"),
     ("invoices", "payments", "open_items"),
+    # Every ledger event carries its invoice's account: any dimension looked up by it cuts the position.
+    keys=("account_no",),
 )

@@ -11,36 +11,43 @@ invoice currency: the mesh publishes no FX rates yet.
 
 from __future__ import annotations
 
+import json
+
 import ibis
 import ibis.expr.types as ir
 
 from andmesh.enterprise.kpis._common import (
     PERIODS,
+    Dimensions,
     Tables,
+    as_dimensions,
     check_period,
-    keys,
     period_end,
     period_of,
     shared,
     table,
-    with_segment,
+    with_dimensions,
 )
+
+#: The position is cut by the invoice's account: a dimension must be looked up by it.
+KEYS = ("account_no",)
 
 # --- receivables position ------------------------------------------------------------
 
 
-def receivables_position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
-    """Per period (and segment): ``days``, ``credit_sales``, ``ar_total``, ``ar_current``,
+def receivables_position(tables: Tables, period: str, dims: Dimensions | bool) -> ir.Table:
+    """Per period (and dimension): ``days``, ``credit_sales``, ``ar_total``, ``ar_current``,
     ``ar_begin`` (total receivables at the end of the previous period).
 
-    Periods are those in which invoices were issued.
+    Periods are those in which invoices were issued. ``dims`` are looked up by the invoice's
+    ``account_no`` (``True`` is the Order-to-Cash ``segment``).
     """
-    return shared(
-        tables, ("receivables_position", period, by_segment), lambda: _position(tables, period, by_segment)
-    )
+    cut = as_dimensions(dims)
+    key = json.dumps({n: d.model_dump(mode="json") for n, d in cut.items()}, sort_keys=True)
+    return shared(tables, ("receivables_position", period, key), lambda: _position(tables, period, cut))
 
 
-def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
+def _position(tables: Tables, period: str, dims: Dimensions | bool) -> ir.Table:
     # The position at a period end is a running sum over periods of events (+v where an
     # amount starts being outstanding, -v where it stops), so it is linear in invoices and
     # payments; pairing every invoice with every period it is open in grew with the periods.
@@ -52,6 +59,8 @@ def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
     # period ending after the due date (C): an event (t, x) with t < C adds x at t, -x at C.
     months = check_period(period)
     unit = PERIODS[period][1]
+    cut = as_dimensions(dims)
+    names = list(cut)
     inv = table(tables, "invoices")
     inv = inv.filter(inv.invoice_date.notnull()).select(
         "invoice_id",
@@ -130,16 +139,16 @@ def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
             "account_no", at=inv.start, total=zero, current=zero, sales=inv.gross, cover=ibis.literal(1)
         ),
     ]
-    if by_segment:
+    if cut:
         events.append(_uncovered(inv, pay, written, period, months))
-    moved = with_segment(ibis.union(*events, distinct=False), tables, by_segment)
-    sums = moved.group_by(["at", *keys(by_segment)[1:]]).aggregate(
+    moved = with_dimensions(ibis.union(*events, distinct=False), cut, tables)
+    sums = moved.group_by(["at", *names]).aggregate(
         total=moved.total.sum(), current=moved.current.sum(), sales=moved.sales.sum(), cover=moved.cover.sum()
     )
     periods = inv.select(period=inv.start).distinct()
     periods = periods.mutate(period_end=period_end(periods.period, period))
     running = periods.join(sums, sums.at <= periods.period)
-    agg = running.group_by(keys(by_segment)).aggregate(
+    agg = running.group_by(["period", *names]).aggregate(
         days=(running.period_end.delta(running.period, unit="day") + 1).max().cast("float64"),
         credit_sales=ibis.ifelse(running.at == running.period, running.sales, 0.0).sum(),
         ar_total=running.total.sum(),
@@ -150,17 +159,16 @@ def _position(tables: Tables, period: str, by_segment: bool) -> ir.Table:
     # issued in it, as when every invoice was paired with the periods it is open in.
     agg = agg.filter(agg.cover > 0).drop("cover")
     prev = agg.select(
-        *[c for c in keys(by_segment) if c != "period"],
         next_period=agg.period + ibis.interval(months=months),
         ar_begin=agg.ar_total,
+        **{f"_p_{n}": agg[n] for n in names},
     )
-    on = [agg.period == prev.next_period]
-    if by_segment:
-        on.append(agg.segment == prev.segment)
+    on = [agg.period == prev.next_period, *(agg[n] == prev[f"_p_{n}"] for n in names)]
     joined = agg.left_join(prev, on)
     # No row for the previous period means no invoice had been issued by then: AR was 0.
     return joined.select(
-        *keys(by_segment),
+        "period",
+        *names,
         "days",
         "credit_sales",
         "ar_total",
