@@ -1176,7 +1176,7 @@ class Andmesh:
             )
         gaps = self.gaps(path=path)  # every gap: a KPI of this use case may need another one's requirement
         known = sorted(set(mesh.use_cases[name].spec.kpis) & set(mesh.kpis))
-        kpis = self._kpis(mesh, gaps, known, "month", False, None) if known else []
+        kpis = self._kpis(mesh, gaps, known, "month", [], None) if known else []
         return service_views.use_case(mesh, name, self.use_cases(path), gaps, kpis)
 
     def policy_list(self, path: Path | None = None) -> list[Any]:
