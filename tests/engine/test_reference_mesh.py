@@ -131,12 +131,6 @@ def test_published_columns_have_the_same_names_and_types(both: dict[str, tuple[A
     assert _schemas(both, nullable=False) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="notyet on spark: Spark writes a column its plan proves non-null (count(*), coalesce) as "
-    "`required` in Parquet, DuckDB writes every column optional; same values and types, and the "
-    "Iceberg table's schema (from the contract) is the same",
-)
 def test_published_columns_have_the_same_nullability(both: dict[str, tuple[Andmesh, RunResult]]) -> None:
     assert _schemas(both, nullable=True) == {}
 

@@ -34,7 +34,7 @@ from sqlglot import exp
 from andmesh.engine import spark_conf
 from andmesh.engine.capabilities import ChecksInputFiles, Distributed, ReadsJson
 from andmesh.engine.spark_dialect import DIALECT, portable
-from andmesh.engine.spark_types import duckdb_type
+from andmesh.engine.spark_types import as_nullable, duckdb_type
 from andmesh.errors import DataFileError, EngineError
 
 if TYPE_CHECKING:
@@ -226,7 +226,7 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
                 hint="seal the session with the staging folder as `writable`",
             )
         folder.mkdir(parents=True, exist_ok=True)
-        frame = self.spark.sql(self._compiled(expr))
+        frame = _all_nullable(self.spark.sql(self._compiled(expr)))
         # Appending into the (empty) staging folder keeps the folder, and its owner-only mode.
         frame.write.mode("append").parquet(str(folder.resolve()))
         for leftover in [*folder.glob(".*.crc"), *folder.glob("_*")]:
@@ -291,6 +291,19 @@ class SparkEngine(Distributed, ChecksInputFiles, ReadsJson):
 def _rows(frame: DataFrame) -> list[dict[str, Any]]:
     """Rows as Python values the way DuckDB gives them (instants as aware UTC datetimes)."""
     return list(frame.toArrow().to_pylist())
+
+
+def _all_nullable(frame: DataFrame) -> DataFrame:
+    """``frame`` with every column nullable, as DuckDB writes Parquet (``spark_types.as_nullable``).
+
+    A union's column is nullable when either side's is, and Spark keeps the union with an empty
+    frame of the nullable schema (a cast or ``DataFrame.to`` cannot widen nullability: the
+    optimizer proves the column non-null again). Frames already nullable are left alone.
+    """
+    wanted = as_nullable(frame.schema)
+    if wanted == frame.schema:
+        return frame
+    return frame.unionByName(frame.sparkSession.createDataFrame([], wanted))
 
 
 def _to_spark(query: str, dialect: str) -> str:
