@@ -25,6 +25,7 @@ only the data it serves (docs/engines.md).
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,16 @@ if TYPE_CHECKING:
 _JVM_FUNCTIONS = frozenset({"reflect", "java_method", "try_reflect"})
 
 
+# The Spark session open in this thread (a product build): the table work a Python pipeline
+# hands to a library that drives its own engine (Splink, for entity resolution) runs there.
+_CURRENT: ContextVar[SparkEngineSession | None] = ContextVar("andmesh_spark_session", default=None)
+
+
+def current_session() -> SparkEngineSession | None:
+    """The Spark session of the build running in this thread, if any (None on DuckDB)."""
+    return _CURRENT.get()
+
+
 class SparkEngineSession(ChecksInputFiles, ReadsJson):
     """One isolated Spark session for building or checking one product."""
 
@@ -62,6 +73,7 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
         self._writable: Path | None = None
         self._materialized = 0
         self.sealed = False
+        self._token: Token[SparkEngineSession | None] | None = _CURRENT.set(self)
 
     @property
     def con(self) -> Backend:
@@ -270,6 +282,13 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
             self.spark.catalog.dropTempView(view)
         self._cached.clear()
         self._views.clear()
+        if self._token is not None:
+            try:
+                _CURRENT.reset(self._token)
+            except ValueError:  # closed in another context, or out of order: just not current
+                if _CURRENT.get() is self:
+                    _CURRENT.set(None)
+            self._token = None
 
 
 class SparkEngine(Distributed, ChecksInputFiles, ReadsJson):
