@@ -37,7 +37,10 @@ from andmesh.spec.entity import EntitySpec
 
 if TYPE_CHECKING:
     import duckdb
-    from pyspark.sql import DataFrame, SparkSession
+
+# Spark's session and data frames (pyspark is imported by andmesh.engine only: the import rules).
+SparkSession = Any
+DataFrame = Any
 
 # DuckDB's similarity functions as sqlglot writes them for Spark → the class in Splink's jar that
 # computes them (Splink registers the jar's functions under its own names: jaro_winkler, jaro_sim).
@@ -169,10 +172,9 @@ def _copy_parameters(source: Any, target: Any) -> None:
 def _register_aliases(spark: SparkSession) -> None:
     """DuckDB's names of the similarity functions (the comparisons' and blocking rules' SQL is
     DuckDB's, transpiled) for the jar's classes, in this session."""
-    from pyspark.sql.types import DoubleType
+    from andmesh.engine.spark import register_java_functions
 
-    for name, java_class in _ALIASES.items():
-        spark.udf.registerJavaFunction(name, java_class, DoubleType())
+    register_java_functions(spark, _ALIASES)
 
 
 def to_spark(sql: str) -> str:
@@ -256,9 +258,14 @@ class SparkConnection:
         return _Result(list(zip(*columns, strict=True)) if columns else [], table.column_names)
 
     def _keep(self, name: str, frame: DataFrame) -> None:
+        # Cached when first computed (a Spark job per table costs ~0.1 s even for a few rows). A
+        # table's plan holds what it reads, not their names: a later DROP or DELETE of an input
+        # changes nothing, at worst it is recomputed. One that replaces itself (DELETE) is computed
+        # before the version it reads is released.
         frame = frame.persist()
-        frame.count()  # computed now: a later DELETE or DROP of what it reads must not change it
         previous = self._frames.pop(name, None)
+        if previous is not None:
+            frame.count()
         frame.createOrReplaceTempView(name)
         self._frames[name] = frame
         if previous is not None:
