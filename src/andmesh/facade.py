@@ -21,6 +21,7 @@ from andmesh.workspace import Workspace
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from andmesh.engine import Engine
     from andmesh.enterprise.entities.service import EntityService
     from andmesh.enterprise.gaps import GapReport
     from andmesh.enterprise.kpis import KpiResult
@@ -282,10 +283,11 @@ class Andmesh:
         data_root = self.data_root(mesh, data)
         with self.workspace.lock():
             run_id = new_run_id()
-            policies = self._check_policies(mesh, run_id)
+            chosen = get_engine(engine or mesh.spec.engine)
+            policies = self._check_policies(mesh, run_id, chosen)  # SQL policies on the run's engine
             result = run_mesh(
                 mesh,
-                engine=get_engine(engine or mesh.spec.engine),
+                engine=chosen,
                 store=self.store,
                 warehouse=self.warehouse,
                 data_root=data_root,
@@ -446,10 +448,10 @@ class Andmesh:
 
         return GovernanceStore(self.store.engine, self.workspace.root)
 
-    def _check_policies(self, mesh: Mesh, run_id: str | None) -> PolicyReport:
+    def _check_policies(self, mesh: Mesh, run_id: str | None, engine: Engine | None = None) -> PolicyReport:
         from andmesh.governance.policies import evaluate_policies
 
-        report = evaluate_policies(mesh)
+        report = evaluate_policies(mesh, engine=engine)
         self.governance.record_policy_results(
             run_id,
             report.evaluated_at,

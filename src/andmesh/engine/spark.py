@@ -25,6 +25,7 @@ only the data it serves (docs/engines.md).
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ from sqlglot import exp
 from andmesh.engine import spark_conf
 from andmesh.engine.capabilities import ChecksInputFiles, Distributed, ReadsJson
 from andmesh.engine.spark_dialect import DIALECT, portable
-from andmesh.engine.spark_types import duckdb_type
+from andmesh.engine.spark_types import as_nullable, duckdb_type
 from andmesh.errors import DataFileError, EngineError
 
 if TYPE_CHECKING:
@@ -45,6 +46,16 @@ if TYPE_CHECKING:
 
 # Functions that reach into the JVM: never in user SQL on Spark.
 _JVM_FUNCTIONS = frozenset({"reflect", "java_method", "try_reflect"})
+
+
+# The Spark session open in this thread (a product build): the table work a Python pipeline
+# hands to a library that drives its own engine (Splink, for entity resolution) runs there.
+_CURRENT: ContextVar[SparkEngineSession | None] = ContextVar("andmesh_spark_session", default=None)
+
+
+def current_session() -> SparkEngineSession | None:
+    """The Spark session of the build running in this thread, if any (None on DuckDB)."""
+    return _CURRENT.get()
 
 
 class SparkEngineSession(ChecksInputFiles, ReadsJson):
@@ -62,6 +73,7 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
         self._writable: Path | None = None
         self._materialized = 0
         self.sealed = False
+        self._token: Token[SparkEngineSession | None] | None = _CURRENT.set(self)
 
     @property
     def con(self) -> Backend:
@@ -226,7 +238,7 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
                 hint="seal the session with the staging folder as `writable`",
             )
         folder.mkdir(parents=True, exist_ok=True)
-        frame = self.spark.sql(self._compiled(expr))
+        frame = _all_nullable(self.spark.sql(self._compiled(expr)))
         # Appending into the (empty) staging folder keeps the folder, and its owner-only mode.
         frame.write.mode("append").parquet(str(folder.resolve()))
         for leftover in [*folder.glob(".*.crc"), *folder.glob("_*")]:
@@ -270,6 +282,13 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
             self.spark.catalog.dropTempView(view)
         self._cached.clear()
         self._views.clear()
+        if self._token is not None:
+            try:
+                _CURRENT.reset(self._token)
+            except ValueError:  # closed in another context, or out of order: just not current
+                if _CURRENT.get() is self:
+                    _CURRENT.set(None)
+            self._token = None
 
 
 class SparkEngine(Distributed, ChecksInputFiles, ReadsJson):
@@ -288,9 +307,31 @@ class SparkEngine(Distributed, ChecksInputFiles, ReadsJson):
         return SparkEngineSession(shared.newSession())
 
 
+def register_java_functions(spark: SparkSession, functions: dict[str, str]) -> None:
+    """SQL functions ``name → Java class`` (each returning a double) in ``spark``'s session: for a
+    library that names its jar's functions otherwise than the SQL it is given (Splink)."""
+    from pyspark.sql.types import DoubleType
+
+    for name, java_class in functions.items():
+        spark.udf.registerJavaFunction(name, java_class, DoubleType())
+
+
 def _rows(frame: DataFrame) -> list[dict[str, Any]]:
     """Rows as Python values the way DuckDB gives them (instants as aware UTC datetimes)."""
     return list(frame.toArrow().to_pylist())
+
+
+def _all_nullable(frame: DataFrame) -> DataFrame:
+    """``frame`` with every column nullable, as DuckDB writes Parquet (``spark_types.as_nullable``).
+
+    A union's column is nullable when either side's is, and Spark keeps the union with an empty
+    frame of the nullable schema (a cast or ``DataFrame.to`` cannot widen nullability: the
+    optimizer proves the column non-null again). Frames already nullable are left alone.
+    """
+    wanted = as_nullable(frame.schema)
+    if wanted == frame.schema:
+        return frame
+    return frame.unionByName(frame.sparkSession.createDataFrame([], wanted))
 
 
 def _to_spark(query: str, dialect: str) -> str:

@@ -56,3 +56,23 @@ def duckdb_type(dtype: Any) -> str:
         )
         return f"STRUCT({fields})"
     return _SIMPLE.get(kind, dtype.simpleString().upper())
+
+
+def as_nullable(data_type: Any) -> Any:
+    """``data_type`` with every field, element and map value allowed to be null (map keys never are).
+
+    Spark writes a column its plan proves non-null (``count(*)``, ``coalesce(x, 0)``) as
+    ``required`` in Parquet; DuckDB writes every column ``optional``. A product's files must
+    not depend on the engine that built it, so Spark's output is widened to DuckDB's.
+    """
+    from pyspark.sql import types
+
+    if isinstance(data_type, types.StructType):
+        return types.StructType(
+            [types.StructField(f.name, as_nullable(f.dataType), True, f.metadata) for f in data_type.fields]
+        )
+    if isinstance(data_type, types.ArrayType):
+        return types.ArrayType(as_nullable(data_type.elementType), True)
+    if isinstance(data_type, types.MapType):
+        return types.MapType(as_nullable(data_type.keyType), as_nullable(data_type.valueType), True)
+    return data_type

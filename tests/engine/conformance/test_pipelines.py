@@ -117,3 +117,38 @@ def test_a_python_pipelines_in_memory_table_is_written(engine: Engine, tmp_path:
         session.close()
     written = pa.concat_tables([pq.read_table(f) for f in files])
     assert written.sort_by("score").to_pylist() == table.slice(0, 2).to_pylist()
+
+
+def test_written_parquet_columns_are_all_optional(engine: Engine, events: Path, tmp_path: Path) -> None:
+    # Spark's plan proves `count(*)`, `coalesce(x, 0)`, a struct of literals non-null and would write
+    # them `required`; DuckDB writes every column `optional`: a product's files must not depend on
+    # the engine that built it (the Iceberg schema, from the contract, is the same on both).
+    query = (
+        "select count(*) as n, coalesce(sum(amount), 0) as total, {'a': 1} as st, [1, 2] as arr from events"
+    )
+    session = engine.session()
+    try:
+        session.register("events", [str(events)], "parquet")
+        out = tmp_path / "staging"
+        out.mkdir()
+        session.seal(out)
+        files = session.write_parquet(session.sql(query, "duckdb"), out / "part")
+    finally:
+        session.close()
+    table = pa.concat_tables(pq.read_table(f) for f in files)
+    assert table.to_pylist() == [{"n": 3, "total": 3.75, "st": {"a": 1}, "arr": [1, 2]}]
+    assert _required(table.schema) == []
+
+
+def _required(fields: pa.Schema | pa.StructType | list[pa.Field], prefix: str = "") -> list[str]:
+    """The fields (nested ones dotted, list elements as ``[]``) that may not be null."""
+    out = []
+    for field in fields:
+        name = prefix + field.name
+        if not field.nullable:
+            out.append(name)
+        if pa.types.is_struct(field.type):
+            out += _required(field.type, name + ".")
+        if pa.types.is_list(field.type):
+            out += _required([field.type.value_field.with_name("[]")], name)
+    return out

@@ -180,6 +180,10 @@ def _component_pairs(con: duckdb.DuckDBPyConnection) -> int:
 def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> LinkageResult:
     """Train the model on identity tuples, score candidate tuple pairs, and give every pair of
     nodes holding them its score in ``am_prob_edges``."""
+    from andmesh.enterprise.entities import spark_linkage
+
+    if (spark := spark_linkage.spark_session()) is not None:  # a build on Spark: Splink's SparkAPI
+        return spark_linkage.link(con, spec, columns, spark)
     from splink import DuckDBAPI, Linker
 
     logging.getLogger("splink").setLevel(logging.ERROR)

@@ -56,8 +56,21 @@ def service_for(context: BuildContext, inputs: dict[str, Any] | None = None) -> 
         return inputs[name].to_pyarrow(), info
 
     assert context.store is not None, "customer_scores needs the metadata store"
+
+    def locate(port: OutputPort) -> tuple[list[str], dict[str, Any]]:
+        current = context.current(port.table_id)
+        if current is None or not current.files:
+            return [], {}  # a bare build: the query reads what `read` gives
+        return [str(f) for f in current.files], {"version": current.version, "snapshot": current.snapshot_id}
+
     return ScoreService(
-        context.mesh, context.store.engine, context.workspace, reader=read, table_engine=_build_engine(inputs)
+        context.mesh,
+        context.store.engine,
+        context.workspace,
+        reader=read,
+        table_engine=_build_engine(inputs),
+        # SQL inputs bind the build's upstream versions by their files (no Spark → Arrow → Spark).
+        locator=locate if inputs is not None else None,
     )
 
 

@@ -160,6 +160,7 @@ class ScoreService:
         warehouse: Any = None,
         reader: Reader | None = None,
         table_engine: Engine | None = None,
+        locator: Locator | None = None,
     ) -> None:
         self.mesh = mesh
         # Score inputs' SQL runs on this engine (the mesh's, by default), in a sealed session.
@@ -168,9 +169,11 @@ class ScoreService:
         self.governance = GovernanceStore(engine, root)
         self.root = root / "scores"
         self.reader = reader or warehouse_reader(warehouse)
-        # Without a custom reader, SQL inputs query the published Parquet files in place: a
-        # 6.7 M-row cross-reference is then read for the three columns a join uses, not whole.
-        self.locator: Locator | None = warehouse_locator(warehouse) if reader is None else None
+        # SQL inputs query the published Parquet files in place: a 6.7 M-row cross-reference is
+        # then read for the three columns a join uses, not whole. With a custom reader and no
+        # locator they query what the reader gives (copied into the engine: on Spark, a round trip
+        # through Arrow), so a build passes the files of the versions it reads as well.
+        self.locator: Locator | None = locator or (warehouse_locator(warehouse) if reader is None else None)
         self._cache: dict[str, tuple[pa.Table, dict[str, Any]]] = {}
         self._files: dict[str, tuple[list[str], dict[str, Any]]] = {}
         # Two roles (or two versions) with the same SQL over the same ports share one result.
@@ -455,7 +458,14 @@ class ScoreService:
 
     def _read(self, port: OutputPort, read: dict[str, Any]) -> pa.Table:
         if port.table_id not in self._cache:
-            self._cache[port.table_id] = self.reader(port)
+            located: dict[str, Any] = {}
+            files = self._located(port, located) if self.locator is not None else []
+            info = located.get(port.table_id, {})
+            # The published files themselves when they are known: on Spark, the reader would
+            # read them in the JVM and convert its rows to Arrow.
+            self._cache[port.table_id] = (
+                (pa.concat_tables([pq.read_table(f) for f in files]), info) if files else self.reader(port)
+            )
         table, info = self._cache[port.table_id]
         read[port.table_id] = info
         return table

@@ -1,6 +1,6 @@
-"""The metadata catalog SQL policies query: products, ports and properties as DuckDB tables.
+"""The metadata catalog SQL policies query: products, ports and properties as engine tables.
 
-Tables (one DuckDB connection, in memory, built from the loaded mesh):
+Tables (one sealed session of the engine in use, built from the loaded mesh):
 
 - ``products(product_id, domain, name, owner, status, purpose, tags)``
 - ``ports(table_id, product_id, domain, contract_id, contract_version, contract_status, sla)``
@@ -10,12 +10,15 @@ Tables (one DuckDB connection, in memory, built from the loaded mesh):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from andmesh.engine import Engine, EngineSession, get_engine
 from andmesh.spec.mesh import Mesh
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def catalog_tables(mesh: Mesh) -> dict[str, tuple[dict[str, str], list[dict[str, Any]]]]:
@@ -94,14 +97,32 @@ def catalog_tables(mesh: Mesh) -> dict[str, tuple[dict[str, str], list[dict[str,
 
 
 def _load(session: EngineSession, name: str, schema: dict[str, str], rows: list[dict[str, Any]]) -> None:
-    """Create ``name`` and copy ``rows`` into it with literals rendered by sqlglot (quoted, escaped):
-    no pyarrow, pandas or Ibis for a few hundred rows of metadata."""
+    """Create ``name`` and copy ``rows`` into it.
+
+    On DuckDB with literals rendered by sqlglot (quoted, escaped): no pyarrow, pandas or Ibis
+    for a few hundred rows of metadata. Other engines' SQL spells literals and temporary tables
+    differently (Spark has no ``CREATE TEMP TABLE``): the rows go in as one Arrow table.
+    """
+    if session.dialect != "duckdb":
+        session.bind_arrow(name, _arrow(schema, rows))
+        return
     table = exp.to_identifier(name, quoted=True).sql("duckdb")
     columns = ", ".join(f"{exp.to_identifier(c, quoted=True).sql('duckdb')} {t}" for c, t in schema.items())
     session.fetch(f"CREATE TEMP TABLE {table} ({columns})")
     if rows:
         values = ", ".join("(" + ", ".join(_literal(row[c]) for c in schema) + ")" for row in rows)
         session.fetch(f"INSERT INTO {table} VALUES {values}")
+
+
+_ARROW_TYPES = {"VARCHAR": "string", "BOOLEAN": "bool", "BIGINT": "int64"}
+
+
+def _arrow(schema: dict[str, str], rows: list[dict[str, Any]]) -> pa.Table:
+    """The rows as an Arrow table with the catalog's column types (kept when there are no rows)."""
+    import pyarrow as pa
+
+    fields = pa.schema([(c, pa.type_for_alias(_ARROW_TYPES[t])) for c, t in schema.items()])
+    return pa.Table.from_pylist(rows, schema=fields)
 
 
 def _literal(value: object) -> str:
@@ -123,12 +144,13 @@ def _literal(value: object) -> str:
 
 
 def catalog_session(mesh: Mesh, engine: Engine | None = None) -> EngineSession:
-    """A sealed engine session with the catalog tables bound: SQL policies run on it.
+    """A sealed session of ``engine`` (by default the mesh's, ``engine:`` in ``mesh.yaml``) with
+    the catalog tables bound: SQL policies run on it.
 
     The tables are copied into the session before it is sealed, so a policy reads them and
     nothing else (no file, no extension, no setting).
     """
-    session = (engine or get_engine("duckdb")).session()
+    session = (engine or get_engine(mesh.spec.engine)).session()
     try:
         for name, (schema, rows) in catalog_tables(mesh).items():
             _load(session, name, schema, rows)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from andmesh.engine import EngineSession
+from andmesh.engine import Engine, EngineSession
 from andmesh.governance.policies.builtin import BUILTINS, PolicyContext
 from andmesh.governance.policies.catalog import catalog_session
 from andmesh.governance.policies.results import PolicyReport, PolicyResult, compliance_by_domain
@@ -100,9 +100,17 @@ def _sql_violations(session: EngineSession, sql: str) -> dict[str, list[str]]:
 
 
 def evaluate_policies(
-    mesh: Mesh, products: Iterable[str] | None = None, *, as_of: dt.datetime | None = None
+    mesh: Mesh,
+    products: Iterable[str] | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+    engine: Engine | None = None,
 ) -> PolicyReport:
-    """Every effective policy on every selected product (all when ``products`` is None)."""
+    """Every effective policy on every selected product (all when ``products`` is None).
+
+    SQL policies run on ``engine`` (a run passes its own), else on the mesh's ``engine:``;
+    a mesh without SQL policies opens no engine session at all.
+    """
     now = dt.datetime.now(dt.UTC)
     ctx = PolicyContext(mesh, as_of or mesh.spec.asOf or now)
     selected = [mesh.products[p] for p in (products if products is not None else sorted(mesh.products))]
@@ -119,7 +127,7 @@ def evaluate_policies(
             try:
                 check = _checker(policy, ctx)
                 if policy.spec is not None and policy.spec.sql:
-                    session = session or catalog_session(mesh)
+                    session = session or catalog_session(mesh, engine)
                     check = _lookup(_sql_violations(session, policy.spec.sql))
             except Exception as exc:
                 failure = f"cannot evaluate: {type(exc).__name__}: {exc}"
