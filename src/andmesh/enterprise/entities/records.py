@@ -349,10 +349,11 @@ def _collapse(con: duckdb.DuckDBPyConnection, columns: Columns) -> None:
         SELECT r.source, r.record_id, r.updated_at, r.tuple, k.node, r.rid
         FROM am_records_sig r JOIN am_node_keys k USING (src, tuple, sig_n, sig_sum, sig_xor)"""
     )
+    # Not sorted here: every reader joins or sorts it itself (a 1.4 M-row sort at 200,000 customers).
     con.execute(
         f"""CREATE OR REPLACE TABLE am_nodes AS
         SELECT k.node, k.source, k.records, k.first_record, k.tuple, {", ".join(f"t.{_q(c)}" for c in columns.all)}
-        FROM am_node_keys k JOIN am_tuples t USING (tuple) ORDER BY k.node"""
+        FROM am_node_keys k JOIN am_tuples t USING (tuple)"""
     )
     for table in ("am_records_raw", "am_records_sig", "am_node_keys", "am_signatures"):
         con.execute(f"DROP TABLE {table}")
