@@ -117,10 +117,16 @@ def main() -> None:
     else:
         ws, truth = args.workspace, args.truth
     OUT.mkdir(parents=True, exist_ok=True)
+    # Named after the workspace's folder (customers-seed-noise): a 200,000 run must not
+    # overwrite the cross-reference a 20,000 one is compared with.
+    tag = ws.resolve().parent.name
     runs = {}
     if not args.skip_before:
-        runs["before"] = (checkout(args.before), OUT / f"xref-before-{args.before}-{args.variant}.parquet")
-    runs["after"] = (ROOT / "src", OUT / f"xref-after-{args.variant}.parquet")
+        runs["before"] = (
+            checkout(args.before),
+            OUT / f"xref-before-{args.before}-{args.variant}-{tag}.parquet",
+        )
+    runs["after"] = (ROOT / "src", OUT / f"xref-after-{args.variant}-{tag}.parquet")
     print(f"{'':<7} {'records':>10} {'nodes':>8} {'tuples':>8} {'pairs compared':>14} {'kept':>9} {'resolve s':>9} {'CPU s':>6}  "
           f"{'stages s':<36} {'peak RSS':>9}  pairwise P / R / F1       B-cubed P / R / F1")  # fmt: skip
     for name, (src, out) in runs.items():
