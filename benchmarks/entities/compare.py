@@ -117,11 +117,17 @@ def main() -> None:
     else:
         ws, truth = args.workspace, args.truth
     OUT.mkdir(parents=True, exist_ok=True)
+    # Named after the workspace's folder (customers-seed-noise): a 200,000 run must not
+    # overwrite the cross-reference a 20,000 one is compared with.
+    tag = ws.resolve().parent.name
     runs = {}
     if not args.skip_before:
-        runs["before"] = (checkout(args.before), OUT / f"xref-before-{args.before}-{args.variant}.parquet")
-    runs["after"] = (ROOT / "src", OUT / f"xref-after-{args.variant}.parquet")
-    print(f"{'':<7} {'records':>10} {'nodes':>8} {'tuples':>8} {'pairs compared':>14} {'kept':>9} {'resolve s':>9}  "
+        runs["before"] = (
+            checkout(args.before),
+            OUT / f"xref-before-{args.before}-{args.variant}-{tag}.parquet",
+        )
+    runs["after"] = (ROOT / "src", OUT / f"xref-after-{args.variant}-{tag}.parquet")
+    print(f"{'':<7} {'records':>10} {'nodes':>8} {'tuples':>8} {'pairs compared':>14} {'kept':>9} {'resolve s':>9} {'CPU s':>6}  "
           f"{'stages s':<36} {'peak RSS':>9}  pairwise P / R / F1       B-cubed P / R / F1")  # fmt: skip
     for name, (src, out) in runs.items():
         r = run(src, ws, truth, args.memory_limit, out, args.variant)
@@ -132,9 +138,9 @@ def main() -> None:
         print(
             f"{name:<7} {r['records']:>10,} {r['nodes']:>8,} {tuples:>8} {r['pairs_compared']:>14,} "
             f"{r.get('candidate_pairs', 0):>9,} "
-            f"{r['resolve_s']:>9.1f}  {stages:<36} {r['peak_rss_mb']:>6,} MB  "
+            f"{r['resolve_s']:>9.1f} {r.get('resolve_cpu_s', 0):>6.1f}  {stages:<36} {r['peak_rss_mb']:>6,} MB  "
             f"{p['precision']:.6f} / {p['recall']:.6f} / {p['f1']:.6f}  "
-            f"{c['bcubed_precision']:.6f} / {c['bcubed_recall']:.6f} / {c['bcubed_f1']:.6f}",
+            f"{c['bcubed_precision']:.6f} / {c['bcubed_recall']:.6f} / {c['bcubed_f1']:.6f}  load {r.get('load', '?')}",
             flush=True,
         )
     if len(runs) == 2:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -22,6 +23,17 @@ from common import load_tables, spec
 
 from andmesh.enterprise.entities.resolve import resolve
 from andmesh.enterprise.entities.service import score_against_truth
+
+
+def _cpu() -> float:
+    """User + system CPU seconds of this process so far (wall time on a shared machine is not steady)."""
+    times = os.times()
+    return times.user + times.system
+
+
+def _load() -> str:
+    """The 1-minute load average."""
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def main() -> None:
@@ -38,9 +50,10 @@ def main() -> None:
     clock = time.perf_counter()
     tables = load_tables(args.workspace, entity)
     load_s = time.perf_counter() - clock
-    clock = time.perf_counter()
+    clock, cpu, load = time.perf_counter(), _cpu(), _load()
     result = resolve(entity, tables, memory_limit=args.memory_limit)
     resolve_s = time.perf_counter() - clock
+    resolve_cpu_s = _cpu() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {
         "variant": args.variant,
@@ -55,6 +68,8 @@ def main() -> None:
         "training": result.summary.training,
         "load_s": round(load_s, 2),
         "resolve_s": round(resolve_s, 2),
+        "resolve_cpu_s": round(resolve_cpu_s, 2),
+        "load": f"{load} → {_load()}",
         "stages_s": result.summary.seconds,
         "peak_rss_mb": round(rss),
     }
