@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from andmesh.facade import Andmesh
+
 HEAVY = (
     "splink",
     "optbinning",
@@ -189,3 +191,27 @@ def test_the_collector_is_off_at_start_up_and_back_on_with_start_ups_cycles_coll
         "later": True,
         "cycle_collected": True,
     }
+
+
+def test_noop_run_of_the_reference_mesh_loads_neither_ibis_nor_arrow(o2c: Andmesh, tmp_path: Path) -> None:
+    """Issue 12: with entities, scores and KPIs, the no-op's ``fingerprint()`` hooks and the KPI
+    specs' loading import neither Ibis nor pyarrow (hooks live in small fingerprint modules)."""
+    import shutil
+
+    # A copy of the session's workspace: this test's run history stays out of the others'.
+    source = o2c.workspace.root
+    ws = tmp_path / "ws"
+    shutil.copytree(source, ws)
+    env = {**os.environ, "ANDMESH_WORKSPACE": str(ws)}
+    for var in ("ANDMESH_STORE_URL", "ANDMESH_CATALOG_URL", "ANDMESH_DATA"):
+        env.pop(var, None)
+    args = ["run", "examples/order_to_cash", "--data", str(source.parent / "data"), "--json"]
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True, timeout=300, env=env
+    ).stdout
+    lines = out.strip().splitlines()
+    loaded = set(json.loads(lines[-1]))
+    result = json.loads("\n".join(lines[:-1]))
+    assert {o["status"] for o in result["outcomes"]} == {"up_to_date"}
+    assert any(o["product"] == "enterprise.customer_scores" for o in result["outcomes"])
+    assert not loaded & {"ibis", "pyarrow", "numpy", "pandas", "splink"}, sorted(loaded & set(HEAVY))

@@ -6,8 +6,30 @@ docs/kpis.md); ``mesh.kpis`` holds them once linted against the contracts.
 
 from __future__ import annotations
 
-from andmesh.enterprise.kpis._common import SharedTables
-from andmesh.enterprise.kpis.evaluate import KpiResult, evaluate_kpis
-from andmesh.enterprise.kpis.registry import compute, get_kpi
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from andmesh.enterprise.kpis._common import SharedTables
+    from andmesh.enterprise.kpis.evaluate import KpiResult, evaluate_kpis
+    from andmesh.enterprise.kpis.registry import compute, get_kpi
+
+# Loaded on first use: loading KPI specs imports ``kpis.models`` (the models' columns), which
+# must not pull Ibis into a no-op `andmesh run` through this package (issue 12).
+_LAZY = {
+    "SharedTables": "andmesh.enterprise.kpis._common",
+    "KpiResult": "andmesh.enterprise.kpis.evaluate",
+    "evaluate_kpis": "andmesh.enterprise.kpis.evaluate",
+    "compute": "andmesh.enterprise.kpis.registry",
+    "get_kpi": "andmesh.enterprise.kpis.registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = ["KpiResult", "SharedTables", "compute", "evaluate_kpis", "get_kpi"]

@@ -7,11 +7,16 @@ no declarative step expresses it. DSO, best possible DSO and CEI are specs over 
 
 from __future__ import annotations
 
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
 
-from andmesh.enterprise.kpis._common import Dimensions, Tables
-from andmesh.enterprise.kpis.compile import ModelFn
 from andmesh.spec.kpi import register_model_columns
+
+if TYPE_CHECKING:
+    # Types only: loading KPI specs registers the models' columns without Ibis (issue 12).
+    import ibis.expr.types as ir
+
+    from andmesh.enterprise.kpis._common import Dimensions, Tables
+    from andmesh.enterprise.kpis.compile import ModelFn
 
 
 def _receivables_position(tables: Tables, period: str, dims: Dimensions) -> ir.Table:

@@ -11,12 +11,12 @@ time: every published version is an Iceberg snapshot, and every run is in the st
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from andmesh.enterprise.scores.fingerprint import fingerprint
 from andmesh.enterprise.scores.service import ScoreService
 from andmesh.spec.mesh import OutputPort
 
@@ -149,21 +149,6 @@ def customer_scores(inputs: dict[str, ir.Table], context: BuildContext) -> ir.Ta
     as_of = context.mesh.spec.asOf.date() if context.mesh.spec.asOf else dt.date.today()
     report = service.run(as_of=as_of, mesh_run_id=context.run_id)
     return ibis.memtable(served_rows(service, report.runs))
-
-
-def fingerprint(context: BuildContext) -> str:
-    """What the product depends on beyond its inputs: the score specs and which versions are approved."""
-    digest = hashlib.sha256()
-    for score in sorted(context.mesh.scores.values(), key=lambda s: s.key):
-        digest.update(score.key.encode())
-        digest.update(score.file.read_bytes())
-    if context.store is not None:
-        service = ScoreService(
-            context.mesh, context.store.engine, context.workspace, warehouse=context.warehouse
-        )
-        for version in service.versions():
-            digest.update(f"{version.score}@{version.version}:{version.approval}".encode())
-    return digest.hexdigest()[:16]
 
 
 __all__ = ["COLUMNS", "customer_scores", "fingerprint", "served_rows", "service_for"]

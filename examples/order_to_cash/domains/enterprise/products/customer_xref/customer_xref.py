@@ -6,10 +6,12 @@ a Splink model for the rest. The trained model and the evidence of every link ar
 saved with the run (the workspace's artifacts/enterprise.customer_xref/<run id>/).
 """
 
-from andmesh.enterprise.entities.pipelines import resolution_fingerprint, resolve_entity
+from andmesh.enterprise.entities.fingerprint import resolution_fingerprint
 
 
 def build(inputs, context):
+    from andmesh.enterprise.entities.pipelines import resolve_entity
+
     return resolve_entity("customer", inputs, context)
 
 

@@ -5,12 +5,14 @@ the mesh's scores (here supplier_risk) runs on the exact snapshots this build re
 is recorded, and the served rows are published (one per enterprise vendor and score).
 """
 
-from andmesh.enterprise.scores import publish
+from andmesh.enterprise.scores import fingerprint as scores_fingerprint
 
 
 def build(inputs, context):
+    from andmesh.enterprise.scores import publish
+
     return publish.customer_scores(inputs, context)
 
 
 def fingerprint(context):
-    return publish.fingerprint(context)
+    return scores_fingerprint.fingerprint(context)

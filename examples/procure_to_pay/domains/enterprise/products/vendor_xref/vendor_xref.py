@@ -6,10 +6,12 @@ Splink model for the rest. The trained model and the evidence of every link are 
 with the run (the workspace's artifacts/enterprise.vendor_xref/<run id>/).
 """
 
-from andmesh.enterprise.entities.pipelines import resolution_fingerprint, resolve_entity
+from andmesh.enterprise.entities.fingerprint import resolution_fingerprint
 
 
 def build(inputs, context):
+    from andmesh.enterprise.entities.pipelines import resolve_entity
+
     return resolve_entity("vendor", inputs, context)
 
 
