@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from andmesh.enterprise.entities.pipelines import golden, resolution_fingerprint, resolve_entity
+from andmesh.enterprise.entities.fingerprint import resolution_fingerprint
 from andmesh.errors import EngineError
 
 if TYPE_CHECKING:
@@ -30,10 +30,15 @@ def _entity(context: BuildContext, key: str) -> str:
 
 
 def xref(inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
+    # Imported here: a no-op run calls only ``fingerprint`` and must not load Ibis or pyarrow.
+    from andmesh.enterprise.entities.pipelines import resolve_entity
+
     return resolve_entity(_entity(context, "xref"), inputs, context)
 
 
 def master(inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
+    from andmesh.enterprise.entities.pipelines import golden
+
     return golden(_entity(context, "master"), inputs, context)
 
 

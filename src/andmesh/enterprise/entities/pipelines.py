@@ -7,13 +7,12 @@ ports, contracts, the quality gate); their Python pipelines are one line each:
 >>> def build(inputs, context):
 ...     return resolve_entity("customer", inputs, context)
 >>> def fingerprint(context):
-...     return resolution_fingerprint("customer", context)
+...     return resolution_fingerprint("customer", context)  # from entities.fingerprint: no Ibis
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -34,9 +33,6 @@ from andmesh.spec.suggest import hint_for
 
 if TYPE_CHECKING:
     from andmesh.pipeline.build import BuildContext
-
-# Bumped in entities/fingerprint.py (the no-op run's hook imports only that module).
-from andmesh.enterprise.entities.fingerprint import RESOLVER_VERSION  # noqa: E402
 
 
 def entity_of(context: BuildContext, name: str) -> Entity:
@@ -174,18 +170,6 @@ def _prune(context: BuildContext) -> None:
     for child in folder.iterdir() if folder.exists() else []:
         if child.is_dir() and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
-
-
-def resolution_fingerprint(name: str, context: BuildContext) -> str:
-    """What the cross-reference depends on beyond its inputs: the Entity spec and the decisions."""
-    entity = entity_of(context, name)
-    digest = hashlib.sha256(entity.file.read_bytes())
-    digest.update(RESOLVER_VERSION.encode())
-    if context.store is not None:
-        from andmesh.store.entity_reviews import EntityReviews
-
-        digest.update(EntityReviews(context.store.engine).fingerprint(name).encode())
-    return digest.hexdigest()[:16]
 
 
 def golden(name: str, inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:

@@ -13,20 +13,53 @@ plain Arrow tables by role and returns a :class:`ScoreOutput`.
 
 from __future__ import annotations
 
-from andmesh.enterprise.scores.base import ScoreMethod
-from andmesh.enterprise.scores.inputs import Column, ScoreInputError
-from andmesh.enterprise.scores.registry import METHODS, create, get_method, register
-from andmesh.enterprise.scores.results import (
-    CalibrationBin,
-    CustomerScore,
-    DriftAlert,
-    PsiBin,
-    PsiReport,
-    RankReport,
-    ReasonCode,
-    ScoreOutput,
-    ValidationReport,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from andmesh.enterprise.scores.base import ScoreMethod
+    from andmesh.enterprise.scores.inputs import Column, ScoreInputError
+    from andmesh.enterprise.scores.registry import METHODS, create, get_method, register
+    from andmesh.enterprise.scores.results import (
+        CalibrationBin,
+        CustomerScore,
+        DriftAlert,
+        PsiBin,
+        PsiReport,
+        RankReport,
+        ReasonCode,
+        ScoreOutput,
+        ValidationReport,
+    )
+
+# Loaded on first use: a no-op `andmesh run` imports ``scores.fingerprint`` through this
+# package, and must not pull pyarrow and numpy with it (issue 12).
+_LAZY = {
+    "ScoreMethod": "andmesh.enterprise.scores.base",
+    "Column": "andmesh.enterprise.scores.inputs",
+    "ScoreInputError": "andmesh.enterprise.scores.inputs",
+    "METHODS": "andmesh.enterprise.scores.registry",
+    "create": "andmesh.enterprise.scores.registry",
+    "get_method": "andmesh.enterprise.scores.registry",
+    "register": "andmesh.enterprise.scores.registry",
+    "CalibrationBin": "andmesh.enterprise.scores.results",
+    "CustomerScore": "andmesh.enterprise.scores.results",
+    "DriftAlert": "andmesh.enterprise.scores.results",
+    "PsiBin": "andmesh.enterprise.scores.results",
+    "PsiReport": "andmesh.enterprise.scores.results",
+    "RankReport": "andmesh.enterprise.scores.results",
+    "ReasonCode": "andmesh.enterprise.scores.results",
+    "ScoreOutput": "andmesh.enterprise.scores.results",
+    "ValidationReport": "andmesh.enterprise.scores.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "METHODS",

@@ -1,7 +1,7 @@
 """The golden address of each enterprise location."""
 
-from andmesh.enterprise.entities.pipelines import golden
-
 
 def build(inputs, context):
+    from andmesh.enterprise.entities.pipelines import golden  # heavy: only when it builds
+
     return golden("location", inputs, context)

@@ -1,7 +1,7 @@
 """The golden record of each enterprise vendor, by the survivorship rules of vendor.yaml."""
 
-from andmesh.enterprise.entities.pipelines import golden
-
 
 def build(inputs, context):
+    from andmesh.enterprise.entities.pipelines import golden  # heavy: only when it builds
+
     return golden("vendor", inputs, context)
