@@ -1230,7 +1230,7 @@ class Andmesh:
         """A customer's served scores (as `andmesh scores show NAME --customer ID`), with the fields the
         published scores product protects masked unless the principal may read it in clear."""
         from andmesh.security.masking import mask_record
-        from andmesh.service_views import SCORE_COLUMNS, SCORES_PORT
+        from andmesh.service_views import SCORE_COLUMNS, scores_port_names
 
         self.authorize("read", path=path)
         service = self.scores(path)
@@ -1245,7 +1245,8 @@ class Andmesh:
                 f"no served score for customer `{customer}`",
                 hint="an enterprise id of the customer master (`andmesh entities show customer <id>`)",
             )
-        port = next((p for p in service.mesh.ports() if p.name == SCORES_PORT), None)
+        names = scores_port_names(s.spec.entity for s in service.mesh.scores.values())
+        port = next((p for p in service.mesh.ports() if p.name in names), None)
         current = self.warehouse.current(port.table_id) if port else None
         if port is None or current is None:
             return found  # no published scores product: nothing classifies a score (the CLI shows them)

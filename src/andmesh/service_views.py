@@ -9,6 +9,7 @@ API returns them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
@@ -280,7 +281,16 @@ class ScoreDetail(BaseModel):
 # Fields of a customer's score and the column of the published scores product each comes from:
 # the product's contract decides what is protected (enterprise.scores.publish writes it).
 SCORE_COLUMNS = {"value": "value", "band": "band", "probability": "probability", "reasons": "top_reasons"}
-SCORES_PORT = "customer_scores"
+
+
+def scores_port_names(entities: Iterable[str]) -> set[str]:
+    """The output ports that publish the served scores: ``<entity>_scores`` per scored entity
+    (``customer_scores`` in Order-to-Cash, ``vendor_scores`` in Procure-to-Pay).
+
+    >>> sorted(scores_port_names(["vendor", "customer", "vendor"]))
+    ['customer_scores', 'vendor_scores']
+    """
+    return {f"{entity}_scores" for entity in entities}
 
 
 def score_detail(name: str, versions: list[Any], served: Any | None) -> ScoreDetail:

@@ -208,7 +208,9 @@ def test_noop_run_of_the_reference_mesh_loads_neither_ibis_nor_arrow(o2c: Andmes
     args = ["run", "examples/order_to_cash", "--data", str(source.parent / "data"), "--json"]
     # The session's mesh was built in-process; the first CLI run fills the CLI's caches (specs,
     # lineage memory) as the run after any build does. The no-op measured is the one after it.
-    subprocess.run([sys.executable, "-m", "andmesh.cli", *args], capture_output=True, check=True, timeout=300, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "andmesh.cli", *args], capture_output=True, check=True, timeout=300, env=env
+    )
     out = subprocess.run(
         [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True, timeout=300, env=env
     ).stdout

@@ -141,9 +141,10 @@ def _scores(app: Andmesh, path: Path | None) -> Figure:
         return Figure(title, note=error.message + (f" — {error.hint}" if error.hint else ""))
     spec = service.treatment.spec
     chart = svg.bars(
-        f"Customers per tier ({report.treatment}, {report.customers:,} customers)",
+        f"{report.entity_plural.capitalize()} per tier ({report.treatment}, {report.customers:,} "
+        f"{report.entity_plural})",
         [svg.Bar(t.name, [float(report.tier_counts.get(t.name, 0))]) for t in spec.tiers],
-        [("customers", "#3f51b5")],
+        [(report.entity_plural, "#3f51b5")],
     )
     tiers = [t.name for t in spec.tiers]
     actions = {
@@ -158,12 +159,12 @@ def _scores(app: Andmesh, path: Path | None) -> Figure:
             "every unit on the served versions",
             "yes" if not report.findings else f"no: {len(report.findings)} pins",
         ],
-        ["customers two units treat differently", f"{report.conflicting_customers:,}"],
+        [f"{report.entity_plural} two units treat differently", f"{report.conflicting_customers:,}"],
         ["consistent", "yes" if report.consistent else "no"],
     ]
     if report.local is not None:
         proof.append(
-            ["had each unit scored on its own", f"{report.local.conflicting_customers:,} customers "
+            ["had each unit scored on its own", f"{report.local.conflicting_customers:,} {report.entity_plural} "
              f"({report.local.share:.1%}) treated differently by {', '.join(report.local.domains)}"]
         )  # fmt: skip
     return Figure(
