@@ -230,3 +230,9 @@ def test_the_commands_on_the_reference_mesh(scored: tuple[Path, ScoreService, Sc
     assert result.exit_code == 2
     assert "vendor `EV-999999` has no score (vendor_treatment)" in result.output
     assert "Traceback" not in result.output
+    # `scores run` counts the score's entity too (last: it records another run of the score)
+    ran = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["--workspace", workspace, "scores", "run", "--mesh", str(MESH)]
+    )
+    assert ran.exit_code == 0, ran.output
+    assert "population" in ran.stdout and " vendors " in ran.stdout and "customers" not in ran.stdout

@@ -98,12 +98,16 @@ def run(
     if as_json:
         print_json(report)
         return
+    from andmesh.enterprise.scores.treatments import plural
+
+    # A score counts the entities it scores: customers in Order-to-Cash, vendors in Procure-to-Pay.
+    entity_of = {s.name: s.spec.entity for s in facade.mesh(mesh).scores.values()}
     table = Table(title=f"score runs as of {report.as_of}")
     for column in (
         "score",
         "version",
         "role",
-        "customers",
+        "population",
         "scored",
         "seconds",
         "PSI vs first run",
@@ -117,7 +121,7 @@ def run(
             r.score,
             r.version,
             r.role,
-            f"{r.customers or 0:,}",
+            f"{r.customers or 0:,} {plural(entity_of.get(r.score, 'customer'))}",
             f"{r.scored or 0:,}",
             f"{r.seconds or 0:.2f}",
             "–" if psi is None else f"{psi:.3f} {r.baseline.get('psi_status', '')}",
