@@ -15,14 +15,15 @@ from andmesh.spec.suggest import hint_for
 
 if TYPE_CHECKING:
     from andmesh.pipeline.build import BuildContext
+    from andmesh.spec.entity import Entity
 
 # Bumped when the resolution's logic changes, so published cross-references rebuild.
 # 2: identity tuples, the filtered prefix block; 3: pairs in one group of trusted links not scored
 RESOLVER_VERSION = "3"
 
 
-def resolution_fingerprint(name: str, context: BuildContext) -> str:
-    """What the cross-reference depends on beyond its inputs: the Entity spec and the decisions."""
+def entity_of(context: BuildContext, name: str) -> Entity:
+    """The mesh's entity ``name``, or an error naming the product that asked for it."""
     entity = context.mesh.entities.get(name)
     if entity is None:
         raise EngineError(
@@ -30,6 +31,12 @@ def resolution_fingerprint(name: str, context: BuildContext) -> str:
             product=context.product.id,
             hint=hint_for(name, context.mesh.entities, "entities") or "add enterprise/entities/<name>.yaml",
         )
+    return entity
+
+
+def resolution_fingerprint(name: str, context: BuildContext) -> str:
+    """What the cross-reference depends on beyond its inputs: the Entity spec and the decisions."""
+    entity = entity_of(context, name)
     digest = hashlib.sha256(entity.file.read_bytes())
     digest.update(RESOLVER_VERSION.encode())
     if context.store is not None:
@@ -39,4 +46,4 @@ def resolution_fingerprint(name: str, context: BuildContext) -> str:
     return digest.hexdigest()[:16]
 
 
-__all__ = ["RESOLVER_VERSION", "resolution_fingerprint"]
+__all__ = ["RESOLVER_VERSION", "entity_of", "resolution_fingerprint"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,18 +201,7 @@ def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> 
         max_pairs=min(training.uPairs, U_SAMPLE_PAIRS), seed=training.seed
     )
     keyed, confirmed = _labels(con, training.labelPairs, training.seed)
-    methods = []
-    if keyed >= MIN_LABELS:
-        # Known matches measure m directly; EM would only blur them (Splink takes the
-        # median over training sessions).
-        linker.training.estimate_m_from_pairwise_labels("am_labels")
-        methods.append("labels")
-    else:
-        for rule in training.em:
-            methods += _em(linker, rule, notes)
-        if confirmed:
-            linker.training.estimate_m_from_pairwise_labels("am_labels")
-            methods.append("labels")
+    methods = train_m(linker, spec, keyed, confirmed, notes)
     label_pairs = keyed + confirmed
     _u_from_non_matches(con, spec, linker, settings(spec, prior), training.uPairs, training.seed, notes)
     # Training must not move the prior: it is set above, on purpose.
@@ -235,6 +225,32 @@ def link(con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: Columns) -> 
         label_pairs=label_pairs,
         notes=notes,
     )
+
+
+def train_m(
+    linker: Any,
+    spec: EntitySpec,
+    keyed: int,
+    confirmed: int,
+    notes: list[str],
+    em: Callable[[Any, list[str], list[str]], list[str]] | None = None,
+) -> list[str]:
+    """Estimate every m from the labelled pairs in ``am_labels`` or by EM (``em``, default
+    :func:`_em`, runs one EM session); the methods used."""
+    em = em or _em
+    methods = []
+    if keyed >= MIN_LABELS:
+        # Known matches measure m directly; EM would only blur them (Splink takes the
+        # median over training sessions).
+        linker.training.estimate_m_from_pairwise_labels("am_labels")
+        methods.append("labels")
+    else:
+        for rule in spec.matching.training.em:
+            methods += em(linker, rule, notes)
+        if confirmed:
+            linker.training.estimate_m_from_pairwise_labels("am_labels")
+            methods.append("labels")
+    return methods
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> int:

@@ -23,27 +23,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from andmesh.enterprise.entities.fingerprint import entity_of
 from andmesh.enterprise.entities.profile import ProfileSources, customer_profile
 from andmesh.enterprise.entities.resolve import resolve
 from andmesh.enterprise.entities.results import Decision
 from andmesh.enterprise.entities.survivorship import golden_records
 from andmesh.errors import EngineError
 from andmesh.spec.entity import Entity
-from andmesh.spec.suggest import hint_for
 
 if TYPE_CHECKING:
     from andmesh.pipeline.build import BuildContext
-
-
-def entity_of(context: BuildContext, name: str) -> Entity:
-    entity = context.mesh.entities.get(name)
-    if entity is None:
-        raise EngineError(
-            f"{context.product.id}: the mesh declares no entity `{name}`",
-            product=context.product.id,
-            hint=hint_for(name, context.mesh.entities, "entities") or "add enterprise/entities/<name>.yaml",
-        )
-    return entity
 
 
 def input_name(context: BuildContext, product_id: str) -> str:

@@ -31,7 +31,7 @@ import sqlglot
 from sqlglot import exp
 
 from andmesh.enterprise.entities import linkage
-from andmesh.enterprise.entities.linkage import MIN_LABELS, U_SAMPLE_PAIRS, LinkageResult
+from andmesh.enterprise.entities.linkage import U_SAMPLE_PAIRS, LinkageResult
 from andmesh.enterprise.entities.records import Columns
 from andmesh.spec.entity import EntitySpec
 
@@ -92,16 +92,7 @@ def link(
         linker.training.estimate_u_using_random_sampling(
             max_pairs=min(training.uPairs, U_SAMPLE_PAIRS), seed=training.seed, num_chunks=1
         )
-        methods = []
-        if keyed >= MIN_LABELS:
-            linker.training.estimate_m_from_pairwise_labels("am_labels")
-            methods.append("labels")
-        else:
-            for rule in training.em:
-                methods += _em(linker, rule, notes)
-            if confirmed:
-                linker.training.estimate_m_from_pairwise_labels("am_labels")
-                methods.append("labels")
+        methods = linkage.train_m(linker, spec, keyed, confirmed, notes, em=_em)
         # The trained model in DuckDB's dialect (the dialect linkage's SQL is written in, and the
         # one the model is saved in on DuckDB): its SQL runs on Spark through the connection.
         shadow = Linker(DuckDBAPI(connection=con).register("am_splink_input"), model, log_level=None)
