@@ -13,8 +13,9 @@ plain Arrow tables by role and returns a :class:`ScoreOutput`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from andmesh.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from andmesh.enterprise.scores.base import ScoreMethod
@@ -54,11 +55,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [
