@@ -255,10 +255,13 @@ class CreditRiskScorecard(ScoreMethod):
         best = np.asarray([self.best_[f] for f in sel])
         impact = np.maximum(best[None, :] - points, 0.0)
 
-        def text_of(j: int, rows: np.ndarray) -> list[str]:
+        def text_of(j: int, rows: np.ndarray) -> pa.Array:
+            # One text per bin, taken by each row's bin: no string is formatted per customer.
             f = sel[j]
             words = self.config.descriptions.get(f, f)
-            return [f"{words}: {self.bins_[f][b]}" for b in idx[rows, j]]
+            return pa.array([f"{words}: {b}" for b in self.bins_[f]], pa.string()).take(
+                pa.array(idx[rows, j])
+            )
 
         reasons = top_reasons(
             impact,

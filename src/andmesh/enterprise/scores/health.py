@@ -298,7 +298,7 @@ class FinancialHealth(ScoreMethod):
             values,
             [f"FH_{n.upper()}" for n in names],
             names,
-            lambda j, rows: [_reason_text(names[j], values[r, j]) for r in rows],
+            lambda j, rows: [_reason_text(names[j], v) for v in values[rows, j].tolist()],
             top=self.config.top_reasons,
         )
         cols: dict[str, Any] = {

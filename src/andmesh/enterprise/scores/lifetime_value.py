@@ -375,7 +375,7 @@ class LifetimeValue(ScoreMethod):
             values,
             ["LTV_LAPSING", "LTV_LOW_FREQUENCY", "LTV_LOW_VALUE", "LTV_CREDIT_RISK"],
             ["p_alive", "expected_purchases", "expected_value", "risk_probability"],
-            lambda j, rows: [texts[j](values[r, j]) for r in rows],
+            lambda j, rows: [texts[j](v) for v in values[rows, j].tolist()],
             top=self.config.top_reasons,
             min_impact=0.05,
         )

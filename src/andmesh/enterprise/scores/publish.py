@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -103,9 +104,7 @@ def served_rows(service: ScoreService, runs: list[Any]) -> pa.Table:
             if "risk_probability" in table.column_names
             else pa.nulls(n, pa.float64())
         )
-        reasons = [
-            ", ".join(r["code"] for r in rs or []) or None for rs in table.column("reasons").to_pylist()
-        ]
+        reasons = reason_codes(table.column("reasons"))
         parts.append(
             pa.table(
                 {
@@ -115,7 +114,7 @@ def served_rows(service: ScoreService, runs: list[Any]) -> pa.Table:
                     "value": table.column("score").cast(pa.float64()),
                     "band": table.column("band").cast(pa.string()),
                     "probability": pc.cast(probability, pa.float64()),
-                    "top_reasons": pa.array(reasons, pa.string()),
+                    "top_reasons": reasons,
                     "as_of_date": pa.array([run.as_of] * n, pa.date32()),
                     "method": pa.array([run.method] * n, pa.string()),
                     "run_id": pa.array([run.id] * n, pa.string()),
@@ -125,6 +124,28 @@ def served_rows(service: ScoreService, runs: list[Any]) -> pa.Table:
     if not parts:
         return pa.table({c: pa.array([], t) for c, t in _TYPES.items()})
     return pa.concat_tables(parts)
+
+
+def reason_codes(reasons: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Each row's reason codes joined by ", " (null when it has none), computed by Arrow.
+
+    Built column-wise: a Python string per customer cost seconds at 200,000 customers.
+
+    >>> t = pa.struct([("code", pa.string())])
+    >>> col = pa.chunked_array([pa.array([[{"code": "A"}, {"code": "B"}], [], None], pa.list_(t))])
+    >>> reason_codes(col).to_pylist()
+    ['A, B', None, None]
+    """
+
+    def one(chunk: pa.ListArray) -> pa.Array:
+        lengths = pc.fill_null(pc.list_value_length(chunk), 0).to_numpy(zero_copy_only=False)
+        offsets = np.zeros(len(chunk) + 1, dtype=np.int32)
+        np.cumsum(lengths, out=offsets[1:])
+        codes = pc.struct_field(pc.list_flatten(chunk), "code")
+        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), codes), ", ")
+        return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+
+    return pa.chunked_array([one(c) for c in reasons.chunks], pa.string())
 
 
 _TYPES = {
@@ -151,4 +172,4 @@ def customer_scores(inputs: dict[str, ir.Table], context: BuildContext) -> ir.Ta
     return ibis.memtable(served_rows(service, report.runs))
 
 
-__all__ = ["COLUMNS", "customer_scores", "fingerprint", "served_rows", "service_for"]
+__all__ = ["COLUMNS", "customer_scores", "fingerprint", "reason_codes", "served_rows", "service_for"]

@@ -187,7 +187,7 @@ class WeightedScore(ScoreMethod):
             values,
             [f"{cfg.reason_prefix}_{n.upper()}" for n in names],
             [s.input for s in specs],
-            lambda j, rows: [_text(specs[j], raw[j], values, int(r), j) for r in rows],
+            lambda j, rows: _texts(specs[j], raw[j], values[rows, j], rows),
             top=cfg.top_reasons,
         )
         cols: dict[str, Any] = {
@@ -210,8 +210,13 @@ class WeightedScore(ScoreMethod):
         )
 
 
-def _text(spec: ComponentSpec, raw: Any, values: np.ndarray, row: int, j: int) -> str:
-    value: Any = values[row, j] if spec.kind == "numeric" else raw[row].as_py()
+def _texts(spec: ComponentSpec, raw: Any, column: np.ndarray, rows: np.ndarray) -> list[str]:
+    # The rows' values read at once (a category's by one `take`), then formatted.
+    found = column.tolist() if spec.kind == "numeric" else raw.take(pa.array(rows)).to_pylist()
+    return [_text(spec, value) for value in found]
+
+
+def _text(spec: ComponentSpec, value: Any) -> str:
     try:
         return spec.text.format(value=value, input=spec.input)
     except (ValueError, TypeError, KeyError, IndexError):
