@@ -378,7 +378,7 @@ class ScoreService:
         )
         started = dt.datetime.now(tz=dt.UTC)
         read: dict[str, Any] = {}
-        tables = {role_: self._table(score, role_, read, outputs) for role_ in score.spec.inputs}
+        tables = {role_: self._source(score, role_, read, outputs) for role_ in score.spec.inputs}
         columns = {role_: src.columns for role_, src in score.spec.inputs.items() if src.columns}
         folder = self.root / score.name / score.version
         folder.mkdir(parents=True, exist_ok=True)
@@ -488,7 +488,13 @@ class ScoreService:
         return self._table_engine
 
     def query(
-        self, sql: str, tables: Mapping[str, OutputPort | pa.Table], read: dict[str, Any], *, where: str
+        self,
+        sql: str,
+        tables: Mapping[str, OutputPort | pa.Table],
+        read: dict[str, Any],
+        *,
+        where: str,
+        around: Callable[[str, Callable[[str], pa.Table]], pa.Table] | None = None,
     ) -> pa.Table:
         """User SQL (DuckDB's dialect) over ports or tables, on the table engine.
 
@@ -496,6 +502,8 @@ class ScoreService:
         ``tables``), then runs in a sealed engine session that can reach those tables and nothing
         else. Ports are bound by their published Parquet files when the service can locate them
         (a query then reads only the columns it uses), else as the tables the reader gives.
+        ``around(guarded, run)``, when given, runs queries of its own over the guarded SQL in the
+        same session (a builder's engine form aggregating it) and returns their result.
         """
         from andmesh.spec.sqlguard import SqlRefused, guard_select
 
@@ -516,6 +524,8 @@ class ScoreService:
                     session.bind(alias, files, "parquet")
                 else:
                     session.bind_arrow(alias, self._read(source, read))
+            if around is not None:
+                return around(guarded, lambda query: session.arrow_user(query, "duckdb"))
             return session.arrow_user(guarded, "duckdb")
         finally:
             session.close()
@@ -534,6 +544,32 @@ class ScoreService:
                 else:
                     self._read(port, read)
         return self._queries[key]
+
+    def _source(
+        self, score: Score, role: str, read: dict[str, Any], outputs: dict[str, pa.Table]
+    ) -> pa.Table | _InEngine:
+        """The role's table, or, when its builder has an engine form, a promise to build it there.
+
+        Items from SQL with ``build: payment_features`` (or ``delinquency_labels``) never come
+        to Python: the builder's engine form aggregates the query to one row per customer in
+        the engine, under its memory limit (see :mod:`andmesh.enterprise.scores.features_sql`).
+        """
+        src = score.spec.inputs[role]
+        if src.sql is None or src.build is None or not self._builds_in_engine(src.build.function):
+            return self._table(score, role, read, outputs)
+        for alias in src.from_:  # what was read is recorded as when the query runs here
+            port = score.ports[f"{role}:{alias}"]
+            if self.locator is not None:
+                self._located(port, read)
+            else:
+                self._read(port, read)
+        return _InEngine(role)
+
+    def _builds_in_engine(self, function: str) -> bool:
+        from andmesh.enterprise.scores.features_sql import ENGINE_FORMS
+
+        # The forms are written in DuckDB's SQL; another engine gets the items as before.
+        return function in ENGINE_FORMS and self.table_engine.name == "duckdb"
 
     def _table(self, score: Score, role: str, read: dict[str, Any], outputs: dict[str, pa.Table]) -> pa.Table:
         src = score.spec.inputs[role]
@@ -560,16 +596,33 @@ class ScoreService:
             f"SELECT *{derived} FROM t{where}", {"t": port}, read, where=f"{score.key}: inputs.{role}"
         )
 
-    def _built(self, score: Score, role: str, table: pa.Table, *, fit: bool) -> pa.Table:
+    def _built(self, score: Score, role: str, table: pa.Table | _InEngine, *, fit: bool) -> pa.Table:
         """The role's table through its builder (with ``fitArgs`` when fitting), if it has one."""
         from andmesh.spec.score import builder_function
 
         build = score.spec.inputs[role].build
         if build is None:
+            assert isinstance(table, pa.Table)
             return table
         args = {**build.args, **(build.fitArgs if fit else {})}
         args = {k: _date(v) if k in ("cutoff", "as_of") else v for k, v in args.items()}
+        if isinstance(table, _InEngine):
+            return self._built_in_engine(score, role, build.function, args)
         return builder_function(build.function)(table, **args)
+
+    def _built_in_engine(self, score: Score, role: str, function: str, args: dict[str, Any]) -> pa.Table:
+        from andmesh.enterprise.scores.features_sql import ENGINE_FORMS
+
+        src = score.spec.inputs[role]
+        assert src.sql is not None
+        form = ENGINE_FORMS[function]
+
+        def build(guarded: str, run: Callable[[str], pa.Table]) -> pa.Table:
+            schema = run(f"SELECT * FROM ({guarded}) AS items LIMIT 0").schema
+            return form(run, guarded, schema, **args)
+
+        ports = {alias: score.ports[f"{role}:{alias}"] for alias in src.from_}
+        return self.query(src.sql, ports, {}, where=f"{score.key}: inputs.{role}.sql", around=build)
 
     def _entity_model_version(self, score: Score, read: dict[str, Any]) -> str | None:
         entity = self.mesh.entities.get(score.spec.entity)
@@ -727,6 +780,13 @@ class ScoreService:
             same = pc.fill_null(pc.equal(joined.column("band"), joined.column("band_new")), False)
             result.same_band = round(float(np.mean(same.to_numpy(zero_copy_only=False)[keep])), 4)
         return result
+
+
+class _InEngine:
+    """A role whose builder runs in the engine over the role's SQL (built when it is needed)."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
 
 
 def _date(value: Any) -> Any:
