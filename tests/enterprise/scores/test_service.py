@@ -177,3 +177,24 @@ def test_approving_a_version_changes_customer_scores_fingerprint(o2c: Andmesh, t
     for voter in ("edo", "rkhan"):
         vote(mesh, svc.governance, pid, "approve", voter)
     assert publish.fingerprint(context) != before  # the next mesh run publishes the new version
+
+
+def test_items_built_in_the_engine_equal_the_items_built_in_python(proposed) -> None:  # type: ignore[no-untyped-def]
+    """credit_risk 2.0.0's features (score and fit cut-offs) and labels: the engine form's rows are
+    the NumPy builder's rows over the same query's items, and the run scores with them."""
+    from andmesh.enterprise.scores.service import _InEngine
+
+    score = proposed.score("credit_risk", "2.0.0")
+    read: dict = {}
+    assert isinstance(proposed._source(score, "features", read, {}), _InEngine)
+    assert "enterprise.customer_xref" in read  # the reads are recorded without running the query
+    for role, fit in (("features", False), ("features", True), ("labels", True)):
+        items = proposed._table(score, role, {}, {})
+        in_python = proposed._built(score, role, items, fit=fit).sort_by("customer_id")
+        in_engine = proposed._built(score, role, _InEngine(role), fit=fit)
+        assert in_engine.num_rows == in_python.num_rows > 500
+        assert in_engine.column("customer_id").equals(in_python.column("customer_id"))
+        for name in in_engine.column_names[1:]:
+            got = in_engine.column(name).to_numpy(zero_copy_only=False).astype(float)
+            want = in_python.column(name).to_numpy(zero_copy_only=False).astype(float)
+            assert got == pytest.approx(want, rel=1e-9, abs=2e-6, nan_ok=True), (role, fit, name)
