@@ -112,15 +112,16 @@ def payment_features(
         f"COALESCE(known AND due <= {cn} AND due > {_num(c - history_days)}, FALSE) AS due_hist, "
         f"COALESCE(due > {_num(c - recent_days)}, FALSE) AS recent, "
         "CASE WHEN cleared THEN clr - due ELSE overdue END AS dbt, "
+        f"{_paydex('CASE WHEN cleared THEN clr - due ELSE overdue END')} AS pts, "
         f"COALESCE(known AND inv > {_num(c - history_days)}, FALSE) AS inv_hist, "
         f"COALESCE(inv <= {_num(c - dispute_visible_days)}, FALSE) AS disp_seen, "
         f"first_amount < amount * {_num(1 - short_pay_tolerance)} AS short "
         f"FROM ({flags}) AS f"
     )
-    pts = _paydex("dbt")
 
     def total(value: str, where: str) -> str:
-        return f"SUM(CASE WHEN {where} THEN {value} ELSE 0 END)"
+        # A filtered sum (0 when no item passes, as `np.bincount`): DuckDB skips the rows early.
+        return f"COALESCE(SUM({value}) FILTER (WHERE {where}), 0)"
 
     def count(where: str) -> str:
         return f"COUNT(*) FILTER (WHERE {where})"
@@ -131,10 +132,10 @@ def payment_features(
         "inv_amt": total("amount", "inv_hist"),
         "due_amt": total("amount", "due_hist"),
         "due_wdbt": total("amount * dbt", "due_hist"),
-        "due_wpts": total(f"amount * ({pts})", "due_hist"),
+        "due_wpts": total("amount * pts", "due_hist"),
         "rec_amt": total("amount", "due_hist AND recent"),
         "rec_wdbt": total("amount * dbt", "due_hist AND recent"),
-        "rec_wpts": total(f"amount * ({pts})", "due_hist AND recent"),
+        "rec_wpts": total("amount * pts", "due_hist AND recent"),
         "due_n": count("due_hist"),
         "late_n": count("due_hist AND dbt > 0"),
         "over90_amt": total("amount", "due_hist AND dbt > 90"),
