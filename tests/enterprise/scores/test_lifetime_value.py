@@ -135,3 +135,18 @@ def test_simulation_helper_matches_its_parameters() -> None:
     x, t_x = simulate_bgnbd(BGNBDParams(1.0, 10.0, 2.0, 8.0), np.full(1000, 50.0), rng)
     assert (t_x <= 50).all() and (x >= 0).all()
     assert GammaGammaParams(6.0, 4.0, 15.0).population_mean == 30.0
+
+
+def test_the_fit_does_not_depend_on_the_order_of_the_transactions(
+    simulated: tuple[pa.Table, pa.Table],
+) -> None:
+    """A SQL join returns rows in no fixed order; the fitted parameters must not follow it."""
+    calibration, _ = simulated
+    config = {"observation_end": START + dt.timedelta(days=365)}
+    fits = []
+    for seed in (1, 2):
+        shuffled = calibration.take(pa.array(np.random.default_rng(seed).permutation(calibration.num_rows)))
+        method = create("lifetime_value_bgnbd", config).fit(transactions=shuffled)
+        assert isinstance(method, LifetimeValue)
+        fits.append((method.bgnbd_, method.gamma_gamma_))
+    assert fits[0] == fits[1]
