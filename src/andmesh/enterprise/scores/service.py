@@ -677,7 +677,7 @@ class ScoreService:
         first = self.runs.runs(score.name, score.version)
         if first and first[0].output_path and Path(first[0].output_path).exists() and values.size:
             ref = (
-                pq.read_table(first[0].output_path)
+                pq.read_table(first[0].output_path, columns=["score"])  # not the reasons
                 .column("score")
                 .cast(pa.float64())
                 .to_numpy(zero_copy_only=False)
