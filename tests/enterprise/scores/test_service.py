@@ -198,3 +198,18 @@ def test_items_built_in_the_engine_equal_the_items_built_in_python(proposed) -> 
             got = in_engine.column(name).to_numpy(zero_copy_only=False).astype(float)
             want = in_python.column(name).to_numpy(zero_copy_only=False).astype(float)
             assert got == pytest.approx(want, rel=1e-9, abs=2e-6, nan_ok=True), (role, fit, name)
+    # A fit builds the three tables from one join of the items (a temporary table in the engine).
+    proposed._build_together(score, {"features": _InEngine("features"), "labels": _InEngine("labels")})
+    together = dict(proposed._prebuilt)
+    proposed._prebuilt.clear()
+    assert set(together) == {
+        (score.key, r, f) for r, f in (("features", True), ("features", False), ("labels", True))
+    }
+    for (_, role, fit), table in together.items():
+        alone = proposed._built(score, role, _InEngine(role), fit=fit)
+        assert table.column_names == alone.column_names and table.num_rows == alone.num_rows
+        assert table.column("customer_id").equals(alone.column("customer_id"))
+        for name in table.column_names[1:]:
+            got = table.column(name).to_numpy(zero_copy_only=False).astype(float)
+            want = alone.column(name).to_numpy(zero_copy_only=False).astype(float)
+            assert got == pytest.approx(want, rel=1e-12, nan_ok=True), (role, fit, name)

@@ -178,6 +178,8 @@ class ScoreService:
         self._files: dict[str, tuple[list[str], dict[str, Any]]] = {}
         # Two roles (or two versions) with the same SQL over the same ports share one result.
         self._queries: dict[tuple[str, tuple[tuple[str, str], ...]], pa.Table] = {}
+        # Tables built in the engine together, for the run under way: (score, role, fit) → table.
+        self._prebuilt: dict[tuple[str, str, bool], pa.Table] = {}
 
     # --- the registry ---------------------------------------------------------------------
 
@@ -383,18 +385,24 @@ class ScoreService:
         folder = self.root / score.name / score.version
         folder.mkdir(parents=True, exist_ok=True)
         fit_file = folder / "fit.pkl"
-        method = self._fitted(
-            score,
-            fit_file,
-            lambda: {r: self._built(score, r, t, fit=True) for r, t in tables.items()},
-            columns,
-            refit and role != "served",
-        )
-        score_tables = {
-            r: self._built(score, r, t, fit=False)
-            for r, t in tables.items()
-            if r in method.inputs() and r not in ("labels", "outcome")
-        }
+        refitting = refit and role != "served"
+        if refitting or not fit_file.exists():
+            self._build_together(score, tables)
+        try:
+            method = self._fitted(
+                score,
+                fit_file,
+                lambda: {r: self._built(score, r, t, fit=True) for r, t in tables.items()},
+                columns,
+                refitting,
+            )
+            score_tables = {
+                r: self._built(score, r, t, fit=False)
+                for r, t in tables.items()
+                if r in method.inputs() and r not in ("labels", "outcome")
+            }
+        finally:
+            self._prebuilt.clear()
         output = method.score(columns=columns or None, **score_tables)
         out_file = folder / f"{run_id}.parquet"
         pq.write_table(output.table, out_file)
@@ -604,11 +612,49 @@ class ScoreService:
         if build is None:
             assert isinstance(table, pa.Table)
             return table
-        args = {**build.args, **(build.fitArgs if fit else {})}
-        args = {k: _date(v) if k in ("cutoff", "as_of") else v for k, v in args.items()}
+        args = _build_args(build, fit)
         if isinstance(table, _InEngine):
-            return self._built_in_engine(score, role, build.function, args)
+            done = self._prebuilt.get((score.key, role, fit))
+            return done if done is not None else self._built_in_engine(score, role, build.function, args)
         return builder_function(build.function)(table, **args)
+
+    def _build_together(self, score: Score, tables: Mapping[str, pa.Table | _InEngine]) -> None:
+        """A fit reads the same items up to three times (features at the fit's and the score's
+        cut-offs, labels): the engine joins them once into a temporary table and builds each."""
+        from andmesh.enterprise.scores.features_sql import ENGINE_FORMS
+
+        groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = {}
+        for role, table in tables.items():
+            src = score.spec.inputs[role]
+            if isinstance(table, _InEngine) and src.sql is not None:
+                key = tuple(sorted((a, score.ports[f"{role}:{a}"].table_id) for a in src.from_))
+                groups.setdefault((src.sql, key), []).append(role)
+        for roles in groups.values():
+            builds = [(r, True) for r in roles] + [
+                (r, False) for r in roles if r not in ("labels", "outcome")
+            ]
+            if len(builds) < 2:
+                continue
+            src = score.spec.inputs[roles[0]]
+            assert src.sql is not None
+
+            def build(
+                guarded: str, run: Callable[[str], pa.Table], builds: list[tuple[str, bool]] = builds
+            ) -> pa.Table:
+                run(f"CREATE TEMP TABLE __andmesh_items AS {guarded}")
+                items = "SELECT * FROM __andmesh_items"
+                schema = run(f"{items} LIMIT 0").schema
+                for role, fit in builds:
+                    spec = score.spec.inputs[role].build
+                    assert spec is not None
+                    form = ENGINE_FORMS[spec.function]
+                    self._prebuilt[(score.key, role, fit)] = form(
+                        run, items, schema, **_build_args(spec, fit)
+                    )
+                return schema.empty_table()
+
+            ports = {alias: score.ports[f"{roles[0]}:{alias}"] for alias in src.from_}
+            self.query(src.sql, ports, {}, where=f"{score.key}: inputs.{roles[0]}.sql", around=build)
 
     def _built_in_engine(self, score: Score, role: str, function: str, args: dict[str, Any]) -> pa.Table:
         from andmesh.enterprise.scores.features_sql import ENGINE_FORMS
@@ -787,6 +833,12 @@ class _InEngine:
 
     def __init__(self, role: str) -> None:
         self.role = role
+
+
+def _build_args(build: Any, fit: bool) -> dict[str, Any]:
+    """A builder's arguments: ``args``, with ``fitArgs`` over them when fitting; dates parsed."""
+    args = {**build.args, **(build.fitArgs if fit else {})}
+    return {k: _date(v) if k in ("cutoff", "as_of") else v for k, v in args.items()}
 
 
 def _date(value: Any) -> Any:
