@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -92,7 +93,7 @@ def test_delinquency_labels_in_the_engine_equal_numpy(
     seed: int, min_share: float, window: int | None
 ) -> None:
     items = _items(seed)
-    args = {"min_share": min_share, "window_days": window}
+    args: dict[str, Any] = {"min_share": min_share, "window_days": window}
     engine = features_sql.delinquency_labels(
         _run(items), "SELECT * FROM items", items.schema, CUTOFF, AS_OF, **args
     )
