@@ -281,6 +281,8 @@ class Warehouse:
         import pyarrow.parquet as pq
         from pyiceberg.expressions import AlwaysTrue
 
+        from andmesh.storage.transaction import transaction
+
         namespace = table_id.partition(".")[0]
         schema = pq.read_schema(staged[0])
         table = self._table(table_id)
@@ -306,7 +308,7 @@ class Warehouse:
             FINGERPRINT_KEY: fingerprint,
         }
         try:
-            with table.transaction() as tx:
+            with transaction(table) as tx:
                 if table.schema().as_arrow() != schema:
                     # A version replaces every row and each snapshot keeps the schema it was
                     # written with, so a column may change type (a double becoming the
