@@ -36,6 +36,7 @@ from andmesh.storage.uris import FORMER_KEY, former_root, rebase, to_path
 from andmesh.workspace import OWNER_ONLY_DIR, OWNER_ONLY_FILE, may_write, read_only_url, sqlite_path
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyiceberg.catalog.sql import SqlCatalog
     from pyiceberg.table import Table
     from pyiceberg.table.snapshots import Snapshot
@@ -309,7 +310,7 @@ class Warehouse:
         }
         try:
             with transaction(table) as tx:
-                if table.schema().as_arrow() != schema:
+                if not _same_columns(table.schema().as_arrow(), schema):
                     # A version replaces every row and each snapshot keeps the schema it was
                     # written with, so a column may change type (a double becoming the
                     # decimal(15,2) it should have been): earlier versions still read as written.
@@ -460,3 +461,26 @@ def _published(table: Table) -> dict[int, str]:
         if VERSION_KEY in props:
             found[int(props[VERSION_KEY])] = props.get(RUN_KEY, "")
     return found
+
+
+def _same_columns(current: pa.Schema, staged: pa.Schema) -> bool:
+    """Whether the staged files have the table's columns, types and nullability.
+
+    The table's Arrow schema carries Iceberg's field ids and reads strings as
+    ``large_string``; neither is a change of the data (Iceberg has one string type), so
+    neither calls for a schema update on every publish.
+
+    >>> import pyarrow as pa
+    >>> table = pa.schema([pa.field("a", pa.large_string(), metadata={"PARQUET:field_id": "1"})])
+    >>> _same_columns(table, pa.schema([("a", pa.string())]))
+    True
+    >>> _same_columns(table, pa.schema([("a", pa.int64())])), _same_columns(table, pa.schema([("b", pa.string())]))
+    (False, False)
+    """
+    import pyarrow as pa
+
+    def plain(schema: pa.Schema) -> list[tuple[str, pa.DataType, bool]]:
+        wide = {pa.large_string(): pa.string(), pa.large_binary(): pa.binary()}
+        return [(f.name, wide.get(f.type, f.type), f.nullable) for f in schema]
+
+    return plain(current) == plain(staged)
