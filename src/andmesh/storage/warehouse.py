@@ -99,6 +99,9 @@ class Warehouse:
             self.root.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
         self._catalog: SqlCatalog | None = None
         self.journal = Journal(root)
+        # Version folders this process has committed: settling a run knows they are kept
+        # without loading their tables again.
+        self._committed: set[Path] = set()
 
     @property
     def catalog(self) -> SqlCatalog:
@@ -329,6 +332,7 @@ class Warehouse:
                 hint="the previous version is intact; fix the cause and re-run",
             ) from exc
         fault_point("publish.after_commit")
+        self._committed.add(target.resolve())
         owner_only(location)
         # The commit refreshed `table` in place: no second catalog read, and no manifest read for
         # files we have just committed (their totals are in the snapshot's summary).
@@ -372,7 +376,11 @@ class Warehouse:
             path = self.journal.resolve(entry)
             if path is None or not path.exists():
                 continue
-            if entry.kind == "version" and (entry.table_id is None or self._referenced(entry.table_id, path)):
+            if entry.kind == "version" and (
+                entry.table_id is None
+                or path.resolve() in self._committed
+                or self._referenced(entry.table_id, path)
+            ):
                 continue
             shutil.rmtree(path)
             removed.append(path)
