@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/domain_products.py --data /tmp/xref/data20k --repeat 3
     .venv/bin/python benchmarks/domain_products.py --customers 200000
+    .venv/bin/python benchmarks/domain_products.py --data /tmp/o2c20k --repeat 4 --before /tmp/main-src
 
 Both contenders run in their own process, one after the other, on the same source files:
 
@@ -16,7 +17,10 @@ Both contenders run in their own process, one after the other, on the same sourc
   user waits for).
 
 Each is timed end to end (process start to exit) with its peak RSS (``wait4``); the
-ratio is andmesh's time over the baseline's, medians of ``--repeat`` runs. Both get the
+ratio is andmesh's time over the baseline's, medians of ``--repeat`` runs; CPU time (user +
+system, every thread) is printed beside the wall time, as it moves less with the load.
+With ``--before``, a second andmesh source tree runs in the same repeats, alternated with
+this checkout's. Both get the
 same DuckDB memory limit (``ANDMESH_MEMORY_LIMIT``, default 2GB here) and threads.
 """
 
@@ -197,15 +201,17 @@ def baseline(data: Path, out: Path, memory: str) -> dict[str, Any]:
 # --- running both ---------------------------------------------------------------------------
 
 
-def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """A child's wall time, its own peak RSS in MB (via a wrapper that reports it), and stdout."""
+def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """A child's wall time, its CPU time (user + system, its threads and children included),
+    its own peak RSS in MB (via a wrapper that reports them), and stdout."""
     wrapper = [
         sys.executable,
         "-c",
         "import os,resource,subprocess,sys;"
         "p=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE,text=True);"
         "sys.stdout.write(p.stdout);"
-        "sys.stderr.write('PEAK %d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "sys.stderr.write('PEAK %d CPU %.3f\\n' % (u.ru_maxrss, u.ru_utime + u.ru_stime));"
         "sys.exit(p.returncode)",
         *command,
     ]
@@ -214,8 +220,8 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, st
     seconds = time.perf_counter() - clock
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{process.stderr[-3000:]}")
-    peak = int(re.findall(r"PEAK (\d+)", process.stderr)[-1]) / 1024
-    return seconds, peak, process.stdout
+    peak, cpu = re.findall(r"PEAK (\d+) CPU ([\d.]+)", process.stderr)[-1]
+    return seconds, float(cpu), int(peak) / 1024, process.stdout
 
 
 def ensure_data(customers: int) -> Path:
@@ -230,6 +236,24 @@ def ensure_data(customers: int) -> Path:
     return data
 
 
+def andmesh_runs(
+    name: str, src: Path, ws: Path, data: Path, select: list[str], env: dict[str, str]
+) -> dict[str, tuple[float, float, float, dict[str, Any]]]:
+    """``andmesh run`` in a fresh workspace, then ``--force`` in the workspace it left, with ``src``."""
+    env = {**env, "PYTHONPATH": str(src) + os.pathsep + env.get("PYTHONPATH", "")}
+    command = [sys.executable, "-m", "andmesh.cli", "--workspace", str(ws), "run", str(MESH), "--data", str(data),
+               *select, "--json"]  # fmt: skip
+    results = {}
+    seconds, cpu, peak, stdout = run_child(command, env)
+    results[name] = (seconds, cpu, peak, json.loads(stdout))
+    # The same again in the workspace it left (specs cached, catalog and store made):
+    # every product rebuilt and published as version 2, as on a day the data changed.
+    seconds, cpu, peak, stdout = run_child([*command, "--force"], env)
+    results[f"{name} --force"] = (seconds, cpu, peak, json.loads(stdout))
+    shutil.rmtree(ws, ignore_errors=True)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -238,6 +262,12 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--memory", default=os.environ.get("ANDMESH_MEMORY_LIMIT", "2GB"))
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another andmesh source tree (e.g. main's `src`, exported with `git archive`), run "
+        "alternately with this checkout's in each repeat",
+    )
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -248,82 +278,86 @@ def main() -> None:
 
     data = (args.data or ensure_data(args.customers)).resolve()
     env = {**os.environ, "ANDMESH_MEMORY_LIMIT": args.memory}
-    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     domains = sorted({p["domain"] for p in domain_products(MESH)})
     select = [arg for d in domains for arg in ("--select", d)]
+    trees = [("andmesh", ROOT / "src")]
+    if args.before is not None:
+        trees.insert(0, ("before", args.before.resolve()))
     scratch = Path(tempfile.mkdtemp(prefix="andmesh-domains-"))
-    rows: dict[str, list[tuple[float, float]]] = {"plain DuckDB": [], "andmesh": [], "andmesh --force": []}
+    rows: dict[str, list[tuple[float, float, float]]] = {"plain DuckDB": []}
+    runs: dict[str, dict[str, Any]] = {}
     loads: list[str] = []
-    last_run: dict[str, Any] = {}
-    forced: dict[str, Any] = {}
     last_base: dict[str, Any] = {}
     try:
         for attempt in range(args.repeat):
             loads.append(Path("/proc/loadavg").read_text().split()[0])
             out = scratch / f"base-{attempt}"
             out.mkdir()
-            seconds, peak, stdout = run_child(
+            seconds, cpu, peak, stdout = run_child(
                 [sys.executable, __file__, "--baseline", "--data", str(data), "--out", str(out), "--memory", args.memory],
                 env,
             )  # fmt: skip
-            rows["plain DuckDB"].append((seconds, peak))
+            rows["plain DuckDB"].append((seconds, cpu, peak))
             last_base = json.loads(stdout)
             shutil.rmtree(out, ignore_errors=True)
-            ws = scratch / f"ws-{attempt}"
-            seconds, peak, stdout = run_child(
-                [sys.executable, "-m", "andmesh.cli", "--workspace", str(ws), "run", str(MESH), "--data", str(data),
-                 *select, "--json"],
-                env,
-            )  # fmt: skip
-            rows["andmesh"].append((seconds, peak))
-            last_run = json.loads(stdout)
-            # The same again in the workspace it left (specs cached, catalog and store made):
-            # every product rebuilt and published as version 2, as on a day the data changed.
-            seconds, peak, stdout = run_child(
-                [sys.executable, "-m", "andmesh.cli", "--workspace", str(ws), "run", str(MESH), "--data", str(data),
-                 *select, "--force", "--json"],
-                env,
-            )  # fmt: skip
-            rows["andmesh --force"].append((seconds, peak))
-            forced = json.loads(stdout)
-            shutil.rmtree(ws, ignore_errors=True)
+            # Alternated, the first tree first on even repeats: a load that drifts over the
+            # run weighs on both alike.
+            for name, src in trees if attempt % 2 == 0 else trees[::-1]:
+                for label, (seconds, cpu, peak, run) in andmesh_runs(
+                    name, src, scratch / f"ws-{name}-{attempt}", data, select, env
+                ).items():
+                    rows.setdefault(label, []).append((seconds, cpu, peak))
+                    runs[label] = run
             loads[-1] += "→" + Path("/proc/loadavg").read_text().split()[0]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
+    last_run = runs["andmesh"]
     published = sum(1 for o in last_run["outcomes"] if o["status"] == "published")
     print(f"data {data}  ({len(last_run['outcomes'])} domain products, {published} published by andmesh)")
     print(f"load average (1 min) before→after each repeat: {', '.join(loads)}")
-    print(f"{'contender':<14}{'time (s)':>10}{'peak RSS (MB)':>15}")
-    medians = {}
+    print(f"medians of {args.repeat}; ratios to the plain DuckDB script of the same runs")
+    print(
+        f"{'contender':<18}{'wall (s)':>9}{'CPU (s)':>9}{'peak RSS (MB)':>15}{'wall ratio':>12}{'CPU ratio':>11}"
+    )
+    base_wall = statistics.median(v[0] for v in rows["plain DuckDB"])
+    base_cpu = statistics.median(v[1] for v in rows["plain DuckDB"])
     for name, values in rows.items():
-        medians[name] = statistics.median(v[0] for v in values)
-        print(f"{name:<14}{medians[name]:>10.2f}{statistics.median(v[1] for v in values):>15,.0f}")
+        wall = statistics.median(v[0] for v in values)
+        cpu = statistics.median(v[1] for v in values)
+        print(
+            f"{name:<18}{wall:>9.2f}{cpu:>9.2f}{statistics.median(v[2] for v in values):>15,.0f}"
+            f"{wall / base_wall:>11.2f}×{cpu / base_cpu:>10.2f}×"
+        )
     for name in ("andmesh", "andmesh --force"):
-        ratio = medians[name] / medians["plain DuckDB"]
+        ratio = statistics.median(v[0] for v in rows[name]) / base_wall
         verdict = "PASS" if ratio <= 1.3 else "MISS"
         print(f"{name} / plain DuckDB, time: {ratio:.2f}×  ({verdict}, target ≤ 1.3)")
-    for name, run, wall in (
-        ("andmesh", last_run, rows["andmesh"]),
-        ("andmesh --force", forced, rows["andmesh --force"]),
-    ):
+    if "before" in rows:
+        for suffix in ("", " --force"):
+            now, then = rows[f"andmesh{suffix}"], rows[f"before{suffix}"]
+            print(
+                f"andmesh{suffix} / before{suffix}: wall "
+                f"{statistics.median(v[0] for v in now) / statistics.median(v[0] for v in then):.2f}×, CPU "
+                f"{statistics.median(v[1] for v in now) / statistics.median(v[1] for v in then):.2f}×"
+            )
+    for name, run in runs.items():
         inside = sum(o["seconds"] for o in run["outcomes"])
         print(f"{name}: run reported {run['seconds']:.2f} s (ports {inside:.2f} s); outside the run "
-              f"(start-up, lint, policies, lineage, exit) {wall[-1][0] - run['seconds']:.2f} s")  # fmt: skip
+              f"(start-up, lint, policies, lineage, exit) {rows[name][-1][0] - run['seconds']:.2f} s")  # fmt: skip
     base = last_base["timings"]
-    print(f"{'product':<42}{'DuckDB build':>13}{'checks':>8}{'andmesh port':>14}{'--force':>9}")
-    by_id = {o["product_id"]: o for o in last_run["outcomes"]}
-    again = {o["product_id"]: o for o in forced["outcomes"]}
+    names = list(runs)
+    print(f"{'product':<42}{'DuckDB build':>13}{'checks':>8}" + "".join(f"{n:>17}" for n in names))
+    by_id = {n: {o["product_id"]: o for o in run["outcomes"]} for n, run in runs.items()}
     for pid, t in base.items():
         print(
-            f"{pid:<42}{t['build']:>13.2f}{t['checks']:>8.2f}{by_id[pid]['seconds']:>14.2f}"
-            f"{again[pid]['seconds']:>9.2f}"
+            f"{pid:<42}{t['build']:>13.2f}{t['checks']:>8.2f}"
+            + "".join(f"{by_id[n][pid]['seconds']:>17.2f}" for n in names)
         )
     print(
         f"{'total':<42}{sum(t['build'] for t in base.values()):>13.2f}"
         f"{sum(t['checks'] for t in base.values()):>8.2f}"
-        f"{sum(o['seconds'] for o in last_run['outcomes']):>14.2f}"
-        f"{sum(o['seconds'] for o in forced['outcomes']):>9.2f}"
+        + "".join(f"{sum(o['seconds'] for o in runs[n]['outcomes']):>17.2f}" for n in names)
     )
     print(f"baseline contract violations found: {last_base['violations']}")
 

@@ -526,3 +526,41 @@ def test_physical_type(
     )
     result = next(c for c in check(contract, {"a": data}, tmp_path).checks if c.id == "t.a.physicalType")
     assert result.status == status, result.message
+
+
+class CountingSession(DuckDBSession):
+    """A real DuckDB session that keeps the queries the gate sent it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def fetch(self, query: str) -> list[dict[str, Any]]:
+        self.queries.append(query)
+        return super().fetch(query)
+
+
+def test_a_key_that_is_also_unique_is_grouped_once(tmp_path: Path) -> None:
+    """Primary key and `unique` on one column: one grouped scan serves both, each judged alone."""
+    contract = contract_of(
+        "      - {name: id, logicalType: integer, primaryKey: true, unique: true}\n"
+        "      - {name: b, logicalType: integer, unique: true}\n",
+        tmp_path,
+    )
+    file = tmp_path / "dupes.parquet"
+    pq.write_table(pa.table({"id": [1, 1, 2, 3, 3, 3, None], "b": [1, 2, 3, 4, 5, 6, 7]}), file)
+    session = CountingSession()
+    try:
+        session.bind("t", [str(file)], "parquet")
+        run = run_checks(session, "t", contract, "t")
+    finally:
+        session.close()
+    by_id = {c.id: c for c in run.checks}
+    key, unique, other = by_id["t.primaryKey"], by_id["t.id.unique"], by_id["t.b.unique"]
+    assert (key.status, key.measured) == (CheckStatus.failed, 5)
+    assert (unique.status, unique.measured) == (CheckStatus.failed, 5)
+    assert key.samples == unique.samples == [{"id": 3, "n": 3}, {"id": 1, "n": 2}]
+    assert (other.status, other.measured) == (CheckStatus.passed, 0)
+    grouped = [q for q in session.queries if "GROUP BY" in q.upper()]
+    # id: its count and its sample (it fails); b: its count only (it holds).
+    assert len(grouped) == 3, grouped

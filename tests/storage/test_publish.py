@@ -46,3 +46,26 @@ def test_a_column_may_change_type_between_versions(tmp_path: Path) -> None:
         for number in (1, 2, 3)
     }
     assert types == {1: "double", 2: "decimal128(15, 2)", 3: "int64"}
+
+
+def test_settle_keeps_committed_versions_and_removes_strays(tmp_path: Path) -> None:
+    """A run's version folders survive settling (known committed, or found in a snapshot); a folder
+    the journal names that no commit took is removed — by this process and by a fresh one alike."""
+    catalog = f"sqlite:///{tmp_path / 'catalog.db'}"
+    warehouse = Warehouse(catalog, tmp_path / "warehouse")
+    for run_id in ("r1", "r2"):
+        staged = warehouse.staging_dir(run_id, "d.t")
+        staged.mkdir(parents=True, exist_ok=True)
+        file = staged / "a.parquet"
+        duckdb.execute(f"COPY (SELECT 1 AS id) TO '{file}' (FORMAT parquet)")
+        version = warehouse.publish("d.t", [file], run_id=run_id, contract_version="1", fingerprint="f")
+        kept = Path(version.files[0]).parent
+        stray = kept.parent / f"stray-{run_id}"
+        stray.mkdir()
+        (stray / "part-00000.parquet").write_bytes(b"PAR1")
+        warehouse.journal.record(run_id, "version", stray, "d.t")
+        settler = warehouse if run_id == "r1" else Warehouse(catalog, tmp_path / "warehouse")
+        removed = settler.settle(run_id)
+        assert stray.resolve() in [p.resolve() for p in removed] and not stray.exists()
+        assert kept.is_dir() and Path(version.files[0]).is_file()
+    assert [v.version for v in warehouse.versions("d.t")] == [1, 2]

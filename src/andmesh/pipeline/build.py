@@ -100,15 +100,14 @@ def source_files(data_root: Path, pattern: str, folders: Sequence[Path] = ()) ->
     return found
 
 
-def bind_inputs(
-    session: EngineSession,
+def _input_files(
     product: Product,
     data_root: Path,
     upstream: dict[str, PortVersion],
     folders: Sequence[Path] = (),
-) -> dict[str, ibis.Table]:
-    """Register every source and input port of ``product`` under its declared name."""
-    tables: dict[str, ibis.Table] = {}
+) -> list[tuple[str, list[str], str]]:
+    """Each source and input port of ``product``: its name, its files and their format."""
+    found: list[tuple[str, list[str], str]] = []
     for source in product.sources:
         files = source_files(data_root, source.path, folders)
         if not files:
@@ -117,11 +116,43 @@ def bind_inputs(
                 product=product.id,
                 hint="generate or copy the data there, or pass the right folder with `--data`",
             )
-        tables[source.name] = session.register(source.name, files, source.format)
+        found.append((source.name, files, source.format))
     for ref in product.inputs:
-        version = upstream[ref.name]
-        tables[ref.name] = session.register(ref.name, version.files, "parquet")
-    return tables
+        found.append((ref.name, upstream[ref.name].files, "parquet"))
+    return found
+
+
+def bind_inputs(
+    session: EngineSession,
+    product: Product,
+    data_root: Path,
+    upstream: dict[str, PortVersion],
+    folders: Sequence[Path] = (),
+) -> dict[str, ibis.Table]:
+    """Register every source and input port of ``product`` under its declared name."""
+    return {
+        name: session.register(name, files, file_format)
+        for name, files, file_format in _input_files(product, data_root, upstream, folders)
+    }
+
+
+def bind_input_names(
+    session: EngineSession,
+    product: Product,
+    data_root: Path,
+    upstream: dict[str, PortVersion],
+    folders: Sequence[Path] = (),
+) -> list[str]:
+    """Bind every source and input port of ``product`` by name only, for a SQL pipeline.
+
+    A SQL pipeline refers to its inputs by name: no Ibis table (and no schema lookup per
+    input) is needed before the query itself is compiled.
+    """
+    names = []
+    for name, files, file_format in _input_files(product, data_root, upstream, folders):
+        session.bind(name, files, file_format)
+        names.append(name)
+    return names
 
 
 @contextmanager
@@ -159,11 +190,15 @@ def wants_context(function: object) -> bool:
 def evaluate(
     session: EngineSession,
     port: OutputPort,
-    inputs: dict[str, ibis.Table],
+    inputs: Mapping[str, ibis.Table] | Sequence[str],
     dialect: str,
     context: BuildContext | None = None,
 ) -> ibis.Table:
-    """The lazy table expression of ``port``'s pipeline (nothing is computed yet)."""
+    """The lazy table expression of ``port``'s pipeline (nothing is computed yet).
+
+    ``inputs`` are the tables :func:`bind_inputs` registered; a SQL pipeline needs only
+    their names (:func:`bind_input_names`).
+    """
     pipeline = port.pipeline
     if pipeline.kind == "sql":
         text = pipeline.file.read_text(encoding="utf-8")
@@ -186,6 +221,12 @@ def evaluate(
                 product=port.product_id,
                 hint="fix the query; `andmesh lint` checks that it parses and reads declared inputs only",
             ) from exc
+    if not isinstance(inputs, Mapping):
+        raise EngineError(
+            f"{port.product_id}: {pipeline.describe()} needs its inputs as tables",
+            product=port.product_id,
+            hint="bind them with `bind_inputs`",
+        )
     try:
         with _module(port.product_id, pipeline) as module:
             function = getattr(module, pipeline.function or "build")

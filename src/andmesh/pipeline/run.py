@@ -17,14 +17,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
 from andmesh.engine.base import Engine
 from andmesh.errors import AndmeshError, EngineError, SpecProblem, WorkspaceFault
 from andmesh.faults import fault_point
-from andmesh.pipeline.build import BuildContext, bind_inputs, evaluate, fingerprint, source_folders
+from andmesh.pipeline.build import (
+    BuildContext,
+    bind_input_names,
+    bind_inputs,
+    evaluate,
+    fingerprint,
+    source_folders,
+)
 from andmesh.pipeline.digests import ContentDigests
 from andmesh.pipeline.plan import select_products
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
@@ -37,6 +44,9 @@ from andmesh.spec.yamlsource import load_yaml_text
 from andmesh.storage.oserrors import translate
 from andmesh.storage.warehouse import PortHead, PortVersion, Warehouse
 from andmesh.store.metadata import MetadataStore
+
+if TYPE_CHECKING:
+    import ibis
 
 
 class ProgressEvent(BaseModel):
@@ -394,7 +404,12 @@ def _build_and_publish(
     session = ctx.engine.session()
     staged_dir = ctx.warehouse.staging_dir(ctx.run_id, port.table_id)
     try:
-        inputs = bind_inputs(session, product, ctx.data_root, upstream, source_folders(ctx.mesh))
+        folders = source_folders(ctx.mesh)
+        inputs: dict[str, ibis.Table] | list[str]
+        if port.pipeline.kind == "sql":  # read by name: no Ibis table, no schema lookup per input
+            inputs = bind_input_names(session, product, ctx.data_root, upstream, folders)
+        else:
+            inputs = bind_inputs(session, product, ctx.data_root, upstream, folders)
         expr = evaluate(session, port, inputs, ctx.mesh.spec.sqlDialect, _build_context(ctx, product, port))
         conformed, extra = conform(expr, port.contract)
         try:

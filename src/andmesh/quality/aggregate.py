@@ -23,8 +23,10 @@ _QUOTED_PATH = re.compile(r"""["'](/[^"']+)["']""")
 
 
 def _aggregate(session: EngineSession, table: Relation, measures: dict[str, exp.Expr]) -> str:
-    columns = [exp.alias_(m.copy(), key, quoted=True) for key, m in measures.items()]
-    return table.select(*columns).sql(session.dialect)
+    # `alias_` copies each measure (the measures stay untouched for the one-by-one retry);
+    # the query is built here and thrown away, so rendering it need not copy it again.
+    columns = [exp.alias_(m, key, quoted=True) for key, m in measures.items()]
+    return table.select(*columns).sql(session.dialect, copy=False)
 
 
 def shared_aggregate(

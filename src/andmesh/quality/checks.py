@@ -511,6 +511,7 @@ def run_checks(
     sample_key = mask_key or secrets.token_bytes(32)
     results: list[CheckResult] = []
     to_sample: list[tuple[PlannedCheck, CheckResult, int | None]] = []
+    counted: dict[tuple[str, ...], tuple[int, list[dict[str, Any]]]] = {}
     for index, check in enumerate(plan):
         if check.decided is not None:
             results.append(check.decided)
@@ -527,7 +528,7 @@ def run_checks(
             results.append(result)
             continue
         if check.group_keys is not None:
-            result = _duplicates(session, table, check, rows)
+            result = _duplicates(session, table, check, rows, counted)
             if result.status in (CheckStatus.failed, CheckStatus.warning):
                 result.samples = _mask(result.samples, pii, sample_key)
             results.append(result)
@@ -555,8 +556,18 @@ def run_checks(
     )
 
 
-def _duplicates(session: EngineSession, table: Relation, check: PlannedCheck, rows: int) -> CheckResult:
-    """A uniqueness check: rows sharing a key among the rows with the whole key."""
+def _duplicates(
+    session: EngineSession,
+    table: Relation,
+    check: PlannedCheck,
+    rows: int,
+    counted: dict[tuple[str, ...], tuple[int, list[dict[str, Any]]]] | None = None,
+) -> CheckResult:
+    """A uniqueness check: rows sharing a key among the rows with the whole key.
+
+    ``counted`` remembers what each key measured in this run: a column that is both the
+    primary key and ``unique`` (most contracts say both) is grouped once, not twice.
+    """
     assert check.group_keys is not None
     keys = [table.ref(k) for k in check.group_keys]
     count = exp.Count(this=exp.Star())
@@ -565,14 +576,24 @@ def _duplicates(session: EngineSession, table: Relation, check: PlannedCheck, ro
         .group_by(*[k.copy() for k in keys])
         .having(exp.GT(this=count.copy(), expression=exp.convert(1)))
     )
-    # The duplicated keys are computed once (the one grouped scan); their count and the
-    # sample shown on failure are read from that small result.
-    dupes = session.temp_table(grouped.sql(session.dialect))
-    measured = int(session.fetch(f'SELECT SUM("n") AS "rows" FROM {dupes}')[0]["rows"] or 0)
     query = exp.select(exp.Sum(this=exp.column("n", quoted=True))).from_(grouped.subquery("dupes"))
-    result = _judge(check, measured, rows, query.sql(session.dialect))
+    text = query.sql(session.dialect)
+    memo = tuple(check.group_keys)
+    if counted is not None and memo in counted:
+        measured, samples = counted[memo]
+    else:
+        # One grouped scan, no temporary table: a key that holds (the usual case) is
+        # settled by this count; only a failing one is grouped again for its sample.
+        measured = int(next(iter(session.fetch(text)[0].values())) or 0)
+        samples = []
+        if measured:
+            sample = grouped.order_by(exp.Ordered(this=exp.column("n", quoted=True), desc=True))
+            samples = session.fetch(sample.limit(SAMPLE_ROWS).sql(session.dialect))
+        if counted is not None:
+            counted[memo] = (measured, samples)
+    result = _judge(check, measured, rows, text)
     if result.status in (CheckStatus.failed, CheckStatus.warning):
-        result.samples = session.fetch(f'SELECT * FROM {dupes} ORDER BY "n" DESC LIMIT {SAMPLE_ROWS}')
+        result.samples = [dict(row) for row in samples]
     return result
 
 

@@ -96,14 +96,14 @@ def plan_relationship(
             .from_(keyed.subquery(exp.to_identifier("k", quoted=True)))
             .join(right.subquery(exp.to_identifier("r", quoted=True)), on=on, join_type="anti")
         )
-        # One anti-join, kept: the count and the sample both read its (small) result.
-        orphans = session.temp_table(anti.sql(dialect))
-        measured = int(session.fetch(f"SELECT COUNT(*) AS n FROM {orphans}")[0]["n"] or 0)
+        # One anti-join, counted without a temporary table: a relationship that holds (the
+        # usual case) is settled by the count; only a failing one is joined again for its sample.
+        counted = exp.select(exp.Count(this=exp.Star())).from_(anti.subquery("orphans")).sql(dialect)
+        measured = int(next(iter(session.fetch(counted)[0].values())) or 0)
         samples: list[dict[str, Any]] = []
         if measured:
-            samples = session.fetch(f"SELECT * FROM {orphans} LIMIT 5")
-        counted = exp.select(exp.Count(this=exp.Star())).from_(anti.subquery("orphans"))
-        return Evaluation(measured, counted.sql(dialect), samples)
+            samples = session.fetch(anti.limit(5).sql(dialect))
+        return Evaluation(measured, counted, samples)
 
     return PlannedCheck(
         check_id,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from andmesh.quality import sql
 from andmesh.quality.plan import PlannedCheck, decided
 from andmesh.quality.results import CheckStatus
 from andmesh.quality.sql import Relation
@@ -85,7 +86,7 @@ def plan_sla(
         return settle(CheckStatus.error, f"element `{column}` is {dtype}, not a date or timestamp")
 
     def measure(t: Relation) -> exp.Expr:
-        col = exp.cast(t.ref(column), "TIMESTAMP")
+        col = sql.cast(t.ref(column), "TIMESTAMP")
         return exp.Max(this=col) if name in FRESHNESS else exp.Min(this=col)
 
     def reading(value: Any) -> float:

@@ -36,6 +36,7 @@ from andmesh.storage.uris import FORMER_KEY, former_root, rebase, to_path
 from andmesh.workspace import OWNER_ONLY_DIR, OWNER_ONLY_FILE, may_write, read_only_url, sqlite_path
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyiceberg.catalog.sql import SqlCatalog
     from pyiceberg.table import Table
     from pyiceberg.table.snapshots import Snapshot
@@ -98,6 +99,9 @@ class Warehouse:
             self.root.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
         self._catalog: SqlCatalog | None = None
         self.journal = Journal(root)
+        # Version folders this process has committed: settling a run knows they are kept
+        # without loading their tables again.
+        self._committed: set[Path] = set()
 
     @property
     def catalog(self) -> SqlCatalog:
@@ -281,6 +285,8 @@ class Warehouse:
         import pyarrow.parquet as pq
         from pyiceberg.expressions import AlwaysTrue
 
+        from andmesh.storage.transaction import transaction
+
         namespace = table_id.partition(".")[0]
         schema = pq.read_schema(staged[0])
         table = self._table(table_id)
@@ -306,8 +312,8 @@ class Warehouse:
             FINGERPRINT_KEY: fingerprint,
         }
         try:
-            with table.transaction() as tx:
-                if table.schema().as_arrow() != schema:
+            with transaction(table) as tx:
+                if not _same_columns(table.schema().as_arrow(), schema):
                     # A version replaces every row and each snapshot keeps the schema it was
                     # written with, so a column may change type (a double becoming the
                     # decimal(15,2) it should have been): earlier versions still read as written.
@@ -326,6 +332,7 @@ class Warehouse:
                 hint="the previous version is intact; fix the cause and re-run",
             ) from exc
         fault_point("publish.after_commit")
+        self._committed.add(target.resolve())
         owner_only(location)
         # The commit refreshed `table` in place: no second catalog read, and no manifest read for
         # files we have just committed (their totals are in the snapshot's summary).
@@ -369,7 +376,11 @@ class Warehouse:
             path = self.journal.resolve(entry)
             if path is None or not path.exists():
                 continue
-            if entry.kind == "version" and (entry.table_id is None or self._referenced(entry.table_id, path)):
+            if entry.kind == "version" and (
+                entry.table_id is None
+                or path.resolve() in self._committed
+                or self._referenced(entry.table_id, path)
+            ):
                 continue
             shutil.rmtree(path)
             removed.append(path)
@@ -458,3 +469,26 @@ def _published(table: Table) -> dict[int, str]:
         if VERSION_KEY in props:
             found[int(props[VERSION_KEY])] = props.get(RUN_KEY, "")
     return found
+
+
+def _same_columns(current: pa.Schema, staged: pa.Schema) -> bool:
+    """Whether the staged files have the table's columns, types and nullability.
+
+    The table's Arrow schema carries Iceberg's field ids and reads strings as
+    ``large_string``; neither is a change of the data (Iceberg has one string type), so
+    neither calls for a schema update on every publish.
+
+    >>> import pyarrow as pa
+    >>> table = pa.schema([pa.field("a", pa.large_string(), metadata={"PARQUET:field_id": "1"})])
+    >>> _same_columns(table, pa.schema([("a", pa.string())]))
+    True
+    >>> _same_columns(table, pa.schema([("a", pa.int64())])), _same_columns(table, pa.schema([("b", pa.string())]))
+    (False, False)
+    """
+    import pyarrow as pa
+
+    def plain(schema: pa.Schema) -> list[tuple[str, pa.DataType, bool]]:
+        wide = {pa.large_string(): pa.string(), pa.large_binary(): pa.binary()}
+        return [(f.name, wide.get(f.type, f.type), f.nullable) for f in schema]
+
+    return plain(current) == plain(staged)
