@@ -120,7 +120,9 @@ def create_app(
         store = WebhookStore(facade.store.engine, workspace.root)
         dispatcher = hooks.Dispatcher(store, gaps=signature, poll=webhook_poll, retry_base=webhook_retry)
 
-    jobs = [thread for thread in (runner, dispatcher) if thread is not None]
+    from andmesh.api.polling import PollingThread
+
+    jobs: list[PollingThread] = [thread for thread in (runner, dispatcher) if thread is not None]
     leader = None
     if jobs_lock and jobs:
         from andmesh.api.leader import LOCK_FILE, JobsLeader
