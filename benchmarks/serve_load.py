@@ -30,7 +30,7 @@ What it does, all on loopback:
 
 The first invocation on a ``--work`` folder sets the deployment up (initdb, the mesh run into
 PostgreSQL: ~6 minutes at 20,000 customers on 2 busy cores); later ones reuse it. Each
-invocation opens ``--proposals`` fresh council proposals to vote on (~1 s per 10).
+invocation opens ``--proposals`` fresh council proposals to vote on, through the API.
 
 It exits 1 on any error, lost or duplicated write.
 """
@@ -165,39 +165,47 @@ def deploy(work: Path, data: Path, env: dict[str, str]) -> None:
     marker.write_text(f"{time.perf_counter() - started:.1f} s\n")
 
 
-def member(facade: Any, username: str) -> Any:
-    from andmesh.facade import Andmesh
-    from andmesh.security.principal import Principal
-
-    who = facade.mesh(MESH).directory.get(username)
-    principal = Principal(username=who.username, kind=who.kind, via="token", login=f"load:{username}",
-                          groups=who.groups, roles=who.roles)  # fmt: skip
-    acting = Andmesh(facade.workspace, principal=principal)
-    acting.mesh(MESH)
-    return acting
-
-
-def prepare(workspace: Any, proposals: int) -> tuple[dict[str, str], list[int]]:
-    """API tokens for the clients, and ``proposals`` open council proposals to vote on."""
+def prepare(workspace: Any) -> tuple[dict[str, str], str]:
+    """API tokens for the clients, and who owns the personal-data port."""
     from andmesh.facade import Andmesh
     from andmesh.store.tokens import SCOPES, TokenStore
 
     facade = Andmesh(workspace)
-    people = sorted(facade.mesh(MESH).directory.members)
+    mesh = facade.mesh(MESH)
     tokens = {
         who: TokenStore(facade.store.engine).issue(who, created_by="load", days=1, scopes=list(SCOPES)).token
-        for who in people
+        for who in sorted(mesh.directory.members)
     }
-    owner = member(facade, facade.mesh(MESH).products[PII_PORT].owner or "")
-    requesters = [member(facade, who) for who in people if who not in (owner.principal(MESH).username,)]
-    opened: list[int] = []
-    print(f"opening {proposals} council proposals (PII access requests approved by the owner) …", flush=True)
-    for i in range(proposals):
-        asked = requesters[i % len(requesters)].access_request(PII_PORT, None, f"load setup {i}", path=MESH)
-        approved = owner.access_decide(asked.id, "approve", path=MESH)
-        assert approved.proposal_id is not None, approved
-        opened.append(approved.proposal_id)
-    return tokens, opened
+    return tokens, mesh.products[PII_PORT].owner or ""
+
+
+def open_proposals(base: str, tokens: dict[str, str], owner: str, count: int) -> list[int]:
+    """``count`` open council proposals to vote on: PII access requests the owner approved, sent
+    through the API (8 at a time) as the members would."""
+    import httpx
+
+    print(f"opening {count} council proposals (PII access requests approved by the owner) …", flush=True)
+    started = time.perf_counter()
+    requesters = [who for who in sorted(tokens) if who != owner]
+
+    async def one(http: httpx.AsyncClient, i: int, gate: asyncio.Semaphore) -> int:
+        async with gate:
+            asked = await http.post("/api/v1/access/requests", json={"table_id": PII_PORT, "purpose": f"load setup {i}"},
+                                    headers={"Authorization": f"Bearer {tokens[requesters[i % len(requesters)]]}"})  # fmt: skip
+            asked.raise_for_status()
+            approved = await http.post(f"/api/v1/access/requests/{asked.json()['id']}/approve",
+                                       headers={"Authorization": f"Bearer {tokens[owner]}"})  # fmt: skip
+            approved.raise_for_status()
+            return int(approved.json()["proposal_id"])
+
+    async def all_of_them() -> list[int]:
+        gate = asyncio.Semaphore(8)
+        async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+            return list(await asyncio.gather(*(one(http, i, gate) for i in range(count))))
+
+    opened = asyncio.run(all_of_them())
+    print(f"  … in {time.perf_counter() - started:.1f} s")
+    return opened
 
 
 @dataclass
@@ -543,7 +551,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/andmesh-load"))
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--proposals", type=int, default=400)
+    parser.add_argument("--proposals", type=int, default=200, help="open council proposals to vote on")
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean think time of a user between requests, seconds (exponential, at most "
                              "10× the mean); 0: a closed loop with no pause, the capacity test")  # fmt: skip
@@ -567,7 +575,7 @@ def main() -> int:
         from andmesh.workspace import Workspace
 
         workspace = Workspace(args.work / "ws", store, catalog)
-        tokens, proposals = prepare(workspace, args.proposals)
+        tokens, owner = prepare(workspace)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log = (args.work / "serve.log").open("w")
@@ -579,6 +587,7 @@ def main() -> int:
         )  # fmt: skip
         try:
             wait_up(base, serve)
+            proposals = open_proposals(base, tokens, owner, args.proposals)
             warm_up(base, tokens)
             print(f"set-up took {time.perf_counter() - setup:.0f} s (PostgreSQL, mesh run if not done "
                   f"yet, proposals, server start, warm-up)")  # fmt: skip

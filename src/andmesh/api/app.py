@@ -45,8 +45,8 @@ def _security_headers(path: str) -> list[tuple[bytes, bytes]]:
 
 class SecurityHeaders:
     """Sets the headers above on every answer (a plain ASGI middleware: Starlette's
-    ``@app.middleware("http")`` runs each request through an extra task and stream, which cost
-    about a millisecond of CPU a request, a third of what `GET /health` costs in all)."""
+    ``@app.middleware("http")`` runs each request through an extra task and stream; this saves
+    ~0.4 ms of CPU a request, a tenth of a bare `GET /health` through TestClient)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
