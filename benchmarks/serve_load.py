@@ -298,7 +298,10 @@ async def client(
             tally.thought.append(wait)
             await asyncio.sleep(min(wait, max(until - time.perf_counter(), 0.0)))
 
-    async with httpx.AsyncClient(base_url=base, timeout=30.0) as http:
+    # Idle connections are dropped after 2 s, before the server's 5 s (uvicorn's keep-alive): a
+    # user back from thinking must not send on a connection the server is closing that instant.
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    async with httpx.AsyncClient(base_url=base, timeout=30.0, limits=limits) as http:
         i = 0
         await pause()  # users arrive spread over the first seconds, not all at once
         while time.perf_counter() < until:
@@ -388,12 +391,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] * 1000
 
 
-def _used(pid: int) -> float:
-    """CPU seconds ``pid`` has used: its live threads' ``schedstat`` (nanoseconds), plus what its
-    ended threads and waited-for children left in ``stat`` (clock ticks)."""
-    task = Path(f"/proc/{pid}/task")
+def _used(pid: int, fields: list[str], precise: bool) -> float:
+    """CPU seconds ``pid`` has used. ``precise``: its live threads' ``schedstat`` (nanoseconds;
+    a thread that ended takes its share along, as the server's idle pool threads do); else
+    ``stat``'s user + system time (clock ticks, ended threads included)."""
+    if not precise:
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for stat in task.glob("*/schedstat"):
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
         try:
             total += int(stat.read_text().split()[0]) / 1e9
         except (OSError, ValueError, IndexError):
@@ -401,23 +406,23 @@ def _used(pid: int) -> float:
     return total
 
 
-def cpu_seconds(roots: list[int]) -> float:
-    """CPU time (seconds) used so far by the live threads of ``roots`` and every process under them."""
-    parent: dict[int, int] = {}
+def cpu_seconds(roots: list[int], *, precise: bool = False) -> float:
+    """CPU time (seconds) used so far by ``roots`` and every process under them."""
+    stats: dict[int, list[str]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parent[int(stat.parent.name)] = int(stat.read_text().rpartition(")")[2].split()[1])
-        except (OSError, ValueError, IndexError):  # the process ended meanwhile
+            stats[int(stat.parent.name)] = stat.read_text().rpartition(")")[2].split()
+        except (OSError, ValueError):  # the process ended meanwhile
             continue
     total, seen = 0.0, set()
-    todo = [p for p in roots if p in parent]
+    todo = [p for p in roots if p in stats]
     while todo:
         pid = todo.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        total += _used(pid)
-        todo.extend(child for child, up in parent.items() if up == pid)
+        total += _used(pid, stats[pid], precise)
+        todo.extend(child for child, fields in stats.items() if int(fields[1]) == pid)
     return total
 
 
@@ -430,9 +435,11 @@ class Cpu:
     client: float
 
     @classmethod
-    def now(cls, server: int, postgres: int | None) -> Cpu:
+    def now(cls, server: int, postgres: int | None, *, precise: bool = False) -> Cpu:
         return cls(
-            cpu_seconds([server]), cpu_seconds([postgres]) if postgres else 0.0, cpu_seconds([os.getpid()])
+            cpu_seconds([server], precise=precise),
+            cpu_seconds([postgres], precise=precise) if postgres else 0.0,
+            cpu_seconds([os.getpid()], precise=precise),
         )
 
 
@@ -500,13 +507,13 @@ def alone(base: str, tokens: dict[str, str], ballots: asyncio.Queue[int], times:
                 if call is None:
                     break
                 headers = {"Authorization": f"Bearer {tokens[call.who]}"}
-                before = Cpu.now(server, pg)
+                before = Cpu.now(server, pg, precise=True)
                 started = time.perf_counter()
                 answer = http.request(call.method, call.url, headers=headers, json=call.body)
                 for figure in FRAGMENT.findall(answer.text) if kind == "portal home" else []:
                     http.get(f"/fragments/figures/{figure}", headers=headers)
                 walls.append(time.perf_counter() - started)
-                after = Cpu.now(server, pg)
+                after = Cpu.now(server, pg, precise=True)
                 cpus.append(after.server - before.server)
                 pgs.append(after.postgres - before.postgres)
                 answer.raise_for_status()
@@ -515,17 +522,21 @@ def alone(base: str, tokens: dict[str, str], ballots: asyncio.Queue[int], times:
                       f"| {statistics.mean(pgs) * 1000:.1f} |")  # fmt: skip
 
 
-def warm_up(base: str, tokens: dict[str, str]) -> None:
-    """One request of each read, alone: the first computes what a state of the mesh caches."""
+def warm_up(base: str, tokens: dict[str, str], workers: int = 1) -> None:
+    """One request of each read, alone: the first computes what a state of the mesh caches.
+
+    Each server process keeps its own caches: with several, the reads go again over fresh
+    connections (each lands on whichever process accepts it), 4 passes per process."""
     import httpx
 
     started = time.perf_counter()
     headers = {"Authorization": f"Bearer {tokens['edo']}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
-        urls = ["/", *(f"/fragments/figures/{n}" for n in range(1, 5)), "/api/v1/products",
-                *(f"/products/{p}" for p in PRODUCTS), *ENTERPRISE_PAGES]  # fmt: skip
-        for url in urls:
-            http.get(url).raise_for_status()
+    urls = ["/", *(f"/fragments/figures/{n}" for n in range(1, 5)), "/api/v1/products",
+            *(f"/products/{p}" for p in PRODUCTS), *ENTERPRISE_PAGES]  # fmt: skip
+    for _ in range(1 if workers == 1 else 4 * workers):
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+            for url in urls:
+                http.get(url).raise_for_status()
     print(f"warm-up (first home page, figures, product pages, alone): {time.perf_counter() - started:.1f} s")
 
 
@@ -588,7 +599,7 @@ def main() -> int:
         try:
             wait_up(base, serve)
             proposals = open_proposals(base, tokens, owner, args.proposals)
-            warm_up(base, tokens)
+            warm_up(base, tokens, args.workers)
             print(f"set-up took {time.perf_counter() - setup:.0f} s (PostgreSQL, mesh run if not done "
                   f"yet, proposals, server start, warm-up)")  # fmt: skip
             nonce = secrets.token_hex(4)
