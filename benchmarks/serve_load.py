@@ -394,9 +394,10 @@ def percentile(values: list[float], q: float) -> float:
 def _used(pid: int, fields: list[str], precise: bool) -> float:
     """CPU seconds ``pid`` has used. ``precise``: its live threads' ``schedstat`` (nanoseconds;
     a thread that ended takes its share along, as the server's idle pool threads do); else
-    ``stat``'s user + system time (clock ticks, ended threads included)."""
+    ``stat``'s user + system time, its own and its ended children's (clock ticks; ended threads
+    and processes included: PostgreSQL ends a backend when the pool closes a connection)."""
     if not precise:
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
         try:
