@@ -1,7 +1,17 @@
-"""The service under load: 50 concurrent clients against `andmesh serve` on a PostgreSQL deployment.
+"""The service under load: 50 concurrent users against `andmesh serve` on a PostgreSQL deployment.
 
-    python benchmarks/serve_load.py                        # 20,000 customers (/tmp/xref/data20k), 50 clients, 60 s
+    python benchmarks/serve_load.py --data /tmp/o2c20k     # 20,000 customers, 50 users thinking 2 s, 60 s
+    python benchmarks/serve_load.py --think 0              # closed loop, no pause: the saturation throughput
     python benchmarks/serve_load.py --clients 10 --seconds 20 --data /path/to/smaller/data
+
+Users, not a flood: each of the ``--clients`` users sends a request, reads the answer, then
+thinks for a while before the next, as a person at a portal does. The think time is drawn from
+an exponential distribution with mean ``--think`` seconds (default 2), truncated at ten times the
+mean (TPC-W's rule for its think time, whose mean is 7 s; locust's ``wait_time`` plays the same
+part); each user starts after one such pause, so they do not all arrive in the first instant.
+50 users thinking 2 s offer at most 50 / 2 = 25 requests/s (fewer as answers take time: by
+Little's law a user's cycle is think + response). ``--think 0`` keeps the closed loop with no
+pause, which measures capacity (the saturation throughput), not the latency people see.
 
 What it does, all on loopback:
 
@@ -9,12 +19,18 @@ What it does, all on loopback:
    ``--work`` between invocations, so a second invocation reuses the deployment),
 2. runs the Order-to-Cash mesh on ``--data`` into that store and catalog (once),
 3. opens council proposals to vote on (PII access requests an owner approved),
-4. starts ``andmesh serve`` on a free port, and lets ``--clients`` httpx clients loop for
-   ``--seconds`` over a mix of catalog reads (list, search, show, events), portal pages (home,
+4. starts ``andmesh serve`` on a free port (``--workers`` processes), and lets ``--clients`` users
+   (httpx, one asyncio task each) loop for ``--seconds`` over a mix of catalog reads (list, search, show, events), portal pages (home,
    product page, domain, use case and gap pages), council votes and access requests,
 5. prints p50/p95/p99 per kind, errors, and each kind's p95 against ``GET /health``'s measured in
-   the same run (the server's floor under the same load), and checks that every write the
+   the same run (the server's floor under the same load); the offered and served rates; the CPU
+   the server, PostgreSQL and the load client used per answer (a figure a busy machine moves
+   less than latency); the load average before and after; and checks that every write the
    clients were told succeeded is in the store exactly once, and nothing else is.
+
+The first invocation on a ``--work`` folder sets the deployment up (initdb, the mesh run into
+PostgreSQL: ~6 minutes at 20,000 customers on 2 busy cores); later ones reuse it. Each
+invocation opens ``--proposals`` fresh council proposals to vote on, through the API.
 
 It exits 1 on any error, lost or duplicated write.
 """
@@ -112,6 +128,14 @@ def postgres(work: Path) -> Iterator[str]:
                        capture_output=True)  # fmt: skip
 
 
+def postmaster(work: Path) -> int | None:
+    """The PostgreSQL server's process id (its first line of ``postmaster.pid``)."""
+    try:
+        return int((work / "pg" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def ensure_databases(server: str) -> tuple[str, str]:
     import sqlalchemy as sa
 
@@ -141,39 +165,47 @@ def deploy(work: Path, data: Path, env: dict[str, str]) -> None:
     marker.write_text(f"{time.perf_counter() - started:.1f} s\n")
 
 
-def member(facade: Any, username: str) -> Any:
-    from andmesh.facade import Andmesh
-    from andmesh.security.principal import Principal
-
-    who = facade.mesh(MESH).directory.get(username)
-    principal = Principal(username=who.username, kind=who.kind, via="token", login=f"load:{username}",
-                          groups=who.groups, roles=who.roles)  # fmt: skip
-    acting = Andmesh(facade.workspace, principal=principal)
-    acting.mesh(MESH)
-    return acting
-
-
-def prepare(workspace: Any, proposals: int) -> tuple[dict[str, str], list[int]]:
-    """API tokens for the clients, and ``proposals`` open council proposals to vote on."""
+def prepare(workspace: Any) -> tuple[dict[str, str], str]:
+    """API tokens for the clients, and who owns the personal-data port."""
     from andmesh.facade import Andmesh
     from andmesh.store.tokens import SCOPES, TokenStore
 
     facade = Andmesh(workspace)
-    people = sorted(facade.mesh(MESH).directory.members)
+    mesh = facade.mesh(MESH)
     tokens = {
         who: TokenStore(facade.store.engine).issue(who, created_by="load", days=1, scopes=list(SCOPES)).token
-        for who in people
+        for who in sorted(mesh.directory.members)
     }
-    owner = member(facade, facade.mesh(MESH).products[PII_PORT].owner or "")
-    requesters = [member(facade, who) for who in people if who not in (owner.principal(MESH).username,)]
-    opened: list[int] = []
-    print(f"opening {proposals} council proposals (PII access requests approved by the owner) …", flush=True)
-    for i in range(proposals):
-        asked = requesters[i % len(requesters)].access_request(PII_PORT, None, f"load setup {i}", path=MESH)
-        approved = owner.access_decide(asked.id, "approve", path=MESH)
-        assert approved.proposal_id is not None, approved
-        opened.append(approved.proposal_id)
-    return tokens, opened
+    return tokens, mesh.products[PII_PORT].owner or ""
+
+
+def open_proposals(base: str, tokens: dict[str, str], owner: str, count: int) -> list[int]:
+    """``count`` open council proposals to vote on: PII access requests the owner approved, sent
+    through the API (8 at a time) as the members would."""
+    import httpx
+
+    print(f"opening {count} council proposals (PII access requests approved by the owner) …", flush=True)
+    started = time.perf_counter()
+    requesters = [who for who in sorted(tokens) if who != owner]
+
+    async def one(http: httpx.AsyncClient, i: int, gate: asyncio.Semaphore) -> int:
+        async with gate:
+            asked = await http.post("/api/v1/access/requests", json={"table_id": PII_PORT, "purpose": f"load setup {i}"},
+                                    headers={"Authorization": f"Bearer {tokens[requesters[i % len(requesters)]]}"})  # fmt: skip
+            asked.raise_for_status()
+            approved = await http.post(f"/api/v1/access/requests/{asked.json()['id']}/approve",
+                                       headers={"Authorization": f"Bearer {tokens[owner]}"})  # fmt: skip
+            approved.raise_for_status()
+            return int(approved.json()["proposal_id"])
+
+    async def all_of_them() -> list[int]:
+        gate = asyncio.Semaphore(8)
+        async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+            return list(await asyncio.gather(*(one(http, i, gate) for i in range(count))))
+
+    opened = asyncio.run(all_of_them())
+    print(f"  … in {time.perf_counter() - started:.1f} s")
+    return opened
 
 
 @dataclass
@@ -184,6 +216,64 @@ class Tally:
     access_unknown: set[str] = field(default_factory=set)  # sent, answer lost (timeout)
     votes_told: list[int] = field(default_factory=list)
     votes_unknown: list[int] = field(default_factory=list)
+    sent: int = 0
+    thought: list[float] = field(default_factory=list)  # think times actually drawn, seconds
+
+
+def think_time(rng: random.Random, mean: float) -> float:
+    """A user's pause between two requests: exponential with ``mean``, truncated at ten means.
+
+    >>> think_time(random.Random(1), 0.0)
+    0.0
+    >>> samples = [think_time(random.Random(n), 2.0) for n in range(2000)]
+    >>> max(samples) <= 20.0, 1.8 < sum(samples) / len(samples) < 2.2
+    (True, True)
+    """
+    if mean <= 0:
+        return 0.0
+    return min(rng.expovariate(1.0 / mean), 10.0 * mean)
+
+
+@dataclass
+class Call:
+    method: str
+    url: str
+    who: str
+    body: dict[str, Any] | None = None
+    proposal: int = 0  # a vote's
+    purpose: str = ""  # an access request's
+
+
+def make_call(
+    kind: str, rng: random.Random, people: list[str], ballots: asyncio.Queue[int], label: str, seq: str
+) -> Call | None:
+    """One request of ``kind`` as a user would send it; writes carry ``label`` to be found again."""
+    who = rng.choice(people)
+    product = rng.choice(PRODUCTS)
+    reads = {
+        "api list": "/api/v1/products?limit=50",
+        "api search": f"/api/v1/products/search?q={rng.choice(['customer', 'invoice', 'order', 'credit'])}",
+        "api show": f"/api/v1/products/{product}",
+        "api events": "/api/v1/events?limit=50",
+        "portal home": "/",
+        "portal product": f"/products/{product}",
+        "portal enterprise": rng.choice(ENTERPRISE_PAGES),
+        "health (baseline)": "/api/v1/health",
+    }
+    if kind in reads:
+        return Call("GET", reads[kind], who)
+    if kind == "vote":
+        try:
+            proposal = ballots.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+        body = {"decision": rng.choice(["approve", "reject"]), "comment": label}
+        return Call("POST", f"/api/v1/council/proposals/{proposal}/votes", VOTERS[proposal % len(VOTERS)],
+                    body, proposal=proposal)  # fmt: skip
+    purpose = f"{label} {seq}"
+    return Call(
+        "POST", "/api/v1/access/requests", who, {"table_id": product, "purpose": purpose}, purpose=purpose
+    )
 
 
 async def client(
@@ -194,50 +284,37 @@ async def client(
     until: float,
     nonce: str,
     tally: Tally,
+    think: float = 0.0,
 ) -> None:
     import httpx
 
     rng = random.Random(n)
     people = sorted(tokens)
     kinds, weights = list(MIX), list(MIX.values())
-    async with httpx.AsyncClient(base_url=base, timeout=30.0) as http:
+
+    async def pause() -> None:
+        if think > 0:
+            wait = think_time(rng, think)
+            tally.thought.append(wait)
+            await asyncio.sleep(min(wait, max(until - time.perf_counter(), 0.0)))
+
+    # Idle connections are dropped after 2 s, before the server's 5 s (uvicorn's keep-alive): a
+    # user back from thinking must not send on a connection the server is closing that instant.
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    async with httpx.AsyncClient(base_url=base, timeout=30.0, limits=limits) as http:
         i = 0
+        await pause()  # users arrive spread over the first seconds, not all at once
         while time.perf_counter() < until:
             i += 1
             kind = rng.choices(kinds, weights)[0]
-            who = rng.choice(people)
-            product = rng.choice(PRODUCTS)
-            method, url, body = "GET", "", None
-            if kind == "api list":
-                url = "/api/v1/products?limit=50"
-            elif kind == "api search":
-                url = f"/api/v1/products/search?q={rng.choice(['customer', 'invoice', 'order', 'credit'])}"
-            elif kind == "api show":
-                url = f"/api/v1/products/{product}"
-            elif kind == "api events":
-                url = "/api/v1/events?limit=50"
-            elif kind == "portal home":
-                url = "/"
-            elif kind == "portal product":
-                url = f"/products/{product}"
-            elif kind == "portal enterprise":
-                url = rng.choice(ENTERPRISE_PAGES)
-            elif kind == "health (baseline)":
-                url = "/api/v1/health"
-            elif kind == "vote":
-                try:
-                    proposal = ballots.get_nowait()
-                except asyncio.QueueEmpty:
-                    continue
-                who = VOTERS[proposal % len(VOTERS)]
-                method, url = "POST", f"/api/v1/council/proposals/{proposal}/votes"
-                body = {"decision": rng.choice(["approve", "reject"]), "comment": f"load {nonce}"}
-            else:  # access request
-                purpose = f"load {nonce} {n}-{i}"
-                method, url = "POST", "/api/v1/access/requests"
-                body = {"table_id": product, "purpose": purpose}
+            call = make_call(kind, rng, people, ballots, f"load {nonce}", f"{n}-{i}")
+            if call is None:  # no proposal left to vote on
+                continue
+            method, url, body, who = call.method, call.url, call.body, call.who
+            proposal, purpose = call.proposal, call.purpose
             headers = {"Authorization": f"Bearer {tokens[who]}"}
             started = time.perf_counter()
+            tally.sent += 1
             try:
                 answer = await http.request(method, url, headers=headers, json=body)
             except httpx.HTTPError as exc:
@@ -246,6 +323,7 @@ async def client(
                     tally.votes_unknown.append(proposal)
                 elif kind == "access request":
                     tally.access_unknown.add(purpose)
+                await pause()
                 continue
             if kind == "portal home" and answer.status_code == 200:
                 # As a browser would: htmx then loads each figure not ready yet; the page is all of it.
@@ -260,6 +338,7 @@ async def client(
                 tally.votes_told.append(proposal)
             elif kind == "access request":
                 tally.access_told[purpose] = answer.json()["id"]
+            await pause()
 
 
 def check_writes(engine: Any, nonce: str, tally: Tally) -> list[str]:
@@ -312,7 +391,60 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] * 1000
 
 
-def report(tally: Tally, seconds: float) -> None:
+def _used(pid: int, fields: list[str], precise: bool) -> float:
+    """CPU seconds ``pid`` has used. ``precise``: its live threads' ``schedstat`` (nanoseconds;
+    a thread that ended takes its share along, as the server's idle pool threads do); else
+    ``stat``'s user + system time, its own and its ended children's (clock ticks; ended threads
+    and processes included: PostgreSQL ends a backend when the pool closes a connection)."""
+    if not precise:
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(stat.read_text().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def cpu_seconds(roots: list[int], *, precise: bool = False) -> float:
+    """CPU time (seconds) used so far by ``roots`` and every process under them."""
+    stats: dict[int, list[str]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stats[int(stat.parent.name)] = stat.read_text().rpartition(")")[2].split()
+        except (OSError, ValueError):  # the process ended meanwhile
+            continue
+    total, seen = 0.0, set()
+    todo = [p for p in roots if p in stats]
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += _used(pid, stats[pid], precise)
+        todo.extend(child for child, fields in stats.items() if int(fields[1]) == pid)
+    return total
+
+
+@dataclass
+class Cpu:
+    """CPU seconds of the server, PostgreSQL and this load client, at one instant."""
+
+    server: float
+    postgres: float
+    client: float
+
+    @classmethod
+    def now(cls, server: int, postgres: int | None, *, precise: bool = False) -> Cpu:
+        return cls(
+            cpu_seconds([server], precise=precise),
+            cpu_seconds([postgres], precise=precise) if postgres else 0.0,
+            cpu_seconds([os.getpid()], precise=precise),
+        )
+
+
+def report(tally: Tally, seconds: float, *, clients: int, think: float, cpu: tuple[Cpu, Cpu]) -> None:
     base = (
         percentile(tally.latencies["health (baseline)"], 95) if tally.latencies["health (baseline)"] else None
     )
@@ -329,24 +461,83 @@ def report(tally: Tally, seconds: float) -> None:
         ratio = f"{p95 / base:.1f}×" if base else "—"
         print(f"| {kind} | {len(lat)} | {percentile(lat, 50):.0f} | {p95:.0f} | {percentile(lat, 99):.0f} "
               f"| {len(tally.errors[kind])} | {ratio} |")  # fmt: skip
-    print(f"\n{total} answers in {seconds:.0f} s: {total / seconds:.0f} requests/s; "
-          f"mean {statistics.mean(x for v in tally.latencies.values() for x in v) * 1000:.0f} ms")  # fmt: skip
+    mean = statistics.mean(x for v in tally.latencies.values() for x in v) if total else 0.0
+    print(f"\n{tally.sent} requests sent, {total} answered in {seconds:.0f} s: served {total / seconds:.1f} "
+          f"requests/s; mean response {mean * 1000:.0f} ms")  # fmt: skip
+    if think > 0:
+        drawn = statistics.mean(tally.thought) if tally.thought else think
+        print(f"offered: {clients} users thinking {think:g} s on average (exponential; drawn mean "
+              f"{drawn:.2f} s) offer at most {clients / think:.1f} requests/s; with the measured mean "
+              f"response, Little's law expects {clients / (drawn + mean):.1f} requests/s")  # fmt: skip
+    else:
+        print(f"closed loop, no think time: saturation throughput {total / seconds:.1f} requests/s "
+              f"(every answer waits for the {clients} in flight: Little's law, {clients} / "
+              f"{total / seconds:.1f} = {clients / max(total / seconds, 1e-9) * 1000:.0f} ms)")  # fmt: skip
+    before, after = cpu
+    if total:
+        per = {name: (getattr(after, name) - getattr(before, name)) / total * 1000
+               for name in ("server", "postgres", "client")}  # fmt: skip
+        busy = sum(getattr(after, n) - getattr(before, n) for n in ("server", "postgres", "client")) / seconds
+        print(f"CPU per answer: server {per['server']:.1f} ms, PostgreSQL {per['postgres']:.1f} ms, "
+              f"load client {per['client']:.1f} ms; together {busy:.2f} of the {os.cpu_count()} cores")  # fmt: skip
     for kind, found in tally.errors.items():
         for line in found[:3]:
             print(f"  error ({kind}): {line}")
 
 
-def warm_up(base: str, tokens: dict[str, str]) -> None:
-    """One request of each read, alone: the first computes what a state of the mesh caches."""
+def alone(base: str, tokens: dict[str, str], ballots: asyncio.Queue[int], times: int, nonce: str,
+          server: int, pg: int | None) -> None:  # fmt: skip
+    """Each kind ``times`` times, one request at a time: what a request costs with nobody else waiting.
+
+    Wall time moves with the machine's load; the server's CPU time per request moves much less.
+    """
+    import httpx
+
+    rng = random.Random(0)
+    people = sorted(tokens)
+    print(
+        f"\none request at a time, {times} of each (load average {Path('/proc/loadavg').read_text().split()[0]}):"
+    )
+    print("| kind | median ms | server CPU ms (mean) | PostgreSQL CPU ms (mean) |")
+    print("|---|---:|---:|---:|")
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for kind in MIX:
+            walls, cpus, pgs = [], [], []
+            for i in range(times):
+                call = make_call(kind, rng, people, ballots, f"alone {nonce}", str(i))
+                if call is None:
+                    break
+                headers = {"Authorization": f"Bearer {tokens[call.who]}"}
+                before = Cpu.now(server, pg, precise=True)
+                started = time.perf_counter()
+                answer = http.request(call.method, call.url, headers=headers, json=call.body)
+                for figure in FRAGMENT.findall(answer.text) if kind == "portal home" else []:
+                    http.get(f"/fragments/figures/{figure}", headers=headers)
+                walls.append(time.perf_counter() - started)
+                after = Cpu.now(server, pg, precise=True)
+                cpus.append(after.server - before.server)
+                pgs.append(after.postgres - before.postgres)
+                answer.raise_for_status()
+            if walls:
+                print(f"| {kind} | {statistics.median(walls) * 1000:.0f} | {statistics.mean(cpus) * 1000:.1f} "
+                      f"| {statistics.mean(pgs) * 1000:.1f} |")  # fmt: skip
+
+
+def warm_up(base: str, tokens: dict[str, str], workers: int = 1) -> None:
+    """One request of each read, alone: the first computes what a state of the mesh caches.
+
+    Each server process keeps its own caches: with several, the reads go again over fresh
+    connections (each lands on whichever process accepts it), 4 passes per process."""
     import httpx
 
     started = time.perf_counter()
     headers = {"Authorization": f"Bearer {tokens['edo']}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
-        urls = ["/", *(f"/fragments/figures/{n}" for n in range(1, 5)), "/api/v1/products",
-                *(f"/products/{p}" for p in PRODUCTS), *ENTERPRISE_PAGES]  # fmt: skip
-        for url in urls:
-            http.get(url).raise_for_status()
+    urls = ["/", *(f"/fragments/figures/{n}" for n in range(1, 5)), "/api/v1/products",
+            *(f"/products/{p}" for p in PRODUCTS), *ENTERPRISE_PAGES]  # fmt: skip
+    for _ in range(1 if workers == 1 else 4 * workers):
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+            for url in urls:
+                http.get(url).raise_for_status()
     print(f"warm-up (first home page, figures, product pages, alone): {time.perf_counter() - started:.1f} s")
 
 
@@ -372,9 +563,19 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/andmesh-load"))
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--proposals", type=int, default=400)
+    parser.add_argument("--proposals", type=int, default=200, help="open council proposals to vote on")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean think time of a user between requests, seconds (exponential, at most "
+                             "10× the mean); 0: a closed loop with no pause, the capacity test")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=1, help="`andmesh serve --workers N`")
+    parser.add_argument("--alone", type=int, default=5,
+                        help="first send each kind this many times one at a time (its cost alone)")  # fmt: skip
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    print(
+        f"set-up starts {time.strftime('%H:%M:%S')}; load average {Path('/proc/loadavg').read_text().strip()}"
+    )
+    setup = time.perf_counter()
     with postgres(args.work) as server:
         store, catalog = ensure_databases(server)
         env = {**os.environ, "ANDMESH_STORE_URL": store, "ANDMESH_CATALOG_URL": catalog,
@@ -386,41 +587,51 @@ def main() -> int:
         from andmesh.workspace import Workspace
 
         workspace = Workspace(args.work / "ws", store, catalog)
-        tokens, proposals = prepare(workspace, args.proposals)
+        tokens, owner = prepare(workspace)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log = (args.work / "serve.log").open("w")
         serve = subprocess.Popen(
             [PYTHON, "-m", "andmesh.cli", "-w", str(args.work / "ws"), "serve", "--port", str(port),
-             "--mesh", str(MESH), "--data", str(args.data)],
+             "--mesh", str(MESH), "--data", str(args.data),
+             *(["--workers", str(args.workers)] if args.workers > 1 else [])],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             wait_up(base, serve)
-            warm_up(base, tokens)
+            proposals = open_proposals(base, tokens, owner, args.proposals)
+            warm_up(base, tokens, args.workers)
+            print(f"set-up took {time.perf_counter() - setup:.0f} s (PostgreSQL, mesh run if not done "
+                  f"yet, proposals, server start, warm-up)")  # fmt: skip
             nonce = secrets.token_hex(4)
             tally = Tally()
+            pg = postmaster(args.work)
+            ballots: asyncio.Queue[int] = asyncio.Queue()
+            for p in proposals:
+                ballots.put_nowait(p)
+            if args.alone:
+                alone(base, tokens, ballots, args.alone, nonce, serve.pid, pg)
             print(f"load average before: {Path('/proc/loadavg').read_text().strip()}", flush=True)
+            cpu_before = Cpu.now(serve.pid, pg)
 
             async def run() -> float:
-                ballots: asyncio.Queue[int] = asyncio.Queue()
-                for p in proposals:
-                    ballots.put_nowait(p)
                 started = time.perf_counter()
                 until = started + args.seconds
                 await asyncio.gather(
-                    *(client(n, base, tokens, ballots, until, nonce, tally) for n in range(args.clients))
-                )
+                    *(client(n, base, tokens, ballots, until, nonce, tally, args.think)
+                      for n in range(args.clients))
+                )  # fmt: skip
                 return time.perf_counter() - started
 
             elapsed = asyncio.run(run())
+            cpu_after = Cpu.now(serve.pid, pg)
             print(f"load average after:  {Path('/proc/loadavg').read_text().strip()}")
         finally:
             serve.terminate()
             serve.wait(30)
         from andmesh.facade import Andmesh
 
-        report(tally, elapsed)
+        report(tally, elapsed, clients=args.clients, think=args.think, cpu=(cpu_before, cpu_after))
         problems = check_writes(Andmesh(workspace).store.engine, nonce, tally)
         for line in problems:
             print(f"WRITE CHECK FAILED: {line}")

@@ -967,17 +967,8 @@ class Andmesh:
     def entity_view(self, name: str, key: str, *, path: Path | None = None) -> Any:
         """The 360 view of one entity, its attributes masked unless you steward the entity.
 
-        A key that names no record is ``NotFound`` (the API's 404), whatever the service calls it."""
-        try:
-            view = self.entities().show(name, key, path=path)
-        except UsageError as error:
-            # The service words a key naming nothing as "no <entity> `key` …" or "`key` is neither …".
-            if isinstance(error, NotFound) or not error.message.startswith(
-                (f"no {name} `{key}`", f"`{key}` is neither")
-            ):
-                raise
-            hint = error.hint or "give an enterprise id, a record id, or <source product>:<record id>"
-            raise NotFound(error.message, hint=hint) from error
+        A key that names no record is ``NotFound`` (the API's 404)."""
+        view = self.entities().show(name, key, path=path)
         return self._mask_entity_model(name, view, path)
 
     def entity_review(self, name: str, *, limit: int = 20, path: Path | None = None) -> Any:

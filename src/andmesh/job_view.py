@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from andmesh.errors import NotFound
 from andmesh.store.lineage_events import Dataset, JobDatasets, lineage_events
+from andmesh.store.reading import reading
 
 if TYPE_CHECKING:
     from andmesh.spec.mesh import Mesh
@@ -86,7 +87,7 @@ def job_view(engine: sa.Engine, mesh: Mesh, job_id: str) -> JobView:
         .where(columns.job_namespace == namespace, columns.job_name == name)
         .order_by(columns.id.desc())
     )
-    with engine.connect() as c:
+    with reading(engine) as c:
         total = c.execute(
             sa.select(sa.func.count()).where(columns.job_namespace == namespace, columns.job_name == name)
         ).scalar_one()

@@ -234,9 +234,10 @@ def latest_compliance(engine: sa.Engine) -> ComplianceResults:
     import sqlalchemy as sa
 
     from andmesh.governance.policies.results import compliance_by_domain
+    from andmesh.store.reading import reading
     from andmesh.store.schema import policy_results as table
 
-    with engine.connect() as c:
+    with reading(engine) as c:
         latest = c.execute(sa.select(sa.func.max(table.c.evaluated_at))).scalar()
         if latest is None:
             return ComplianceResults(results=[], by_domain=[])

@@ -1,7 +1,8 @@
 """The portal as a person uses it, in Debian's chromium (Playwright), against a real uvicorn server
 on a loopback port: sign in with a token, or through the local OIDC provider (oidc-provider-mock on
 loopback); find a product, request access, the owner approves in another browser, a council member
-votes, the requester then reads clear values; the home page; the gap page filtered by use case; a
+votes, the requester then reads clear values; the home page (and the Order-to-Cash one: its seven-stage
+value chain fits the window, no sideways scroll); the gap page filtered by use case; a
 domain page; the use-case matrix. Every request the browser makes off loopback is
 aborted and fails the test (the provider's own page asks for a CDN stylesheet: that one is
 aborted and tolerated, it is not ours).
@@ -18,6 +19,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -28,6 +30,7 @@ from andmesh.api.app import create_app
 from andmesh.api.oidc_config import OidcConfig, parse_group_map
 from andmesh.security.keys import workspace_key
 from andmesh.security.masking import mask_value
+from tests.helpers import token_for
 from tests.web.conftest import served_workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,6 +42,7 @@ ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).parent / "artifacts"
+O2C = Path(__file__).resolve().parents[2] / "examples" / "order_to_cash"
 PRODUCT = "sales.customers"
 CLEAR = "buyer@acme.example"
 
@@ -81,20 +85,24 @@ def server(
 ) -> Iterator[dict[str, Any]]:
     """A real uvicorn server on a free loopback port, serving its own freshly run mesh, with
     single sign-on through the local provider."""
-    import uvicorn
-
     facade, mesh, tokens = served_workspace(tmp_path_factory.mktemp("browser"))
-    port = _free_port()
     oidc = OidcConfig(
         issuer=provider,
         client_id="andmesh-browser",
         client_secret="s3cret",
         group_map=parse_group_map("sales-team=sales"),
     )
-    config = uvicorn.Config(
-        create_app(facade.workspace, mesh, oidc=oidc), host="127.0.0.1", port=port, log_level="warning"
-    )
-    uv = uvicorn.Server(config)
+    with serving(create_app(facade.workspace, mesh, oidc=oidc)) as url:
+        yield {"url": url, "tokens": tokens, "facade": facade}
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` on a real uvicorn server on a free loopback port, in a thread."""
+    import uvicorn
+
+    port = _free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -103,19 +111,26 @@ def server(
         time.sleep(0.05)
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "tokens": tokens, "facade": facade}
+        yield f"http://127.0.0.1:{port}"
     finally:
         uv.should_exit = True
         thread.join(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def o2c_server(clean_env: None, o2c: Any) -> Iterator[dict[str, Any]]:
+    """The session's Order-to-Cash run (seven stages in one value chain), served."""
+    with serving(create_app(o2c.workspace, O2C)) as url:
+        yield {"url": url, "tokens": {"edo": token_for(o2c, "edo")}, "facade": o2c}
+
+
 LOOPBACK = ("127.0.0.1", "localhost")
 
 
-def new_page(browser: Any, server: dict[str, Any]) -> Any:
+def new_page(browser: Any, server: dict[str, Any], *, width: int = 1400) -> Any:
     """A new browser context (its own cookies) that may reach loopback only; its problems (script
     errors, console errors, requests off loopback) are collected on ``page.problems``."""
-    context = browser.new_context(base_url=server["url"], viewport={"width": 1400, "height": 900})
+    context = browser.new_context(base_url=server["url"], viewport={"width": width, "height": 900})
     problems: list[str] = []
     offsite: list[str] = []
 
@@ -135,9 +150,9 @@ def new_page(browser: Any, server: dict[str, Any]) -> Any:
     return page
 
 
-def sign_in(browser: Any, server: dict[str, Any], who: str) -> Any:
+def sign_in(browser: Any, server: dict[str, Any], who: str, *, width: int = 1400) -> Any:
     """A new browser context signed in as ``who`` through the sign-in form, with an API token."""
-    page = new_page(browser, server)
+    page = new_page(browser, server, width=width)
     page.goto("/")
     assert "Sign in" in page.title()
     page.fill("#token", server["tokens"][who])
@@ -170,6 +185,34 @@ def test_home_page_shows_the_four_figures(browser: Any, server: dict[str, Any]) 
     # htmx loaded from our own host, under the CSP, with no violation or script error.
     assert page.evaluate("typeof htmx") == "object"
     assert page.problems == []
+    page.context.close()
+
+
+# Does the figure's box scroll sideways? (its content wider than the box the page gives it)
+SCROLLS = "e => [e.scrollWidth, e.clientWidth]"
+# The page scrolls sideways, and which elements (outside a box that scrolls on its own) are wider.
+WIDER = """() => document.documentElement.scrollWidth <= document.documentElement.clientWidth ? [] :
+  [document.documentElement.scrollWidth, ...[...document.querySelectorAll('body *')]
+  .filter(e => !e.parentElement.closest('.chart, .scroll'))
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(0, 6).map(e => e.tagName + '#' + e.id + '.' + e.getAttribute('class') + ' ' + e.getBoundingClientRect().right)]"""
+
+
+@pytest.mark.parametrize("width", [1400, 900])
+def test_the_seven_stage_value_chain_fits_the_home_page(
+    browser: Any, o2c_server: dict[str, Any], width: int
+) -> None:
+    page = sign_in(browser, o2c_server, "edo", width=width)
+    page.wait_for_selector("#figure-1 .figure-body:not(.loading)", timeout=120_000)
+    chart = page.locator("#figure-1 div.chart")
+    assert chart.locator("svg text", has_text="Collect and reconcile cash").count() == 1
+    scroll, client = chart.evaluate(SCROLLS)
+    assert scroll <= client, f"the value chain scrolls sideways at {width} px: {scroll} > {client}"
+    wider = page.evaluate(WIDER)
+    assert not wider, f"the page scrolls sideways at {width} px: {wider}"
+    page.locator("#figure-1").screenshot(path=str(ARTIFACTS / f"home-o2c-value-chain-{width}.png"))
+    shot(page, f"home-o2c-{width}")
+    assert page.problems == [] and page.offsite == []
     page.context.close()
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from andmesh.api import docs, problems
 from andmesh.workspace import Workspace
@@ -25,18 +26,45 @@ DOCS_CSP = (
 )
 
 
-def _security_headers(response: Response, path: str) -> None:
+def _security_headers(path: str) -> list[tuple[bytes, bytes]]:
     from andmesh.web import PORTAL_CSP
 
     portal = not path.startswith("/api/")
     csp = DOCS_CSP if path.startswith(docs.BASE) else PORTAL_CSP if portal else API_CSP
-    response.headers["Content-Security-Policy"] = csp
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers = [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
     if not path.startswith((docs.BASE, "/static/")):
-        response.headers["Cache-Control"] = "no-store"  # answers hold data a principal may see, others not
+        headers.append((b"cache-control", b"no-store"))  # answers hold data a principal may see, others not
+    return headers
+
+
+class SecurityHeaders:
+    """Sets the headers above on every answer (a plain ASGI middleware: Starlette's
+    ``@app.middleware("http")`` runs each request through an extra task and stream; this saves
+    ~0.4 ms of CPU a request, a tenth of a bare `GET /health` through TestClient)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ours = _security_headers(scope["path"])
+        names = {name for name, _ in ours}
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + ours}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def create_app(
@@ -50,12 +78,15 @@ def create_app(
     webhooks: bool | None = None,
     webhook_poll: float = 1.0,
     webhook_retry: float = 10.0,
+    jobs_lock: bool = False,
 ) -> FastAPI:
     """The API on ``workspace``, serving ``mesh_path`` (default: the mesh the workspace last ran).
 
     ``worker`` starts the run worker with the app (``andmesh serve`` does; tests choose).
     ``oidc`` turns single sign-on on (default: from the ``ANDMESH_OIDC_*`` environment).
     ``webhooks`` starts the webhook dispatcher thread (default: with the worker).
+    ``jobs_lock``: start those two only in the process holding the workspace's jobs lock (one of
+    `andmesh serve --workers N`'s processes; see ``andmesh.api.leader``).
     """
     from andmesh.facade import Andmesh, ProductDetail
     from andmesh.storage.warehouse import PortVersion
@@ -89,17 +120,25 @@ def create_app(
         store = WebhookStore(facade.store.engine, workspace.root)
         dispatcher = hooks.Dispatcher(store, gaps=signature, poll=webhook_poll, retry_base=webhook_retry)
 
+    from andmesh.api.polling import PollingThread
+
+    jobs: list[PollingThread] = [thread for thread in (runner, dispatcher) if thread is not None]
+    leader = None
+    if jobs_lock and jobs:
+        from andmesh.api.leader import LOCK_FILE, JobsLeader
+
+        leader = JobsLeader(workspace.root / LOCK_FILE, list(jobs))
+        jobs = [leader]
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        for thread in (runner, dispatcher):
-            if thread is not None:
-                thread.start()
+        for thread in jobs:
+            thread.start()
         try:
             yield
         finally:
-            for thread in (dispatcher, runner):
-                if thread is not None:
-                    thread.stop()
+            for thread in reversed(jobs):
+                thread.stop()
 
     app = FastAPI(
         title="andmesh",
@@ -113,15 +152,12 @@ def create_app(
     app.state.facade = facade
     app.state.mesh_path = mesh_path
     app.state.worker = runner
+    app.state.jobs_leader = leader
     app.state.oidc = None
     problems.install(app)
     _single_sign_on(app, facade, mesh_path, oidc)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        _security_headers(response, request.url.path)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.get(f"{API}/health", tags=["service"])
     def health() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -48,6 +49,16 @@ def serve(
         ),
     ] = False,
     worker: Annotated[bool, typer.Option(help="Run queued runs in this server (a worker thread).")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=32,
+            help="Processes answering requests (more use more cores); the run worker and the "
+            "webhooks run in one of them.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the REST API at http://HOST:PORT/api/v1 (docs at /api/v1/docs), with a run worker."""
     facade: Andmesh = ctx.obj
@@ -61,9 +72,26 @@ def serve(
 
         from andmesh.api.app import create_app
 
-        app = create_app(facade.workspace, mesh, data=data, worker=worker)
+        # Built here even with several processes: a broken mesh or sign-in stops the command now.
+        app = create_app(facade.workspace, mesh, data=data, worker=worker and workers == 1)
         shown = f"[{host}]" if ":" in host else host
+        many = f" · {workers} processes" if workers > 1 else ""
         console.print(
-            f"andmesh API on http://{shown}:{port}/api/v1 (docs: /api/v1/docs) · workspace {facade.workspace.root}"
+            f"andmesh API on http://{shown}:{port}/api/v1 (docs: /api/v1/docs) · workspace "
+            f"{facade.workspace.root}{many}"
         )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    from andmesh.api import processes
+
+    served = mesh.resolve() if mesh else app.state.mesh_path
+    os.environ[processes.ENV] = processes.describe(facade.workspace, served, data, worker)
+    uvicorn.run(
+        "andmesh.api.processes:from_env",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )

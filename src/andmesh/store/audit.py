@@ -139,16 +139,17 @@ class AuditLog:
 
     def head_in(self, c: sa.Connection) -> AuditHead:
         """The head as the table holds it (read under the append lock)."""
+        # One statement (one round trip, under the append lock every writer waits for).
+        keyed = sa.select(sa.func.min(audit_log.c.seq)).where(audit_log.c.scheme == KEYED).scalar_subquery()
         last = c.execute(
-            sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+            sa.select(audit_log.c.seq, audit_log.c.hash, keyed.label("keyed_from"))
+            .order_by(audit_log.c.seq.desc())
+            .limit(1)
         ).first()
         if last is None:
             return AuditHead(count=0, last_seq=0, last_mac=GENESIS)
-        keyed_from = c.execute(
-            sa.select(sa.func.min(audit_log.c.seq)).where(audit_log.c.scheme == KEYED)
-        ).scalar()
         return AuditHead(
-            count=int(last.seq), last_seq=int(last.seq), last_mac=last.hash, keyed_from=keyed_from
+            count=int(last.seq), last_seq=int(last.seq), last_mac=last.hash, keyed_from=last.keyed_from
         )
 
     def seal_entry(self, c: sa.Connection) -> tuple[str, str, str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from andmesh.store.reading import reading
 from andmesh.store.schema import entity_decisions
 
 
@@ -70,7 +71,7 @@ class EntityReviews:
             .where(entity_decisions.c.entity == entity)
             .order_by(entity_decisions.c.decided_at, entity_decisions.c.id)
         )
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = [dict(r) for r in c.execute(query).mappings()]
         for row in rows:
             row["decided_at"] = _aware(row["decided_at"])
@@ -97,6 +98,6 @@ class EntityReviews:
         query = sa.select(sa.func.count(), sa.func.max(entity_decisions.c.id)).where(
             entity_decisions.c.entity == entity
         )
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             count, last = c.execute(query).one()
         return hashlib.sha1(f"{entity}|{count}|{last}".encode()).hexdigest()[:16]

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from andmesh.errors import UsageError
 from andmesh.store.audit import AuditLog, AuditWriter
 from andmesh.store.audit_chain import GENESIS, KEYED, AuditHead, AuditVerification, entry_hash
+from andmesh.store.reading import reading
 from andmesh.store.schema import access_requests, audit_log, policy_results, proposals, votes
 
 __all__ = ["GENESIS", "AuditEntry", "AuditVerification", "GovernanceStore", "Proposal", "Vote", "entry_hash"]
@@ -126,7 +127,7 @@ class GovernanceStore:
             query = query.where(audit_log.c.subject == subject)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [
                 AuditEntry(
                     id=r.id,
@@ -206,7 +207,7 @@ class GovernanceStore:
                 query = query.where(proposals.c[column] == value)
         if ids is not None:
             query = query.where(proposals.c.id.in_(ids))
-        with contextlib.nullcontext(connection) if connection is not None else self.engine.connect() as c:
+        with contextlib.nullcontext(connection) if connection is not None else reading(self.engine) as c:
             rows = list(c.execute(query))
             all_votes = self._votes(c, [r.id for r in rows]) if rows else {}
         return [
@@ -392,7 +393,7 @@ class GovernanceStore:
             query = query.where(access_requests.c.consumer == consumer)
         if ids is not None:
             query = query.where(access_requests.c.id.in_(ids))
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = [dict(r._mapping) for r in c.execute(query)]
         for row in rows:
             for key in ("requested_at", "owner_decision_at", "expires_at", "revoked_at"):
@@ -426,7 +427,7 @@ class GovernanceStore:
             .group_by(policy_results.c.evaluated_at, policy_results.c.run_id, policy_results.c.domain)
             .order_by(policy_results.c.evaluated_at.desc(), policy_results.c.domain)
         )
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = [dict(r._mapping) for r in c.execute(query)]
         times = sorted({r["evaluated_at"] for r in rows}, reverse=True)[:limit]
         keep = set(times)

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from andmesh.store.reading import reading
 from andmesh.store.schema import metadata
 
 oidc_identities = sa.Table(
@@ -57,13 +58,13 @@ class IdentityStore:
 
     def by_subject(self, issuer: str, subject: str) -> Identity | None:
         t = oidc_identities
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(t.select().where(t.c.issuer == issuer, t.c.subject == subject)).first()
         return _row(row) if row else None
 
     def by_username(self, username: str) -> Identity | None:
         t = oidc_identities
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(t.select().where(t.c.username == username)).first()
         return _row(row) if row else None
 
@@ -108,5 +109,5 @@ class IdentityStore:
             )
 
     def all(self) -> list[Identity]:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [_row(r) for r in c.execute(oidc_identities.select().order_by(oidc_identities.c.id))]

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from andmesh.store.reading import reading
 from andmesh.store.schema import reads
 
 CONSUMER_ENV = "ANDMESH_CONSUMER"
@@ -122,7 +123,7 @@ class Ledger:
             query = query.where(reads.c.run_id == run_id)
         if since is not None:
             query = query.where(reads.c.at >= since)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = c.execute(query).mappings().all()
         return [
             Read.model_validate({k: v for k, v in row.items() if k != "id"} | {"at": _aware(row["at"])})
@@ -141,7 +142,7 @@ class Ledger:
         if since is not None:
             query = query.where(reads.c.at >= since)
         summaries: dict[str, ReadSummary] = {}
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             for row in c.execute(query).mappings():
                 summary = summaries.setdefault(
                     row["table_id"],

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from andmesh.store.reading import reading
 from andmesh.store.schema import metadata
 
 lineage_events = sa.Table(
@@ -110,11 +111,11 @@ class LineageInbox:
             query = query.where(
                 lineage_events.c.job_namespace == namespace, lineage_events.c.job_name == name
             )
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [_received(r) for r in c.execute(query.limit(limit))]
 
     def event(self, event_id: int) -> dict[str, Any] | None:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             found = c.execute(
                 sa.select(lineage_events.c.event).where(lineage_events.c.id == event_id)
             ).scalar()
@@ -129,7 +130,7 @@ class LineageInbox:
         found: dict[
             tuple[str, str], tuple[dict[tuple[str, str], Dataset], dict[tuple[str, str], Dataset]]
         ] = {}
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             for namespace, name, inputs, outputs in c.execute(query):
                 ins, outs = found.setdefault((namespace, name), ({}, {}))
                 for bag, datasets in ((ins, inputs), (outs, outputs)):

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from andmesh.errors import ReadOnlyWorkspace, StoreTooNew
 from andmesh.storage.oserrors import guard_engine
+from andmesh.store.reading import reading
 from andmesh.store.schema import (
     check_results,
     incidents,
@@ -156,17 +157,17 @@ class MetadataStore:
             )
 
     def last_run(self) -> dict[str, Any] | None:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(runs.select().order_by(runs.c.started_at.desc()).limit(1)).mappings().first()
             return dict(row) if row else None
 
     def list_runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = c.execute(runs.select().order_by(runs.c.started_at.desc()).limit(limit)).mappings()
             return [dict(r) for r in rows]
 
     def unfinished_runs(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [dict(r) for r in c.execute(runs.select().where(runs.c.status == "running")).mappings()]
 
     # --- product runs --------------------------------------------------------------------
@@ -194,7 +195,7 @@ class MetadataStore:
             query = query.where(product_runs.c.run_id == run_id)
         if table_id is not None:
             query = query.where(product_runs.c.table_id == table_id)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [dict(r) for r in c.execute(query).mappings()]
 
     def latest_product_runs(self) -> dict[str, dict[str, Any]]:
@@ -219,7 +220,7 @@ class MetadataStore:
         query = check_results.select().where(check_results.c.run_id == run_id).order_by(check_results.c.id)
         if table_id is not None:
             query = query.where(check_results.c.table_id == table_id)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [dict(r) for r in c.execute(query).mappings()]
 
     def record_incident(
@@ -250,7 +251,7 @@ class MetadataStore:
             query = query.where(incidents.c.product_id == product_id)
         if run_id is not None:
             query = query.where(incidents.c.run_id == run_id)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [dict(r) for r in c.execute(query).mappings()]
 
     # --- published contracts -------------------------------------------------------------
@@ -276,7 +277,7 @@ class MetadataStore:
         query = published_contracts.select().where(
             published_contracts.c.table_id == table_id, published_contracts.c.version == version
         )
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(query).mappings().first()
             return dict(row) if row else None
 
@@ -288,7 +289,7 @@ class MetadataStore:
             .order_by(published_contracts.c.version.desc())
             .limit(1)
         )
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(query).mappings().first()
             return dict(row) if row else None
 
@@ -298,7 +299,7 @@ class MetadataStore:
         """Path → (size, mtime_ns, inode, sha256) as last hashed, for the paths known."""
         wanted = sorted(set(paths))
         found: dict[str, tuple[int, int, int, str]] = {}
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             for start in range(0, len(wanted), 500):  # bound the IN list of one statement
                 rows = c.execute(
                     sa.select(digests_table).where(digests_table.c.path.in_(wanted[start : start + 500]))

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from andmesh.store.reading import reading
 from andmesh.store.schema import metadata
 
 RunState = Literal["queued", "running", "succeeded", "held", "failed"]
@@ -106,19 +107,19 @@ class RunQueue:
             return _row(c.execute(run_requests.select().where(run_requests.c.id == key[0])).one())
 
     def get(self, request_id: int) -> RunRequest | None:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(run_requests.select().where(run_requests.c.id == request_id)).first()
         return _row(row) if row else None
 
     def principal_of(self, request_id: int) -> dict[str, Any]:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             value = c.execute(
                 sa.select(run_requests.c.principal).where(run_requests.c.id == request_id)
             ).scalar_one()
         return dict(value)
 
     def requests(self) -> list[RunRequest]:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [_row(r) for r in c.execute(run_requests.select().order_by(run_requests.c.id))]
 
     def claim(self, worker: str) -> RunRequest | None:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from andmesh.store.reading import reading
 from andmesh.store.schema import score_runs
 
 
@@ -77,7 +78,7 @@ class ScoreRuns:
             query = query.where(score_runs.c.as_of <= as_of_until)
         if succeeded:
             query = query.where(score_runs.c.status == "succeeded")
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = [dict(r._mapping) for r in c.execute(query)]
         for row in rows:
             row["started_at"] = _aware(row["started_at"])

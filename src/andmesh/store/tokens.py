@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from andmesh.store.reading import reading
 from andmesh.store.schema import metadata
 
 PREFIX = "andm_"
@@ -118,7 +119,7 @@ class TokenStore:
 
     def lookup(self, token: str) -> ApiToken | None:
         """The token's record (active or not), or None when no such token was ever issued."""
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(api_tokens.select().where(api_tokens.c.token_hash == token_hash(token))).first()
         return _row(row) if row else None
 
@@ -134,7 +135,7 @@ class TokenStore:
         query = api_tokens.select().order_by(api_tokens.c.id)
         if username is not None:
             query = query.where(api_tokens.c.username == username)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [_row(r) for r in c.execute(query)]
 
     def get(self, ref: str) -> ApiToken | None:
@@ -145,7 +146,7 @@ class TokenStore:
             if ref.isdigit()
             else query.where(api_tokens.c.prefix == ref)
         )
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(query).first()
         return _row(row) if row else None
 

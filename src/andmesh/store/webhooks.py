@@ -26,6 +26,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from pydantic import BaseModel, Field
 
+from andmesh.store.reading import reading
 from andmesh.store.schema import audit_log, incidents, metadata, published_contracts, runs
 
 DeliveryState = Literal["pending", "delivered", "failed"]
@@ -202,7 +203,7 @@ class WebhookStore:
         )
         if ids is not None:
             query = query.where(subscriptions.c.id.in_(ids))
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = c.execute(query).all()
         found = []
         for row in rows:
@@ -229,14 +230,14 @@ class WebhookStore:
         return gone == 1
 
     def secret(self, subscription_id: int) -> str:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             token = c.execute(
                 sa.select(subscriptions.c.secret_encrypted).where(subscriptions.c.id == subscription_id)
             ).scalar_one()
         return str(_cipher(self.root).decrypt(token.encode()).decode())
 
     def url(self, subscription_id: int) -> str:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return str(
                 c.execute(
                     sa.select(subscriptions.c.url).where(subscriptions.c.id == subscription_id)
@@ -249,7 +250,7 @@ class WebhookStore:
         query = deliveries.select().order_by(deliveries.c.id)
         if subscription_id is not None:
             query = query.where(deliveries.c.subscription_id == subscription_id)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [_delivery(r) for r in c.execute(query)]
 
     # --- collecting events -----------------------------------------------------------------
@@ -262,7 +263,7 @@ class WebhookStore:
         """
         from andmesh.store.audit import begin_write
 
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             if (
                 c.execute(sa.select(subscriptions.c.id).where(subscriptions.c.deleted_at.is_(None))).first()
                 is None
@@ -406,7 +407,7 @@ class WebhookStore:
         before the collecting transaction, so its write lock is never held during a gap analysis."""
         if signature is None:
             return None
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             latest = self._latest_run(c)
             if latest is None or self._cursor(c, "gaps")[0] == latest.id:
                 return None

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
+from andmesh.store.reading import reading
+
 if TYPE_CHECKING:
     from andmesh.facade import Andmesh
 
@@ -37,7 +39,7 @@ def state_key(app: Andmesh, mesh: Path | None) -> Key:
     """What the mesh's published state is now: runs, versions, score runs and the spec files."""
     from andmesh.store.schema import published_contracts, runs, score_runs
 
-    with app.store.engine.connect() as c:
+    with reading(app.store.engine) as c:
         run_state = c.execute(sa.select(sa.func.count(), sa.func.max(runs.c.finished_at))).one()
         version = c.execute(sa.select(sa.func.max(published_contracts.c.id))).scalar()
         scores = c.execute(sa.select(sa.func.count(), sa.func.max(score_runs.c.started_at))).one()
@@ -56,7 +58,7 @@ def lineage_mark(app: Andmesh) -> int | None:
     not with the mesh's state."""
     from andmesh.store.lineage_events import lineage_events
 
-    with app.store.engine.connect() as c:
+    with reading(app.store.engine) as c:
         found = c.execute(sa.select(sa.func.max(lineage_events.c.id))).scalar()
     return int(found) if found is not None else None
 

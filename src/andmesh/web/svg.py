@@ -51,21 +51,58 @@ class Arrow:
     needs: int
 
 
+# The value chain wraps into rows no wider than this (the portal's card is ~1,300 px at 1,400);
+# narrower windows scale it down (portal.css), so it never scrolls sideways.
+CHAIN_WIDTH = 1100.0
+
+
+def chain_rows(stages: int, per_row: int) -> list[int]:
+    """How many stages each row holds: as few rows as fit ``per_row``, balanced, fuller first.
+
+    >>> chain_rows(7, 4), chain_rows(7, 3), chain_rows(4, 9), chain_rows(0, 3)
+    ([4, 3], [3, 2, 2], [4], [])
+    """
+    if stages <= 0:
+        return []
+    rows = -(-stages // max(per_row, 1))
+    base, extra = divmod(stages, rows)
+    return [base + (1 if r < extra else 0) for r in range(rows)]
+
+
+def _short(product: str, domain: str) -> str:
+    """A product's id without its domain, which the box already names."""
+    return product.removeprefix(f"{domain}.")
+
+
 def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow]) -> Markup:
-    """Stages left to right, each with its owning domain and its products (a dot per health);
-    the hand-offs as arrows, red with the number of open gaps they carry."""
-    longest = max((len(p) for s in stages for p, _ in s.products), default=10)
-    box_w, gap_w, top = max(150.0, 6.4 * longest + 40), 64.0, 30.0
-    rows = max((len(s.products) for s in stages), default=0)
-    box_h = 56.0 + 18.0 * max(rows, 1)
-    width = max(len(stages), 1) * (box_w + gap_w) + 20
-    height = top + box_h + 70
-    x_of = {s.name: 10 + i * (box_w + gap_w) for i, s in enumerate(stages)}
+    """Stages left to right, wrapping into rows of at most ``CHAIN_WIDTH``; each stage with its
+    owning domain and its products (a dot per health; the product's page on click). Hand-offs
+    are arrows, red with the number of open gaps they carry: straight to the next stage in a
+    row, down and across to the next row, an arc above the row past a stage or backwards."""
+    # Widths of sans-serif text: ~6.8 px a character at 13 px bold (titles), ~5.9 at 11 px.
+    texts = [6.8 * len(s.title) for s in stages] + [5.9 * len(f"domain: {s.domain}") for s in stages]
+    texts += [18 + 5.9 * len(_short(p, s.domain)) for s in stages for p, _ in s.products]
+    box_w, gap_w = max(150.0, max(texts, default=0.0) + 22), 70.0
+    products = max((len(s.products) for s in stages), default=0)
+    box_h = 56.0 + 18.0 * max(products, 1)
+    band, between = 40.0, 50.0  # above each row: arcs; between rows: the wrap's connector
+    per_row = max(1, int((CHAIN_WIDTH - 20 + gap_w) // (box_w + gap_w)))
+    counts = chain_rows(len(stages), per_row)
+    at: dict[str, tuple[float, float, int, int]] = {}  # stage -> x, y, row, column
+    index = 0
+    for r, count in enumerate(counts):
+        y = 24 + band + r * (band + box_h + between)
+        for c in range(count):
+            at[stages[index].name] = (10 + c * (box_w + gap_w), y, r, c)
+            index += 1
+    widest = max(counts, default=1)
+    width = widest * (box_w + gap_w) - gap_w + 20
+    height = 24 + len(counts or [1]) * (band + box_h + between) - between + 34
     body: list[str] = [_text(10, 18, title, size=13, font_weight="bold")]
     for stage in stages:
-        x = x_of[stage.name]
+        x, top, _, _ = at[stage.name]
         body.append(
-            f'<rect x="{x:.1f}" y="{top}" width="{box_w}" height="{box_h}" rx="8" fill="#f5f7fb" stroke="#5c6bc0"/>'
+            f'<rect x="{x:.1f}" y="{top:.1f}" width="{box_w:.1f}" height="{box_h}" rx="8" fill="#f5f7fb" stroke="#5c6bc0"/>'
         )
         body.append(_text(x + 10, top + 20, stage.title, size=13, font_weight="bold"))
         domain = _text(x + 10, top + 38, f"domain: {stage.domain}", size=11, fill="#3949ab")
@@ -74,13 +111,15 @@ def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow])
             y = top + 58 + 18 * i
             colour = HEALTH_COLOURS.get(health, "#9e9e9e")
             body.append(
-                f'<circle cx="{x + 16:.1f}" cy="{y - 4:.1f}" r="5" fill="{colour}"><title>{escape(health)}</title></circle>'
+                f'<a href="/products/{escape(product)}"><title>{escape(product)}: {escape(health)}</title>'
+                f'<circle cx="{x + 16:.1f}" cy="{y - 4:.1f}" r="5" fill="{colour}"/>'
+                + _text(x + 28, y, _short(product, stage.domain), size=11)
+                + "</a>"
             )
-            body.append(_text(x + 28, y, product, size=11))
         if not stage.products:
             body.append(_text(x + 10, top + 58, "no products", size=11, fill="#757575"))
     for n, arrow in enumerate(arrows):
-        if arrow.source not in x_of or arrow.target not in x_of:
+        if arrow.source not in at or arrow.target not in at:
             continue
         colour = "#c62828" if arrow.gaps else "#2e7d32"
         label = (
@@ -88,23 +127,34 @@ def value_chain(title: str, stages: Sequence[StageBox], arrows: Sequence[Arrow])
             if arrow.needs
             else "hand-off"
         )
-        if abs(x_of[arrow.target] - x_of[arrow.source] - (box_w + gap_w)) < 1:  # to the next stage
-            x1, x2, y = x_of[arrow.source] + box_w, x_of[arrow.target], top + box_h / 2
+        (xs, ys, rs, cs), (xt, yt, rt, ct) = at[arrow.source], at[arrow.target]
+        head = f'stroke="{colour}" stroke-width="2" fill="none"'
+        if rs == rt and ct == cs + 1:  # to the next stage in the row
+            x1, x2, y = xs + box_w, xt, ys + box_h / 2
             body.append(
-                f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2 - 6:.1f}" y2="{y:.1f}" stroke="{colour}" stroke-width="2"/>'
+                f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2 - 6:.1f}" y2="{y:.1f}" {head}/>'
                 f'<polygon points="{x2:.1f},{y:.1f} {x2 - 8:.1f},{y - 5:.1f} {x2 - 8:.1f},{y + 5:.1f}" fill="{colour}"/>'
             )
             body.append(_text((x1 + x2) / 2, y - 8, label, size=10, anchor="middle", fill=colour))
-        else:  # past a stage, backwards or to itself: an arc under the boxes, ending in an arrowhead
-            xs, xt = x_of[arrow.source] + box_w / 2, x_of[arrow.target] + box_w / 2 + 30
-            y0 = top + box_h
-            dip = y0 + 22 + 6 * (n % 3)
+        elif rt > rs:  # down to a later row: below the source, across the gap, into the target's top
+            x1, x2 = xs + box_w / 2 + 20, xt + box_w / 2 - 20
+            y1, mid = ys + box_h, ys + box_h + between / 2
             body.append(
-                f'<path d="M {xs:.1f} {y0:.1f} C {xs:.1f} {dip:.1f}, {xt:.1f} {dip:.1f}, {xt:.1f} {y0 + 8:.1f}" '
-                f'fill="none" stroke="{colour}" stroke-width="2"/>'
-                f'<polygon points="{xt:.1f},{y0:.1f} {xt - 5:.1f},{y0 + 8:.1f} {xt + 5:.1f},{y0 + 8:.1f}" fill="{colour}"/>'
+                f'<path d="M {x1:.1f} {y1:.1f} V {mid:.1f} H {x2:.1f} V {yt - 8:.1f}" {head}/>'
+                f'<polygon points="{x2:.1f},{yt:.1f} {x2 - 5:.1f},{yt - 8:.1f} {x2 + 5:.1f},{yt - 8:.1f}" fill="{colour}"/>'
             )
-            body.append(_text((xs + xt) / 2 + 15, dip + 12, label, size=10, anchor="middle", fill=colour))
+            body.append(_text((x1 + x2) / 2, mid - 5, label, size=10, anchor="middle", fill=colour))
+        else:  # past a stage, backwards, or up: an arc above the boxes, ending on the target's top
+            x1, x2 = xs + box_w / 2 - 12, xt + box_w / 2 + 12
+            if x2 == x1:
+                x2 += 24
+            rise = yt - band + 10 + 6 * (n % 2)
+            body.append(
+                f'<path d="M {x1:.1f} {ys:.1f} C {x1:.1f} {rise:.1f}, {x2:.1f} {rise:.1f}, {x2:.1f} {yt - 8:.1f}" {head}/>'
+                f'<polygon points="{x2:.1f},{yt:.1f} {x2 - 5:.1f},{yt - 8:.1f} {x2 + 5:.1f},{yt - 8:.1f}" fill="{colour}"/>'
+            )
+            peak = ys + 0.75 * (rise - ys)  # how high a cubic with both controls at `rise` goes
+            body.append(_text((x1 + x2) / 2, peak - 4, label, size=10, anchor="middle", fill=colour))
     for i, (health, colour) in enumerate(HEALTH_COLOURS.items()):  # the dots' legend
         x = 10 + 110 * i
         body.append(f'<circle cx="{x + 5}" cy="{height - 12:.1f}" r="5" fill="{colour}"/>')

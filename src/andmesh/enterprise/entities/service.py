@@ -218,7 +218,10 @@ class EntityService:
             row = con.execute("SELECT count(*) FROM x WHERE entity_id = ?", [key]).fetchone()
             if row and row[0]:
                 return key
-            raise UsageError(f"no {entity.name} `{key}` in the current cross-reference")
+            raise NotFound(
+                f"no {entity.name} `{key}` in the current cross-reference",
+                hint="give an enterprise id, a record id, or <source product>:<record id>",
+            )
         source, _, record = key.rpartition(":")
         if source:
             rows = con.execute(
@@ -230,7 +233,7 @@ class EntityService:
                 "SELECT DISTINCT entity_id, source FROM x WHERE record_id = ?", [key]
             ).fetchall()
         if not rows:
-            raise UsageError(
+            raise NotFound(
                 f"`{key}` is neither a {entity.name} id ({entity.spec.idPrefix}…) nor a record of its sources",
                 hint="give an enterprise id, a record id, or <source product>:<record id>",
             )
