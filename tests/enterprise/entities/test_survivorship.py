@@ -90,3 +90,29 @@ def test_rules_can_be_changed() -> None:
     assert c1["name"] == "Acme Group"
     assert (c1["street"], c1["street_source"]) == ("Hauptstr. 1", "credit.files")
     assert rows({"name": "most_complete"})["C-1"]["name"] == "Acme Group"
+
+
+def test_a_tie_between_two_values_goes_to_the_best_record_of_each() -> None:
+    """Two values held by two records each, equally trusted and frequent, last updated on the same
+    day: the rule's first record decides — the least id among each value's latest records for the
+    rules that read the update time, the least id of all for ``most_complete``."""
+    new, old = dt.datetime(2026, 1, 1), dt.datetime(2025, 1, 1)
+    accounts = pa.table(
+        {
+            "id": ["A0", "A1", "A2", "A3"],
+            # X written two ways that standardise alike, Y the same way twice
+            "name": ["Xco", "Yco", " Xco ", "Yco"],
+            "email": ["x@a.de", "y@a.de", "X@A.de", "y@a.de"],
+            "phone": ["+49 1", "+49 2", "(49) 1", "+49 2"],
+            "street": ["X-Weg  1", "Y-Weg 1", "X-Weg 1", "Y-Weg 1"],
+            "at": [old, new, new, old],
+        }
+    )
+    xref = pa.table(
+        {"entity_id": ["C-1"] * 4, "source": ["sales.accounts"] * 4, "record_id": ["A0", "A1", "A2", "A3"]}
+    )
+    row = golden_records(spec({}), xref, {"sales.accounts": accounts}).to_pylist()[0]
+    # Latest records: A2 holds X, A1 holds Y; A1 comes first.
+    assert (row["name"], row["email"], row["street"]) == ("Yco", "y@a.de", "Y-Weg 1")
+    # Most complete reads no dates: A0 (X) is the first record.
+    assert row["phone"] == "491"

@@ -36,14 +36,20 @@ their standardised form; names and addresses as the winning source wrote them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from andmesh.enterprise.entities.records import vocabulary_of
+from andmesh.engine.config import EngineConfig
+from andmesh.enterprise.entities.records import Columns, _standardise_values, vocabulary_of
 from andmesh.enterprise.entities.standardise import STANDARDISERS
-from andmesh.spec.entity import EntitySpec, standardiser_of
+from andmesh.enterprise.entities.upstream import Scan, register
+from andmesh.spec.entity import EntitySpec, SourceSpec, standardiser_of
 
 ORDER: dict[str, str] = {
     "most_trusted": "trust DESC, frequency DESC, updated_at DESC NULLS LAST",
@@ -51,6 +57,14 @@ ORDER: dict[str, str] = {
     "most_complete": "length(value) DESC, trust DESC, frequency DESC",
     "most_frequent": "frequency DESC, trust DESC, updated_at DESC NULLS LAST",
 }
+# Candidates with the same entity, source, trust and value differ only in their record's
+# update time and id, so they are one group: its place in a rule's order is its best
+# record's. The rules reading the update time rank a group by its latest record, then
+# the least id among those (`recent`); `most_complete` by its least id (`first`).
+_BY_RECORD = {"most_complete": "first_record"}
+# The latest record first, then the least id: a struct DuckDB's `min` orders field by field
+# (no update time ranks last, as in `updated_at DESC NULLS LAST`).
+_RECENT = "{'k': coalesce(-epoch_us(%s), 9223372036854775807), 'r': %s}"
 
 
 def _q(name: str) -> str:
@@ -65,89 +79,216 @@ def golden_attributes(spec: EntitySpec) -> list[str]:
     return [a.name for a in spec.attributes if a.golden]
 
 
-def golden_records(spec: EntitySpec, xref: pa.Table, tables: Mapping[str, pa.Table]) -> pa.Table:
-    """One row per enterprise id: each golden attribute's value and the source it came from."""
-    vocab = vocabulary_of(spec)
-    con = duckdb.connect()
+@dataclass(frozen=True)
+class _Golden:
+    """One source's attribute that can win: its column, trust and standardiser."""
+
+    attribute: str
+    column: str
+    trust: int
+    standardiser: str
+
+
+def _golden_columns(spec: EntitySpec, source: SourceSpec) -> list[_Golden]:
+    found = []
+    for attr in spec.attributes:
+        column = source.column_for(attr.name)
+        if not attr.golden or column is None:
+            continue
+        trust = column.trust if column.trust is not None else source.trust
+        if trust > 0:
+            found.append(_Golden(attr.name, column.column, trust, standardiser_of(spec, source, attr.name)))
+    return found
+
+
+def _country(spec: EntitySpec, source: SourceSpec) -> str | None:
+    return next(
+        (
+            c.column
+            for a in spec.attributes
+            if a.standardise == "country" and (c := source.column_for(a.name))
+        ),
+        None,
+    )
+
+
+@contextmanager
+def _connection(
+    threads: int | None = None, memory_limit: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private DuckDB within the engine's budget (``ANDMESH_MEMORY_LIMIT``, spilling beyond it)."""
+    base = EngineConfig.from_env()
+    config = EngineConfig(
+        memory_limit=memory_limit or base.memory_limit,
+        temp_directory=base.temp_directory,
+        threads=threads or base.threads,
+    ).duckdb()
+    con = duckdb.connect(config=dict(config))
     try:
-        con.register("xref", xref.select(["entity_id", "source", "record_id"]))
-        candidates = []
-        for index, source in enumerate(spec.sources):
-            table = tables.get(source.product)
-            if table is None:
-                continue
-            con.register(f"src_{index}", table)
-            country = next(
-                (
-                    c.column
-                    for a in spec.attributes
-                    if a.standardise == "country" and (c := source.column_for(a.name))
-                ),
-                None,
-            )
-            for attr in spec.attributes:
-                column = source.column_for(attr.name)
-                if not attr.golden or column is None:
-                    continue
-                trust = column.trust if column.trust is not None else source.trust
-                if trust <= 0:
-                    continue
-                std = STANDARDISERS[standardiser_of(spec, source, attr.name)]
-                raw = f"CAST({_q(column.column)} AS VARCHAR)"
-                if std.canonical:
-                    value = std.outputs(std.stage1(raw, _q(country) if country else "NULL", vocab))[""]
-                else:
-                    value = f"nullif(trim(regexp_replace({raw}, '\\s+', ' ', 'g')), '')"
-                updated = (
-                    f"CAST({_q(source.updatedAt)} AS TIMESTAMP)" if source.updatedAt else "NULL::TIMESTAMP"
-                )
-                candidates.append(
-                    f"""SELECT {_lit(attr.name)} AS attribute, x.entity_id, {_lit(source.product)} AS source,
-                               r.record_id, r.value, {int(trust)} AS trust, r.updated_at
-                        FROM (SELECT CAST({_q(source.record)} AS VARCHAR) AS record_id, min({value}) AS value,
-                                     max({updated}) AS updated_at
-                              FROM src_{index} GROUP BY 1) r
-                        JOIN xref x ON x.source = {_lit(source.product)} AND x.record_id = r.record_id
-                        WHERE r.value IS NOT NULL"""
-                )
-        attributes = golden_attributes(spec)
-        if candidates:
-            con.execute(
-                "CREATE TABLE candidates AS SELECT *, count(*) OVER (PARTITION BY attribute, entity_id, value) "
-                "AS frequency FROM (" + " UNION ALL ".join(candidates) + ")"
-            )
-        else:
-            con.execute(
-                "CREATE TABLE candidates (attribute VARCHAR, entity_id VARCHAR, source VARCHAR, record_id VARCHAR, "
-                "value VARCHAR, trust INTEGER, updated_at TIMESTAMP, frequency BIGINT)"
-            )
-        winners = []
-        for attr in spec.attributes:
-            if not attr.golden:
-                continue
-            winners.append(
-                f"""SELECT attribute, entity_id, value, source FROM candidates WHERE attribute = {_lit(attr.name)}
-                    QUALIFY row_number() OVER (PARTITION BY entity_id
-                        ORDER BY {ORDER[attr.survivorship]}, source, record_id) = 1"""
-            )
-        pivots = ", ".join(
-            f"max(value) FILTER (WHERE attribute = {_lit(a)}) AS {_q(a)}, "
-            f"max(source) FILTER (WHERE attribute = {_lit(a)}) AS {_q(a + '_source')}"
-            for a in attributes
-        )
-        won = (
-            " UNION ALL ".join(winners)
-            if winners
-            else "SELECT NULL AS attribute, NULL AS entity_id, NULL AS value, NULL AS source WHERE FALSE"
-        )
-        return con.execute(
-            f"""WITH winners AS ({won}),
-                entities AS (SELECT entity_id, count(*) AS records, count(DISTINCT source) AS sources
-                             FROM xref GROUP BY 1)
-            SELECT e.entity_id{", " + pivots if pivots else ""}, e.records, e.sources
-            FROM entities e LEFT JOIN winners w USING (entity_id)
-            GROUP BY e.entity_id, e.records, e.sources
-            ORDER BY e.entity_id"""
-        ).to_arrow_table()
+        yield con
     finally:
         con.close()
+
+
+def _rows(index: int, source: SourceSpec, golden: list[_Golden], country: str | None, unique: bool) -> str:
+    """``am_grouped_<index>``: the source's rows reduced to what survivorship tells apart.
+
+    When no record id repeats (an invoice's bill-to, a payment's payer), each row is a
+    record and records are counted per enterprise id and raw values: the 15 invoices
+    billed alike to one customer are one row. Otherwise (the AR items of one debtor) the
+    rows are kept per record, to take each record's least value as before.
+    """
+    raws = "".join(f", CAST({_q(g.column)} AS VARCHAR) AS {_q('raw__' + g.attribute)}" for g in golden)
+    country_sql = f"CAST({_q(country)} AS VARCHAR)" if country else "NULL::VARCHAR"
+    updated = f"CAST({_q(source.updatedAt)} AS TIMESTAMP)" if source.updatedAt else "NULL::TIMESTAMP"
+    rows = (
+        f"SELECT CAST({_q(source.record)} AS VARCHAR) AS record_id{raws}, {country_sql} AS __country, "
+        f"{updated} AS updated_at FROM src_{index}"
+    )
+    keys = "".join(f", r.{_q('raw__' + g.attribute)}" for g in golden) + ", r.__country"
+    if unique:
+        return (
+            f"SELECT x.entity_id{keys}, count(*) AS n, max(r.updated_at) AS updated_at, "
+            f"min({_RECENT % ('r.updated_at', 'r.record_id')}) AS recent, min(r.record_id) AS first_record "
+            f"FROM ({rows}) r JOIN xref x ON x.source = {_lit(source.product)} AND x.record_id = r.record_id "
+            f"GROUP BY ALL"
+        )
+    return f"SELECT r.record_id{keys}, max(r.updated_at) AS updated_at FROM ({rows}) r GROUP BY ALL"
+
+
+def _value(g: _Golden, values: Mapping[tuple[str, str], Any]) -> tuple[str, str]:
+    """The SQL of an attribute's golden value over ``g_`` rows, and the join it needs."""
+    raw = f"g_.{_q('raw__' + g.attribute)}"
+    std = STANDARDISERS[g.standardiser]
+    if not std.canonical:
+        # Names and addresses as the source wrote them, spaces tidied.
+        return f"nullif(trim(regexp_replace({raw}, '\\s+', ' ', 'g')), '')", ""
+    v = values[(g.attribute, g.standardiser)]
+    on = f"v_.raw = {raw}"
+    if v.by_country:
+        on += " AND v_.country IS NOT DISTINCT FROM g_.__country"
+    return f"v_.{_q(g.attribute)}", f" LEFT JOIN {v.table} v_ ON {on}"
+
+
+def _candidates(
+    index: int, source: SourceSpec, g: _Golden, values: Mapping[tuple[str, str], Any], unique: bool
+) -> str:
+    """One source's candidate groups for one attribute: (entity, value) with their records' count,
+    latest update and ranking records."""
+    value, join = _value(g, values)
+    if unique:
+        groups = f"SELECT entity_id, {value} AS value, n, updated_at, recent, first_record FROM am_grouped_{index} g_{join}"
+    else:
+        records = (
+            f"SELECT g_.record_id, min({value}) AS value, max(g_.updated_at) AS updated_at "
+            f"FROM am_grouped_{index} g_{join} GROUP BY g_.record_id"
+        )
+        groups = (
+            f"SELECT x.entity_id, r.value, 1 AS n, r.updated_at, {_RECENT % ('r.updated_at', 'r.record_id')} AS recent, "
+            f"r.record_id AS first_record FROM ({records}) r "
+            f"JOIN xref x ON x.source = {_lit(source.product)} AND x.record_id = r.record_id"
+        )
+    return (
+        f"SELECT {_lit(g.attribute)} AS attribute, entity_id, {_lit(source.product)} AS source, value, "
+        f"{int(g.trust)} AS trust, sum(n) AS n, max(updated_at) AS updated_at, min(recent) AS recent, "
+        f"min(first_record) AS first_record FROM ({groups}) WHERE value IS NOT NULL GROUP BY entity_id, value"
+    )
+
+
+def _golden_sql(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, xref: Scan, tables: Mapping[str, Scan]
+) -> str:
+    """Load the inputs on ``con``; the query of the golden records (one row per enterprise id)."""
+    register(con, "am_xref_in", xref, ("entity_id", "source", "record_id"), what="the cross-reference")
+    con.execute("CREATE OR REPLACE TEMP VIEW xref AS SELECT entity_id, source, record_id FROM am_xref_in")
+    sources: list[tuple[int, SourceSpec, list[_Golden], bool]] = []
+    users: dict[tuple[str, str], list[int]] = {}
+    for index, source in enumerate(spec.sources):
+        table = tables.get(source.product)
+        golden = _golden_columns(spec, source)
+        if table is None or not golden:
+            continue
+        country = _country(spec, source)
+        needed = {source.record, *(g.column for g in golden)} | (
+            {source.updatedAt} if source.updatedAt else set()
+        )
+        register(con, f"src_{index}", table, needed | ({country} if country else set()), what=source.product)
+        row = con.execute(
+            f"SELECT count(*) FROM (SELECT {_q(source.record)} FROM src_{index} "
+            f"WHERE {_q(source.record)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
+        ).fetchone()
+        unique = not (row and row[0])
+        con.execute(
+            f"CREATE OR REPLACE TABLE am_grouped_{index} AS {_rows(index, source, golden, country, unique)}"
+        )
+        sources.append((index, source, golden, unique))
+        for g in golden:
+            if STANDARDISERS[g.standardiser].canonical:
+                users.setdefault((g.attribute, g.standardiser), []).append(index)
+    # Canonical values (tax id, e-mail, phone, country…): each distinct raw value is
+    # standardised once, whichever sources and records carry it, as the resolution does.
+    columns = Columns({attr: [attr] for attr, _ in users})
+    values = _standardise_values(con, spec, columns, vocabulary_of(spec), users)
+    candidates = [
+        _candidates(index, source, g, values, unique)
+        for index, source, golden, unique in sources
+        for g in golden
+    ]
+    record = {a.name: _BY_RECORD.get(a.survivorship, "struct_extract(recent, 'r')") for a in spec.attributes}
+    if candidates:
+        con.execute(
+            "CREATE OR REPLACE TABLE candidates AS SELECT attribute, entity_id, source, value, trust, updated_at, "
+            "recent, first_record, sum(n) OVER (PARTITION BY attribute, entity_id, value) AS frequency FROM ("
+            + " UNION ALL ".join(candidates)
+            + ")"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TABLE candidates (attribute VARCHAR, entity_id VARCHAR, source VARCHAR, value VARCHAR, "
+            "trust INTEGER, updated_at TIMESTAMP, recent STRUCT(k BIGINT, r VARCHAR), first_record VARCHAR, "
+            "frequency HUGEINT)"
+        )
+    attributes = golden_attributes(spec)
+    winners = [
+        f"""SELECT attribute, entity_id, value, source FROM candidates WHERE attribute = {_lit(attr.name)}
+            QUALIFY row_number() OVER (PARTITION BY entity_id
+                ORDER BY {ORDER[attr.survivorship]}, source, {record[attr.name]}) = 1"""
+        for attr in spec.attributes
+        if attr.golden
+    ]
+    pivots = ", ".join(
+        f"max(value) FILTER (WHERE attribute = {_lit(a)}) AS {_q(a)}, "
+        f"max(source) FILTER (WHERE attribute = {_lit(a)}) AS {_q(a + '_source')}"
+        for a in attributes
+    )
+    won = (
+        " UNION ALL ".join(winners)
+        if winners
+        else "SELECT NULL AS attribute, NULL AS entity_id, NULL AS value, NULL AS source WHERE FALSE"
+    )
+    return f"""WITH winners AS ({won}),
+            entities AS (SELECT entity_id, count(*) AS records, count(DISTINCT source) AS sources
+                         FROM xref GROUP BY 1)
+        SELECT e.entity_id{", " + pivots if pivots else ""}, e.records, e.sources
+        FROM entities e LEFT JOIN winners w USING (entity_id)
+        GROUP BY e.entity_id, e.records, e.sources
+        ORDER BY e.entity_id"""
+
+
+def golden_records(spec: EntitySpec, xref: Scan, tables: Mapping[str, Scan]) -> pa.Table:
+    """One row per enterprise id: each golden attribute's value and the source it came from.
+
+    ``xref`` and each of ``tables`` (keyed by product id) are Arrow tables, pyarrow
+    datasets or :class:`~andmesh.enterprise.entities.upstream.ParquetFiles`.
+    """
+    with _connection() as con:
+        return con.execute(_golden_sql(con, spec, xref, tables)).to_arrow_table()
+
+
+def write_golden_records(spec: EntitySpec, xref: Scan, tables: Mapping[str, Scan], path: Path) -> Path:
+    """The golden records written to the Parquet file ``path`` by DuckDB (never through Python)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _connection() as con:
+        query = _golden_sql(con, spec, xref, tables)
+        con.execute(f"COPY ({query}) TO {_lit(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+    return path
