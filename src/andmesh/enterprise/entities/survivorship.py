@@ -51,17 +51,10 @@ from andmesh.enterprise.entities.standardise import STANDARDISERS
 from andmesh.enterprise.entities.upstream import Scan, register
 from andmesh.spec.entity import EntitySpec, SourceSpec, standardiser_of
 
-ORDER: dict[str, str] = {
-    "most_trusted": "trust DESC, frequency DESC, updated_at DESC NULLS LAST",
-    "most_recent": "updated_at DESC NULLS LAST, trust DESC, frequency DESC",
-    "most_complete": "length(value) DESC, trust DESC, frequency DESC",
-    "most_frequent": "frequency DESC, trust DESC, updated_at DESC NULLS LAST",
-}
-# Candidates with the same entity, source, trust and value differ only in their record's
-# update time and id, so they are one group: its place in a rule's order is its best
-# record's. The rules reading the update time rank a group by its latest record, then
-# the least id among those (`recent`); `most_complete` by its least id (`first`).
-_BY_RECORD = {"most_complete": "first_record"}
+# Records alike (one enterprise id, source, trust and raw values) are one candidate with a
+# count: they differ only in their update time and id, so the candidate ranks as its best
+# record would. The rules reading the update time take its latest record, then the least
+# id among those (`recent`); `most_complete` its least id (`first_record`).
 # The latest record first, then the least id: a struct DuckDB's `min` orders field by field
 # (no update time ranks last, as in `updated_at DESC NULLS LAST`).
 _RECENT = "{'k': coalesce(-epoch_us(%s), 9223372036854775807), 'r': %s}"
@@ -171,28 +164,62 @@ def _value(g: _Golden, values: Mapping[tuple[str, str], Any]) -> tuple[str, str]
 
 
 def _candidates(
-    index: int, source: SourceSpec, g: _Golden, values: Mapping[tuple[str, str], Any], unique: bool
+    index: int,
+    source: SourceSpec,
+    g: _Golden,
+    values: Mapping[tuple[str, str], Any],
+    unique: bool,
+    attribute: int,
+    rank: int,
 ) -> str:
-    """One source's candidate groups for one attribute: (entity, value) with their records' count,
-    latest update and ranking records."""
+    """One source's candidates for one attribute: entity, value, records (``n``), and the
+    ranking record (``k``: its update time, latest first; ``r``: its id; ``first_record``).
+
+    The attribute and source are small numbers here (``attribute``: its place among the
+    golden attributes, ``rank``: the source's place in name order), not texts, in the
+    millions of rows the ranking hashes."""
     value, join = _value(g, values)
+    head = f"SELECT {attribute} AS a, entity_id, value, {rank} AS s, {int(g.trust)} AS trust, n, k, r, first_record"
     if unique:
-        groups = f"SELECT entity_id, {value} AS value, n, updated_at, recent, first_record FROM am_grouped_{index} g_{join}"
+        rows = (
+            f"SELECT entity_id, {value} AS value, n, recent.k AS k, recent.r AS r, first_record "
+            f"FROM am_grouped_{index} g_{join}"
+        )
     else:
         records = (
             f"SELECT g_.record_id, min({value}) AS value, max(g_.updated_at) AS updated_at "
             f"FROM am_grouped_{index} g_{join} GROUP BY g_.record_id"
         )
-        groups = (
-            f"SELECT x.entity_id, r.value, 1 AS n, r.updated_at, {_RECENT % ('r.updated_at', 'r.record_id')} AS recent, "
-            f"r.record_id AS first_record FROM ({records}) r "
-            f"JOIN xref x ON x.source = {_lit(source.product)} AND x.record_id = r.record_id"
+        recent = _RECENT % ("r.updated_at", "r.record_id")
+        rows = (
+            f"SELECT x.entity_id, r.value, 1 AS n, ({recent}).k AS k, r.record_id AS r, r.record_id AS first_record "
+            f"FROM ({records}) r JOIN xref x ON x.source = {_lit(source.product)} AND x.record_id = r.record_id"
         )
-    return (
-        f"SELECT {_lit(g.attribute)} AS attribute, entity_id, {_lit(source.product)} AS source, value, "
-        f"{int(g.trust)} AS trust, sum(n) AS n, max(updated_at) AS updated_at, min(recent) AS recent, "
-        f"min(first_record) AS first_record FROM ({groups}) WHERE value IS NOT NULL GROUP BY entity_id, value"
-    )
+    return f"{head} FROM ({rows}) WHERE value IS NOT NULL"
+
+
+def _keys(rule: str) -> tuple[str, str]:
+    """A rule's order as two structs that DuckDB's ``min`` and ``arg_min`` compare field by field.
+
+    The first ranks one value's candidates (the value's frequency and length are the same
+    for all of them, so they are left out); the second ranks the values by their best.
+
+    >>> _keys("most_trusted")[1]
+    "{'p': best.x, 'q': -frequency, 't': best.y, 's': best.s, 'r': best.r}"
+    """
+    within = {
+        "most_trusted": "{'x': -trust, 'y': k, 's': s, 'r': r}",
+        "most_recent": "{'x': k, 'y': -trust, 's': s, 'r': r}",
+        "most_complete": "{'x': -trust, 'y': 0::BIGINT, 's': s, 'r': first_record}",
+        "most_frequent": "{'x': -trust, 'y': k, 's': s, 'r': r}",
+    }
+    across = {
+        "most_trusted": "{'p': best.x, 'q': -frequency, 't': best.y, 's': best.s, 'r': best.r}",
+        "most_recent": "{'p': best.x, 'q': best.y, 't': -frequency, 's': best.s, 'r': best.r}",
+        "most_complete": "{'p': -length(value), 'q': best.x, 't': -frequency, 's': best.s, 'r': best.r}",
+        "most_frequent": "{'p': -frequency, 'q': best.x, 't': best.y, 's': best.s, 'r': best.r}",
+    }
+    return within[rule], across[rule]
 
 
 def _golden_sql(
@@ -229,46 +256,46 @@ def _golden_sql(
     # standardised once, whichever sources and records carry it, as the resolution does.
     columns = Columns({attr: [attr] for attr, _ in users})
     values = _standardise_values(con, spec, columns, vocabulary_of(spec), users)
+    attributes = [a for a in spec.attributes if a.golden]
+    number = {a.name: i for i, a in enumerate(attributes)}
+    names = sorted({source.product for _, source, _, _ in sources})
     candidates = [
-        _candidates(index, source, g, values, unique)
+        _candidates(index, source, g, values, unique, number[g.attribute], names.index(source.product))
         for index, source, golden, unique in sources
         for g in golden
     ]
-    record = {a.name: _BY_RECORD.get(a.survivorship, "struct_extract(recent, 'r')") for a in spec.attributes}
-    if candidates:
+    empty = (
+        "SELECT 0 AS a, NULL::VARCHAR AS entity_id, NULL::VARCHAR AS value, 0 AS s, 0 AS trust, 0 AS n, "
+        "0::BIGINT AS k, NULL::VARCHAR AS r, NULL::VARCHAR AS first_record WHERE FALSE"
+    )
+    con.execute("CREATE OR REPLACE TABLE candidates AS " + (" UNION ALL ".join(candidates) or empty))
+
+    def case(keys: list[str]) -> str:
+        return "CASE a " + " ".join(f"WHEN {i} THEN {k}" for i, k in enumerate(keys)) + " END"
+
+    if attributes:
+        within = case([_keys(a.survivorship)[0] for a in attributes])
+        across = case([_keys(a.survivorship)[1] for a in attributes])
+        # Two hash aggregates, no sort: each value's best candidate and its frequency, then
+        # each attribute's best value by its rule (ties end on the source and record id).
         con.execute(
-            "CREATE OR REPLACE TABLE candidates AS SELECT attribute, entity_id, source, value, trust, updated_at, "
-            "recent, first_record, sum(n) OVER (PARTITION BY attribute, entity_id, value) AS frequency FROM ("
-            + " UNION ALL ".join(candidates)
-            + ")"
+            f"""CREATE OR REPLACE TABLE winners AS
+            SELECT a, entity_id, arg_min({{'v': value, 's': best.s}}, {across}) AS won
+            FROM (SELECT a, entity_id, value, sum(n)::BIGINT AS frequency, min({within}) AS best
+                  FROM (SELECT a, entity_id, value, s, trust::BIGINT AS trust, n, k, r, first_record FROM candidates)
+                  GROUP BY a, entity_id, value)
+            GROUP BY a, entity_id"""
         )
     else:
-        con.execute(
-            "CREATE OR REPLACE TABLE candidates (attribute VARCHAR, entity_id VARCHAR, source VARCHAR, value VARCHAR, "
-            "trust INTEGER, updated_at TIMESTAMP, recent STRUCT(k BIGINT, r VARCHAR), first_record VARCHAR, "
-            "frequency HUGEINT)"
-        )
-    attributes = golden_attributes(spec)
-    winners = [
-        f"""SELECT attribute, entity_id, value, source FROM candidates WHERE attribute = {_lit(attr.name)}
-            QUALIFY row_number() OVER (PARTITION BY entity_id
-                ORDER BY {ORDER[attr.survivorship]}, source, {record[attr.name]}) = 1"""
-        for attr in spec.attributes
-        if attr.golden
-    ]
+        con.execute("CREATE OR REPLACE TABLE winners AS SELECT a, entity_id FROM candidates")
+    source = "CASE won.s " + " ".join(f"WHEN {i} THEN {_lit(n)}" for i, n in enumerate(names)) + " END"
     pivots = ", ".join(
-        f"max(value) FILTER (WHERE attribute = {_lit(a)}) AS {_q(a)}, "
-        f"max(source) FILTER (WHERE attribute = {_lit(a)}) AS {_q(a + '_source')}"
-        for a in attributes
+        f"max(won.v) FILTER (WHERE a = {i}) AS {_q(a.name)}, "
+        f"max({source if names else 'NULL::VARCHAR'}) FILTER (WHERE a = {i}) AS {_q(a.name + '_source')}"
+        for i, a in enumerate(attributes)
     )
-    won = (
-        " UNION ALL ".join(winners)
-        if winners
-        else "SELECT NULL AS attribute, NULL AS entity_id, NULL AS value, NULL AS source WHERE FALSE"
-    )
-    return f"""WITH winners AS ({won}),
-            entities AS (SELECT entity_id, count(*) AS records, count(DISTINCT source) AS sources
-                         FROM xref GROUP BY 1)
+    return f"""WITH entities AS (SELECT entity_id, count(*) AS records, count(DISTINCT source) AS sources
+                             FROM xref GROUP BY 1)
         SELECT e.entity_id{", " + pivots if pivots else ""}, e.records, e.sources
         FROM entities e LEFT JOIN winners w USING (entity_id)
         GROUP BY e.entity_id, e.records, e.sources
