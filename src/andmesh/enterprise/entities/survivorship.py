@@ -288,10 +288,10 @@ def _golden_sql(
         )
     else:
         con.execute("CREATE OR REPLACE TABLE winners AS SELECT a, entity_id FROM candidates")
-    source = "CASE won.s " + " ".join(f"WHEN {i} THEN {_lit(n)}" for i, n in enumerate(names)) + " END"
+    source_name = "CASE won.s " + " ".join(f"WHEN {i} THEN {_lit(n)}" for i, n in enumerate(names)) + " END"
     pivots = ", ".join(
         f"max(won.v) FILTER (WHERE a = {i}) AS {_q(a.name)}, "
-        f"max({source if names else 'NULL::VARCHAR'}) FILTER (WHERE a = {i}) AS {_q(a.name + '_source')}"
+        f"max({source_name if names else 'NULL::VARCHAR'}) FILTER (WHERE a = {i}) AS {_q(a.name + '_source')}"
         for i, a in enumerate(attributes)
     )
     return f"""WITH entities AS (SELECT entity_id, count(*) AS records, count(DISTINCT source) AS sources
