@@ -90,3 +90,51 @@ def test_rules_can_be_changed() -> None:
     assert c1["name"] == "Acme Group"
     assert (c1["street"], c1["street_source"]) == ("Hauptstr. 1", "credit.files")
     assert rows({"name": "most_complete"})["C-1"]["name"] == "Acme Group"
+
+
+def test_a_tie_between_two_values_goes_to_the_best_record_of_each() -> None:
+    """Two values held by two records each, equally trusted and frequent, last updated on the same
+    day: the rule's first record decides — the least id among each value's latest records for the
+    rules that read the update time, the least id of all for ``most_complete``. X is written two
+    ways that standardise alike, Y the same way twice (records alike are counted together)."""
+    new, old = dt.datetime(2026, 1, 1), dt.datetime(2025, 1, 1)
+    x = {
+        "name": ["Xco", " Xco "],
+        "email": ["x@a.de", "X@A.de"],
+        "phone": ["+49 1", "(49) 1"],
+        "street": ["X-Weg 1", "X-Weg  1"],
+    }
+    y = {"name": "Yco", "email": "y@a.de", "phone": "+49 2", "street": "Y-Weg 1"}
+    rows = []
+    # C-1: Y's latest record (B0) comes before X's (B1); C-2: X's latest (D1) before Y's (D3),
+    # but Y holds the first record of all (D0).
+    for ids, dates, values in (
+        (["B0", "B1", "B2", "B3"], [new, new, old, old], ["y", "x0", "x1", "y"]),
+        (["D0", "D1", "D2", "D3"], [old, new, old, new], ["y", "x0", "x1", "y"]),
+    ):
+        for record, at, v in zip(ids, dates, values, strict=True):
+            row = {k: (y[k] if v == "y" else x[k][int(v[1])]) for k in y}
+            rows.append({"id": record, "at": at, **row})
+    accounts = pa.Table.from_pylist(rows)
+    xref = pa.table(
+        {
+            "entity_id": ["C-1"] * 4 + ["C-2"] * 4,
+            "source": ["sales.accounts"] * 8,
+            "record_id": [r["id"] for r in rows],
+        }
+    )
+    got = {
+        r["entity_id"]: r for r in golden_records(spec({}), xref, {"sales.accounts": accounts}).to_pylist()
+    }
+    assert [got["C-1"][a] for a in ("name", "email", "street", "phone")] == [
+        "Yco",
+        "y@a.de",
+        "Y-Weg 1",
+        "492",
+    ]
+    assert [got["C-2"][a] for a in ("name", "email", "street", "phone")] == [
+        "Xco",
+        "x@a.de",
+        "X-Weg 1",
+        "492",
+    ]

@@ -27,7 +27,8 @@ from andmesh.enterprise.entities.fingerprint import entity_of
 from andmesh.enterprise.entities.profile import ProfileSources, customer_profile
 from andmesh.enterprise.entities.resolve import resolve
 from andmesh.enterprise.entities.results import Decision
-from andmesh.enterprise.entities.survivorship import golden_records
+from andmesh.enterprise.entities.survivorship import write_golden_records
+from andmesh.enterprise.entities.upstream import version_files
 from andmesh.errors import EngineError
 from andmesh.spec.entity import Entity
 
@@ -162,15 +163,35 @@ def _prune(context: BuildContext) -> None:
 
 
 def golden(name: str, inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
-    """One golden record per enterprise id, by the entity's survivorship rules."""
+    """One golden record per enterprise id, by the entity's survivorship rules.
+
+    The survivorship's own DuckDB reads the upstream versions' files within the engine's
+    memory budget and writes the records to the run's artifacts folder; the build's
+    engine reads them from there. Without a warehouse (a bare build) the inputs are read
+    as Arrow.
+    """
     entity = entity_of(context, name)
-    xref = inputs[input_name(context, entity.spec.products.xref)].select("entity_id", "source", "record_id")
-    tables = {
-        product_id: _arrow(inputs[input_name(context, product_id)], columns)
-        for product_id, columns in _needed_columns(entity).items()
-        if entity.source(product_id) is not None
-    }
-    return ibis.memtable(golden_records(entity.spec, xref.to_pyarrow(), tables))
+    xref_port = input_name(context, entity.spec.products.xref)
+    xref = version_files(context, xref_port) or _arrow(
+        inputs[xref_port], {"entity_id", "source", "record_id"}
+    )
+    tables: dict[str, Any] = {}
+    for product_id, columns in _needed_columns(entity).items():
+        if entity.source(product_id) is None:
+            continue
+        port = input_name(context, product_id)
+        tables[product_id] = version_files(context, port) or _arrow(inputs[port], columns)
+    _clear_artifacts(context)
+    path = write_golden_records(entity.spec, xref, tables, context.artifacts / "golden.parquet")
+    return ibis.get_backend(inputs[xref_port]).read_parquet(path)
+
+
+def _clear_artifacts(context: BuildContext) -> None:
+    """A master's artifacts are only its build's output before it is staged: earlier runs' go."""
+    folder = context.artifacts.parent
+    for child in folder.iterdir() if folder.exists() else []:
+        if child.is_dir() and child.name != context.run_id:
+            shutil.rmtree(child, ignore_errors=True)
 
 
 def profile(name: str, inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
