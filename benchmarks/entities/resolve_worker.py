@@ -36,6 +36,34 @@ def _load() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
 
+class _Sampler:
+    """Samples this process's resident memory every 0.2 s: the peak, and when it happened."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._start = time.perf_counter()
+        self._thread.start()
+
+    def _run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        statm = Path("/proc/self/statm")
+        while not self._stop.wait(0.2):
+            rss = int(statm.read_text().split()[1]) * page
+            self.samples.append((time.perf_counter() - self._start, rss))
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self._thread.join()
+        if not self.samples:
+            return {}
+        at, peak = max(self.samples, key=lambda s: s[1])
+        return {"peak_mb": round(peak / 2**20), "at_s": round(at, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workspace", type=Path, required=True)
@@ -51,14 +79,18 @@ def main() -> None:
     tables = load_tables(args.workspace, entity)
     load_s = time.perf_counter() - clock
     clock, cpu, load = time.perf_counter(), _cpu(), _load()
+    sampler = _Sampler()
     result = resolve(entity, tables, memory_limit=args.memory_limit)
+    sampled = sampler.stop()
     resolve_s = time.perf_counter() - clock
     resolve_cpu_s = _cpu() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = {
         "variant": args.variant,
         "records": result.summary.records,
-        "source_rows": sum(t.num_rows for t in tables.values()),
+        "source_rows": sum(
+            t.num_rows if hasattr(t, "num_rows") else t.count_rows() for t in tables.values()
+        ),
         "nodes": result.summary.nodes,
         "tuples": getattr(result.summary, "tuples", None),
         "entities": result.summary.entities,
@@ -72,6 +104,7 @@ def main() -> None:
         "load": f"{load} → {_load()}",
         "stages_s": result.summary.seconds,
         "peak_rss_mb": round(rss),
+        "rss_sampled": sampled,
     }
     if args.xref_out is not None:
         import pyarrow.parquet as pq
