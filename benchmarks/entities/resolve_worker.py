@@ -88,9 +88,7 @@ def main() -> None:
     out = {
         "variant": args.variant,
         "records": result.summary.records,
-        "source_rows": sum(
-            t.num_rows if hasattr(t, "num_rows") else t.count_rows() for t in tables.values()
-        ),
+        "source_rows": sum(t.num_rows if hasattr(t, "num_rows") else t.count_rows() for t in tables.values()),
         "nodes": result.summary.nodes,
         "tuples": getattr(result.summary, "tuples", None),
         "entities": result.summary.entities,
@@ -107,9 +105,14 @@ def main() -> None:
         "rss_sampled": sampled,
     }
     if args.xref_out is not None:
-        import pyarrow.parquet as pq
+        if hasattr(result, "path"):  # the resolution wrote it as Parquet: copied, not read
+            import shutil
 
-        pq.write_table(result.xref, args.xref_out)
+            shutil.copyfile(result.path("xref"), args.xref_out)
+        else:
+            import pyarrow.parquet as pq
+
+            pq.write_table(result.xref, args.xref_out)
     if args.truth is not None:
         report = score_against_truth("customer", result.xref, args.truth, result.summary.model_version)
         out["accuracy"] = report.model_dump(mode="json")

@@ -166,19 +166,26 @@ def resolve(
     """
     clock: dict[str, float] = {}
     base = EngineConfig.from_env()
+    if base.temp_directory:
+        Path(base.temp_directory).mkdir(parents=True, exist_ok=True)
+    # A spill folder of its own: DuckDB deletes its temporary files (and a folder it made)
+    # when it closes, so two processes spilling into one shared folder break each other.
+    spill = Path(tempfile.mkdtemp(prefix="andmesh-resolve-spill-", dir=base.temp_directory))
     config = EngineConfig(
         memory_limit=memory_limit or base.memory_limit,
-        temp_directory=base.temp_directory,
+        temp_directory=str(spill),
         threads=threads or base.threads,
     ).duckdb()
     if out is None:
-        if base.temp_directory:
-            Path(base.temp_directory).mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="andmesh-resolution-", dir=base.temp_directory))
     else:
         folder = out
         folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(config=dict(config))
+    try:
+        con = duckdb.connect(config=dict(config))
+    except BaseException:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise
     try:
         start = time.perf_counter()
         columns = load_records(con, spec, tables)
@@ -245,6 +252,7 @@ def resolve(
         raise
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     resolution = Resolution(summary, linked.model, folder, linked.notes)
     if out is None:
         weakref.finalize(resolution, shutil.rmtree, folder, ignore_errors=True)
