@@ -26,7 +26,10 @@ SPEC_FILE = MESH / "enterprise" / "entities" / "customer.yaml"
 
 def spec(variant: str) -> EntitySpec:
     """``keys``: customer.yaml as the mesh runs it. ``attributes``: no trusted keys (the
-    units' systems not integrated): tax ids, bank accounts and the Splink model only."""
+    units' systems not integrated): tax ids, bank accounts and the Splink model only.
+    ``location``: location.yaml (the same resolution over addresses, no keys)."""
+    if variant == "location":  # the location entity (no keys: its model trained by EM)
+        return EntitySpec.model_validate(yaml.safe_load((SPEC_FILE.parent / "location.yaml").read_text()))
     data: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text())
     if variant == "attributes":
         data = copy.deepcopy(data)
