@@ -43,7 +43,7 @@ from andmesh.engine.config import EngineConfig
 from andmesh.enterprise.entities import linkage
 from andmesh.enterprise.entities.cluster import OUTCOMES, Clustering
 from andmesh.enterprise.entities.links import hard_edges, load_decisions
-from andmesh.enterprise.entities.records import load_records
+from andmesh.enterprise.entities.records import bind_table, load_records
 from andmesh.enterprise.entities.results import Decision, ResolutionSummary
 from andmesh.spec.entity import EntitySpec
 
@@ -517,7 +517,8 @@ def _xref(
     floor = 0
     con.execute("CREATE OR REPLACE TABLE am_kept_ids (cluster BIGINT, entity_id VARCHAR)")
     if previous is not None and (not isinstance(previous, pa.Table) or previous.num_rows):
-        con.register(
+        bind_table(
+            con,
             "am_previous",
             previous.select(["entity_id", "source", "record_id"])
             if isinstance(previous, pa.Table)
@@ -536,6 +537,7 @@ def _xref(
                 WHERE starts_with(entity_id, {prefix})
                   AND regexp_full_match(substr(entity_id, {len(spec.idPrefix) + 1}), '[0-9]+'))"""
         ).fetchone()
+        con.execute("DROP VIEW IF EXISTS am_previous")
         con.unregister("am_previous")
         floor = int(row[0]) if row and row[0] is not None else 0
         # Most votes first; one id per cluster and one cluster per id, greedily (arrays, not
