@@ -39,9 +39,10 @@ def _load() -> str:
 class _Sampler:
     """Samples this process's resident memory every 0.2 s: the peak, and when it happened."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: Path | None = None) -> None:
         import threading
 
+        self.log = log
         self.samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -54,6 +55,14 @@ class _Sampler:
         while not self._stop.wait(0.2):
             rss = int(statm.read_text().split()[1]) * page
             self.samples.append((time.perf_counter() - self._start, rss))
+            if (
+                self.log is not None and len(self.samples) % 25 == 0
+            ):  # every 5 s: a run stopped early still says
+                peak = max(r for _, r in self.samples)
+                with self.log.open("a") as f:
+                    f.write(
+                        f"{self.samples[-1][0]:.0f} s rss {rss / 2**20:.0f} MB peak {peak / 2**20:.0f} MB\n"
+                    )
 
     def stop(self) -> dict[str, float]:
         self._stop.set()
@@ -73,13 +82,14 @@ def main() -> None:
         "--memory-limit", default=None, help="DuckDB's budget for the resolution (spills beyond)."
     )
     parser.add_argument("--xref-out", type=Path, default=None, help="Write the cross-reference here.")
+    parser.add_argument("--rss-log", type=Path, default=None, help="Append the resident memory every 5 s.")
     args = parser.parse_args()
     entity = spec(args.variant)
     clock = time.perf_counter()
     tables = load_tables(args.workspace, entity)
     load_s = time.perf_counter() - clock
     clock, cpu, load = time.perf_counter(), _cpu(), _load()
-    sampler = _Sampler()
+    sampler = _Sampler(args.rss_log)
     result = resolve(entity, tables, memory_limit=args.memory_limit)
     sampled = sampler.stop()
     resolve_s = time.perf_counter() - clock
