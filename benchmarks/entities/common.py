@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import yaml
 
 from andmesh.spec.entity import EntitySpec
@@ -28,7 +26,10 @@ SPEC_FILE = MESH / "enterprise" / "entities" / "customer.yaml"
 
 def spec(variant: str) -> EntitySpec:
     """``keys``: customer.yaml as the mesh runs it. ``attributes``: no trusted keys (the
-    units' systems not integrated): tax ids, bank accounts and the Splink model only."""
+    units' systems not integrated): tax ids, bank accounts and the Splink model only.
+    ``location``: location.yaml (the same resolution over addresses, no keys)."""
+    if variant == "location":  # the location entity (no keys: its model trained by EM)
+        return EntitySpec.model_validate(yaml.safe_load((SPEC_FILE.parent / "location.yaml").read_text()))
     data: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text())
     if variant == "attributes":
         data = copy.deepcopy(data)
@@ -76,19 +77,24 @@ def prepare(customers: int, seed: int, noise: float) -> tuple[Path, Path, dict[s
     return data, ws, seconds
 
 
-def load_tables(ws: Path, entity: EntitySpec) -> dict[str, pa.Table]:
-    """The current version of every source and link product, only the columns resolution reads."""
+def load_tables(ws: Path, entity: EntitySpec) -> dict[str, Any]:
+    """The current version of every source and link product, as lazy Parquet scans (pyarrow
+    datasets): what the ``customer_xref`` pipeline hands the resolution (``pipelines._scans``),
+    so the resolving process holds no copy of its inputs and its peak memory is the resolution's."""
+    import pyarrow.dataset as ds
+
     from andmesh.enterprise.entities.pipelines import _needed_columns
     from andmesh.spec.entity import Entity
     from andmesh.storage.warehouse import Warehouse
 
     warehouse = Warehouse(f"sqlite:///{ws / 'catalog.db'}", ws / "warehouse")
     needed = _needed_columns(Entity(entity.name, SPEC_FILE, entity))
-    tables = {}
+    tables: dict[str, Any] = {}
     for product_id, columns in needed.items():
         version = warehouse.current(product_id)  # the O2C port of a product has the product's name
         assert version is not None, f"{product_id} is not published in {ws}"
-        tables[product_id] = pa.concat_tables(
-            pq.read_table(f, columns=sorted(columns)) for f in version.files
-        )
+        dataset = ds.dataset(list(version.files), format="parquet")
+        missing = columns - set(dataset.schema.names)
+        assert not missing, f"{product_id} has no column(s) {sorted(missing)}"
+        tables[product_id] = dataset
     return tables

@@ -53,11 +53,17 @@ def near(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+# What joining a trusted link did (:meth:`Clustering.join_codes`), by code.
+OUTCOMES = ("linked", "already linked", "rejected by a steward")
+
+
 class Clustering:
     """Union-find over nodes 0..n-1 with exclusive values and cannot-link pairs.
 
     Each node keeps its strongest link (probability, method) in ``best_probability`` and
-    ``best_method`` (an index into ``methods``; -1: none).
+    ``best_method`` (an index into ``methods``; -1: none). Parents and sizes are int64
+    arrays, not lists: a million customers make millions of nodes, and a Python list holds
+    an object per number (~5x the memory).
     """
 
     def __init__(
@@ -67,8 +73,8 @@ class Clustering:
         exclusive: dict[str, dict[int, str]] | None = None,
         rejects: Iterable[tuple[int, int]] = (),
     ) -> None:
-        self.parent = list(range(n))
-        self.size = [1] * n
+        self.parent = np.arange(n, dtype=np.int64)
+        self.size = np.ones(n, dtype=np.int64)
         # Per root: {attribute: set of values}, only for roots that have any.
         self.values: dict[int, dict[str, set[str]]] = {}
         for attribute, by_node in (exclusive or {}).items():
@@ -103,11 +109,11 @@ class Clustering:
 
     def find(self, x: int) -> int:
         parent = self.parent
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
+        root = int(x)
+        while (up := int(parent[root])) != root:
+            root = up
+        while (up := int(parent[x])) != root:
+            parent[x], x = root, up
         return root
 
     def _rejected(self, ra: int, rb: int) -> bool:
@@ -169,27 +175,48 @@ class Clustering:
         """Join every pair in order, as :meth:`join` one by one would (without the exclusive
         check: trusted links), on a clustering nothing was joined in yet; the outcome of each.
 
-        Connected components where no steward rejected a pair are joined in bulk: there,
-        every link succeeds, and the ones that join two groups when taken in order are the
-        minimum spanning forest under the order (Kruskal's algorithm). Components holding
-        both records of a rejected pair are walked one link at a time.
-
         >>> c = Clustering(5, rejects=[(3, 4)])
         >>> c.join_all(np.array([0, 1, 0, 2, 3]), np.array([1, 2, 2, 3, 4]), ["key"] * 5)
         ['linked', 'linked', 'already linked', 'linked', 'rejected by a steward']
         >>> sorted(c.groups().values())
         [[0, 1, 2, 3], [4]]
         """
+        names = list(dict.fromkeys(methods))
+        codes = np.asarray([names.index(m) for m in methods], dtype=np.int16)
+        return [OUTCOMES[o] for o in self.join_codes(lefts, rights, codes, names).tolist()]
+
+    def join_codes(
+        self, lefts: np.ndarray, rights: np.ndarray, codes: np.ndarray, names: Sequence[str]
+    ) -> np.ndarray:
+        """:meth:`join_all` on arrays: link ``i``'s method is ``names[codes[i]]``; the outcome of
+        each link as an index into :data:`OUTCOMES` (int8). No Python object per link: there are
+        millions at scale.
+
+        Connected components where no steward rejected a pair are joined in bulk: there,
+        every link succeeds, and the ones that join two groups when taken in order are the
+        minimum spanning forest under the order (Kruskal's algorithm). Components holding
+        both records of a rejected pair are walked one link at a time.
+
+        Pairs are distinct (node_l < node_r), as ``am_hard_edges`` holds them.
+
+        >>> c = Clustering(3)
+        >>> lefts, rights, codes = np.array([0, 1, 0]), np.array([1, 2, 2]), np.array([1, 0, 0])
+        >>> [OUTCOMES[o] for o in c.join_codes(lefts, rights, codes, ["key", "identifier"])]
+        ['linked', 'linked', 'already linked']
+        >>> c.best
+        {0: (1.0, 'identifier'), 1: (1.0, 'identifier'), 2: (1.0, 'key')}
+        """
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
         n, count = len(self.parent), len(lefts)
-        outcomes = np.full(count, "already linked", dtype=object)
+        outcomes = np.full(count, OUTCOMES.index("already linked"), dtype=np.int8)
         if count == 0:
-            return []
+            return outcomes
         lefts, rights = np.asarray(lefts, dtype=np.int64), np.asarray(rights, dtype=np.int64)
         graph = coo_matrix((np.ones(count, dtype=np.int8), (lefts, rights)), shape=(n, n))
         _, labels = connected_components(graph, directed=False)
+        del graph
         rejected = [(a, b) for pairs in self.rejects.values() for a, b in pairs]
         tainted = np.zeros(labels.max() + 1, dtype=bool)
         for a, b in rejected:
@@ -202,21 +229,20 @@ class Clustering:
         forest = minimum_spanning_tree(
             coo_matrix((bulk + 1.0, (lefts[bulk], rights[bulk])), shape=(n, n)).tocsr()
         )
-        outcomes[forest.data.astype(np.int64) - 1] = "linked"
+        outcomes[forest.data.astype(np.int64) - 1] = OUTCOMES.index("linked")
+        del forest
         members = np.flatnonzero(~tainted[labels])
         sizes = np.bincount(labels[members], minlength=len(tainted))
         order = np.argsort(labels[members], kind="stable")
         grouped = members[order]
         starts = np.searchsorted(labels[grouped], np.arange(len(tainted)))
-        parent = np.asarray(self.parent, dtype=np.int64)
-        size = np.asarray(self.size, dtype=np.int64)
+        parent, size = self.parent, self.size
         joined = np.flatnonzero(sizes > 1)
         representative = np.zeros(len(tainted), dtype=np.int64)
         representative[joined] = grouped[starts[joined]]  # each component's smallest node
         many = grouped[sizes[labels[grouped]] > 1]
         parent[many] = representative[labels[many]]
         size[representative[joined]] = sizes[joined]
-        self.parent, self.size = parent.tolist(), size.tolist()
         for table in (self.values, self.rejects):
             for node in [k for k in table if sizes[labels[k]] > 1 and not tainted[labels[k]]]:
                 root = int(representative[labels[node]])
@@ -231,16 +257,17 @@ class Clustering:
                     self.rejects.setdefault(root, []).extend(moved)  # type: ignore[arg-type]
 
         # Each node's strongest link is its first (all are certain).
-        codes = np.asarray([self._method(m) for m in methods], dtype=np.int16)
+        mine = np.asarray([self._method(m) for m in names], dtype=np.int16)
         first = np.full(n, count, dtype=np.int64)
         np.minimum.at(first, lefts[bulk], bulk)
         np.minimum.at(first, rights[bulk], bulk)
         touched = np.flatnonzero(first < count)
         self.best_probability[touched] = 1.0
-        self.best_method[touched] = codes[first[touched]]
+        self.best_method[touched] = mine[np.asarray(codes, dtype=np.int64)[first[touched]]]
         for index in np.flatnonzero(walked).tolist():
-            outcomes[index] = self.join(int(lefts[index]), int(rights[index]), 1.0, methods[index])
-        return list(outcomes)
+            outcome = self.join(int(lefts[index]), int(rights[index]), 1.0, names[int(codes[index])])
+            outcomes[index] = OUTCOMES.index(outcome)
+        return outcomes
 
     def raise_best(self, nodes: np.ndarray, probabilities: np.ndarray, method: str) -> None:
         """Record links of nodes already together (as :meth:`join` does for "already linked"):

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
-import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from andmesh.enterprise.entities.fingerprint import entity_of
@@ -126,29 +125,40 @@ def stored_decisions(engine: sa.Engine, entity: str) -> list[Decision]:
     ]
 
 
-def _previous(context: BuildContext) -> pa.Table | None:
+def _previous(context: BuildContext) -> Any | None:
+    """The published cross-reference, as a lazy scan of its Parquet files (read by the
+    resolution's DuckDB, within its budget: at a million customers it is tens of millions of rows)."""
+    import pyarrow.dataset as ds
+
     current = context.current()
     if current is None or not current.files:
         return None
-    return pa.concat_tables(
-        pq.read_table(f, columns=["entity_id", "source", "record_id"]) for f in current.files
-    )
+    return ds.dataset(list(current.files), format="parquet")
 
 
 def resolve_entity(name: str, inputs: Mapping[str, ir.Table], context: BuildContext) -> ir.Table:
-    """The cross-reference of entity ``name``; the model, evidence and summary go to the run's artifacts."""
+    """The cross-reference of entity ``name``; the model, evidence and summary go to the run's artifacts.
+
+    The resolution writes the cross-reference as Parquet into the run's artifacts; the
+    product reads that file on the build's own engine (nothing passes through Python).
+    """
     entity = entity_of(context, name)
     tables = _scans(context, inputs, _needed_columns(entity))
+    folder = context.artifacts
     resolution = resolve(
         entity.spec,
         tables,
         decisions=decisions_of(context, name),
         previous=_previous(context),
         run_id=context.run_id,
+        out=folder.with_name(folder.name + ".tmp"),
     )
-    resolution.save(context.artifacts)
+    resolution.save(folder)
     _prune(context)
-    return ibis.memtable(resolution.xref.drop_columns(["node"]))
+    path = str(resolution.path("xref"))
+    backend = next((ibis.get_backend(t) for t in inputs.values()), None)
+    xref = backend.read_parquet(path) if backend is not None else ibis.read_parquet(path)
+    return xref.drop("node")
 
 
 def _prune(context: BuildContext) -> None:

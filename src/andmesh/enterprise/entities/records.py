@@ -77,8 +77,31 @@ class Columns:
         return cls(by_attribute)
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> None:
-    con.register(name, table)
+def bind_table(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> None:
+    """Bind a source or link table to ``name``: a scan of Parquet files is read by DuckDB's own
+    reader (its buffers within the connection's memory budget; a pyarrow scan's batches live
+    outside it), any other table (Arrow, another dataset) is registered as it is."""
+    files = _parquet_files(table)
+    if files is None:
+        con.register(name, table)
+        return
+    listed = ", ".join(_lit(f) for f in files)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_q(name)} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)"
+    )
+
+
+def _parquet_files(table: Any) -> list[str] | None:
+    """The files of a pyarrow dataset of Parquet files, else None."""
+    import pyarrow.dataset as ds
+
+    if (
+        isinstance(table, ds.FileSystemDataset)
+        and isinstance(table.format, ds.ParquetFileFormat)
+        and table.files
+    ):
+        return list(table.files)
+    return None
 
 
 def _table(tables: Mapping[str, Any], product: str, role: str) -> Any:
@@ -209,7 +232,7 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
     country_attr = next((a.name for a in spec.attributes if a.standardise == "country"), None)
     users: dict[tuple[str, str], list[int]] = {}
     for index, source in enumerate(spec.sources):
-        _register(con, f"src_{index}", _table(tables, source.product, "source"))
+        bind_table(con, f"src_{index}", _table(tables, source.product, "source"))
         raw: dict[str, str] = {}
         for attr in columns.by_attribute:
             column = source.column_for(attr)
@@ -272,7 +295,7 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
     link_order = sorted({link.product for link in spec.links})
     links = []
     for index, link in enumerate(spec.links):
-        _register(con, f"lnk_{index}", _table(tables, link.product, "link"))
+        bind_table(con, f"lnk_{index}", _table(tables, link.product, "link"))
         pairs = list(link.records.items())
         first_source, first_column = pairs[0]
         for other_source, other_column in pairs[1:]:
