@@ -78,9 +78,11 @@ def register(spark: Any) -> None:
 
     from pyspark.sql.functions import pandas_udf
 
+    vectorised: Any = pandas_udf  # its overloads want the function's hints, given at run time (_typed)
+
     for name, (function, result_type) in FUNCTIONS.items():
         batch = partial(on_duckdb, function)
-        spark.udf.register(name, pandas_udf(_typed(batch), result_type))
+        spark.udf.register(name, vectorised(_typed(batch), result_type))
 
 
 def _typed(batch: Any) -> Any:

@@ -5,21 +5,19 @@ Under ``--engine spark`` a product build runs in a Spark session (``engine.spark
 Splink's ``SparkAPI`` and every pair is found, counted and scored by Spark:
 
 * in the resolution's own DuckDB (small, per identity tuple): the model's input rows, the prior,
-  the label pairs (the same seeded sample as on DuckDB);
-* on Spark: Splink's training (u by random sampling, m from labels or by EM), the u re-estimate on
-  known non-matches, the candidate pairs of the blocking rules, their scores, the same-tuple pairs
-  and the fan-out to node pairs; only ``am_prob_edges`` (the pairs at or above the review band)
-  comes back to DuckDB for clustering.
+  and every *sample* training draws — the label pairs, u by Splink's random sampling, the u
+  re-estimate on known non-matches — with DuckDB's seeded hash, so both engines train on the same
+  pairs (Spark's hash is another: other samples, other u, other clusters);
+* on Spark: m (Splink's EM or labels, through its ``SparkAPI``), the candidate pairs of the blocking
+  rules, their scores, the same-tuple pairs and the fan-out to node pairs; only ``am_prob_edges``
+  (the pairs at or above the review band) comes back to DuckDB for clustering.
 
 The steps are :mod:`.linkage`'s own functions: they speak DuckDB's SQL to a connection, and
 :class:`SparkConnection` gives them one that runs it on Spark (sqlglot transpiles; a table is a
-cached temporary view). So the two engines cannot drift apart in what they compute, only in how
-Spark samples (Splink's random u pairs; ``hash`` is Spark's ``xxhash64``, not DuckDB's).
+cached temporary view). So the two engines cannot drift apart in what they compute.
 
-Jaro-Winkler is DuckDB's own definition written in Spark SQL (:mod:`andmesh.engine.spark_similarity`:
-the jar's differs on some pairs); ``damerau_levenshtein`` comes from the jar in the splink wheel, which
-:mod:`andmesh.engine.spark_conf` puts on the session's class path (the comparisons ask only whether it
-is at most 1, where the jar and DuckDB agree).
+Jaro-Winkler, Jaro and Damerau-Levenshtein are DuckDB's own functions, called on batches of pairs
+(:mod:`andmesh.engine.spark_similarity`: the jar's Jaro-Winkler differs on some pairs).
 """
 
 from __future__ import annotations
@@ -106,8 +104,11 @@ def link(
         shadow = Linker(DuckDBAPI(connection=con).register("am_splink_input"), model, log_level=None)
         _copy_parameters(linker, shadow)
         conn: Any = spark_con  # linkage's steps take a DuckDB connection: this one runs on Spark
-        with _timed("u on known non-matches (Spark)"):
-            linkage._u_from_non_matches(conn, spec, shadow, model, training.uPairs, training.seed, notes)
+        # u re-estimated on known non-matches on the resolution's DuckDB too: its sample of the
+        # "other" pairs is drawn by `hash`, which is not DuckDB's on Spark (the same u needs the same
+        # sample); its blocked pairs are those of tuples carrying the exclusive attribute.
+        with _timed("u on known non-matches (DuckDB)"):
+            linkage._u_from_non_matches(con, spec, shadow, model, training.uPairs, training.seed, notes)
         shadow._settings_obj._probability_two_random_records_match = prior
 
         with _timed("candidates (Spark)"):
@@ -186,9 +187,9 @@ def _copy_parameters(source: Any, target: Any) -> None:
 
 
 def _register_aliases(spark: SparkSession) -> None:
-    """DuckDB's Jaro and Jaro-Winkler (the comparisons' and blocking rules' SQL is DuckDB's,
-    transpiled) as this session's functions: DuckDB's definition, not the jar's (which does not
-    round transpositions down and compares characters, not bytes: other levels for some pairs)."""
+    """DuckDB's similarity functions (the comparisons' and blocking rules' SQL is DuckDB's, transpiled)
+    as this session's functions, computed by DuckDB itself: the jar's Jaro-Winkler does not round
+    transpositions down and compares characters, not bytes (other levels for some pairs)."""
     from andmesh.engine.spark_similarity import register
 
     register(spark)
