@@ -66,7 +66,23 @@ def child(engine: str, data: Path, ws: Path) -> None:
 
     facade = Andmesh(Workspace.resolve(ws))
     clock = time.perf_counter()
-    result = facade.run(MESH, data=data, engine=engine)
+    started: dict[str, float] = {}
+
+    def progress(event: Any) -> None:
+        # One line per product on stderr (the parent keeps it in <work>/<engine>.progress.log), so a
+        # run stopped before its end still tells what each finished product took.
+        if event.kind == "start":
+            started[event.table_id] = time.perf_counter()
+        elif event.kind == "done":
+            seconds = time.perf_counter() - started.get(event.table_id, clock)
+            print(
+                f"{time.perf_counter() - clock:8.1f} s  {event.index}/{event.total} {event.table_id} "
+                f"{event.status} {seconds:.1f} s · load {load()}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    result = facade.run(MESH, data=data, engine=engine, on_event=progress)
     seconds = time.perf_counter() - clock
     ports = {
         o.table_id: {"status": o.status.value, "rows": o.rows, "seconds": o.seconds} for o in result.outcomes
@@ -74,10 +90,11 @@ def child(engine: str, data: Path, ws: Path) -> None:
     print(json.dumps({"run_s": seconds, "exit_code": result.exit_code, "rows": result.rows, "ports": ports}))
 
 
-def measure(engine: str, data: Path, ws: Path, env: dict[str, str]) -> dict[str, Any]:
+def measure(engine: str, data: Path, ws: Path, env: dict[str, str], log: Path) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", engine, "--data", str(data), "--ws", str(ws)]
     clock = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    with log.open("w") as progress:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=progress, env=env, text=True)
     peak = 0.0
     done = threading.Event()
 
@@ -107,6 +124,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2]).")
     parser.add_argument("--engines", default="duckdb,spark")
+    parser.add_argument(
+        "--conf",
+        default="spark.sql.shuffle.partitions=2,spark.default.parallelism=2",
+        help="Spark settings (ANDMESH_SPARK_CONF; default: two shuffle partitions per core of local[2]).",
+    )
     parser.add_argument("--work", type=Path, default=None, help="Folder for data and workspaces.")
     parser.add_argument("--keep", action="store_true", help="Keep the data and workspaces.")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -130,14 +152,16 @@ def main() -> None:
     env = {
         **os.environ,
         "ANDMESH_SPARK_MASTER": args.master,
-        "ANDMESH_SPARK_CONF": "spark.sql.shuffle.partitions=2,spark.default.parallelism=2",
+        "ANDMESH_SPARK_CONF": args.conf,
     }
     print(f"customers {args.customers:,} · spark master {args.master} · load before {load()}")
     results: dict[str, dict[str, Any]] = {}
     for engine in args.engines.split(","):
         ws = work / f"ws_{engine}"
         shutil.rmtree(ws, ignore_errors=True)
-        results[engine] = measure(engine, data, ws, env)
+        log = work / f"{engine}.progress.log"
+        print(f"{engine}: each product as it finishes in {log}", flush=True)
+        results[engine] = measure(engine, data, ws, env, log)
         r = results[engine]
         print(
             f"{engine:<7} wall {r['wall_s']:>7.1f} s · run {r['run_s']:>7.1f} s · peak {r['peak_mb']:>7,.0f} MB"

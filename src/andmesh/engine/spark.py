@@ -307,15 +307,6 @@ class SparkEngine(Distributed, ChecksInputFiles, ReadsJson):
         return SparkEngineSession(shared.newSession())
 
 
-def register_java_functions(spark: SparkSession, functions: dict[str, str]) -> None:
-    """SQL functions ``name → Java class`` (each returning a double) in ``spark``'s session: for a
-    library that names its jar's functions otherwise than the SQL it is given (Splink)."""
-    from pyspark.sql.types import DoubleType
-
-    for name, java_class in functions.items():
-        spark.udf.registerJavaFunction(name, java_class, DoubleType())
-
-
 def _rows(frame: DataFrame) -> list[dict[str, Any]]:
     """Rows as Python values the way DuckDB gives them (instants as aware UTC datetimes)."""
     return list(frame.toArrow().to_pylist())

@@ -22,6 +22,7 @@ UTC session time, double-quoted identifiers, Parquet timestamps Iceberg can read
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -177,6 +178,9 @@ def _start(master: str) -> SparkSession:
     if is_local(master):
         # Spark otherwise binds to the first non-loopback interface it finds.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Python UDFs (entity resolution's similarity functions) run in this interpreter, which has
+        # andmesh's dependencies; PySpark's default is whatever `python3` is on the PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("andmesh")
     builder = builder.remote(master) if is_connect(master) else builder.master(master)
     for key, value in conf.items():

@@ -1,7 +1,7 @@
 """Entity resolution's own SQL (DuckDB's, in ``enterprise/entities/linkage.py``) runs on Spark
 through ``spark_linkage.SparkConnection`` with the results DuckDB gives: tables are created,
-replaced, filtered in place (``DELETE``), described and dropped; similarity functions resolve to
-Splink's jar; ``hash`` sampling splits the rows into two non-empty halves."""
+replaced, filtered in place (``DELETE``), described and dropped; similarity functions are DuckDB's
+(``engine/spark_similarity.py``); ``hash`` sampling splits the rows into two non-empty halves."""
 
 from __future__ import annotations
 

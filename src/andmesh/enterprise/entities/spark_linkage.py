@@ -5,25 +5,28 @@ Under ``--engine spark`` a product build runs in a Spark session (``engine.spark
 Splink's ``SparkAPI`` and every pair is found, counted and scored by Spark:
 
 * in the resolution's own DuckDB (small, per identity tuple): the model's input rows, the prior,
-  the label pairs (the same seeded sample as on DuckDB);
-* on Spark: Splink's training (u by random sampling, m from labels or by EM), the u re-estimate on
-  known non-matches, the candidate pairs of the blocking rules, their scores, the same-tuple pairs
-  and the fan-out to node pairs; only ``am_prob_edges`` (the pairs at or above the review band)
-  comes back to DuckDB for clustering.
+  and every *sample* training draws — the label pairs, u by Splink's random sampling, the u
+  re-estimate on known non-matches — with DuckDB's seeded hash, so both engines train on the same
+  pairs (Spark's hash is another: other samples, other u, other clusters);
+* on Spark: m (Splink's EM or labels, through its ``SparkAPI``), the candidate pairs of the blocking
+  rules, their scores, the same-tuple pairs and the fan-out to node pairs; only ``am_prob_edges``
+  (the pairs at or above the review band) comes back to DuckDB for clustering.
 
 The steps are :mod:`.linkage`'s own functions: they speak DuckDB's SQL to a connection, and
 :class:`SparkConnection` gives them one that runs it on Spark (sqlglot transpiles; a table is a
-cached temporary view). So the two engines cannot drift apart in what they compute, only in how
-Spark samples (Splink's random u pairs; ``hash`` is Spark's ``xxhash64``, not DuckDB's).
+cached temporary view). So the two engines cannot drift apart in what they compute.
 
-Splink's similarity functions (``jaro_winkler``, ``damerau_levenshtein``) come from the jar in the
-splink wheel, which :mod:`andmesh.engine.spark_conf` puts on the session's class path.
+Jaro-Winkler, Jaro and Damerau-Levenshtein are DuckDB's own functions, called on batches of pairs
+(:mod:`andmesh.engine.spark_similarity`: the jar's Jaro-Winkler differs on some pairs).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,16 +41,12 @@ from andmesh.spec.entity import EntitySpec
 if TYPE_CHECKING:
     import duckdb
 
+_log = logging.getLogger("andmesh.entities.spark")
+
 # Spark's session and data frames (pyspark is imported by andmesh.engine only: the import rules).
 SparkSession = Any
 DataFrame = Any
 
-# DuckDB's similarity functions as sqlglot writes them for Spark → the class in Splink's jar that
-# computes them (Splink registers the jar's functions under its own names: jaro_winkler, jaro_sim).
-_ALIASES = {
-    "jarowinkler_similarity": "uk.gov.moj.dash.linkage.JaroWinklerSimilarity",
-    "jaro_similarity": "uk.gov.moj.dash.linkage.JaroSimilarity",
-}
 # What the Spark steps read from the resolution's DuckDB.
 _INPUTS = {
     "am_splink_input": "*",
@@ -78,35 +77,49 @@ def link(
     keyed, confirmed = linkage._labels(con, training.labelPairs, training.seed)
     spark_con = SparkConnection(spark)
     try:
-        for name, wanted in _INPUTS.items():
-            spark_con.put(name, con.execute(f"SELECT {wanted} FROM {name}").to_arrow_table())
+        with _timed("inputs to Spark"):
+            for name, wanted in _INPUTS.items():
+                spark_con.put(name, con.execute(f"SELECT {wanted} FROM {name}").to_arrow_table())
         # Persisted, not written as Parquet checkpoints: nothing of the model's goes to disk.
         db_api = SparkAPI(spark_session=spark, break_lineage_method="persist")
         _register_aliases(spark)
         model = linkage.settings(spec, prior)
         linker = Linker(db_api.register("am_splink_input"), model, log_level=None)
         notes = [f"prior {prior:.3g} {prior_note}", "trained and scored on Spark (Splink's SparkAPI)"]
-        # One chunk per comparison: Splink's probing in ten chunks costs a Spark job each (77 s of
-        # 113 for 40 companies). The u it gives is re-estimated below for all but the exclusive
-        # attribute's comparison anyway.
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=min(training.uPairs, U_SAMPLE_PAIRS), seed=training.seed, num_chunks=1
-        )
-        methods = linkage.train_m(linker, spec, keyed, confirmed, notes, em=_em)
+        # u by random sampling on the resolution's DuckDB, the call linkage.link makes: the same
+        # seeded sample, so the same u on both engines (Splink samples by the engine's own hash:
+        # a sample of other pairs on Spark gave other u, other m after EM, and 146 fewer location
+        # clusters at 20,000 customers). The sample is at most U_SAMPLE_PAIRS pairs of tuples
+        # whatever the scale, and on Spark it cost a job per comparison.
+        with _timed("u by random sampling (DuckDB)"):
+            sampler = Linker(DuckDBAPI(connection=con).register("am_splink_input"), model, log_level=None)
+            sampler.training.estimate_u_using_random_sampling(
+                max_pairs=min(training.uPairs, U_SAMPLE_PAIRS), seed=training.seed
+            )
+            _copy_parameters(sampler, linker)
+        with _timed("m (Spark)"):
+            methods = linkage.train_m(linker, spec, keyed, confirmed, notes, em=_em)
         # The trained model in DuckDB's dialect (the dialect linkage's SQL is written in, and the
         # one the model is saved in on DuckDB): its SQL runs on Spark through the connection.
         shadow = Linker(DuckDBAPI(connection=con).register("am_splink_input"), model, log_level=None)
         _copy_parameters(linker, shadow)
         conn: Any = spark_con  # linkage's steps take a DuckDB connection: this one runs on Spark
-        linkage._u_from_non_matches(conn, spec, shadow, model, training.uPairs, training.seed, notes)
+        # u re-estimated on known non-matches on the resolution's DuckDB too: its sample of the
+        # "other" pairs is drawn by `hash`, which is not DuckDB's on Spark (the same u needs the same
+        # sample); its blocked pairs are those of tuples carrying the exclusive attribute.
+        with _timed("u on known non-matches (DuckDB)"):
+            linkage._u_from_non_matches(con, spec, shadow, model, training.uPairs, training.seed, notes)
         shadow._settings_obj._probability_two_random_records_match = prior
 
-        pairs_compared = linkage._candidates(conn, spec)
-        kept = linkage._score(conn, spec, shadow, prior)
-        pairs_compared += linkage._same_tuple_pairs(conn, spec, shadow, prior, kept)
-        linkage._fan_out(conn, kept)
-        candidate_pairs = spark_con.count("am_tuple_edges") + spark_con.count("am_same_tuple")
-        edges = spark_con.frame("am_prob_edges").toArrow()
+        with _timed("candidates (Spark)"):
+            pairs_compared = linkage._candidates(conn, spec)
+        with _timed("scores (Spark)"):
+            kept = linkage._score(conn, spec, shadow, prior)
+            pairs_compared += linkage._same_tuple_pairs(conn, spec, shadow, prior, kept)
+        with _timed("fan-out and edges back (Spark)"):
+            linkage._fan_out(conn, kept)
+            candidate_pairs = spark_con.count("am_tuple_edges") + spark_con.count("am_same_tuple")
+            edges = spark_con.frame("am_prob_edges").toArrow()
     finally:
         spark_con.close()
     con.register("am_prob_edges_spark", edges)
@@ -123,6 +136,16 @@ def link(
         label_pairs=keyed + confirmed,
         notes=notes,
     )
+
+
+@contextmanager
+def _timed(step: str) -> Iterator[None]:
+    """Log how long ``step`` took (logger ``andmesh.entities.spark``, DEBUG): where Spark's time goes."""
+    clock = time.perf_counter()
+    try:
+        yield
+    finally:
+        _log.debug("%s: %.1f s", step, time.perf_counter() - clock)
 
 
 def _em(linker: Any, rule: list[str], notes: list[str]) -> list[str]:
@@ -164,11 +187,12 @@ def _copy_parameters(source: Any, target: Any) -> None:
 
 
 def _register_aliases(spark: SparkSession) -> None:
-    """DuckDB's names of the similarity functions (the comparisons' and blocking rules' SQL is
-    DuckDB's, transpiled) for the jar's classes, in this session."""
-    from andmesh.engine.spark import register_java_functions
+    """DuckDB's similarity functions (the comparisons' and blocking rules' SQL is DuckDB's, transpiled)
+    as this session's functions, computed by DuckDB itself: the jar's Jaro-Winkler does not round
+    transpositions down and compares characters, not bytes (other levels for some pairs)."""
+    from andmesh.engine.spark_similarity import register
 
-    register_java_functions(spark, _ALIASES)
+    register(spark)
 
 
 def to_spark(sql: str) -> str:
