@@ -77,6 +77,15 @@ class Columns:
         return cls(by_attribute)
 
 
+def ids_never_repeat(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether no record id of ``table`` occurs twice (such a source needs no grouping by record)."""
+    row = con.execute(
+        f"SELECT count(*) FROM (SELECT {_q(column)} FROM {table} "
+        f"WHERE {_q(column)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
+    ).fetchone()
+    return not (row and row[0])
+
+
 def bind_table(con: duckdb.DuckDBPyConnection, name: str, table: Any) -> None:
     """Bind a source or link table to ``name``: a scan of Parquet files is read by DuckDB's own
     reader (its buffers within the connection's memory budget; a pyarrow scan's batches live
@@ -240,11 +249,7 @@ def load_records(con: duckdb.DuckDBPyConnection, spec: EntitySpec, tables: Mappi
                 raw[attr] = column.column
                 users.setdefault((attr, standardiser_of(spec, source, attr)), []).append(index)
         country = source.column_for(country_attr) if country_attr else None
-        row = con.execute(
-            f"SELECT count(*) FROM (SELECT {_q(source.record)} FROM src_{index} "
-            f"WHERE {_q(source.record)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
-        ).fetchone()
-        unique = not (row and row[0])
+        unique = ids_never_repeat(con, f"src_{index}", source.record)
         con.execute(
             f"CREATE OR REPLACE TABLE am_grouped_{index} AS "
             + _grouped(index, source, raw, country.column if country else None, unique)

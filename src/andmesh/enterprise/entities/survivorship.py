@@ -46,7 +46,7 @@ import duckdb
 import pyarrow as pa
 
 from andmesh.engine.config import EngineConfig
-from andmesh.enterprise.entities.records import Columns, _standardise_values, vocabulary_of
+from andmesh.enterprise.entities.records import Columns, _standardise_values, ids_never_repeat, vocabulary_of
 from andmesh.enterprise.entities.standardise import STANDARDISERS
 from andmesh.enterprise.entities.upstream import Scan, register
 from andmesh.spec.entity import EntitySpec, SourceSpec, standardiser_of
@@ -240,11 +240,7 @@ def _golden_sql(
             {source.updatedAt} if source.updatedAt else set()
         )
         register(con, f"src_{index}", table, needed | ({country} if country else set()), what=source.product)
-        row = con.execute(
-            f"SELECT count(*) FROM (SELECT {_q(source.record)} FROM src_{index} "
-            f"WHERE {_q(source.record)} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
-        ).fetchone()
-        unique = not (row and row[0])
+        unique = ids_never_repeat(con, f"src_{index}", source.record)
         con.execute(
             f"CREATE OR REPLACE TABLE am_grouped_{index} AS {_rows(index, source, golden, country, unique)}"
         )

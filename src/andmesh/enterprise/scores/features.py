@@ -179,6 +179,38 @@ def payment_features(
     return pa.table(cols)
 
 
+def outcome_window(
+    cutoff: dt.date, as_of: dt.date, days_past_due: int, window_days: int | None
+) -> tuple[float, float]:
+    """The cut-off and the last due date whose ``days_past_due`` outcome is known by ``as_of`` (epoch days).
+
+    >>> outcome_window(dt.date(1970, 1, 11), dt.date(1970, 6, 1), 90, None)
+    (10.0, 61.0)
+    >>> outcome_window(dt.date(1970, 1, 11), dt.date(1970, 6, 1), 90, 30)
+    (10.0, 40.0)
+    """
+    c, end = _day(cutoff), _day(as_of)
+    last_due = end - days_past_due
+    if window_days is not None:
+        if c + window_days > last_due:
+            raise ScoreInputError(
+                f"outcome window ends {window_days} days after the cut-off, later than the last due date "
+                f"whose {days_past_due}-day outcome is known by {as_of}",
+                table="items",
+                column="due_date",
+                hint=f"use window_days ≤ {int(last_due - c)} or an earlier cut-off",
+            )
+        last_due = c + window_days
+    if last_due <= c:
+        raise ScoreInputError(
+            f"no outcome is observable: cut-off {cutoff} is less than {days_past_due} days before {as_of}",
+            table="items",
+            column="due_date",
+            hint="choose an earlier cut-off",
+        )
+    return c, last_due
+
+
 def delinquency_labels(
     items: pa.Table,
     cutoff: dt.date,
@@ -211,25 +243,7 @@ def delinquency_labels(
     [{'customer_id': 'a', 'label': 0, 'items_due': 1, 'share_past_due': 0.0}, {'customer_id': 'b', 'label': 1, 'items_due': 2, 'share_past_due': 0.5}]
     """
     it = _Items(items, columns)
-    c, end = _day(cutoff), _day(as_of)
-    last_due = end - days_past_due
-    if window_days is not None:
-        if c + window_days > last_due:
-            raise ScoreInputError(
-                f"outcome window ends {window_days} days after the cut-off, later than the last due date "
-                f"whose {days_past_due}-day outcome is known by {as_of}",
-                table="items",
-                column="due_date",
-                hint=f"use window_days ≤ {int(last_due - c)} or an earlier cut-off",
-            )
-        last_due = c + window_days
-    if last_due <= c:
-        raise ScoreInputError(
-            f"no outcome is observable: cut-off {cutoff} is less than {days_past_due} days before {as_of}",
-            table="items",
-            column="due_date",
-            hint="choose an earlier cut-off",
-        )
+    c, last_due = outcome_window(cutoff, as_of, days_past_due, window_days)
     in_window = (it.due > c) & (it.due <= last_due)
     if exclude_disputed:
         in_window &= ~it.disputed

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from andmesh.enterprise.scores.features import FEATURES, ITEM_COLUMNS, _day, _ratio
+from andmesh.enterprise.scores.features import FEATURES, ITEM_COLUMNS, _day, _ratio, outcome_window
 from andmesh.enterprise.scores.health import PAYDEX_KNOTS
-from andmesh.enterprise.scores.inputs import ScoreInputError, bind
+from andmesh.enterprise.scores.inputs import bind
 
 #: Runs one query (DuckDB's dialect) on the session that holds the items query's tables.
 Run = Callable[[str], pa.Table]
@@ -200,25 +200,7 @@ def delinquency_labels(
     columns: dict[str, str] | None = None,
 ) -> pa.Table:
     """:func:`features.delinquency_labels` with the per-item work in the engine (rows by customer id)."""
-    c, end = _day(cutoff), _day(as_of)
-    last_due = end - days_past_due
-    if window_days is not None:
-        if c + window_days > last_due:
-            raise ScoreInputError(
-                f"outcome window ends {window_days} days after the cut-off, later than the last due date "
-                f"whose {days_past_due}-day outcome is known by {as_of}",
-                table="items",
-                column="due_date",
-                hint=f"use window_days ≤ {int(last_due - c)} or an earlier cut-off",
-            )
-        last_due = c + window_days
-    if last_due <= c:
-        raise ScoreInputError(
-            f"no outcome is observable: cut-off {cutoff} is less than {days_past_due} days before {as_of}",
-            table="items",
-            column="due_date",
-            hint="choose an earlier cut-off",
-        )
+    c, last_due = outcome_window(cutoff, as_of, days_past_due, window_days)
     window = f"COALESCE(due > {_num(c)} AND due <= {_num(last_due)}, FALSE)"
     if exclude_disputed:
         window += " AND NOT disputed"
