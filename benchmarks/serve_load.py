@@ -508,13 +508,18 @@ def alone(base: str, tokens: dict[str, str], ballots: asyncio.Queue[int], times:
                 if call is None:
                     break
                 headers = {"Authorization": f"Bearer {tokens[call.who]}"}
-                before = Cpu.now(server, pg, precise=True)
+                before, coarse = Cpu.now(server, pg, precise=True), Cpu.now(server, pg)
                 started = time.perf_counter()
                 answer = http.request(call.method, call.url, headers=headers, json=call.body)
                 for figure in FRAGMENT.findall(answer.text) if kind == "portal home" else []:
                     http.get(f"/fragments/figures/{figure}", headers=headers)
                 walls.append(time.perf_counter() - started)
                 after = Cpu.now(server, pg, precise=True)
+                if after.server < before.server or after.postgres < before.postgres:
+                    # A thread ended meanwhile and took its schedstat share along (the portal's
+                    # figure refresh, an idle pool thread): fall back to the processes' own
+                    # user + system time, coarser (clock ticks) but never negative.
+                    before, after = coarse, Cpu.now(server, pg)
                 cpus.append(after.server - before.server)
                 pgs.append(after.postgres - before.postgres)
                 answer.raise_for_status()
