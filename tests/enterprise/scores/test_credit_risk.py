@@ -122,3 +122,60 @@ def test_input_errors() -> None:
         method.fit(features=features, label=labels)
     with pytest.raises(ValueError, match="categorical features not in"):
         create("credit_risk_scorecard", {"features": ["dbt"], "categorical": ["grade"]})
+
+
+def _with_gaps(features: pa.Table) -> pa.Table:
+    """Missing values in a numeric and in the categorical feature."""
+    n = features.num_rows
+    rate = [None if i % 17 == 0 else v for i, v in enumerate(features["dispute_rate"].to_pylist())]
+    grade = [None if i % 23 == 0 else v for i, v in enumerate(features["grade"].to_pylist())]
+    features = features.set_column(2, "dispute_rate", pa.array(rate, pa.float64()))
+    assert len(grade) == n
+    return features.set_column(3, "grade", pa.array(grade, pa.string()))
+
+
+def test_a_kept_fit_scores_to_the_bit_as_the_optbinning_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain tables a fit keeps give the PDs, points and reasons optbinning's objects give.
+
+    The objects' scoring is the one of a fit kept before the plain tables (which still
+    scores through them); both read the same fitted binning and regression.
+    """
+    import pickle
+
+    features, labels = _data(4000, seed=3)
+    features = _with_gaps(features)
+    plain = create("credit_risk_scorecard", CONFIG).fit(features=features, labels=labels)
+    monkeypatch.setattr(CreditRiskScorecard, "_plain_tables", lambda self, training: None)
+    objects = create("credit_risk_scorecard", CONFIG).fit(features=features, labels=labels)
+    monkeypatch.undo()
+    assert isinstance(plain, CreditRiskScorecard) and isinstance(objects, CreditRiskScorecard)
+    assert not hasattr(plain, "scorecard_") and hasattr(objects, "scorecard_")
+    new, _ = _data(5000, seed=4)
+    new = _with_gaps(new)
+    kept = pickle.loads(pickle.dumps(plain))
+    got, expected = kept.score(features=new).table, objects.score(features=new).table
+    assert got.equals(expected)
+    assert plain.training_ == objects.training_
+    assert plain.table() == objects.table()
+
+
+def test_applying_a_kept_fit_imports_neither_optbinning_nor_scikit_learn(tmp_path) -> None:
+    import pickle
+    import subprocess
+    import sys
+
+    features, labels = _data(2000)
+    method = create("credit_risk_scorecard", CONFIG).fit(features=features, labels=labels)
+    (tmp_path / "fit.pkl").write_bytes(pickle.dumps(method))
+    import pyarrow.parquet as pq
+
+    pq.write_table(features, tmp_path / "features.parquet")
+    code = (
+        "import pickle, sys, pyarrow.parquet as pq\n"
+        f"method = pickle.loads(open({str(tmp_path / 'fit.pkl')!r}, 'rb').read())\n"
+        f"out = method.score(features=pq.read_table({str(tmp_path / 'features.parquet')!r}))\n"
+        "assert out.count == 2000\n"
+        "print(sorted(m for m in ('optbinning', 'sklearn') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

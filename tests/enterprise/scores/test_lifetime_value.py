@@ -150,3 +150,71 @@ def test_the_fit_does_not_depend_on_the_order_of_the_transactions(
         assert isinstance(method, LifetimeValue)
         fits.append((method.bgnbd_, method.gamma_gamma_))
     assert fits[0] == fits[1]
+
+
+def _summarised(transactions: pa.Table, method: LifetimeValue, *, fit: bool) -> pa.Table:
+    """The method's engine summary of ``transactions``, run by DuckDB (as the score service runs it)."""
+    import duckdb
+
+    summary = method.engine_summary("transactions", fit=fit)
+    assert summary is not None
+    con = duckdb.connect()
+    con.register("tx", transactions)
+    try:
+        return summary.build(
+            lambda sql: con.execute(sql).to_arrow_table(), "SELECT * FROM tx", transactions.schema, None
+        )
+    finally:
+        con.close()
+
+
+def test_the_engine_summary_scores_as_the_transactions_do(simulated: tuple[pa.Table, pa.Table]) -> None:
+    """Fitted and scored on the engine's one row per customer, the values are those of every row."""
+    calibration, holdout = simulated
+    # Same-day purchases (amounts add up), a credit note that cancels a day, a null amount,
+    # rows after the observation end: the summary reads them as rfm_summary does.
+    extra = pa.table(
+        {
+            "customer_id": ["c1", "c1", "c2", "c2", "c3"],
+            "date": pa.array([400, 400, 420, 420, 430], pa.int32()).cast(pa.int32()),
+            "amount": [10.25, 0.1, 50.0, -50.0, None],
+        }
+    )
+    first = calibration.column("date")[0].cast(pa.int32()).as_py()
+    extra = extra.set_column(
+        1,
+        "date",
+        pa.array([first + d - 400 for d in extra["date"].to_pylist()], pa.int32()).cast(pa.date32()),
+    )
+    rows = pa.concat_tables([calibration, extra.cast(calibration.schema), holdout])
+    config = {"observation_end": START + dt.timedelta(days=365)}
+    plain = create("lifetime_value_bgnbd", config)
+    assert isinstance(plain, LifetimeValue)
+    plain.fit(transactions=rows)
+    summed = create("lifetime_value_bgnbd", config)
+    assert isinstance(summed, LifetimeValue)
+    fit_summary = _summarised(rows, summed, fit=True)
+    assert fit_summary.num_rows < rows.num_rows
+    summed.fit(transactions=fit_summary)
+    assert (summed.bgnbd_, summed.gamma_gamma_) == (plain.bgnbd_, plain.gamma_gamma_)
+    customers = pa.table({"customer_id": [*rows["customer_id"].unique().to_pylist(), "nobody"]})
+    expected = plain.score(transactions=rows, customers=customers).table
+    got = summed.score(transactions=_summarised(rows, summed, fit=False), customers=customers).table
+    assert got.equals(expected)
+
+
+def test_the_engine_summary_without_an_observation_end_reads_up_to_the_last_date(
+    simulated: tuple[pa.Table, pa.Table],
+) -> None:
+    calibration, _ = simulated
+    plain = create("lifetime_value_bgnbd").fit(transactions=calibration)
+    summed = create("lifetime_value_bgnbd")
+    assert isinstance(plain, LifetimeValue) and isinstance(summed, LifetimeValue)
+    summed.fit(transactions=_summarised(calibration, summed, fit=True))
+    assert summed.end_day_ == plain.end_day_
+    assert (summed.bgnbd_, summed.gamma_gamma_) == (plain.bgnbd_, plain.gamma_gamma_)
+    got = summed.score(transactions=_summarised(calibration, summed, fit=False)).table
+    expected = plain.score(transactions=calibration).table
+    assert got.sort_by("customer_id").equals(expected.sort_by("customer_id"))
+    with pytest.raises(ScoreInputError, match="no dated row"):
+        _summarised(calibration.filter(pa.array([False] * calibration.num_rows)), summed, fit=True)

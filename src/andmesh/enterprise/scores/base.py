@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -21,6 +22,22 @@ from andmesh.enterprise.scores.results import ScoreOutput
 from andmesh.spec.suggest import hint_for
 
 Columns = Mapping[str, Mapping[str, str]]
+
+#: Runs one query (DuckDB's dialect) on the session that holds a role's query tables.
+Run = Callable[[str], pa.Table]
+
+
+@dataclass(frozen=True)
+class EngineSummary:
+    """How a method reads one role already aggregated by the engine (see :meth:`ScoreMethod.engine_summary`).
+
+    ``build(run, items_sql, schema, mapping)`` runs its own queries over the role's (guarded)
+    SQL and returns the table the method reads in place of the rows; two summaries with the
+    same ``key`` are the same table.
+    """
+
+    key: str
+    build: Callable[[Run, str, pa.Schema, Mapping[str, str] | None], pa.Table]
 
 
 class ScoreMethod(ABC):
@@ -35,6 +52,8 @@ class ScoreMethod(ABC):
     fit_roles: ClassVar[tuple[str, ...]] = ()
     #: Roles ``score`` needs; optional roles are listed in :meth:`inputs` but not here.
     score_roles: ClassVar[tuple[str, ...]] = ("features",)
+    #: Roles the method can read as an engine summary (:meth:`engine_summary`) instead of rows.
+    summary_roles: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: BaseModel | Mapping[str, Any] | None = None) -> None:
         if config is None:
@@ -113,6 +132,14 @@ class ScoreMethod(ABC):
                     + ", ".join(c.name for c in known[role] if c.required),
                 )
 
+    def engine_summary(self, role: str, *, fit: bool) -> EngineSummary | None:
+        """The engine form of ``role`` for a fit (or a scoring), when the method has one.
+
+        A role of :attr:`summary_roles` whose rows come from SQL is then aggregated by the
+        engine, under its memory limit, and only the summary reaches Python.
+        """
+        return None
+
     def _fit(self, tables: dict[str, pa.Table]) -> None:  # pragma: no cover - overridden when needed
         return None
 
@@ -121,4 +148,4 @@ class ScoreMethod(ABC):
         """Score the bound tables."""
 
 
-__all__ = ["Columns", "ScoreMethod"]
+__all__ = ["Columns", "EngineSummary", "Run", "ScoreMethod"]

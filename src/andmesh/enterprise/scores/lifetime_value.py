@@ -21,11 +21,17 @@ customer has not defaulted by month ``k`` given its probability of default ``PD`
 Purchases are counted per customer and day (amounts of one day add up); days whose
 total is ≤ 0 (credit notes) are not purchases. Only transactions up to the observation
 end are read, so the value never sees the period it predicts.
+
+When the transactions come from SQL, the score service has the engine reduce them to one
+row per customer (:func:`purchase_summary`: purchase days, total, first and last day, the
+first day's amount) and the method reads that summary instead of every invoice; the sums
+are the same sums in the same order, so the frequencies, values and fits are the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,7 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, Field
 
-from andmesh.enterprise.scores.base import ScoreMethod
+from andmesh.enterprise.scores.base import EngineSummary, Run, ScoreMethod
 from andmesh.enterprise.scores.btyd import (
     BGNBDParams,
     GammaGammaParams,
@@ -43,7 +49,7 @@ from andmesh.enterprise.scores.btyd import (
     fit_gamma_gamma,
     gamma_gamma_expected_value,
 )
-from andmesh.enterprise.scores.inputs import Column, ScoreInputError, days, factorize, floats, ids
+from andmesh.enterprise.scores.inputs import Column, ScoreInputError, bind, days, factorize, floats, ids
 from andmesh.enterprise.scores.reasons import top_reasons
 from andmesh.enterprise.scores.results import ScoreOutput
 
@@ -155,6 +161,85 @@ def rfm_summary(transactions: pa.Table, end_day: float, unit_days: float) -> RFM
     )
 
 
+#: Schema metadata of a per-customer purchase summary: the observation end (days since 1970).
+SUMMARY_END = b"andmesh.purchase_summary.end_day"
+
+#: The transactions a summary reads (as :meth:`LifetimeValue.inputs` declares them).
+TRANSACTION_COLUMNS = (
+    Column("customer_id", "id", "the customer"),
+    Column("date", "date", "purchase (order or invoice) date"),
+    Column("amount", "numeric", "amount of the purchase (revenue, or margin with margin_rate 1)"),
+)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def purchase_summary(
+    run: Run, items_sql: str, schema: pa.Schema, end_day: float | None, mapping: Mapping[str, str] | None
+) -> pa.Table:
+    """What :func:`rfm_summary` reads of the transactions, one row per customer, computed by the engine.
+
+    Per customer and day the amounts add up (as doubles, as ``rfm_summary`` adds them);
+    days up to ``end_day`` with a total > 0 are purchases: their count, their total (added
+    in day order, as ``np.bincount`` adds them), the first and last day and the first day's
+    total. ``end_day`` None is the last dated transaction (as the method's default). The
+    observation end travels in the schema's metadata.
+    """
+    bind(schema.empty_table(), TRANSACTION_COLUMNS, "transactions", mapping)
+    col = {c.name: _q((mapping or {}).get(c.name, c.name)) for c in TRANSACTION_COLUMNS}
+    rows = (
+        f"SELECT CAST({col['customer_id']} AS VARCHAR) AS customer_id, "
+        f"floor(epoch({col['date']}) / 86400) AS day, CAST({col['amount']} AS DOUBLE) AS amount "
+        f"FROM ({items_sql}) AS src"
+    )
+    if end_day is None:
+        last = run(f"SELECT max(day) AS d FROM ({rows}) AS t").column(0)[0].as_py()
+        if last is None:
+            raise ScoreInputError(
+                "transactions: no dated row", table="transactions", column="date", hint="pass transactions"
+            )
+        end_day = float(last)
+    days_ = (
+        f"SELECT customer_id, day, sum(amount) AS day_total FROM ({rows}) AS t "
+        f"WHERE day <= CAST({float(end_day)!r} AS DOUBLE) AND amount IS NOT NULL AND NOT isnan(amount) "
+        "AND customer_id IS NOT NULL GROUP BY customer_id, day"
+    )
+    table = run(
+        "SELECT customer_id, count(*) AS purchase_days, sum(day_total ORDER BY day) AS total, "
+        "min(day) AS first_day, arg_min(day_total, day) AS first_amount, max(day) AS last_day "
+        f"FROM ({days_}) AS d WHERE day_total > 0 GROUP BY customer_id"
+    )
+    return table.replace_schema_metadata({SUMMARY_END: repr(float(end_day)).encode()})
+
+
+def is_summary(table: pa.Table) -> bool:
+    """Whether ``table`` is a :func:`purchase_summary` (not transactions)."""
+    return SUMMARY_END in (table.schema.metadata or {})
+
+
+def rfm_of_summary(summary: pa.Table, unit_days: float) -> RFM:
+    """:func:`rfm_summary` of the transactions ``summary`` sums up (at its observation end)."""
+    end = float((summary.schema.metadata or {})[SUMMARY_END])
+    count = floats(summary, "purchase_days")
+    total = floats(summary, "total")
+    first = floats(summary, "first_day")
+    first_amount = floats(summary, "first_amount")
+    last = floats(summary, "last_day")
+    x = np.maximum(count - 1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(x > 0, (total - first_amount) / x, 0.0)
+    return RFM(
+        customer_id=ids(summary),
+        x=x,
+        t_x=(last - first) / unit_days,
+        T=(end - first) / unit_days,
+        monetary=monetary,
+        total=total,
+    )
+
+
 class LifetimeValueConfig(BaseModel):
     """Observation end, horizon, discounting, margin and the risk adjustment."""
 
@@ -194,16 +279,13 @@ class LifetimeValue(ScoreMethod):
     config_model: ClassVar[type[BaseModel]] = LifetimeValueConfig
     fit_roles: ClassVar[tuple[str, ...]] = ("transactions",)
     score_roles: ClassVar[tuple[str, ...]] = ("transactions",)
+    summary_roles: ClassVar[tuple[str, ...]] = ("transactions",)
 
     config: LifetimeValueConfig
 
     def inputs(self) -> dict[str, tuple[Column, ...]]:
         return {
-            "transactions": (
-                Column("customer_id", "id", "the customer"),
-                Column("date", "date", "purchase (order or invoice) date"),
-                Column("amount", "numeric", "amount of the purchase (revenue, or margin with margin_rate 1)"),
-            ),
+            "transactions": TRANSACTION_COLUMNS,
             "risk": (
                 Column("customer_id", "id", "the customer"),
                 Column("probability", "numeric", "probability of default over pd_horizon_months"),
@@ -211,7 +293,39 @@ class LifetimeValue(ScoreMethod):
             "customers": (Column("customer_id", "id", "every customer to score, with or without purchases"),),
         }
 
+    def bind(self, role: str, table: pa.Table | None, columns: Any = None) -> pa.Table:
+        if role == "transactions" and table is not None and is_summary(table):
+            return table  # already checked against the transactions' columns by purchase_summary
+        return super().bind(role, table, columns)
+
+    def engine_summary(self, role: str, *, fit: bool) -> EngineSummary | None:
+        """The transactions as :func:`purchase_summary` at the fit's (or the scoring's) observation end."""
+        if role != "transactions":
+            return None
+        cfg = self.config
+        end: float | None
+        if fit:
+            end = float((cfg.observation_end - _EPOCH).days) if cfg.observation_end is not None else None
+        elif cfg.score_as_of is not None:
+            end = float((cfg.score_as_of - _EPOCH).days)
+        elif cfg.observation_end is not None:
+            end = float((cfg.observation_end - _EPOCH).days)
+        else:
+            end = self.end_day_
+
+        def build(run: Run, sql: str, schema: pa.Schema, mapping: Mapping[str, str] | None) -> pa.Table:
+            return purchase_summary(run, sql, schema, end, mapping)
+
+        return EngineSummary(key=f"purchase_summary@{end}", build=build)
+
+    def _rfm(self, transactions: pa.Table, end: float) -> RFM:
+        if is_summary(transactions):
+            return rfm_of_summary(transactions, self.config.time_unit_days)
+        return rfm_summary(transactions, end, self.config.time_unit_days)
+
     def _end_day(self, transactions: pa.Table) -> float:
+        if is_summary(transactions):
+            return float((transactions.schema.metadata or {})[SUMMARY_END])
         if self.config.observation_end is not None:
             return float((self.config.observation_end - _EPOCH).days)
         d = days(transactions, "date")
@@ -224,7 +338,7 @@ class LifetimeValue(ScoreMethod):
     def _fit(self, tables: dict[str, pa.Table]) -> None:
         tx = tables["transactions"]
         end = self._end_day(tx)
-        rfm = _by_customer(rfm_summary(tx, end, self.config.time_unit_days))
+        rfm = _by_customer(self._rfm(tx, end))
         if rfm.x.size < 10 or (rfm.x > 0).sum() < 3:
             raise ScoreInputError(
                 f"transactions: {rfm.x.size} customers with purchases up to the observation end, "
@@ -247,7 +361,14 @@ class LifetimeValue(ScoreMethod):
             end = float((cfg.score_as_of - _EPOCH).days)
         else:
             end = self._end_day(tx) if cfg.observation_end is not None else self.end_day_
-        rfm = rfm_summary(tx, end, cfg.time_unit_days)
+        if is_summary(tx) and self._end_day(tx) != end:
+            raise ScoreInputError(
+                "transactions: summarised at another observation end than the scoring's",
+                table="transactions",
+                column="date",
+                hint="summarise with engine_summary(fit=False)",
+            )
+        rfm = self._rfm(tx, end)
         unit = cfg.time_unit_days
         steps = np.arange(0, cfg.horizon_months + 1) * DAYS_PER_MONTH / unit
         cum = np.column_stack(
@@ -422,4 +543,14 @@ def _tiers(score: np.ndarray, tiers: list[tuple[str, float]]) -> np.ndarray:
     return out
 
 
-__all__ = ["RFM", "LifetimeValue", "LifetimeValueConfig", "discounted_clv", "monthly_survival", "rfm_summary"]
+__all__ = [
+    "RFM",
+    "LifetimeValue",
+    "LifetimeValueConfig",
+    "discounted_clv",
+    "is_summary",
+    "monthly_survival",
+    "purchase_summary",
+    "rfm_of_summary",
+    "rfm_summary",
+]

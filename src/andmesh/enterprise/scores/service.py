@@ -180,6 +180,8 @@ class ScoreService:
         self._queries: dict[tuple[str, tuple[tuple[str, str], ...]], pa.Table] = {}
         # Tables built in the engine together, for the run under way: (score, role, fit) → table.
         self._prebuilt: dict[tuple[str, str, bool], pa.Table] = {}
+        # Engine summaries of the run under way: (score, role, summary key) → table.
+        self._summaries: dict[tuple[str, str, str], pa.Table] = {}
 
     # --- the registry ---------------------------------------------------------------------
 
@@ -392,17 +394,20 @@ class ScoreService:
             method = self._fitted(
                 score,
                 fit_file,
-                lambda: {r: self._built(score, r, t, fit=True) for r, t in tables.items()},
+                lambda method: {
+                    r: self._built(score, r, t, fit=True, method=method) for r, t in tables.items()
+                },
                 columns,
                 refitting,
             )
             score_tables = {
-                r: self._built(score, r, t, fit=False)
+                r: self._built(score, r, t, fit=False, method=method)
                 for r, t in tables.items()
                 if r in method.inputs() and r not in ("labels", "outcome")
             }
         finally:
             self._prebuilt.clear()
+            self._summaries.clear()
         output = method.score(columns=columns or None, **score_tables)
         out_file = folder / f"{run_id}.parquet"
         pq.write_table(output.table, out_file)
@@ -440,7 +445,7 @@ class ScoreService:
         self,
         score: Score,
         fit_file: Path,
-        tables: Callable[[], dict[str, pa.Table]],
+        tables: Callable[[ScoreMethod], dict[str, pa.Table]],
         columns: dict[str, dict[str, str]],
         refit: bool,
     ) -> ScoreMethod:
@@ -452,7 +457,9 @@ class ScoreService:
             if isinstance(method, ScoreMethod):
                 return method
         method = create(score.spec.method, score.spec.config)
-        fit_tables = {r: t for r, t in tables().items() if r in method.fit_roles} if method.fit_roles else {}
+        fit_tables = (
+            {r: t for r, t in tables(method).items() if r in method.fit_roles} if method.fit_roles else {}
+        )
         if method.fit_roles:
             fit_columns = {r: m for r, m in columns.items() if r in fit_tables}
             method.fit(columns=fit_columns or None, **fit_tables)
@@ -563,6 +570,14 @@ class ScoreService:
         the engine, under its memory limit (see :mod:`andmesh.enterprise.scores.features_sql`).
         """
         src = score.spec.inputs[role]
+        if src.sql is not None and src.build is None and self._summarised(score, role):
+            for alias in src.from_:  # what was read is recorded as when the query runs here
+                port = score.ports[f"{role}:{alias}"]
+                if self.locator is not None:
+                    self._located(port, read)
+                else:
+                    self._read(port, read)
+            return _Summarised(role)
         if src.sql is None or src.build is None or not self._builds_in_engine(src.build.function):
             return self._table(score, role, read, outputs)
         for alias in src.from_:  # what was read is recorded as when the query runs here
@@ -572,6 +587,13 @@ class ScoreService:
             else:
                 self._read(port, read)
         return _InEngine(role)
+
+    def _summarised(self, score: Score, role: str) -> bool:
+        """Whether the method reads ``role`` as an engine summary (:meth:`ScoreMethod.engine_summary`)."""
+        from andmesh.enterprise.scores.registry import get_method
+
+        # The summaries are written in DuckDB's SQL; another engine gets the rows as before.
+        return role in get_method(score.spec.method).summary_roles and self.table_engine.name == "duckdb"
 
     def _builds_in_engine(self, function: str) -> bool:
         from andmesh.enterprise.scores.features_sql import ENGINE_FORMS
@@ -604,10 +626,21 @@ class ScoreService:
             f"SELECT *{derived} FROM t{where}", {"t": port}, read, where=f"{score.key}: inputs.{role}"
         )
 
-    def _built(self, score: Score, role: str, table: pa.Table | _InEngine, *, fit: bool) -> pa.Table:
+    def _built(
+        self,
+        score: Score,
+        role: str,
+        table: pa.Table | _InEngine | _Summarised,
+        *,
+        fit: bool,
+        method: ScoreMethod | None = None,
+    ) -> pa.Table:
         """The role's table through its builder (with ``fitArgs`` when fitting), if it has one."""
         from andmesh.spec.score import builder_function
 
+        if isinstance(table, _Summarised):
+            assert method is not None
+            return self._summary(score, role, method, fit=fit)
         build = score.spec.inputs[role].build
         if build is None:
             assert isinstance(table, pa.Table)
@@ -618,7 +651,7 @@ class ScoreService:
             return done if done is not None else self._built_in_engine(score, role, build.function, args)
         return builder_function(build.function)(table, **args)
 
-    def _build_together(self, score: Score, tables: Mapping[str, pa.Table | _InEngine]) -> None:
+    def _build_together(self, score: Score, tables: Mapping[str, pa.Table | _InEngine | _Summarised]) -> None:
         """A fit reads the same items up to three times (features at the fit's and the score's
         cut-offs, labels): the engine joins them once into a temporary table and builds each."""
         from andmesh.enterprise.scores.features_sql import ENGINE_FORMS
@@ -655,6 +688,25 @@ class ScoreService:
 
             ports = {alias: score.ports[f"{roles[0]}:{alias}"] for alias in src.from_}
             self.query(src.sql, ports, {}, where=f"{score.key}: inputs.{roles[0]}.sql", around=build)
+
+    def _summary(self, score: Score, role: str, method: ScoreMethod, *, fit: bool) -> pa.Table:
+        """The role's SQL reduced by the method's engine summary (one per cut-off and run)."""
+        summary = method.engine_summary(role, fit=fit)
+        src = score.spec.inputs[role]
+        assert summary is not None and src.sql is not None
+        key = (score.key, role, summary.key)
+        if key not in self._summaries:
+            mapping = src.columns or None
+
+            def build(guarded: str, run: Callable[[str], pa.Table]) -> pa.Table:
+                schema = run(f"SELECT * FROM ({guarded}) AS items LIMIT 0").schema
+                return summary.build(run, guarded, schema, mapping)
+
+            ports = {alias: score.ports[f"{role}:{alias}"] for alias in src.from_}
+            self._summaries[key] = self.query(
+                src.sql, ports, {}, where=f"{score.key}: inputs.{role}.sql", around=build
+            )
+        return self._summaries[key]
 
     def _built_in_engine(self, score: Score, role: str, function: str, args: dict[str, Any]) -> pa.Table:
         from andmesh.enterprise.scores.features_sql import ENGINE_FORMS
@@ -830,6 +882,13 @@ class ScoreService:
 
 class _InEngine:
     """A role whose builder runs in the engine over the role's SQL (built when it is needed)."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+
+class _Summarised:
+    """A role the method reads as its engine summary of the role's SQL (built when it is needed)."""
 
     def __init__(self, role: str) -> None:
         self.role = role
