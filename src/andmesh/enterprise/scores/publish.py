@@ -162,6 +162,47 @@ _TYPES = {
 }
 
 
+def served_table(backend: Any, runs: list[Any]) -> ir.Table | None:
+    """:func:`served_rows` as an expression on ``backend`` over the runs' own Parquet files.
+
+    The build's engine reads the outputs and joins the reason codes itself: no row passes
+    through Python (at a million customers the served rows are three million, their reasons
+    nine). None when no run was served (the empty, typed table then comes from Arrow).
+    """
+    import ibis
+
+    parts = []
+    for run in runs:
+        if run.role != "served" or not run.output_path:
+            continue
+        t = backend.read_parquet(run.output_path)
+        columns = set(t.columns)
+        probability = (
+            t["probability"]
+            if "probability" in columns
+            else t["risk_probability"]
+            if "risk_probability" in columns
+            else ibis.null("float64")
+        )
+        parts.append(
+            t.select(
+                entity_id=t.customer_id.cast("string"),
+                score=ibis.literal(run.score, "string"),
+                version=ibis.literal(run.version, "string"),
+                value=t["score"].cast("float64"),
+                band=t.band.cast("string"),
+                probability=probability.cast("float64"),
+                top_reasons=t.reasons.map(lambda r: r.code).join(", ").nullif(""),
+                as_of_date=ibis.literal(run.as_of, "date"),
+                method=ibis.literal(run.method, "string"),
+                run_id=ibis.literal(run.id, "string"),
+            )
+        )
+    if not parts:
+        return None
+    return parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+
+
 def customer_scores(inputs: dict[str, ir.Table], context: BuildContext) -> ir.Table:
     """The pipeline of ``enterprise.customer_scores``: run the scores, publish the served ones."""
     import ibis
@@ -169,7 +210,20 @@ def customer_scores(inputs: dict[str, ir.Table], context: BuildContext) -> ir.Ta
     service = service_for(context, inputs)
     as_of = context.mesh.spec.asOf.date() if context.mesh.spec.asOf else dt.date.today()
     report = service.run(as_of=as_of, mesh_run_id=context.run_id)
+    backend = next((ibis.get_backend(t) for t in inputs.values()), None)
+    if backend is not None and backend.name == "duckdb":
+        table = served_table(backend, report.runs)
+        if table is not None:
+            return table
     return ibis.memtable(served_rows(service, report.runs))
 
 
-__all__ = ["COLUMNS", "customer_scores", "fingerprint", "reason_codes", "served_rows", "service_for"]
+__all__ = [
+    "COLUMNS",
+    "customer_scores",
+    "fingerprint",
+    "reason_codes",
+    "served_rows",
+    "served_table",
+    "service_for",
+]
