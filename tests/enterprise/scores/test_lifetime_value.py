@@ -218,3 +218,35 @@ def test_the_engine_summary_without_an_observation_end_reads_up_to_the_last_date
     assert got.sort_by("customer_id").equals(expected.sort_by("customer_id"))
     with pytest.raises(ScoreInputError, match="no dated row"):
         _summarised(calibration.filter(pa.array([False] * calibration.num_rows)), summed, fit=True)
+
+
+def test_decimal_amounts_are_summed_as_arrow_reads_them(simulated: tuple[pa.Table, pa.Table]) -> None:
+    """Arrow reads a decimal as its unscaled integer × 10⁻ˢ (not DuckDB's rounded quotient):
+    the summary does the same, so a fit on decimal amounts is the fit on the rows, to the bit."""
+    calibration, _ = simulated
+    cents = pa.array(np.round(np.asarray(calibration["amount"]) * 100).astype(np.int64))
+    import decimal
+
+    amounts = pa.array([decimal.Decimal(int(c)).scaleb(-2) for c in cents.to_pylist()], pa.decimal128(15, 2))
+    rows = calibration.set_column(2, "amount", amounts)
+    config = {"observation_end": START + dt.timedelta(days=365)}
+    plain = create("lifetime_value_bgnbd", config).fit(transactions=rows)
+    summed = create("lifetime_value_bgnbd", config)
+    assert isinstance(plain, LifetimeValue) and isinstance(summed, LifetimeValue)
+    summed.fit(transactions=_summarised(rows, summed, fit=True))
+    assert (summed.bgnbd_, summed.gamma_gamma_) == (plain.bgnbd_, plain.gamma_gamma_)
+    got = summed.score(transactions=_summarised(rows, summed, fit=False)).table
+    assert got.sort_by("customer_id").equals(plain.score(transactions=rows).table.sort_by("customer_id"))
+    # A decimal too wide for an exact double has no summary: the rows are read instead.
+    wide = rows.set_column(2, "amount", amounts.cast(pa.decimal128(20, 2)))
+    assert summed.engine_summary("transactions", fit=False) is not None
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("tx", wide)
+    summary = summed.engine_summary("transactions", fit=False)
+    assert summary is not None
+    assert (
+        summary.build(lambda q: con.execute(q).to_arrow_table(), "SELECT * FROM tx", wide.schema, None)
+        is None
+    )

@@ -32,12 +32,12 @@ class EngineSummary:
     """How a method reads one role already aggregated by the engine (see :meth:`ScoreMethod.engine_summary`).
 
     ``build(run, items_sql, schema, mapping)`` runs its own queries over the role's (guarded)
-    SQL and returns the table the method reads in place of the rows; two summaries with the
-    same ``key`` are the same table.
+    SQL and returns the table the method reads in place of the rows (None: this query has no
+    summary, read its rows); two summaries with the same ``key`` are the same table.
     """
 
     key: str
-    build: Callable[[Run, str, pa.Schema, Mapping[str, str] | None], pa.Table]
+    build: Callable[[Run, str, pa.Schema, Mapping[str, str] | None], pa.Table | None]
 
 
 class ScoreMethod(ABC):

@@ -176,22 +176,45 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _as_arrow_double(column: str, kind: pa.DataType) -> str | None:
+    """SQL of ``column`` as the double Arrow casts it to (what ``rfm_summary`` adds up).
+
+    Arrow turns a decimal into a double as its unscaled integer times ``10⁻ˢ`` (not the
+    correctly rounded quotient DuckDB's cast gives: 13% of cents then differ in the last
+    bit, and a fit on them stops elsewhere). Exact for precisions up to 15 (the integer is
+    exact as a double); a wider decimal returns None (the rows are read instead).
+    """
+    if pa.types.is_decimal(kind):
+        assert isinstance(kind, pa.Decimal128Type | pa.Decimal256Type)
+        if kind.precision > 15:
+            return None
+        if kind.scale <= 0:
+            return f"CAST({column} AS DOUBLE)"
+        unscaled = f"CAST(CAST({column} * {10**kind.scale} AS BIGINT) AS DOUBLE)"
+        return f"{unscaled} * CAST({float(f'1e-{kind.scale}')!r} AS DOUBLE)"
+    return f"CAST({column} AS DOUBLE)"
+
+
 def purchase_summary(
     run: Run, items_sql: str, schema: pa.Schema, end_day: float | None, mapping: Mapping[str, str] | None
-) -> pa.Table:
+) -> pa.Table | None:
     """What :func:`rfm_summary` reads of the transactions, one row per customer, computed by the engine.
 
     Per customer and day the amounts add up (as doubles, as ``rfm_summary`` adds them);
     days up to ``end_day`` with a total > 0 are purchases: their count, their total (added
     in day order, as ``np.bincount`` adds them), the first and last day and the first day's
     total. ``end_day`` None is the last dated transaction (as the method's default). The
-    observation end travels in the schema's metadata.
+    observation end travels in the schema's metadata. None when the amounts' type has no
+    exact engine form (a decimal wider than 15 digits): the caller reads the rows.
     """
-    bind(schema.empty_table(), TRANSACTION_COLUMNS, "transactions", mapping)
+    bound = bind(schema.empty_table(), TRANSACTION_COLUMNS, "transactions", mapping)
     col = {c.name: _q((mapping or {}).get(c.name, c.name)) for c in TRANSACTION_COLUMNS}
+    amount = _as_arrow_double(col["amount"], bound.schema.field("amount").type)
+    if amount is None:
+        return None
     rows = (
         f"SELECT CAST({col['customer_id']} AS VARCHAR) AS customer_id, "
-        f"floor(epoch({col['date']}) / 86400) AS day, CAST({col['amount']} AS DOUBLE) AS amount "
+        f"floor(epoch({col['date']}) / 86400) AS day, {amount} AS amount "
         f"FROM ({items_sql}) AS src"
     )
     if end_day is None:

@@ -180,8 +180,10 @@ class ScoreService:
         self._queries: dict[tuple[str, tuple[tuple[str, str], ...]], pa.Table] = {}
         # Tables built in the engine together, for the run under way: (score, role, fit) → table.
         self._prebuilt: dict[tuple[str, str, bool], pa.Table] = {}
+        # The entity-resolution model versions of a cross-reference's files (read once per service).
+        self._model_version_cache: dict[tuple[str, ...], list[Any]] = {}
         # Engine summaries of the run under way: (score, role, summary key) → table.
-        self._summaries: dict[tuple[str, str, str], pa.Table] = {}
+        self._summaries: dict[tuple[str, str, str], pa.Table | None] = {}
 
     # --- the registry ---------------------------------------------------------------------
 
@@ -640,7 +642,9 @@ class ScoreService:
 
         if isinstance(table, _Summarised):
             assert method is not None
-            return self._summary(score, role, method, fit=fit)
+            summary = self._summary(score, role, method, fit=fit)
+            # No summary for this query (see EngineSummary): the rows, as without one.
+            return summary if summary is not None else self._query(score, role, {})
         build = score.spec.inputs[role].build
         if build is None:
             assert isinstance(table, pa.Table)
@@ -689,7 +693,7 @@ class ScoreService:
             ports = {alias: score.ports[f"{roles[0]}:{alias}"] for alias in src.from_}
             self.query(src.sql, ports, {}, where=f"{score.key}: inputs.{roles[0]}.sql", around=build)
 
-    def _summary(self, score: Score, role: str, method: ScoreMethod, *, fit: bool) -> pa.Table:
+    def _summary(self, score: Score, role: str, method: ScoreMethod, *, fit: bool) -> pa.Table | None:
         """The role's SQL reduced by the method's engine summary (one per cut-off and run)."""
         summary = method.engine_summary(role, fit=fit)
         src = score.spec.inputs[role]
@@ -700,12 +704,18 @@ class ScoreService:
 
             def build(guarded: str, run: Callable[[str], pa.Table]) -> pa.Table:
                 schema = run(f"SELECT * FROM ({guarded}) AS items LIMIT 0").schema
-                return summary.build(run, guarded, schema, mapping)
+                table = summary.build(run, guarded, schema, mapping)
+                if table is None:
+                    raise _NoSummary
+                return table
 
             ports = {alias: score.ports[f"{role}:{alias}"] for alias in src.from_}
-            self._summaries[key] = self.query(
-                src.sql, ports, {}, where=f"{score.key}: inputs.{role}.sql", around=build
-            )
+            try:
+                self._summaries[key] = self.query(
+                    src.sql, ports, {}, where=f"{score.key}: inputs.{role}.sql", around=build
+                )
+            except _NoSummary:
+                self._summaries[key] = None
         return self._summaries[key]
 
     def _built_in_engine(self, score: Score, role: str, function: str, args: dict[str, Any]) -> pa.Table:
@@ -731,7 +741,11 @@ class ScoreService:
             return None
         try:
             if self.locator is not None:
-                values = self._model_versions(self._located(product.outputs[0], read))
+                files = self._located(product.outputs[0], read)
+                key = tuple(files)
+                if key not in self._model_version_cache:  # every score of a run reads the same
+                    self._model_version_cache[key] = self._model_versions(files)
+                values = self._model_version_cache[key]
             else:
                 xref = self._read(product.outputs[0], read)
                 if "model_version" not in xref.column_names:
@@ -744,12 +758,16 @@ class ScoreService:
     @staticmethod
     def _model_versions(files: list[str]) -> list[Any]:
         # The one column alone: reading the cross-reference whole for it cost seconds and GBs.
+        # Read as a dictionary (a handful of values over millions of rows): no string per row.
         values: set[Any] = set()
         for f in files:
-            parquet = pq.ParquetFile(f)
+            parquet = pq.ParquetFile(f, read_dictionary=["model_version"])
             if "model_version" in parquet.schema_arrow.names:
                 column = parquet.read(columns=["model_version"]).column(0)
-                values.update(pc.unique(column.drop_null()).to_pylist())
+                for chunk in column.chunks:
+                    if pa.types.is_dictionary(chunk.type):
+                        chunk = pc.unique(chunk).dictionary_decode()
+                    values.update(pc.unique(chunk.drop_null()).to_pylist())
         return sorted(values, key=str)
 
     def _baseline(self, score: Score, table: pa.Table) -> dict[str, Any]:
@@ -885,6 +903,10 @@ class _InEngine:
 
     def __init__(self, role: str) -> None:
         self.role = role
+
+
+class _NoSummary(Exception):
+    """The method has no engine summary for this query (its rows are read instead)."""
 
 
 class _Summarised:
