@@ -68,3 +68,32 @@ def test_gamma_gamma_fit_recovers_simulated_parameters() -> None:
 def test_gamma_gamma_needs_repeat_buyers() -> None:
     with pytest.raises(ValueError, match="at least 3"):
         fit_gamma_gamma(np.array([0.0, 1.0]), np.array([0.0, 5.0]))
+
+
+def test_the_fits_likelihoods_by_distinct_value_are_the_per_customer_ones_to_the_bit() -> None:
+    """The fits evaluate the special functions once per distinct frequency, recency and age;
+    every customer's likelihood must stay what the published per-customer formula gives."""
+    from andmesh.enterprise.scores.btyd import (
+        _bgnbd_log_likelihood_by_value,
+        _distinct,
+        _gamma_gamma_log_likelihood_by_value,
+        bgnbd_log_likelihood,
+        gamma_gamma_log_likelihood,
+    )
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    x = rng.poisson(3.0, n).astype(np.float64)
+    age = rng.integers(1, 730, n) / 7.0
+    t_x = np.where(x > 0, np.floor(rng.random(n) * age * 7) / 7.0, 0.0)
+    m = np.round(rng.gamma(2.0, 50.0, n), 2) + 0.01
+    for _ in range(10):
+        r, alpha, a, b = np.exp(rng.normal(0, 1.5, 4))
+        expected = bgnbd_log_likelihood(r, alpha, a, b, x, t_x, age)
+        got = _bgnbd_log_likelihood_by_value(r, alpha, a, b, _distinct(x), _distinct(t_x), _distinct(age))
+        np.testing.assert_array_equal(got, expected)
+        p, q, v = np.exp(rng.normal(0, 1.5, 3))
+        xs = x + 1
+        expected = gamma_gamma_log_likelihood(p, q, v, xs, m)
+        got = _gamma_gamma_log_likelihood_by_value(p, q, v, _distinct(xs), np.log(m), np.log(xs), m * xs)
+        np.testing.assert_array_equal(got, expected)
