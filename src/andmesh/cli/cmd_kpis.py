@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -81,9 +81,8 @@ def _latest(result: KpiResult, dims: list[str]) -> str:
     if not result.rows:
         return ""
     count = 3 if not dims else 6
-    pairs: list[tuple[dict[str, Any], str | None]] = list(
-        zip(result.rows, result.row_rag_status or [None] * len(result.rows), strict=True)
-    )[-count:]
+    statuses: list[str | None] = list(result.row_rag_status or [None] * len(result.rows))
+    pairs = list(zip(result.rows, statuses, strict=True))[-count:]
     out = []
     for row, rag in pairs:
         where = "".join(f" {row[d]}" for d in dims if d in row)
