@@ -179,3 +179,25 @@ def test_applying_a_kept_fit_imports_neither_optbinning_nor_scikit_learn(tmp_pat
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_unseen_category_scores_as_its_fit_scores_it_and_is_explained(
+    fitted: tuple[CreditRiskScorecard, pa.Table, pa.Table],
+) -> None:
+    """A grade never seen in training: points and reason text both from the bin optbinning gives it."""
+    method, features, _ = fitted
+    grade = ["Z" if i % 5 == 0 else v for i, v in enumerate(features["grade"].to_pylist())]
+    unseen = features.set_column(3, "grade", pa.array(grade, pa.string()))
+    out = method.score(features=unseen).table
+    _, idx = method._apply(unseen)
+    j = list(method.selected_).index("grade")
+    bins = method.bins_["grade"]
+    rows = np.asarray(idx[:, j])
+    expected = [bins[k] for k in np.where(rows < 0, rows + len(bins), rows)]
+    assert len(method.points_["grade"]) == len(bins)
+    points = np.asarray(out["points_grade"])
+    assert np.allclose(points, np.round(method.points_["grade"][rows], 2))
+    texts = [r for reasons in out["reasons"].to_pylist() for r in reasons if "grade" in str(r).lower()]
+    assert out.num_rows == features.num_rows
+    assert texts
+    assert all(any(b in str(t) for b in set(expected)) for t in texts)

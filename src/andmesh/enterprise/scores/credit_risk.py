@@ -370,6 +370,11 @@ class CreditRiskScorecard(ScoreMethod):
         require_unique(keys, "features")
         pd_, idx = self._apply(features)
         n, sel = features.num_rows, self.selected_
+        for j, f in enumerate(sel):
+            # optbinning gives an unseen category the index -1, its last bin's numbers: the
+            # reason text must name the same bin its points come from.
+            column = idx[:, j]
+            column[column < 0] += len(self.points_[f])
         points = np.zeros((n, len(sel)))
         values = np.full((n, len(sel)), np.nan)
         for j, f in enumerate(sel):
