@@ -7,8 +7,13 @@ side by side, and Spark's ratio to DuckDB measured in the same run.
 Each engine runs the mesh in a child process of its own, in a fresh workspace. Wall time is the
 child's, process start to exit (Spark's includes starting its JVM); `run` is the mesh run alone.
 Peak memory is the peak of the child's whole process tree (Python, DuckDB in it, and Spark's JVM,
-which is a separate process), sampled from /proc every 0.2 s. The machine's load average is
-printed before and after: on a shared machine, read the figures with it.
+which is a separate process), sampled from /proc every 0.2 s. CPU time (user + system) is the
+child's and its descendants' at the end of the run (the JVM and Spark's Python workers included):
+on a shared machine it is the figure to compare, wall time moves with the load. The machine's
+load average is printed before and after.
+
+Each product's line in ``<work>/<engine>.progress.log`` gives its wall time, its CPU time and the
+Spark jobs it ran, and entity resolution's steps on Spark are logged there with their times.
 
 Spark runs on ``--master`` (default ``local[2]``, two shuffle partitions per core: the mesh's
 products are small per query, and Spark's default of 200 partitions costs more than it splits).
