@@ -60,14 +60,11 @@ LOCAL = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.adaptive.enabled": "true",
-    "spark.driver.extraJavaOptions": " ".join(
-        # A mesh run is hundreds of small queries, each planned and compiled to new Java classes:
-        # the JIT's optimizing tier (C2) spent more CPU compiling them (26 s of 69 s in the JVM
-        # for the location linkage at 20,000 customers) than the tasks spent running (8.5 s).
-        # C1 alone compiles quickly; the serial collector has no concurrent threads to feed.
-        ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-    ),
 }
+# Not a default, measured (docs/engines.md): the JIT's C1 tier alone (``-XX:TieredStopAtLevel=1``)
+# cut the CPU of a small mesh's many small queries, C2 compiling them cost more than running them,
+# but made a heavy query 1.6x dearer (11 M order lines at 200,000 customers). A small mesh can opt
+# in: ANDMESH_SPARK_CONF=spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1
 
 _lock = threading.Lock()
 _session: SparkSession | None = None
