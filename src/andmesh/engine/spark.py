@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -316,6 +317,7 @@ class SparkEngine(Distributed, ChecksInputFiles, ReadsJson):
 # their relationships read it). Spark infers a Parquet schema with a job of its own.
 _SCHEMAS: dict[tuple[tuple[int, int, int, int], ...], str] = {}
 _SCHEMAS_KEPT = 4096
+_SCHEMAS_LOCK = threading.Lock()
 
 
 def _read_parquet(reader: Any, paths: list[str]) -> DataFrame:
@@ -331,9 +333,11 @@ def _read_parquet(reader: Any, paths: list[str]) -> DataFrame:
         schema = StructType.fromJson(json.loads(known))
         return reader.schema(schema).parquet(*paths)
     frame = reader.parquet(*paths)
-    if len(_SCHEMAS) >= _SCHEMAS_KEPT:
-        _SCHEMAS.pop(next(iter(_SCHEMAS)))
-    _SCHEMAS[key] = frame.schema.json()
+    schema_json = frame.schema.json()
+    with _SCHEMAS_LOCK:  # sessions of several threads (the service) share it
+        if len(_SCHEMAS) >= _SCHEMAS_KEPT:
+            _SCHEMAS.pop(next(iter(_SCHEMAS)))
+        _SCHEMAS[key] = schema_json
     return frame
 
 
