@@ -7,8 +7,13 @@ side by side, and Spark's ratio to DuckDB measured in the same run.
 Each engine runs the mesh in a child process of its own, in a fresh workspace. Wall time is the
 child's, process start to exit (Spark's includes starting its JVM); `run` is the mesh run alone.
 Peak memory is the peak of the child's whole process tree (Python, DuckDB in it, and Spark's JVM,
-which is a separate process), sampled from /proc every 0.2 s. The machine's load average is
-printed before and after: on a shared machine, read the figures with it.
+which is a separate process), sampled from /proc every 0.2 s. CPU time (user + system) is the
+child's and its descendants' at the end of the run (the JVM and Spark's Python workers included):
+on a shared machine it is the figure to compare, wall time moves with the load. The machine's
+load average is printed before and after.
+
+Each product's line in ``<work>/<engine>.progress.log`` gives its wall time, its CPU time and the
+Spark jobs it ran, and entity resolution's steps on Spark are logged there with their times.
 
 Spark runs on ``--master`` (default ``local[2]``, two shuffle partitions per core: the mesh's
 products are small per query, and Spark's default of 200 partitions costs more than it splits).
@@ -59,25 +64,69 @@ def load() -> str:
         return " ".join(handle.read().split()[:3])
 
 
+def tree_cpu_s(root: int) -> float:
+    """CPU time (user + system) of ``root`` and its live descendants, from /proc (s)."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(cpu.get(p, 0.0) for p in tree)
+
+
+def spark_jobs() -> int:
+    """Spark jobs started so far in this process (0 before Spark starts, or on DuckDB)."""
+    from andmesh.engine import spark_conf
+
+    session = spark_conf._session if "pyspark" in sys.modules else None
+    if session is None:
+        return 0
+    ids = session.sparkContext.statusTracker().getJobIdsForGroup(None)
+    return max(ids) + 1 if ids else 0
+
+
 def child(engine: str, data: Path, ws: Path) -> None:
     """Run the mesh once on ``engine``; print what it did as one JSON line."""
+    import logging
+
     from andmesh.facade import Andmesh
     from andmesh.workspace import Workspace
 
+    # Where entity resolution's time goes on Spark (its steps, logged at DEBUG).
+    steps = logging.getLogger("andmesh.entities.spark")
+    steps.setLevel(logging.DEBUG)
+    steps.addHandler(logging.StreamHandler(sys.stderr))
     facade = Andmesh(Workspace.resolve(ws))
     clock = time.perf_counter()
-    started: dict[str, float] = {}
+    started: dict[str, tuple[float, float, int]] = {}
+    me = os.getpid()
 
     def progress(event: Any) -> None:
         # One line per product on stderr (the parent keeps it in <work>/<engine>.progress.log), so a
-        # run stopped before its end still tells what each finished product took.
+        # run stopped before its end still tells what each finished product took: its wall time, the
+        # CPU time of this process and its children (Spark's JVM) and the Spark jobs it ran.
         if event.kind == "start":
-            started[event.table_id] = time.perf_counter()
+            started[event.table_id] = (time.perf_counter(), tree_cpu_s(me), spark_jobs())
         elif event.kind == "done":
-            seconds = time.perf_counter() - started.get(event.table_id, clock)
+            wall, cpu, jobs = started.get(event.table_id, (clock, 0.0, 0))
             print(
                 f"{time.perf_counter() - clock:8.1f} s  {event.index}/{event.total} {event.table_id} "
-                f"{event.status} {seconds:.1f} s · load {load()}",
+                f"{event.status} {time.perf_counter() - wall:.1f} s · cpu {tree_cpu_s(me) - cpu:.1f} s"
+                f" · {spark_jobs() - jobs} jobs · load {load()}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -87,7 +136,8 @@ def child(engine: str, data: Path, ws: Path) -> None:
     ports = {
         o.table_id: {"status": o.status.value, "rows": o.rows, "seconds": o.seconds} for o in result.outcomes
     }
-    print(json.dumps({"run_s": seconds, "exit_code": result.exit_code, "rows": result.rows, "ports": ports}))
+    summary = {"run_s": seconds, "cpu_s": tree_cpu_s(me), "jobs": spark_jobs(), "exit_code": result.exit_code}
+    print(json.dumps({**summary, "rows": result.rows, "ports": ports}))
 
 
 def measure(engine: str, data: Path, ws: Path, env: dict[str, str], log: Path) -> dict[str, Any]:
@@ -164,7 +214,8 @@ def main() -> None:
         results[engine] = measure(engine, data, ws, env, log)
         r = results[engine]
         print(
-            f"{engine:<7} wall {r['wall_s']:>7.1f} s · run {r['run_s']:>7.1f} s · peak {r['peak_mb']:>7,.0f} MB"
+            f"{engine:<7} wall {r['wall_s']:>7.1f} s · run {r['run_s']:>7.1f} s · cpu {r['cpu_s']:>7.1f} s"
+            f" · peak {r['peak_mb']:>7,.0f} MB · {r['jobs']:,} Spark jobs"
             f" · {sum(p['status'] == 'published' for p in r['ports'].values())}/{len(r['ports'])} published"
             f" · {r['rows']:,} rows · exit {r['exit_code']} · load {load()}"
         )
@@ -172,6 +223,7 @@ def main() -> None:
         duck, spark = results["duckdb"], results["spark"]
         print(
             f"spark / duckdb: wall {spark['wall_s'] / duck['wall_s']:.2f}x · run {spark['run_s'] / duck['run_s']:.2f}x"
+            f" · cpu {spark['cpu_s'] / duck['cpu_s']:.2f}x"
             f" · peak memory {spark['peak_mb'] / duck['peak_mb']:.2f}x"
         )
         differ = [

@@ -25,6 +25,9 @@ only the data it serves (docs/engines.md).
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 from contextvars import ContextVar, Token
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,9 +101,10 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
         paths = [str(Path(f).resolve()) for f in files]
         try:
             frame = self._read(paths, file_format)
-            if file_format == "parquet":
-                # Planning read one footer; counting reads them all (metadata only), so a broken
-                # file is found now, not in the middle of a check.
+            if file_format == "parquet" and not _footers_readable(paths):
+                # Every footer is read now, so a broken file is found here, not in the middle of a
+                # check: by pyarrow on this host when it can (no Spark job), else by Spark (a count
+                # reads the footers only), which names the culprit.
                 frame.count()
         except Exception as exc:
             raise self._unreadable(name, paths, file_format, exc) from None
@@ -111,7 +115,7 @@ class SparkEngineSession(ChecksInputFiles, ReadsJson):
     def _read(self, paths: list[str], file_format: str) -> DataFrame:
         reader = self.spark.read
         if file_format == "parquet":
-            return reader.parquet(*paths)
+            return _read_parquet(reader, paths)
         if file_format == "json":
             # DuckDB reads one array of records as well as one record a line; Spark needs telling.
             multiline = any(_starts_with_bracket(p) for p in paths)
@@ -305,6 +309,48 @@ class SparkEngine(Distributed, ChecksInputFiles, ReadsJson):
             # A Connect client makes a fresh server-side session per `create()`.
             return SparkEngineSession(SparkSession.builder.remote(self.master).create())
         return SparkEngineSession(shared.newSession())
+
+
+# The schema Spark inferred for a set of Parquet files, by the files' identity (device, inode, size,
+# modification time: a published version is the staged files renamed, so a product's output is
+# inferred once, when its checks read it, and no more when its consumers and the checks of
+# their relationships read it). Spark infers a Parquet schema with a job of its own.
+_SCHEMAS: dict[tuple[tuple[int, int, int, int], ...], str] = {}
+_SCHEMAS_KEPT = 4096
+_SCHEMAS_LOCK = threading.Lock()
+
+
+def _read_parquet(reader: Any, paths: list[str]) -> DataFrame:
+    from pyspark.sql.types import StructType
+
+    try:
+        stats = [os.stat(p) for p in paths]
+    except OSError:
+        return reader.parquet(*paths)  # not on this host (a cluster's paths): Spark reads it
+    key = tuple(sorted((s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns) for s in stats))
+    known = _SCHEMAS.get(key)
+    if known is not None:
+        schema = StructType.fromJson(json.loads(known))
+        return reader.schema(schema).parquet(*paths)
+    frame = reader.parquet(*paths)
+    schema_json = frame.schema.json()
+    with _SCHEMAS_LOCK:  # sessions of several threads (the service) share it
+        if len(_SCHEMAS) >= _SCHEMAS_KEPT:
+            _SCHEMAS.pop(next(iter(_SCHEMAS)))
+        _SCHEMAS[key] = schema_json
+    return frame
+
+
+def _footers_readable(paths: list[str]) -> bool:
+    """Whether pyarrow reads every file's Parquet footer on this host (False: let Spark say why)."""
+    import pyarrow.parquet as pq
+
+    try:
+        for path in paths:
+            pq.read_metadata(path)
+    except Exception:
+        return False
+    return True
 
 
 def _rows(frame: DataFrame) -> list[dict[str, Any]]:

@@ -61,6 +61,10 @@ LOCAL = {
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.adaptive.enabled": "true",
 }
+# Not a default, measured (docs/engines.md): the JIT's C1 tier alone (``-XX:TieredStopAtLevel=1``)
+# cut the CPU of a small mesh's many small queries, C2 compiling them cost more than running them,
+# but made a heavy query 1.6x dearer (11 M order lines at 200,000 customers). A small mesh can opt
+# in: ANDMESH_SPARK_CONF=spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1
 
 _lock = threading.Lock()
 _session: SparkSession | None = None

@@ -94,3 +94,16 @@ def test_a_truncated_parquet_file_is_named(engine: Engine, tmp_path: Path) -> No
         bound(engine, [good, broken], "parquet")
     assert str(broken) in caught.value.message
     assert "not a readable parquet file" in caught.value.message
+
+
+def test_a_rewritten_parquet_file_is_read_with_its_new_columns(engine: Engine, tmp_path: Path) -> None:
+    # Spark's session remembers the schema it inferred for a set of files (an inference is a Spark
+    # job): a file written again under the same name must not be read with the old schema.
+    file = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"id": pa.array([1, 2], pa.int64())}), file)
+    assert bound(engine, [file], "parquet") == (2, {"id": "int64"})
+    pq.write_table(pa.table({"id": pa.array([3], pa.int64()), "name": pa.array(["x"])}), file)
+    assert bound(engine, [file], "parquet") == (1, {"id": "int64", "name": "string"})
+    renamed = tmp_path / "b.parquet"
+    file.rename(renamed)  # a published version is its staged files renamed: still read right
+    assert bound(engine, [renamed], "parquet") == (1, {"id": "int64", "name": "string"})
