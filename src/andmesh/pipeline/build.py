@@ -26,7 +26,7 @@ from andmesh.engine.base import EngineSession
 from andmesh.errors import EngineError
 from andmesh.pipeline.digests import ContentDigests
 from andmesh.spec.mesh import Mesh, OutputPort, PipelineRef, Product
-from andmesh.spec.sqlguard import SqlRefused, guard_select
+from andmesh.spec.sqlguard import SqlRefused, guarded_sql
 from andmesh.storage.warehouse import PortHead, PortVersion, Warehouse
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def evaluate(
     if pipeline.kind == "sql":
         text = pipeline.file.read_text(encoding="utf-8")
         try:
-            query = guard_select(text, inputs, dialect).sql
+            query = guarded_sql(text, inputs, dialect)
         except SqlRefused as exc:
             raise EngineError(
                 f"{port.product_id}: {pipeline.file.name}: {exc.message}",
