@@ -11,7 +11,8 @@ Both contenders run in their own process, one after the other, on the same sourc
   own pipeline SQL written with ``COPY … TO`` (zstd, the row groups andmesh writes), then
   its contract's checks as plain SQL generated from the contract file (not-null, keys and
   unique columns, patterns, ranges, accepted values, row count, the SQL rules, foreign
-  keys as anti-joins against the referenced product's file);
+  keys — a column's and the table's composite ones — as anti-joins against the referenced
+  product's file);
 - **andmesh**: ``andmesh run <mesh> --select <each domain but enterprise>`` in a fresh
   workspace (start-up, lint, policies, build, gate, publish to Iceberg, lineage: what a
   user waits for).
@@ -153,6 +154,20 @@ def check_queries(product: dict[str, Any], table: str, files: dict[str, str]) ->
                         f'on t.{col} = r."{target_col}" where t.{col} is not null',
                     )
                 )
+    for rel in schema.get("relationships") or []:  # table-level keys: composite foreign keys
+        sources = [str(c).rpartition(".")[2] for c in rel.get("from") or []]
+        targets = [str(c).rpartition(".") for c in rel.get("to") or []]
+        target = targets[0][0] if targets else ""
+        if target in files and len(sources) == len(targets):
+            on = " and ".join(f't."{a}" = r."{b[2]}"' for a, b in zip(sources, targets, strict=True))
+            present = " and ".join(f't."{a}" is not null' for a in sources)
+            queries.append(
+                (
+                    f"{', '.join(sources)} → {target}",
+                    f"select count(*) from {table} t anti join read_parquet({quote(files[target])}) r "
+                    f"on {on} where {present}",
+                )
+            )
     queries.insert(
         0, ("row-level rules + row count", f"select count(*), {', '.join(row_level) or '0'} from {table}")
     )

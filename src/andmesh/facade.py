@@ -235,19 +235,22 @@ class Andmesh:
                 self._signatures[path] = found
         return found
 
-    def _spec_cache(self) -> SpecCache | None:
+    def _spec_cache(self, *, run: bool = False) -> SpecCache | None:
         """The workspace's cache of parsed specs (none for a workspace not yet made or not ours to write).
 
         Its signing key derives from the workspace key; a command never mints that key for
-        the cache (a run makes it; the next load then uses the cache).
+        the cache, except a run, which makes the workspace and its key anyway: its specs are
+        then cached at once, not only from the second run on.
         """
         from andmesh.security.keys import workspace_key
         from andmesh.spec.cache import SpecCache
 
-        if not self.workspace.exists or not self.workspace.writable:
+        if not self.workspace.writable or not (self.workspace.exists or run):
             return None
+        if run:
+            self.workspace.create()
         try:
-            key = workspace_key(self.workspace.root, "spec-cache", create=False)
+            key = workspace_key(self.workspace.root, "spec-cache", create=run)
         except UsageError:
             return None
         return SpecCache(self.workspace.root / "cache" / "specs.json", key)
@@ -278,7 +281,7 @@ class Andmesh:
         from andmesh.pipeline.run import new_run_id, run_mesh
         from andmesh.spec import load_mesh
 
-        mesh = load_mesh(path, self._spec_cache())
+        mesh = load_mesh(path, self._spec_cache(run=True))
         self._authorize_publish(mesh, select)
         data_root = self.data_root(mesh, data)
         with self.workspace.lock():

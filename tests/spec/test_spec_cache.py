@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import andmesh.spec.loader as loader
+from andmesh.facade import Andmesh
 from andmesh.spec import lint_mesh, load_mesh
 from andmesh.spec.cache import SpecCache
 from tests.helpers import edit
@@ -124,3 +125,20 @@ def test_score_methods_checked_clean_are_not_imported_again(tmp_path: Path) -> N
     expected = messages(mesh_dir, None)
     assert any("config of credit_risk_scorecard: max_n_bins" in m for m in expected)
     assert messages(mesh_dir, SpecCache(file, b"k" * 32)) == expected
+
+
+def test_a_fresh_workspace_caches_its_specs_on_the_first_run(
+    mesh_dir: Path, andmesh: Andmesh, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run makes the workspace and its key anyway: the second run must not parse again.
+    assert not andmesh.workspace.root.exists()
+    andmesh.run(mesh_dir)
+    assert (andmesh.workspace.root / "cache" / "specs.json").is_file()
+    no_parser(monkeypatch)
+    again = Andmesh(andmesh.workspace).run(mesh_dir, force=True)
+    assert [o.version for o in again.outcomes] == [2]
+
+
+def test_a_read_command_on_a_fresh_workspace_mints_no_key(mesh_dir: Path, andmesh: Andmesh) -> None:
+    andmesh.mesh(mesh_dir)
+    assert not (andmesh.workspace.root / "secret.key").exists()

@@ -9,10 +9,16 @@ configuration rather than by what DuckDB guesses (80% of the machine's memory ea
 ``ANDMESH_TEMP_DIRECTORY``  where they spill (default: ``<system temp>/andmesh-spill``)
 ``ANDMESH_THREADS``         threads per database (default: DuckDB's, one per core)
 
+Each database spills into a folder of its own inside that one (:func:`spill_folder`): DuckDB
+deletes its temporary files when it closes, so two processes (or two databases of one
+process) spilling into one folder would delete each other's files, and DuckDB makes the
+folder only when it first spills and removes it when it closes.
+
 >>> EngineConfig.from_env({"ANDMESH_MEMORY_LIMIT": "6 GB", "ANDMESH_THREADS": "2"}).memory_limit
 '6GB'
->>> sorted(EngineConfig(memory_limit="1GB", temp_directory="/tmp/spill").duckdb().items())
-[('memory_limit', '1GB'), ('temp_directory', '/tmp/spill')]
+>>> config = EngineConfig(memory_limit="1GB", temp_directory=tempfile.gettempdir()).duckdb()
+>>> config["memory_limit"], Path(config["temp_directory"]).parent == Path(tempfile.gettempdir())
+('1GB', True)
 >>> EngineConfig().duckdb()
 {}
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +38,8 @@ from andmesh.errors import UsageError
 MEMORY_LIMIT = "ANDMESH_MEMORY_LIMIT"
 TEMP_DIRECTORY = "ANDMESH_TEMP_DIRECTORY"
 THREADS = "ANDMESH_THREADS"
+SPILL_ROOT = "andmesh-spill"
+SPILL_PREFIX = "db-"
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
 
@@ -84,8 +93,23 @@ class EngineConfig:
             config["threads"] = self.threads
         if self.memory_limit:
             config["memory_limit"] = self.memory_limit
-            spill = self.temp_directory or str(Path(tempfile.gettempdir()) / "andmesh-spill")
-            config["temp_directory"] = spill
+            config["temp_directory"] = str(spill_folder(self.temp_directory))
         elif self.temp_directory:
-            config["temp_directory"] = self.temp_directory
+            config["temp_directory"] = str(spill_folder(self.temp_directory))
         return config
+
+
+def spill_folder(root: str | Path | None = None) -> Path:
+    """A new, not yet existing folder for one DuckDB database to spill into, inside ``root``
+    (default ``<system temp>/andmesh-spill``, made here if missing).
+
+    DuckDB creates it on its first spill and deletes it, with its files, when the database
+    closes; a database that never spills leaves nothing behind.
+
+    >>> first, second = spill_folder(tempfile.gettempdir()), spill_folder(tempfile.gettempdir())
+    >>> first != second and first.parent == second.parent and not first.exists()
+    True
+    """
+    base = Path(root) if root else Path(tempfile.gettempdir()) / SPILL_ROOT
+    base.mkdir(parents=True, exist_ok=True)
+    return base / f"{SPILL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"

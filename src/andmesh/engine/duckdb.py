@@ -201,6 +201,30 @@ class DuckDBSession:
         self.con.to_parquet(expr, target, compression="zstd", row_group_size=122_880)
         return [target]
 
+    def write_query_parquet(
+        self, query: str, folder: Path, columns: list[tuple[str, str | None]] | None = None
+    ) -> list[Path]:
+        """:meth:`write_parquet` for a SQL query, without Ibis: its ``columns`` (name and the type
+        to cast to, or None; none given: every column), written by the same ``COPY``."""
+        if self.sealed and (self._writable is None or not folder.resolve().is_relative_to(self._writable)):
+            raise EngineError(
+                f"cannot write to {folder}: the session was sealed without it",
+                hint="seal the session with the staging folder as `writable`",
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "part-00000.parquet"
+        items = []
+        for name, cast in columns or []:
+            column = f'"t0".{exp.to_identifier(name, quoted=True).sql("duckdb")}'
+            alias = exp.to_identifier(name, quoted=True).sql("duckdb")
+            items.append(f"CAST({column} AS {cast}) AS {alias}" if cast else column)
+        select = f'SELECT {", ".join(items) or "*"} FROM ({query}) AS "t0"'
+        path = exp.Literal.string(str(target)).sql("duckdb")
+        self.raw.execute(
+            f"COPY ({select}) TO {path} (FORMAT 'parquet', COMPRESSION 'zstd', ROW_GROUP_SIZE 122880)"
+        )
+        return [target]
+
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         # A temporary table in this session's own in-memory database: it goes away with
         # the session. (Ibis's Table.cache() cannot drop its tables on DuckDB 1.5.)

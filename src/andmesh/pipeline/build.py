@@ -26,7 +26,7 @@ from andmesh.engine.base import EngineSession
 from andmesh.errors import EngineError
 from andmesh.pipeline.digests import ContentDigests
 from andmesh.spec.mesh import Mesh, OutputPort, PipelineRef, Product
-from andmesh.spec.sqlguard import SqlRefused, guard_select
+from andmesh.spec.sqlguard import SqlRefused, guarded_sql
 from andmesh.storage.warehouse import PortHead, PortVersion, Warehouse
 
 if TYPE_CHECKING:
@@ -201,26 +201,11 @@ def evaluate(
     """
     pipeline = port.pipeline
     if pipeline.kind == "sql":
-        text = pipeline.file.read_text(encoding="utf-8")
-        try:
-            query = guard_select(text, inputs, dialect).sql
-        except SqlRefused as exc:
-            raise EngineError(
-                f"{port.product_id}: {pipeline.file.name}: {exc.message}",
-                product=port.product_id,
-                hint=exc.hint or "`andmesh lint` shows where",
-            ) from exc
-        # Confined before the query is even parsed by the engine: it reads the bound
-        # inputs, and the platform writes its output to the staging folder afterwards.
-        session.seal(_staging(context, port))
+        query = _sealed_query(session, port, inputs, dialect, context)
         try:
             return session.sql(query, dialect)
         except Exception as exc:
-            raise EngineError(
-                f"{port.product_id}: {pipeline.file.name}: {exc}",
-                product=port.product_id,
-                hint="fix the query; `andmesh lint` checks that it parses and reads declared inputs only",
-            ) from exc
+            raise _query_failed(port, exc) from exc
     if not isinstance(inputs, Mapping):
         raise EngineError(
             f"{port.product_id}: {pipeline.describe()} needs its inputs as tables",
@@ -256,6 +241,53 @@ def evaluate(
             hint="return a table expression built from the `inputs` mapping",
         )
     return result
+
+
+def sql_query(
+    session: EngineSession,
+    port: OutputPort,
+    inputs: Sequence[str],
+    dialect: str,
+    context: BuildContext | None = None,
+) -> tuple[str, list[tuple[str, str, bool]]]:
+    """A SQL pipeline's guarded query and its columns (name, engine type, nullable), without Ibis:
+    :func:`evaluate`'s checks and errors, the session sealed the same way."""
+    query = _sealed_query(session, port, inputs, dialect, context)
+    try:
+        return query, session.columns(query)
+    except Exception as exc:
+        raise _query_failed(port, exc) from exc
+
+
+def _sealed_query(
+    session: EngineSession,
+    port: OutputPort,
+    inputs: Mapping[str, ibis.Table] | Sequence[str],
+    dialect: str,
+    context: BuildContext | None,
+) -> str:
+    pipeline = port.pipeline
+    text = pipeline.file.read_text(encoding="utf-8")
+    try:
+        query = guarded_sql(text, inputs, dialect)
+    except SqlRefused as exc:
+        raise EngineError(
+            f"{port.product_id}: {pipeline.file.name}: {exc.message}",
+            product=port.product_id,
+            hint=exc.hint or "`andmesh lint` shows where",
+        ) from exc
+    # Confined before the query is even parsed by the engine: it reads the bound
+    # inputs, and the platform writes its output to the staging folder afterwards.
+    session.seal(_staging(context, port))
+    return query
+
+
+def _query_failed(port: OutputPort, exc: Exception) -> EngineError:
+    return EngineError(
+        f"{port.product_id}: {port.pipeline.file.name}: {exc}",
+        product=port.product_id,
+        hint="fix the query; `andmesh lint` checks that it parses and reads declared inputs only",
+    )
 
 
 def _staging(context: BuildContext | None, port: OutputPort) -> Path | None:

@@ -91,3 +91,37 @@ def conform(expr: ibis.Table, contract: Contract) -> tuple[ibis.Table, list[str]
         projections.append(column.cast(target).name(prop.name) if target is not None else column)
     # Missing contract columns are not invented: the gate reports them as failed.
     return expr.select(projections) if projections else expr, extra
+
+
+# What :func:`conform_columns` casts to without Ibis: types whose cast Ibis renders as a plain
+# ``CAST(… AS <type>)`` on DuckDB (it writes some others — intervals, numbers to timestamps —
+# as functions).
+_PLAIN_CASTS = (dt.Integer, dt.Floating, dt.Decimal, dt.String, dt.Date, dt.Timestamp, dt.Boolean)
+
+
+def conform_columns(
+    columns: list[tuple[str, str, bool]], contract: Contract
+) -> tuple[list[tuple[str, str | None]], list[str]] | None:
+    """:func:`conform` for a query whose columns are known (name, DuckDB type, nullable), in SQL:
+    the columns to select in contract order, each with the DuckDB type to cast it to (None: as it
+    is), and the dropped extra columns. An empty selection means every column, as :func:`conform`
+    keeps the table when no contract column is there. None when a cast is not a plain one.
+
+    """
+    from ibis.backends.sql.datatypes import DuckDBType
+
+    types = {
+        name: DuckDBType.from_string(engine_type, nullable=nullable)
+        for name, engine_type, nullable in columns
+    }
+    names = {p.name for p in contract.properties}
+    extra = [name for name, _, _ in columns if name not in names]
+    selected: list[tuple[str, str | None]] = []
+    for prop in contract.properties:
+        if prop.name not in types:
+            continue
+        target = canonical_type(prop.logicalType, types[prop.name], prop.physicalType)
+        if target is not None and not isinstance(target, _PLAIN_CASTS):
+            return None
+        selected.append((prop.name, DuckDBType.to_string(target) if target is not None else None))
+    return selected, extra

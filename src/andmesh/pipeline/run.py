@@ -31,6 +31,7 @@ from andmesh.pipeline.build import (
     evaluate,
     fingerprint,
     source_folders,
+    sql_query,
 )
 from andmesh.pipeline.digests import ContentDigests
 from andmesh.pipeline.plan import select_products
@@ -399,21 +400,36 @@ def _build_and_publish(
     clock: float,
 ) -> PortOutcome:
     # Ibis is the pipelines' expression layer: loaded only once a port is built (a no-op run never is).
-    from andmesh.pipeline.conform import conform
+    from andmesh.engine.duckdb import DuckDBSession
+    from andmesh.pipeline.conform import conform, conform_columns
 
     session = ctx.engine.session()
     staged_dir = ctx.warehouse.staging_dir(ctx.run_id, port.table_id)
+    dialect = ctx.mesh.spec.sqlDialect
     try:
         folders = source_folders(ctx.mesh)
         inputs: dict[str, ibis.Table] | list[str]
+        shaped = None
         if port.pipeline.kind == "sql":  # read by name: no Ibis table, no schema lookup per input
             inputs = bind_input_names(session, product, ctx.data_root, upstream, folders)
+            if isinstance(session, DuckDBSession) and dialect == session.dialect:
+                # SQL in, SQL out: the query, its casts to the contract and the Parquet write
+                # are DuckDB's own statements, with no Ibis expression (nor its backend) between.
+                query, columns = sql_query(session, port, inputs, dialect, _build_context(ctx, product, port))
+                shaped = conform_columns(columns, port.contract)
         else:
             inputs = bind_inputs(session, product, ctx.data_root, upstream, folders)
-        expr = evaluate(session, port, inputs, ctx.mesh.spec.sqlDialect, _build_context(ctx, product, port))
-        conformed, extra = conform(expr, port.contract)
+        if shaped is None:
+            expr = evaluate(session, port, inputs, dialect, _build_context(ctx, product, port))
+            conformed, extra = conform(expr, port.contract)
+        else:
+            selected, extra = shaped
         try:
-            staged = session.write_parquet(conformed, staged_dir)
+            if shaped is None:
+                staged = session.write_parquet(conformed, staged_dir)
+            else:
+                assert isinstance(session, DuckDBSession)
+                staged = session.write_query_parquet(query, staged_dir, selected)
         except Exception as exc:
             raise EngineError(
                 f"{product.id}: the pipeline failed on the engine: {exc}", product=product.id

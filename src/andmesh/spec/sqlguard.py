@@ -184,8 +184,29 @@ def guard_select(text: str, tables: Collection[str], dialect: str = "duckdb") ->
         raise SqlRefused(
             f"only a single SELECT is allowed, not {kind}", *_position(statement, text), kind="statement"
         )
-    _check_nodes(statement, text, {t.lower() for t in tables})
-    return GuardedQuery(statement, statement.sql(dialect=dialect, comments=False))
+    bound = {t.lower() for t in tables}
+    _check_nodes(statement, text, bound)
+    guarded = GuardedQuery(statement, statement.sql(dialect=dialect, comments=False))
+    if len(_PASSED) >= _PASSED_MAX:
+        _PASSED.clear()
+    _PASSED[(text, frozenset(bound), dialect)] = guarded.sql
+    return guarded
+
+
+# The SQL of the queries that passed in this process: a run lints its pipelines when it loads
+# the mesh, then builds them; the build takes the guarded SQL without parsing it again.
+_PASSED: dict[tuple[str, frozenset[str], str], str] = {}
+_PASSED_MAX = 1024
+
+
+def guarded_sql(text: str, tables: Collection[str], dialect: str = "duckdb") -> str:
+    """The SQL the engine runs for ``text`` (:func:`guard_select`'s), remembered once it passed.
+
+    >>> guarded_sql("select 1 as one from t /* ok */", ["T"]) == guard_select("select 1 as one from t", ["t"]).sql
+    True
+    """
+    known = _PASSED.get((text, frozenset(t.lower() for t in tables), dialect))
+    return known if known is not None else guard_select(text, tables, dialect).sql
 
 
 def _nested_comment(text: str, dialect: str) -> str | None:

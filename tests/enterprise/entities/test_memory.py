@@ -44,4 +44,4 @@ def test_a_memory_budget_that_is_not_a_size_is_refused_with_a_hint() -> None:
 
 def test_a_budget_always_comes_with_a_spill_folder() -> None:
     config = EngineConfig.from_env({"ANDMESH_MEMORY_LIMIT": "2 GiB"}).duckdb()
-    assert config["memory_limit"] == "2GiB" and str(config["temp_directory"]).endswith("andmesh-spill")
+    assert config["memory_limit"] == "2GiB" and Path(config["temp_directory"]).parent.name == "andmesh-spill"
