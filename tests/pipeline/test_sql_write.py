@@ -80,3 +80,18 @@ def test_a_query_without_contract_columns_is_written_whole(tmp_path: Path) -> No
     [file] = session.write_query_parquet(query, tmp_path / "out", shaped[0])
     session.close()
     assert duckdb.sql(f"SELECT * FROM '{file}'").fetchall() == [(1, "b")]
+
+
+def test_the_direct_write_is_a_declared_capability_spark_does_not_have() -> None:
+    """The run asks for the capability, not for an engine by name: DuckDB has it, Spark does not
+    (so a Spark run keeps the Ibis path without importing or starting Spark here)."""
+    from andmesh.engine.capabilities import WritesQueryParquet, supports
+
+    session = DuckDBSession()
+    assert supports(session, WritesQueryParquet)
+    assert callable(session.write_query_parquet)
+
+    class SparkLike:
+        name = "spark"
+
+    assert not supports(SparkLike(), WritesQueryParquet)

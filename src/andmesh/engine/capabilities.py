@@ -56,9 +56,18 @@ class Distributed(Capability):
     what = "run on a cluster"
 
 
+class WritesQueryParquet(Capability):
+    """A guarded SQL query, cast to its contract's columns, is written to Parquet by the engine's
+    own statement (``session.write_query_parquet``), with no expression layer in between."""
+
+    what = "write a SQL query's result to Parquet directly"
+
+
 # DuckDB's engine module is another engineer's; until it lists its capabilities among its bases,
 # they are recorded here (and held to the engine by tests/engine/conformance).
-_DECLARED: dict[str, tuple[type[Capability], ...]] = {"duckdb": (LocksFileAccess, ReadsJson)}
+_DECLARED: dict[str, tuple[type[Capability], ...]] = {
+    "duckdb": (LocksFileAccess, ReadsJson, WritesQueryParquet)
+}
 
 
 def supports(engine: Any, capability: type[Capability]) -> bool:

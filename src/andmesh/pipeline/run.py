@@ -400,7 +400,7 @@ def _build_and_publish(
     clock: float,
 ) -> PortOutcome:
     # Ibis is the pipelines' expression layer: loaded only once a port is built (a no-op run never is).
-    from andmesh.engine.duckdb import DuckDBSession
+    from andmesh.engine.capabilities import WritesQueryParquet, supports
     from andmesh.pipeline.conform import conform, conform_columns
 
     session = ctx.engine.session()
@@ -412,7 +412,7 @@ def _build_and_publish(
         shaped = None
         if port.pipeline.kind == "sql":  # read by name: no Ibis table, no schema lookup per input
             inputs = bind_input_names(session, product, ctx.data_root, upstream, folders)
-            if isinstance(session, DuckDBSession) and dialect == session.dialect:
+            if supports(session, WritesQueryParquet) and dialect == session.dialect:
                 # SQL in, SQL out: the query, its casts to the contract and the Parquet write
                 # are DuckDB's own statements, with no Ibis expression (nor its backend) between.
                 query, columns = sql_query(session, port, inputs, dialect, _build_context(ctx, product, port))
@@ -428,8 +428,7 @@ def _build_and_publish(
             if shaped is None:
                 staged = session.write_parquet(conformed, staged_dir)
             else:
-                assert isinstance(session, DuckDBSession)
-                staged = session.write_query_parquet(query, staged_dir, selected)
+                staged = session.write_query_parquet(query, staged_dir, selected)  # type: ignore[attr-defined]
         except Exception as exc:
             raise EngineError(
                 f"{product.id}: the pipeline failed on the engine: {exc}", product=product.id
