@@ -260,9 +260,16 @@ def resolve(
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
-    """Write ``query``'s rows to a Parquet file from the engine (streamed: nothing in Python)."""
+    """Write ``query``'s rows to a Parquet file from the engine (streamed: nothing in Python).
+
+    Sorted into a table first, then copied in its order: ``COPY (… ORDER BY …) TO`` ran out of
+    a 6 GB budget at 1,000,000 customers (the evidence, 5.5 GiB used), where a sort into a
+    table spills and a table's scan feeds the writer in order.
+    """
     target = str(path).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE am_copy AS {query}")
+    con.execute(f"COPY am_copy TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute("DROP TABLE am_copy")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
