@@ -21,22 +21,52 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_tables, spec
 
 
-class _Timed:
-    """A DuckDB connection whose ``execute`` is timed; everything else passes through."""
+class _Peak:
+    """This process's resident memory sampled every 0.1 s: the highest since the last reset."""
 
-    def __init__(self, con: Any, clock: dict[str, list[float]]) -> None:
+    def __init__(self) -> None:
+        import os
+        import threading
+
+        self._page = os.sysconf("SC_PAGE_SIZE")
+        self.peak = 0
+        self.highest = 0
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _rss(self) -> int:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * self._page
+
+    def _run(self) -> None:
+        while True:
+            rss = self._rss()
+            self.peak = max(self.peak, rss)
+            self.highest = max(self.highest, rss)
+            time.sleep(0.1)
+
+    def reset(self) -> None:
+        self.peak = self._rss()
+
+
+class _Timed:
+    """A DuckDB connection whose ``execute`` is timed (and its peak memory kept); everything
+    else passes through."""
+
+    def __init__(self, con: Any, clock: dict[str, list[float]], peak: _Peak) -> None:
         self._con = con
         self._clock = clock
+        self._peak = peak
 
     def execute(self, query: str, *args: Any) -> Any:
         wall, cpu = time.perf_counter(), time.process_time()
+        self._peak.reset()
         try:
             return self._con.execute(query, *args)
         finally:
-            entry = self._clock.setdefault(_name(query), [0.0, 0.0, 0])
+            entry = self._clock.setdefault(_name(query), [0.0, 0.0, 0, 0])
             entry[0] += time.perf_counter() - wall
             entry[1] += time.process_time() - cpu
             entry[2] += 1
+            entry[3] = max(entry[3], self._peak.peak)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
@@ -66,8 +96,9 @@ def main() -> None:
     from andmesh.enterprise.entities import resolve as resolve_module
 
     clock: dict[str, list[float]] = {}
+    peak = _Peak()
     connect = duckdb.connect
-    resolve_module.duckdb.connect = lambda *a, **k: _Timed(connect(*a, **k), clock)  # type: ignore[assignment,attr-defined]
+    resolve_module.duckdb.connect = lambda *a, **k: _Timed(connect(*a, **k), clock, peak)  # type: ignore[assignment,attr-defined]
     real_api = splink.DuckDBAPI
     splink.DuckDBAPI = lambda connection, **k: real_api(connection=connection._con, **k)  # type: ignore[assignment,misc]
     entity = spec(args.variant)
@@ -87,9 +118,10 @@ def main() -> None:
     )
     print(f"timed statements {timed_wall:.1f} s wall, {timed_cpu:.1f} s CPU; the rest (Splink, Python) "
           f"{wall - timed_wall:.1f} s wall, {cpu - timed_cpu:.1f} s CPU")  # fmt: skip
-    print(f"{'statement':<62} {'n':>4} {'wall s':>8} {'CPU s':>8}")
-    for name, (w, c, n) in sorted(clock.items(), key=lambda kv: -kv[1][1])[: args.top]:
-        print(f"{name:<62} {n:>4} {w:>8.2f} {c:>8.2f}")
+    print(f"peak RSS {peak.highest / 2**20:,.0f} MB; load {Path('/proc/loadavg').read_text().split()[0]}")
+    print(f"{'statement':<62} {'n':>4} {'wall s':>8} {'CPU s':>8} {'peak MB':>8}")
+    for name, (w, c, n, m) in sorted(clock.items(), key=lambda kv: -kv[1][1])[: args.top]:
+        print(f"{name:<62} {n:>4} {w:>8.2f} {c:>8.2f} {m / 2**20:>8,.0f}")
 
 
 if __name__ == "__main__":

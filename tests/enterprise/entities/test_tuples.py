@@ -137,3 +137,43 @@ def test_world_without_shared_tuples_is_unchanged_by_them() -> None:
     second = resolve(entity_spec(), small_world(5))
     assert partition(first) == partition(second)
     assert first.summary.model_version == second.summary.model_version
+
+
+def test_name_key_block_pairs_only_close_names_and_addresses_still_pair_the_others() -> None:
+    """A block on a name's first two words ("van den …") pairs every name of the block, with
+    the square of its size; narrowed, it pairs only names where one starts the other or one
+    typo apart — a pair it leaves out still meets through an address rule."""
+    import duckdb
+
+    from andmesh.enterprise.entities.linkage import _pairs, narrowed_keys
+
+    con = duckdb.connect()
+    con.execute(
+        """CREATE TABLE t AS SELECT *, split_part(name, ' ', 1) || ' ' || split_part(name, ' ', 2) AS name_key,
+                  left(name, 12) AS name_prefix,
+                  length(name) - length(replace(name, ' ', '')) + 1 AS name_tokens
+        FROM (VALUES (1, NULL, 'van den berg bouw', '1011', '5'),
+                     (2, NULL, 'van den bosch handel', '2022', '7'),
+                     (3, NULL, 'van den heuvel transport', '1011', '5'),
+                     (4, NULL, 'van den berg bouw zonen', '3033', '9'),
+                     (5, NULL, 'van den berg bouv', '4044', '1'),
+                     (6, 1, 'van den dijk metaal', '5055', '2'),
+                     (7, 1, 'van den dijk metaal', '5055', '2'))
+             v(unique_id, grp, name, postcode, street_number)"""
+    )
+    rules = [["name"], ["name_key"], ["name_prefix"], ["postcode", "street_number"]]
+    apart = "NOT coalesce(l.grp = r.grp, FALSE)"
+
+    def pairs(narrow: set[str]) -> list[tuple[int, int]]:
+        _pairs(con, "t", rules, apart, "out", narrow)
+        found = con.execute("SELECT tuple_l, tuple_r FROM out ORDER BY 1, 2").fetchall()
+        assert len(found) == len(set(found)), "each pair once"
+        return found
+
+    narrow = narrowed_keys([c for (c,) in con.execute("SELECT column_name FROM (DESCRIBE t)").fetchall()])
+    assert narrow == {"name_key"}
+    # 1 starts 4; 1-5 one typo apart (as many words; 4-5 neither); 1-3 share an address;
+    # 6-7 are one group of the trusted links already.
+    assert pairs(narrow) == [(1, 3), (1, 4), (1, 5)]
+    # The whole block, as the u estimation counts it: every "van den …" pair.
+    assert pairs(set()) == [(a, b) for a in range(1, 8) for b in range(a + 1, 8) if (a, b) != (6, 7)]

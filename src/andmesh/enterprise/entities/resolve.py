@@ -260,9 +260,16 @@ def resolve(
 
 
 def _copy(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
-    """Write ``query``'s rows to a Parquet file from the engine (streamed: nothing in Python)."""
+    """Write ``query``'s rows to a Parquet file from the engine (streamed: nothing in Python).
+
+    Sorted into a table first, then copied in its order: ``COPY (… ORDER BY …) TO`` ran out of
+    a 6 GB budget at 1,000,000 customers (the evidence, 5.5 GiB used), where a sort into a
+    table spills and a table's scan feeds the writer in order.
+    """
     target = str(path).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE am_copy AS {query}")
+    con.execute(f"COPY am_copy TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    con.execute("DROP TABLE am_copy")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -466,22 +473,35 @@ def _cluster(
         "CASE o.outcome " + " ".join(f"WHEN {i} THEN {_lit(r)}" for i, r in enumerate(OUTCOMES)) + " END"
     )
     extra = [c for c in _columns(con, "am_prob_edges") if c.startswith(("gamma_", "mw_"))]
+    # The two joins first, each alone (at 1,000,000 customers both joins and the sort in one
+    # statement ran out of a 6 GB budget), then the sorted union of their rows.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE am_ev_hard AS
+        SELECT h.node_l, h.node_r, h.method, h.detail, o.outcome
+        FROM am_hard_edges h JOIN am_hard_outcomes o USING (node_l, node_r)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE am_ev_prob AS
+        SELECT p.*, o.reason FROM am_prob_edges p JOIN am_prob_reasons o
+          ON o.node_l = p.unique_id_l AND o.node_r = p.unique_id_r"""
+    )
     _copy(
         con,
-        f"""SELECT h.node_l, h.node_r, h.method, h.detail, 1.0::DOUBLE AS probability,
+        f"""SELECT o.node_l, o.node_r, o.method, o.detail, 1.0::DOUBLE AS probability,
                    NULL::DOUBLE AS match_weight, o.outcome <= 1 AS accepted, {outcome} AS reason
                    {"".join(f", NULL AS {c}" for c in extra)}
-            FROM am_hard_edges h JOIN am_hard_outcomes o USING (node_l, node_r)
+            FROM am_ev_hard o
             UNION ALL BY NAME
             SELECT p.unique_id_l AS node_l, p.unique_id_r AS node_r, 'probabilistic' AS method, NULL AS detail,
                    p.match_probability AS probability, p.match_weight,
-                   o.reason IN ('linked', 'already linked') AS accepted, o.reason
+                   p.reason IN ('linked', 'already linked') AS accepted, p.reason
                    {"".join(f", p.{c}" for c in extra)}
-            FROM am_prob_edges p JOIN am_prob_reasons o
-              ON o.node_l = p.unique_id_l AND o.node_r = p.unique_id_r
+            FROM am_ev_prob p
             ORDER BY node_l, node_r, method""",
         evidence,
     )
+    con.execute("DROP TABLE am_ev_hard")
+    con.execute("DROP TABLE am_ev_prob")
     for table in ("am_joining", "am_prob_outcomes", "am_prob_reasons", "am_hard_outcomes"):
         con.execute(f"DROP TABLE {table}")
     return counts
