@@ -69,6 +69,7 @@ class DuckDBSession:
             temp_directory=str(self._spill),
             threads=threads or base.threads,
         ).duckdb()
+        config["temp_directory"] = str(self._spill)  # already this session's own: no sub-folder
         self.raw = duckdb.connect(":memory:", config=config)
         for statement in _SETTINGS:
             self.raw.execute(statement)
