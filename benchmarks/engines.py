@@ -36,10 +36,10 @@ from typing import Any
 MESH = Path(__file__).resolve().parent.parent / "examples" / "order_to_cash"
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of ``root`` and all its descendants, from /proc (MB)."""
+def _tree_stats(root: int) -> tuple[set[int], dict[int, list[str]]]:
+    """``root`` and all its live descendants, and each process's /proc stat fields."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -47,7 +47,7 @@ def tree_rss_mb(root: int) -> float:
             with open(f"/proc/{entry}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
             parents[int(entry)] = int(fields[1])
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            stats[int(entry)] = fields
         except (OSError, IndexError, ValueError):
             continue
     tree, frontier = {root}, [root]
@@ -56,7 +56,14 @@ def tree_rss_mb(root: int) -> float:
         children = [p for p, parent in parents.items() if parent == pid and p not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(rss.get(p, 0) for p in tree) / 2**20
+    return tree, stats
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root`` and all its descendants, from /proc (MB)."""
+    tree, stats = _tree_stats(root)
+    page = os.sysconf("SC_PAGE_SIZE")
+    return sum(int(stats[p][21]) * page for p in tree if p in stats) / 2**20
 
 
 def load() -> str:
@@ -66,26 +73,9 @@ def load() -> str:
 
 def tree_cpu_s(root: int) -> float:
     """CPU time (user + system) of ``root`` and its live descendants, from /proc (s)."""
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
+    tree, stats = _tree_stats(root)
     tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            parents[int(entry)] = int(fields[1])
-            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        pid = frontier.pop()
-        children = [p for p, parent in parents.items() if parent == pid and p not in tree]
-        tree.update(children)
-        frontier.extend(children)
-    return sum(cpu.get(p, 0.0) for p in tree)
+    return sum((int(stats[p][11]) + int(stats[p][12])) / tick for p in tree if p in stats)
 
 
 def spark_jobs() -> int:

@@ -189,14 +189,19 @@ class DuckDBSession:
         self.seal()
         return self.con.sql(query, dialect=dialect)
 
-    def write_parquet(self, expr: ibis.Table, folder: Path) -> list[Path]:
+    def _staged_file(self, folder: Path) -> Path:
+        """The one Parquet file a write makes in ``folder``; a sealed session writes only where
+        it was sealed to write."""
         if self.sealed and (self._writable is None or not folder.resolve().is_relative_to(self._writable)):
             raise EngineError(
                 f"cannot write to {folder}: the session was sealed without it",
                 hint="seal the session with the staging folder as `writable`",
             )
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "part-00000.parquet"
+        return folder / "part-00000.parquet"
+
+    def write_parquet(self, expr: ibis.Table, folder: Path) -> list[Path]:
+        target = self._staged_file(folder)
         # DuckDB's COPY streams row groups to disk from its own threads: nothing is
         # materialised in Python, whatever the size of the output.
         self.con.to_parquet(expr, target, compression="zstd", row_group_size=122_880)
@@ -207,13 +212,7 @@ class DuckDBSession:
     ) -> list[Path]:
         """:meth:`write_parquet` for a SQL query, without Ibis: its ``columns`` (name and the type
         to cast to, or None; none given: every column), written by the same ``COPY``."""
-        if self.sealed and (self._writable is None or not folder.resolve().is_relative_to(self._writable)):
-            raise EngineError(
-                f"cannot write to {folder}: the session was sealed without it",
-                hint="seal the session with the staging folder as `writable`",
-            )
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "part-00000.parquet"
+        target = self._staged_file(folder)
         items = []
         for name, cast in columns or []:
             column = f'"t0".{exp.to_identifier(name, quoted=True).sql("duckdb")}'

@@ -495,6 +495,17 @@ class ScoreService:
         read[port.table_id] = info
         return files
 
+    def _record_read(self, port: OutputPort, read: dict[str, Any]) -> None:
+        """Record the version of ``port`` a run read, as when a query reads it here."""
+        if self.locator is not None:
+            self._located(port, read)
+        else:
+            self._read(port, read)
+
+    def _record_reads(self, score: Score, role: str, read: dict[str, Any]) -> None:
+        for alias in score.spec.inputs[role].from_:
+            self._record_read(score.ports[f"{role}:{alias}"], read)
+
     @property
     def table_engine(self) -> Engine:
         """The engine score inputs' SQL runs on: the one given, else the mesh's (made on first use)."""
@@ -556,10 +567,7 @@ class ScoreService:
             self._queries[key] = self.query(src.sql, ports, read, where=f"{score.key}: inputs.{role}.sql")
         else:
             for port in ports.values():  # what was read is recorded for every run that reads it
-                if self.locator is not None:
-                    self._located(port, read)
-                else:
-                    self._read(port, read)
+                self._record_read(port, read)
         return self._queries[key]
 
     def _source(
@@ -573,21 +581,11 @@ class ScoreService:
         """
         src = score.spec.inputs[role]
         if src.sql is not None and src.build is None and self._summarised(score, role):
-            for alias in src.from_:  # what was read is recorded as when the query runs here
-                port = score.ports[f"{role}:{alias}"]
-                if self.locator is not None:
-                    self._located(port, read)
-                else:
-                    self._read(port, read)
+            self._record_reads(score, role, read)
             return _Summarised(role)
         if src.sql is None or src.build is None or not self._builds_in_engine(src.build.function):
             return self._table(score, role, read, outputs)
-        for alias in src.from_:  # what was read is recorded as when the query runs here
-            port = score.ports[f"{role}:{alias}"]
-            if self.locator is not None:
-                self._located(port, read)
-            else:
-                self._read(port, read)
+        self._record_reads(score, role, read)
         return _InEngine(role)
 
     def _summarised(self, score: Score, role: str) -> bool:
