@@ -201,8 +201,10 @@ def purchase_summary(
     """What :func:`rfm_summary` reads of the transactions, one row per customer, computed by the engine.
 
     Per customer and day the amounts add up (as doubles, as ``rfm_summary`` adds them);
-    days up to ``end_day`` with a total > 0 are purchases: their count, their total (added
-    in day order, as ``np.bincount`` adds them), the first and last day and the first day's
+    days up to ``end_day`` with a total > 0 are purchases: their count, their total (a compensated
+    ``fsum``: DuckDB spills it, where an ordered ``sum(… ORDER BY day)`` held every customer's
+    days in memory and ran out at 1,000,000 customers; it may differ from NumPy's sequential
+    sum in the last bits, so a fit moves within the optimiser's tolerance), the first and last day and the first day's
     total. ``end_day`` None is the last dated transaction (as the method's default). The
     observation end travels in the schema's metadata. None when the amounts' type has no
     exact engine form (a decimal wider than 15 digits): the caller reads the rows.
@@ -230,7 +232,7 @@ def purchase_summary(
         "AND customer_id IS NOT NULL GROUP BY customer_id, day"
     )
     table = run(
-        "SELECT customer_id, count(*) AS purchase_days, sum(day_total ORDER BY day) AS total, "
+        "SELECT customer_id, count(*) AS purchase_days, fsum(day_total) AS total, "
         "min(day) AS first_day, arg_min(day_total, day) AS first_amount, max(day) AS last_day "
         f"FROM ({days_}) AS d WHERE day_total > 0 GROUP BY customer_id"
     )
