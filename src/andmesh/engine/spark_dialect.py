@@ -10,6 +10,8 @@ after its class). The checks render their SQL with it through ``session.dialect`
 ('CAST(t AS TIMESTAMP)', 'CAST(t AS TIMESTAMP_NTZ)')
 >>> sqlglot.transpile("select regexp_full_match(x, 'a.c') from t", read="duckdb", write=DIALECT)[0]
 "SELECT x RLIKE '^(?:a.c)\\\\\\\\z' FROM t"
+>>> sqlglot.transpile("select fsum(x) from t group by k", read="duckdb", write=DIALECT)[0]
+'SELECT SUM(x) FROM t GROUP BY k'
 """
 
 from __future__ import annotations
@@ -66,6 +68,15 @@ class _Generator(SparkGenerator):
     }
     # A bare TIMESTAMP is a wall-clock time in DuckDB (and in the checks' SQL), an instant in Spark.
     TYPE_MAPPING = {**SparkGenerator.TYPE_MAPPING, exp.DataType.Type.TIMESTAMP: "TIMESTAMP_NTZ"}  # noqa: RUF012
+
+    def anonymous_sql(self, expression: exp.Anonymous) -> str:
+        # DuckDB's compensated sums: Spark has none, its SUM is the nearest (a double's last bits may differ).
+        if expression.name.upper() in _COMPENSATED_SUMS:
+            return self.func("SUM", *expression.expressions)
+        return super().anonymous_sql(expression)
+
+
+_COMPENSATED_SUMS = frozenset({"FSUM", "SUMKAHAN", "KAHAN_SUM"})
 
 
 class AndmeshSpark(Spark):
