@@ -284,10 +284,10 @@ def _golden_sql(
         )
     else:
         con.execute("CREATE OR REPLACE TABLE winners AS SELECT a, entity_id FROM candidates")
-    source_name = "CASE won.s " + " ".join(f"WHEN {i} THEN {_lit(n)}" for i, n in enumerate(names)) + " END"
+    # Each (attribute, id) has one winner, so the pivot takes the source's number and names
+    # it after grouping: a CASE per attribute on every winner was most of the pivot's time.
     pivots = ", ".join(
-        f"max(won.v) FILTER (WHERE a = {i}) AS {_q(a.name)}, "
-        f"max({source_name if names else 'NULL::VARCHAR'}) FILTER (WHERE a = {i}) AS {_q(a.name + '_source')}"
+        f"max(won.v) FILTER (WHERE a = {i}) AS {_q(a.name)}, max(won.s) FILTER (WHERE a = {i}) AS {_q(a.name + '__s')}"
         for i, a in enumerate(attributes)
     )
     # Each id's winners in one row first, then beside its counts: no grouping over the join.
@@ -298,7 +298,16 @@ def _golden_sql(
         if pivots
         else "SELECT NULL AS entity_id"
     )
-    names_out = "".join(f", w.{_q(a.name)}, w.{_q(a.name + '_source')}" for a in attributes)
+
+    def source_name(column: str) -> str:
+        if not names:
+            return "NULL::VARCHAR"
+        return f"CASE {column} " + " ".join(f"WHEN {i} THEN {_lit(n)}" for i, n in enumerate(names)) + " END"
+
+    names_out = "".join(
+        f", w.{_q(a.name)}, {source_name('w.' + _q(a.name + '__s'))} AS {_q(a.name + '_source')}"
+        for a in attributes
+    )
     return f"""WITH counted AS (SELECT entity_id, source, count(*) AS n FROM xref GROUP BY ALL),
             entities AS (SELECT entity_id, sum(n)::BIGINT AS records, count(*) AS sources FROM counted GROUP BY 1),
             won AS ({pivoted})
