@@ -453,62 +453,83 @@ def _build_and_publish(
     )
     outcome.checks = checks
     outcome.rows = checks.rows
-    ctx.store.record_checks(ctx.run_id, product.id, port.table_id, (c.storable() for c in checks.checks))
     if not checks.passed:
         shutil.rmtree(staged_dir, ignore_errors=True)
-        failures = checks.blocking
-        outcome.status = PortStatus.blocked
-        outcome.message = (
-            f"{len(failures)} blocking check(s) failed; consumers keep "
-            + (f"version {outcome.version}" if outcome.version else "no version (never published)")
-            + ": "
-            + "; ".join(f"{c.id}: {c.message}" for c in failures[:3])
-        )
-        ctx.store.record_incident(
-            ctx.run_id,
-            product.id,
+        with ctx.store.batch():  # the product's records, one commit
+            _record_checks(ctx, product, port, checks)
+            _record_blocked(ctx, product, port, checks, outcome)
+            return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
+    # The catalog commit is the one atomic step of a publish: killed before it, readers keep
+    # the last good version and the product's "building" record is settled by `recover`;
+    # killed after it, `recover` records the version from the catalog. The store's records
+    # of the product follow in one transaction.
+    try:
+        version = ctx.warehouse.publish(
             port.table_id,
-            "contract_violation",
-            f"{len(failures)} blocking check(s) failed on {port.table_id}",
-            {
-                "failures": [
-                    {
-                        "check": c.id,
-                        "status": c.status.value,
-                        "measured": c.storable()["measured"],
-                        "threshold": c.storable()["threshold"],
-                        "message": c.message,
-                        "samples": c.samples,
-                    }
-                    for c in failures
-                ],
-                "rows": checks.rows,
-                "kept_version": outcome.version,
-            },
+            staged,
+            run_id=ctx.run_id,
+            contract_version=port.contract.version,
+            fingerprint=print_,
         )
-        return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
-    ctx.store.update_product(row_id, status="publishing", fingerprint=print_)
-    version = ctx.warehouse.publish(
-        port.table_id,
-        staged,
-        run_id=ctx.run_id,
-        contract_version=port.contract.version,
-        fingerprint=print_,
-    )
+    except Exception:
+        with contextlib.suppress(Exception):  # the checks ran; keep them beside the failure
+            _record_checks(ctx, product, port, checks)
+        raise
     ctx.versions[port.table_id] = version
-    ctx.store.record_published_contract(
-        port.table_id,
-        version.version,
-        port.contract.id,
-        port.contract.version,
-        port.contract.file.read_text(encoding="utf-8"),
-        ctx.run_id,
-    )
     outcome.status = PortStatus.published
     outcome.version = version.version
     outcome.rows = version.rows
     outcome.message = f"version {version.version} published"
-    return _finish(ctx, row_id, outcome, clock, fingerprint=print_, snapshot_id=version.snapshot_id)
+    with ctx.store.batch():
+        _record_checks(ctx, product, port, checks)
+        ctx.store.record_published_contract(
+            port.table_id,
+            version.version,
+            port.contract.id,
+            port.contract.version,
+            port.contract.file.read_text(encoding="utf-8"),
+            ctx.run_id,
+        )
+        return _finish(ctx, row_id, outcome, clock, fingerprint=print_, snapshot_id=version.snapshot_id)
+
+
+def _record_checks(ctx: RunContext, product: Product, port: OutputPort, checks: CheckRun) -> None:
+    ctx.store.record_checks(ctx.run_id, product.id, port.table_id, (c.storable() for c in checks.checks))
+
+
+def _record_blocked(
+    ctx: RunContext, product: Product, port: OutputPort, checks: CheckRun, outcome: PortOutcome
+) -> None:
+    failures = checks.blocking
+    outcome.status = PortStatus.blocked
+    outcome.message = (
+        f"{len(failures)} blocking check(s) failed; consumers keep "
+        + (f"version {outcome.version}" if outcome.version else "no version (never published)")
+        + ": "
+        + "; ".join(f"{c.id}: {c.message}" for c in failures[:3])
+    )
+    ctx.store.record_incident(
+        ctx.run_id,
+        product.id,
+        port.table_id,
+        "contract_violation",
+        f"{len(failures)} blocking check(s) failed on {port.table_id}",
+        {
+            "failures": [
+                {
+                    "check": c.id,
+                    "status": c.status.value,
+                    "measured": c.storable()["measured"],
+                    "threshold": c.storable()["threshold"],
+                    "message": c.message,
+                    "samples": c.samples,
+                }
+                for c in failures
+            ],
+            "rows": checks.rows,
+            "kept_version": outcome.version,
+        },
+    )
 
 
 def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> CheckRun:
