@@ -251,6 +251,36 @@ def ensure_data(customers: int) -> Path:
     return data
 
 
+def digest(workspace: Path) -> dict[str, Any]:
+    """What a workspace published, to compare two source trees: each port's versions, rows,
+    schema and a digest of its rows, and every check result (status, measured) of its last run."""
+    import duckdb
+
+    from andmesh.facade import Andmesh
+    from andmesh.workspace import Workspace
+
+    facade = Andmesh(Workspace.resolve(workspace))
+    tables: dict[str, Any] = {}
+    for table in facade.warehouse.tables():
+        versions = facade.warehouse.versions(table)
+        files = versions[-1].files
+        relation = duckdb.sql(f"select * from read_parquet({files!r})")
+        count, rows = duckdb.sql(f"select count(*), sum(hash(t)) from read_parquet({files!r}) t").fetchone()  # type: ignore[misc]
+        tables[table] = {
+            "versions": [v.version for v in versions],
+            "rows": count,
+            "digest": str(rows),
+            "schema": [f"{c} {t}" for c, t in zip(relation.columns, relation.types, strict=True)],
+        }
+    run = facade.store.last_run()
+    assert run is not None
+    checks = sorted(
+        f"{r['table_id']} {r['check_id']} {r['status']} {json.dumps(r['measured'], sort_keys=True)}"
+        for r in facade.store.check_results(run["id"])
+    )
+    return {"tables": tables, "checks": checks}
+
+
 def andmesh_runs(
     name: str, src: Path, ws: Path, data: Path, select: list[str], env: dict[str, str]
 ) -> dict[str, tuple[float, float, float, dict[str, Any]]]:
@@ -265,6 +295,9 @@ def andmesh_runs(
     # every product rebuilt and published as version 2, as on a day the data changed.
     seconds, cpu, peak, stdout = run_child([*command, "--force"], env)
     results[f"{name} --force"] = (seconds, cpu, peak, json.loads(stdout))
+    # What it published, read with the same tree (compared between trees at the end).
+    _, _, _, stdout = run_child([sys.executable, __file__, "--digest", str(ws)], env)
+    results[f"{name} digest"] = (0.0, 0.0, 0.0, json.loads(stdout))
     shutil.rmtree(ws, ignore_errors=True)
     return results
 
@@ -284,11 +317,15 @@ def main() -> None:
         "alternately with this checkout's in each repeat",
     )
     parser.add_argument("--baseline", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--digest", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.baseline:
         print(json.dumps(baseline(args.data, args.out, args.memory)))
+        return
+    if args.digest is not None:
+        print(json.dumps(digest(args.digest)))
         return
 
     data = (args.data or ensure_data(args.customers)).resolve()
@@ -301,6 +338,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="andmesh-domains-"))
     rows: dict[str, list[tuple[float, float, float]]] = {"plain DuckDB": []}
     runs: dict[str, dict[str, Any]] = {}
+    digests: dict[str, list[dict[str, Any]]] = {}
     loads: list[str] = []
     last_base: dict[str, Any] = {}
     try:
@@ -321,6 +359,9 @@ def main() -> None:
                 for label, (seconds, cpu, peak, run) in andmesh_runs(
                     name, src, scratch / f"ws-{name}-{attempt}", data, select, env
                 ).items():
+                    if label.endswith(" digest"):
+                        digests.setdefault(name, []).append(run)
+                        continue
                     rows.setdefault(label, []).append((seconds, cpu, peak))
                     runs[label] = run
             loads[-1] += "→" + Path("/proc/loadavg").read_text().split()[0]
@@ -375,6 +416,25 @@ def main() -> None:
         + "".join(f"{sum(o['seconds'] for o in runs[n]['outcomes']):>17.2f}" for n in names)
     )
     print(f"baseline contract violations found: {last_base['violations']}")
+    published = [d for ds in digests.values() for d in ds]
+    same = all(d == published[0] for d in published)
+    first = published[0]
+    print(
+        f"published results ({len(first['tables'])} tables, {len(first['checks'])} check results; "
+        f"versions, rows, schemas, row digests, check status and measured value) "
+        f"{'identical in every run' if same else 'DIFFER between runs'}"
+        + (f" of {' and '.join(digests)}" if len(digests) > 1 else "")
+    )
+    if not same:
+        for name, ds in digests.items():
+            for d in ds:
+                for table, facts in d["tables"].items():
+                    if facts != first["tables"].get(table):
+                        print(f"  {name}: {table} differs: {facts}")
+                extra = sorted(set(d["checks"]) ^ set(first["checks"]))
+                for line in extra[:10]:
+                    print(f"  {name}: check differs: {line}")
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -148,3 +148,21 @@ def test_status_before_any_run(andmesh: Andmesh) -> None:
     report = andmesh.status()
     assert report.ports == [] and report.last_run is None
     assert not andmesh.workspace.root.exists()
+
+
+def test_a_published_product_costs_the_store_two_commits(andmesh: Andmesh, three_products: Path) -> None:
+    """Its "building" record, then its checks, contract and outcome in one transaction."""
+    import sqlalchemy as sa
+
+    andmesh.run(three_products)  # the store and catalog exist: what follows is the steady state
+    commits: list[int] = []
+    sa.event.listen(andmesh.store.engine, "commit", lambda _c: commits.append(1))
+    result = andmesh.run(three_products, force=True)
+    published = [o for o in result.outcomes if o.status == PortStatus.published]
+    assert len(published) == 3
+    # the run's start and finish, its policy results, the audit anchor; two per product
+    assert len(commits) == 4 + 2 * len(published)
+    rows = andmesh.store.product_runs(run_id=result.run_id)
+    assert {r["status"] for r in rows} == {"published"}
+    assert all(andmesh.store.check_results(result.run_id, r["table_id"]) for r in rows)
+    assert all(andmesh.store.published_contract(o.table_id, 2) for o in published)

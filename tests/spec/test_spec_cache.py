@@ -142,3 +142,23 @@ def test_a_fresh_workspace_caches_its_specs_on_the_first_run(
 def test_a_read_command_on_a_fresh_workspace_mints_no_key(mesh_dir: Path, andmesh: Andmesh) -> None:
     andmesh.mesh(mesh_dir)
     assert not (andmesh.workspace.root / "secret.key").exists()
+
+
+def test_a_warm_load_hands_the_build_the_guarded_sql_without_parsing_it(
+    mesh_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import andmesh.spec.sqlguard as sqlguard
+
+    mesh = load_mesh(mesh_dir, cache(tmp_path))  # fills the cache
+    product = mesh.products["sales.customers"]
+    names = [s.name for s in product.sources] + [i.name for i in product.inputs]
+    text = (mesh_dir / SQL).read_text(encoding="utf-8")
+    expected = sqlguard.guard_select(text, names).sql
+    monkeypatch.setattr(sqlguard, "_PASSED", {})  # a new process
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the query was parsed again")
+
+    load_mesh(mesh_dir, cache(tmp_path))
+    monkeypatch.setattr(sqlguard, "guard_select", refuse)
+    assert sqlguard.guarded_sql(text, names) == expected

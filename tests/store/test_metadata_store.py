@@ -88,3 +88,40 @@ def test_the_newest_migration_read_from_the_scripts_is_alembics_head() -> None:
 
     numbered = max(f.name[:4] for f in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
     assert newest_revision() == MetadataStore.head_revision() == numbered
+
+
+def test_a_batch_commits_its_writes_together_or_not_at_all(tmp_path: Path) -> None:
+    store = MetadataStore(f"sqlite:///{tmp_path / 'a.db'}")
+    store.start_run("r1", mesh="m", mesh_root="/m", engine="duckdb", selection=None)
+    row = store.start_product("r1", "a.b", "a.b")
+    check = {"check_id": "b.id.not_null", "kind": "not_null", "status": "passed", "severity": "error"}
+
+    def publish_then_fail() -> None:
+        with store.batch():
+            store.record_checks("r1", "a.b", "a.b", [check])
+            store.update_product(row, status="published", version=1)
+            raise RuntimeError("killed mid-publish")
+
+    with pytest.raises(RuntimeError):
+        publish_then_fail()
+    assert store.check_results("r1") == []
+    assert store.product_runs(run_id="r1")[0]["status"] == "building"
+
+    commits = []
+    sa.event.listen(store.engine, "commit", lambda _c: commits.append(1))
+    with store.batch():
+        store.record_checks("r1", "a.b", "a.b", [check])
+        with store.batch():  # joins the outer one
+            store.record_published_contract("a.b", 1, "c", "1.0.0", "text", "r1")
+        store.update_product(row, status="published", version=1)
+    assert len(commits) == 1
+    assert [r["check_id"] for r in store.check_results("r1")] == ["b.id.not_null"]
+    assert store.product_runs(run_id="r1")[0]["status"] == "published"
+    assert store.published_contract("a.b", 1) is not None
+
+
+def test_sqlite_store_syncs_its_log_at_checkpoints(tmp_path: Path) -> None:
+    store = MetadataStore(f"sqlite:///{tmp_path / 'a.db'}")
+    with store.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL

@@ -36,6 +36,7 @@ from andmesh.pipeline.build import (
 from andmesh.pipeline.digests import ContentDigests
 from andmesh.pipeline.plan import select_products
 from andmesh.pipeline.results import PortOutcome, PortStatus, RunResult
+from andmesh.pipeline.sessions import SessionPool
 from andmesh.quality.checks import run_checks
 from andmesh.quality.diff import ContractDiff, diff_contracts
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
@@ -129,6 +130,12 @@ class RunContext:
     # The heads of every table, read once from the catalog's metadata files (no pyiceberg):
     # enough to tell that a port is up to date; its files are listed only to build on it.
     heads: dict[str, PortHead | None] | None = None
+    sessions: SessionPool | None = None
+
+    def session_pool(self) -> SessionPool:
+        if self.sessions is None:
+            self.sessions = SessionPool(self.engine)
+        return self.sessions
 
     def current(self, table_id: str) -> PortVersion | None:
         if table_id not in self.versions:
@@ -189,29 +196,15 @@ def run_mesh(
     context.digests = ContentDigests(store)
     emit = on_event or (lambda _event: None)
     emit(ProgressEvent(kind="plan", index=0, total=len(ports)))
-    held: dict[str, str] = {}  # product id → why it has no new version in this run
     outcomes: list[PortOutcome] = []
     try:
-        for index, port in enumerate(ports, start=1):
-            product = mesh.products[port.product_id]
-            emit(ProgressEvent(kind="start", index=index, total=len(ports), table_id=port.table_id))
-            outcome = _run_port(context, product, port, held)
-            outcomes.append(outcome)
-            if outcome.status in (PortStatus.blocked, PortStatus.failed, PortStatus.skipped):
-                held[product.id] = f"{port.table_id} {outcome.status.value}"
-            emit(
-                ProgressEvent(
-                    kind="done",
-                    index=index,
-                    total=len(ports),
-                    table_id=port.table_id,
-                    status=outcome.status.value,
-                    message=outcome.message,
-                )
-            )
+        _run_ports(context, ports, emit, outcomes)
     except WorkspaceFault as fault:
         _abandon(store, warehouse, run_id, fault)
         raise
+    finally:
+        if context.sessions is not None:
+            context.sessions.close()
     warehouse.settle(run_id)
     result = RunResult(
         run_id=run_id,
@@ -229,6 +222,30 @@ def run_mesh(
         | {"rows": result.rows, "seconds": result.seconds},
     )
     return result
+
+
+def _run_ports(
+    context: RunContext, ports: list[OutputPort], emit: ProgressCallback, outcomes: list[PortOutcome]
+) -> None:
+    mesh = context.mesh
+    held: dict[str, str] = {}  # product id → why it has no new version in this run
+    for index, port in enumerate(ports, start=1):
+        product = mesh.products[port.product_id]
+        emit(ProgressEvent(kind="start", index=index, total=len(ports), table_id=port.table_id))
+        outcome = _run_port(context, product, port, held)
+        outcomes.append(outcome)
+        if outcome.status in (PortStatus.blocked, PortStatus.failed, PortStatus.skipped):
+            held[product.id] = f"{port.table_id} {outcome.status.value}"
+        emit(
+            ProgressEvent(
+                kind="done",
+                index=index,
+                total=len(ports),
+                table_id=port.table_id,
+                status=outcome.status.value,
+                message=outcome.message,
+            )
+        )
 
 
 def _run_port(ctx: RunContext, product: Product, port: OutputPort, held: dict[str, str]) -> PortOutcome:
@@ -403,7 +420,9 @@ def _build_and_publish(
     from andmesh.engine.capabilities import WritesQueryParquet, supports
     from andmesh.pipeline.conform import conform, conform_columns
 
-    session = ctx.engine.session()
+    ctx.warehouse.warm_up()  # pyiceberg and the catalog load while the engine builds
+    sessions = ctx.session_pool()
+    session = sessions.take()
     staged_dir = ctx.warehouse.staging_dir(ctx.run_id, port.table_id)
     dialect = ctx.mesh.spec.sqlDialect
     try:
@@ -424,6 +443,7 @@ def _build_and_publish(
             conformed, extra = conform(expr, port.contract)
         else:
             selected, extra = shaped
+        sessions.open_ahead()  # the checks' session, opened while the engine writes
         try:
             if shaped is None:
                 staged = session.write_parquet(conformed, staged_dir)
@@ -435,7 +455,7 @@ def _build_and_publish(
             ) from exc
         fault_point("run.after_stage")
     finally:
-        session.close()
+        sessions.release(session)
     checks = _check_staged(ctx, port, staged)
     checks.checks.extend(
         CheckResult(
@@ -453,62 +473,83 @@ def _build_and_publish(
     )
     outcome.checks = checks
     outcome.rows = checks.rows
-    ctx.store.record_checks(ctx.run_id, product.id, port.table_id, (c.storable() for c in checks.checks))
     if not checks.passed:
         shutil.rmtree(staged_dir, ignore_errors=True)
-        failures = checks.blocking
-        outcome.status = PortStatus.blocked
-        outcome.message = (
-            f"{len(failures)} blocking check(s) failed; consumers keep "
-            + (f"version {outcome.version}" if outcome.version else "no version (never published)")
-            + ": "
-            + "; ".join(f"{c.id}: {c.message}" for c in failures[:3])
-        )
-        ctx.store.record_incident(
-            ctx.run_id,
-            product.id,
+        with ctx.store.batch():  # the product's records, one commit
+            _record_checks(ctx, product, port, checks)
+            _record_blocked(ctx, product, port, checks, outcome)
+            return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
+    # The catalog commit is the one atomic step of a publish: killed before it, readers keep
+    # the last good version and the product's "building" record is settled by `recover`;
+    # killed after it, `recover` records the version from the catalog. The store's records
+    # of the product follow in one transaction.
+    try:
+        version = ctx.warehouse.publish(
             port.table_id,
-            "contract_violation",
-            f"{len(failures)} blocking check(s) failed on {port.table_id}",
-            {
-                "failures": [
-                    {
-                        "check": c.id,
-                        "status": c.status.value,
-                        "measured": c.storable()["measured"],
-                        "threshold": c.storable()["threshold"],
-                        "message": c.message,
-                        "samples": c.samples,
-                    }
-                    for c in failures
-                ],
-                "rows": checks.rows,
-                "kept_version": outcome.version,
-            },
+            staged,
+            run_id=ctx.run_id,
+            contract_version=port.contract.version,
+            fingerprint=print_,
         )
-        return _finish(ctx, row_id, outcome, clock, fingerprint=print_)
-    ctx.store.update_product(row_id, status="publishing", fingerprint=print_)
-    version = ctx.warehouse.publish(
-        port.table_id,
-        staged,
-        run_id=ctx.run_id,
-        contract_version=port.contract.version,
-        fingerprint=print_,
-    )
+    except Exception:
+        with contextlib.suppress(Exception):  # the checks ran; keep them beside the failure
+            _record_checks(ctx, product, port, checks)
+        raise
     ctx.versions[port.table_id] = version
-    ctx.store.record_published_contract(
-        port.table_id,
-        version.version,
-        port.contract.id,
-        port.contract.version,
-        port.contract.file.read_text(encoding="utf-8"),
-        ctx.run_id,
-    )
     outcome.status = PortStatus.published
     outcome.version = version.version
     outcome.rows = version.rows
     outcome.message = f"version {version.version} published"
-    return _finish(ctx, row_id, outcome, clock, fingerprint=print_, snapshot_id=version.snapshot_id)
+    with ctx.store.batch():
+        _record_checks(ctx, product, port, checks)
+        ctx.store.record_published_contract(
+            port.table_id,
+            version.version,
+            port.contract.id,
+            port.contract.version,
+            port.contract.file.read_text(encoding="utf-8"),
+            ctx.run_id,
+        )
+        return _finish(ctx, row_id, outcome, clock, fingerprint=print_, snapshot_id=version.snapshot_id)
+
+
+def _record_checks(ctx: RunContext, product: Product, port: OutputPort, checks: CheckRun) -> None:
+    ctx.store.record_checks(ctx.run_id, product.id, port.table_id, (c.storable() for c in checks.checks))
+
+
+def _record_blocked(
+    ctx: RunContext, product: Product, port: OutputPort, checks: CheckRun, outcome: PortOutcome
+) -> None:
+    failures = checks.blocking
+    outcome.status = PortStatus.blocked
+    outcome.message = (
+        f"{len(failures)} blocking check(s) failed; consumers keep "
+        + (f"version {outcome.version}" if outcome.version else "no version (never published)")
+        + ": "
+        + "; ".join(f"{c.id}: {c.message}" for c in failures[:3])
+    )
+    ctx.store.record_incident(
+        ctx.run_id,
+        product.id,
+        port.table_id,
+        "contract_violation",
+        f"{len(failures)} blocking check(s) failed on {port.table_id}",
+        {
+            "failures": [
+                {
+                    "check": c.id,
+                    "status": c.status.value,
+                    "measured": c.storable()["measured"],
+                    "threshold": c.storable()["threshold"],
+                    "message": c.message,
+                    "samples": c.samples,
+                }
+                for c in failures
+            ],
+            "rows": checks.rows,
+            "kept_version": outcome.version,
+        },
+    )
 
 
 def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> CheckRun:
@@ -519,13 +560,15 @@ def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> Chec
     """
     from andmesh.pipeline.references import register_references
 
-    session = ctx.engine.session()
+    sessions = ctx.session_pool()
+    session = sessions.take()
     try:
         # Bound by name: the checks are SQL over the session, so this session never loads Ibis.
         table = port.contract.schema_object.name or port.name
         session.bind(table, [str(f) for f in staged], "parquet")
         references = register_references(session, ctx.mesh, port, ctx.warehouse, ctx.current)
         as_of = ctx.mesh.spec.asOf
+        sessions.open_ahead()  # the next product's build session, opened while the checks run
         return run_checks(
             session,
             table,
@@ -536,7 +579,7 @@ def _check_staged(ctx: RunContext, port: OutputPort, staged: list[Path]) -> Chec
             mask_key=ctx.mask_key,
         )
     finally:
-        session.close()
+        sessions.release(session)
 
 
 def _finish(

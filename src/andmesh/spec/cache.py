@@ -4,7 +4,8 @@ Loading the reference mesh spends most of its time in the YAML parser (ruamel ke
 comment and position) and in the ODCS JSON Schema; a re-run on unchanged specs did all of
 it again. This cache keeps, per file content (SHA-256 of the bytes), the plain data and the
 position index the parser produced, whether validation found nothing to say about the file,
-and which SQL pipelines passed the guard with the inputs they were checked against.
+and which SQL pipelines passed the guard with the inputs they were checked against (with the
+guard's output, the SQL the build runs, so a re-run's build does not parse the query again).
 
 It is an optimisation, never a source of truth:
 
@@ -70,6 +71,7 @@ class SpecCache:
         self._key = key
         self._docs: dict[str, dict[str, Any]] = {}
         self._verdicts: set[str] = set()
+        self._sql: dict[str, str] = {}  # verdict → the SQL the guard made of the query
         self._used: set[str] = set()
         self._dirty = False
         if file is not None:
@@ -85,6 +87,9 @@ class SpecCache:
         if isinstance(docs, dict) and isinstance(verdicts, list):
             self._docs = {k: v for k, v in docs.items() if isinstance(v, dict)}
             self._verdicts = {v for v in verdicts if isinstance(v, str)}
+            sql = data.get("sql")
+            if isinstance(sql, dict):
+                self._sql = {k: v for k, v in sql.items() if isinstance(v, str) and k in self._verdicts}
 
     # --- documents --------------------------------------------------------------------
 
@@ -128,9 +133,15 @@ class SpecCache:
             return True
         return False
 
-    def mark_passed(self, key: str) -> None:
-        if key not in self._verdicts:
+    def passed_sql(self, key: str) -> str | None:
+        """The guarded SQL remembered with the verdict ``key`` (None: none was)."""
+        return self._sql.get(key) if key in self._verdicts else None
+
+    def mark_passed(self, key: str, sql: str | None = None) -> None:
+        if key not in self._verdicts or (sql is not None and self._sql.get(key) != sql):
             self._verdicts.add(key)
+            if sql is not None:
+                self._sql[key] = sql
             self._dirty = True
         self._used.add(key)
 
@@ -145,7 +156,10 @@ class SpecCache:
         if len(docs) + len(verdicts) > MAX_ENTRIES:  # keep what this load used
             docs = {k: v for k, v in docs.items() if k in self._used}
             verdicts = {v for v in verdicts if v in self._used}
+        sql = {k: v for k, v in self._sql.items() if k in verdicts}
         signed_file.write_signed_json(
-            self.file, self._key, {"stamp": code_stamp(), "docs": docs, "verdicts": sorted(verdicts)}
+            self.file,
+            self._key,
+            {"stamp": code_stamp(), "docs": docs, "verdicts": sorted(verdicts), "sql": sql},
         )
         self._dirty = False

@@ -46,7 +46,7 @@ from andmesh.spec.models import (
 from andmesh.spec.relationships import relationship_problems
 from andmesh.spec.score import ScoreSpec, ScoreSpecs, TreatmentSpec, resolve_scores
 from andmesh.spec.sqlcolumns import unknown_columns
-from andmesh.spec.sqlguard import SqlRefused, guard_select, refusal
+from andmesh.spec.sqlguard import SqlRefused, guard_select, guarded_sql, refusal, remember_passed
 from andmesh.spec.suggest import hint_for
 from andmesh.spec.validate import validate_model, validate_node
 from andmesh.spec.yamlsource import PathKey, YamlDocument, load_yaml_bytes, read_spec
@@ -840,11 +840,14 @@ def sql_problems(file: Path, names: set[str], product_id: str, dialect: str = "d
     cache = _CACHE.get()
     key = text_key("guard", dialect, text, *sorted(names))
     if cache is not None and cache.passed(key):
+        sql = cache.passed_sql(key)
+        if sql is not None:  # the build runs it without parsing the query again
+            remember_passed(text, names, dialect, sql)
         return []
     exc = refusal(text, names, dialect)
     if exc is None:
         if cache is not None:
-            cache.mark_passed(key)
+            cache.mark_passed(key, guarded_sql(text, names, dialect))
         return []
     hint = exc.hint or None
     if exc.kind == "table":

@@ -209,6 +209,19 @@ def guarded_sql(text: str, tables: Collection[str], dialect: str = "duckdb") -> 
     return known if known is not None else guard_select(text, tables, dialect).sql
 
 
+def remember_passed(text: str, tables: Collection[str], dialect: str, sql: str) -> None:
+    """Take ``sql`` as what :func:`guarded_sql` gives for ``text``: the guard's own output, kept by
+    the workspace's signed spec cache from the run that parsed it (the build then parses nothing).
+
+    >>> remember_passed("select 1 as one from t", ["t"], "duckdb", "SELECT 1 AS one FROM t")
+    >>> guarded_sql("select 1 as one from t", ["T"])
+    'SELECT 1 AS one FROM t'
+    """
+    if len(_PASSED) >= _PASSED_MAX:
+        _PASSED.clear()
+    _PASSED[(text, frozenset(t.lower() for t in tables), dialect)] = sql
+
+
 def _nested_comment(text: str, dialect: str) -> str | None:
     """A comment that itself contains ``/*`` or ``*/`` (DuckDB nests block comments)."""
     tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)

@@ -7,9 +7,11 @@ andmesh never loses recorded history.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +50,8 @@ def _alembic_config() -> Config:
 
 
 class MetadataStore:
-    """Records what the platform did; every write is one short transaction.
+    """Records what the platform did; every write is one short transaction, or part of the
+    caller's :meth:`batch` (a product's records are committed together, once).
 
     A SQLite store this process may not write is opened read-only: it is not migrated, and
     a write through it raises :class:`~andmesh.errors.ReadOnlyWorkspace` (``read_only``).
@@ -75,6 +78,39 @@ class MetadataStore:
             self.migrate()
         if created and file is not None and file.exists():
             file.chmod(OWNER_ONLY_FILE)  # incidents keep failing values, which may be personal data
+        # The transaction of the thread's open :meth:`batch` (the service shares one store
+        # between threads: a batch holds only its own thread's writes).
+        self._batches = threading.local()
+
+    # --- transactions ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make every write inside one transaction: all of it is committed, or none of it.
+
+        A run records a product's check results, its published contract and its outcome at
+        once (one commit, so one sync of the file, instead of one per record). Nested
+        batches join the outer one.
+        """
+        if getattr(self._batches, "connection", None) is not None:
+            yield
+            return
+        with self.engine.begin() as c:
+            self._batches.connection = c
+            try:
+                yield
+            finally:
+                self._batches.connection = None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sa.Connection]:
+        """The connection of the open batch, else a transaction of its own."""
+        batch = getattr(self._batches, "connection", None)
+        if batch is not None:
+            yield batch
+            return
+        with self.engine.begin() as c:
+            yield c
 
     # --- schema ------------------------------------------------------------------------
 
@@ -135,7 +171,7 @@ class MetadataStore:
     def start_run(
         self, run_id: str, *, mesh: str, mesh_root: str, engine: str, selection: str | None
     ) -> None:
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(
                 runs.insert().values(
                     id=run_id,
@@ -149,7 +185,7 @@ class MetadataStore:
             )
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(
                 runs.update()
                 .where(runs.c.id == run_id)
@@ -173,7 +209,7 @@ class MetadataStore:
     # --- product runs --------------------------------------------------------------------
 
     def start_product(self, run_id: str, product_id: str, table_id: str, status: str = "building") -> int:
-        with self.engine.begin() as c:
+        with self._writing() as c:
             result = c.execute(
                 product_runs.insert().values(
                     run_id=run_id, product_id=product_id, table_id=table_id, status=status, started_at=now()
@@ -186,7 +222,7 @@ class MetadataStore:
     def update_product(self, product_run_id: int, **values: Any) -> None:
         if values.get("status") not in (None, "building", "publishing"):
             values.setdefault("finished_at", now())
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(product_runs.update().where(product_runs.c.id == product_run_id).values(**values))
 
     def product_runs(self, run_id: str | None = None, table_id: str | None = None) -> list[dict[str, Any]]:
@@ -213,7 +249,7 @@ class MetadataStore:
         values = [dict(run_id=run_id, product_id=product_id, table_id=table_id, **row) for row in rows]
         if not values:
             return
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(check_results.insert(), values)
 
     def check_results(self, run_id: str, table_id: str | None = None) -> list[dict[str, Any]]:
@@ -232,7 +268,7 @@ class MetadataStore:
         message: str,
         details: dict[str, Any],
     ) -> None:
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(
                 incidents.insert().values(
                     run_id=run_id,
@@ -259,7 +295,7 @@ class MetadataStore:
     def record_published_contract(
         self, table_id: str, version: int, contract_id: str, contract_version: str, text: str, run_id: str
     ) -> None:
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(
                 published_contracts.insert().values(
                     table_id=table_id,
@@ -313,7 +349,7 @@ class MetadataStore:
         if not digests:
             return
         at = now()
-        with self.engine.begin() as c:
+        with self._writing() as c:
             c.execute(digests_table.delete().where(digests_table.c.path.in_(sorted(digests))))
             c.execute(
                 digests_table.insert(),
@@ -376,6 +412,10 @@ def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Under WAL, NORMAL syncs the log at checkpoints, not at every commit: a commit survives
+    # the process being killed (it is in the log, in the OS's cache); only an OS crash or a
+    # power cut may lose the last commits, never corrupt the file (benchmarks/README.md).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
