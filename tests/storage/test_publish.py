@@ -69,29 +69,3 @@ def test_settle_keeps_committed_versions_and_removes_strays(tmp_path: Path) -> N
         assert stray.resolve() in [p.resolve() for p in removed] and not stray.exists()
         assert kept.is_dir() and Path(version.files[0]).is_file()
     assert [v.version for v in warehouse.versions("d.t")] == [1, 2]
-
-
-def test_a_catalog_warmed_up_on_a_thread_is_the_one_publish_uses(tmp_path: Path) -> None:
-    warehouse = Warehouse(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path / "warehouse")
-    warehouse.warm_up()
-    warehouse.warm_up()  # once is enough
-    staged = warehouse.staging_dir("run1", "d.t")
-    file = staged / "a.parquet"
-    duckdb.execute(f"COPY (SELECT range AS id FROM range(5)) TO '{file}' (FORMAT parquet)")
-    published = warehouse.publish("d.t", [file], run_id="run1", contract_version="1.0.0", fingerprint="f")
-    assert warehouse._warming is not None and not warehouse._warming.is_alive()
-    catalog = warehouse.catalog
-    assert catalog is warehouse.catalog  # opened once, by the thread
-    assert (published.version, published.rows) == (1, 5)
-    assert warehouse.current("d.t") == published
-
-
-def test_a_warm_up_that_fails_leaves_the_error_to_the_first_use(tmp_path: Path) -> None:
-    import pytest
-    import sqlalchemy as sa
-
-    (tmp_path / "catalog.db").mkdir()  # not a database: opening it fails
-    warehouse = Warehouse(f"sqlite:///{tmp_path / 'catalog.db'}", tmp_path / "warehouse", check=False)
-    warehouse.warm_up()
-    with pytest.raises(sa.exc.OperationalError, match="unable to open database file"):
-        warehouse.catalog  # noqa: B018 (met here, on the caller's thread, as without the warm-up)

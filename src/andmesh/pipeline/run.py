@@ -420,7 +420,6 @@ def _build_and_publish(
     from andmesh.engine.capabilities import WritesQueryParquet, supports
     from andmesh.pipeline.conform import conform, conform_columns
 
-    ctx.warehouse.warm_up()  # pyiceberg and the catalog load while the engine builds
     sessions = ctx.session_pool()
     session = sessions.take()
     staged_dir = ctx.warehouse.staging_dir(ctx.run_id, port.table_id)

@@ -18,11 +18,9 @@ empty or damaged is refused (:mod:`.catalog_health`); published files are owner-
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import shutil
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,8 +98,6 @@ class Warehouse:
         if not self.read_only:
             self.root.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_DIR)
         self._catalog: SqlCatalog | None = None
-        self._opening = threading.Lock()
-        self._warming: threading.Thread | None = None
         self.journal = Journal(root)
         # Version folders this process has committed: settling a run knows they are kept
         # without loading their tables again.
@@ -110,40 +106,8 @@ class Warehouse:
     @property
     def catalog(self) -> SqlCatalog:
         if self._catalog is None:
-            self._wait_warm()
-            with self._opening:
-                if self._catalog is None:
-                    self._catalog = self._open_catalog()
+            self._catalog = self._open_catalog()
         return self._catalog
-
-    def warm_up(self) -> None:
-        """Load what publishing needs (pyiceberg, ~0.4 s of imports, and the catalog) on a thread of
-        its own, while the caller's engine builds the first product.
-
-        The engine's work releases the GIL, so the imports take little of the run's time that they
-        would otherwise add; the first use of :attr:`catalog` waits for the thread, so no import
-        of pyiceberg races it. A failure is left for that first use to meet and report.
-        """
-        if self._catalog is not None or self._warming is not None:
-            return
-        self._warming = threading.Thread(target=self._warm, name="andmesh-warm-catalog", daemon=True)
-        self._warming.start()
-
-    def _warm(self) -> None:
-        with contextlib.suppress(Exception):
-            import pyarrow.parquet  # noqa: F401
-            from pyiceberg.expressions import AlwaysTrue  # noqa: F401
-
-            import andmesh.storage.transaction  # noqa: F401
-
-            with self._opening:
-                if self._catalog is None:
-                    self._catalog = self._open_catalog()
-
-    def _wait_warm(self) -> None:
-        warming = self._warming
-        if warming is not None and warming is not threading.current_thread():
-            warming.join()
 
     def _open_catalog(self) -> SqlCatalog:
         from pyiceberg.catalog.sql import SqlCatalog
@@ -192,7 +156,6 @@ class Warehouse:
     # --- reading ---------------------------------------------------------------------
 
     def _table(self, table_id: str) -> Table | None:
-        self._wait_warm()
         from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
 
         try:
@@ -319,7 +282,6 @@ class Warehouse:
         """Make ``staged`` Parquet files the next version of ``table_id``, atomically."""
         if not staged:
             raise StorageError(f"{table_id}: nothing staged to publish")
-        self._wait_warm()
         import pyarrow.parquet as pq
         from pyiceberg.expressions import AlwaysTrue
 
