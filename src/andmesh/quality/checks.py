@@ -576,19 +576,21 @@ def _duplicates(
         .group_by(*[k.copy() for k in keys])
         .having(exp.GT(this=count.copy(), expression=exp.convert(1)))
     )
-    query = exp.select(exp.Sum(this=exp.column("n", quoted=True))).from_(grouped.subquery("dupes"))
+    # One grouped scan gives the count and the samples: the rows sharing a key in all, and the
+    # keys shared by the most rows first (then by key, so the samples are always the same).
+    n = exp.column("n", quoted=True)
+    order = [exp.Ordered(this=n.copy(), desc=True)]
+    order += [exp.Ordered(this=exp.column(k, quoted=True)) for k in check.group_keys]
+    shown = [*check.group_keys, "n"]
+    query = sql.counted_sample(grouped, exp.Sum(this=n), shown, order, SAMPLE_ROWS)
     text = query.sql(session.dialect)
     memo = tuple(check.group_keys)
     if counted is not None and memo in counted:
         measured, samples = counted[memo]
     else:
-        # One grouped scan, no temporary table: a key that holds (the usual case) is
-        # settled by this count; only a failing one is grouped again for its sample.
-        measured = int(next(iter(session.fetch(text)[0].values())) or 0)
-        samples = []
-        if measured:
-            sample = grouped.order_by(exp.Ordered(this=exp.column("n", quoted=True), desc=True))
-            samples = session.fetch(sample.limit(SAMPLE_ROWS).sql(session.dialect))
+        found = session.fetch(text)
+        measured = int(found[0][sql.TOTAL] or 0) if found else 0
+        samples = [{k: row[k] for k in shown} for row in found]
         if counted is not None:
             counted[memo] = (measured, samples)
     result = _judge(check, measured, rows, text)
@@ -615,13 +617,14 @@ def _sample_failed(
     A check's own ``WHERE failing LIMIT 5`` reads the whole table when its few failing rows
     are spread out (11 failed checks: 11 scans of 6 M rows). Checks failing on few rows are
     sampled together: one scan keeps every row failing any of them, with a flag per check,
-    and each check takes its first rows. A check failing on many rows finds its 5 early
-    and keeps its own query.
+    and each check shows its first rows by key (then by value): the same rows every time,
+    whatever order the engine's threads return them in. A check failing on many rows finds
+    its 5 early and keeps its own query.
     """
-    shared = [(c, r) for c, r, n in failed if n is not None and n <= SHARED_SAMPLE_ROWS]
+    shared = [(c, r, n) for c, r, n in failed if n is not None and n <= SHARED_SAMPLE_ROWS]
     if len(shared) < 2:
         shared = []
-    together = {id(result) for _, result in shared}
+    together = {id(result) for _, result, _ in shared}
     for check, result, _ in failed:
         if id(result) not in together:
             result.samples = _samples(session, table, contract, check, pii, key)
@@ -644,17 +647,18 @@ def _shared_samples(
     session: EngineSession,
     table: Relation,
     contract: Contract,
-    shared: list[tuple[PlannedCheck, CheckResult]],
+    shared: list[tuple[PlannedCheck, CheckResult, int]],
     pii: set[str],
     key: bytes,
 ) -> list[tuple[PlannedCheck, CheckResult]]:
-    """Samples of several checks from one scan; the checks it could not serve."""
+    """Samples of several checks (with the failing rows each counted) from one scan; the checks
+    it could not serve."""
     keys = [k for k in _key_columns(contract) if k in table.columns]
     columns: list[exp.Expr] = [exp.alias_(table.ref(k), k, quoted=True) for k in keys]
     predicates: list[exp.Expr] = []
-    served: list[tuple[int, PlannedCheck, CheckResult, bool]] = []
+    served: list[tuple[int, PlannedCheck, CheckResult, bool, int]] = []
     try:
-        for index, (check, result) in enumerate(shared):
+        for index, (check, result, failing) in enumerate(shared):
             assert check.failing is not None
             shown = _shown(table, check)
             if shown is None and not keys:
@@ -666,7 +670,7 @@ def _shared_samples(
             columns.append(exp.alias_(flag, f"__f{index}", quoted=True))
             if shown is not None:
                 columns.append(exp.alias_(shown, f"__v{index}", quoted=True))
-            served.append((index, check, result, shown is not None))
+            served.append((index, check, result, shown is not None, failing))
         if not served:
             return []
         # Bounded by the counts the aggregate measured; the limit guards a reading that is not
@@ -675,11 +679,11 @@ def _shared_samples(
         query = table.select(*columns, where=sql.or_(*predicates)).limit(limit)
         rows = session.fetch(query.sql(session.dialect))
     except Exception:  # samples only illustrate a count already measured: each check alone
-        return [(check, result) for _, check, result, _ in served]
+        return [(check, result) for _, check, result, _, _ in served]
     missing = []
-    for index, check, result, has_value in served:
-        picked = [row for row in rows if row[f"__f{index}"]][:SAMPLE_ROWS]
-        if len(rows) >= limit and len(picked) < SAMPLE_ROWS:
+    for index, check, result, has_value, failing in served:
+        picked = [row for row in rows if row[f"__f{index}"]]
+        if len(picked) != failing:  # not every failing row: the first ones are not known
             missing.append((check, result))
             continue
         samples = []
@@ -690,8 +694,25 @@ def _shared_samples(
             samples.append(sample)
         name = check.property or ""
         hidden = pii | ({name} if name.split(".", 1)[0] in pii else set())
-        result.samples = _mask(samples, hidden, key)
+        result.samples = _mask(_first(samples, SAMPLE_ROWS), hidden, key)
     return missing
+
+
+def _first(samples: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The first ``count`` samples in the order of their values, column after column (nulls last).
+
+    >>> _first([{"k": 3}, {"k": None}, {"k": 1}, {"k": 2}], 3)
+    [{'k': 1}, {'k': 2}, {'k': 3}]
+    """
+
+    def order(sample: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple((value is None, value if value is not None else 0) for value in sample.values())
+
+    try:
+        ordered = sorted(samples, key=order)
+    except TypeError:  # values without an order (a struct): by their text, still always the same
+        ordered = sorted(samples, key=repr)
+    return ordered[:count]
 
 
 def _samples(

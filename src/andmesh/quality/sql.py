@@ -168,3 +168,30 @@ def compare(op: str, left: exp.Expr, right: exp.Expr) -> exp.Expr:
 def rounded(value: exp.Expr) -> exp.Expr:
     """``ROUND(value, 0)`` as a whole number, as Ibis's ``round(0)`` compiles."""
     return cast(exp.Round(this=value.copy(), decimals=exp.Literal.number(0)), "BIGINT")
+
+
+FOUND = "__found"
+TOTAL = "__total"
+
+
+def counted_sample(
+    found: exp.Select, total: exp.Expr, columns: list[str], order: list[exp.Ordered], limit: int
+) -> exp.Select:
+    """The first ``limit`` rows of ``found`` in ``order``, each with ``total`` (an aggregate over
+    all of ``found``) as ``__total``: no rows when ``found`` is empty.
+
+    A failed check's count and its samples from one evaluation of ``found`` (a grouping, an
+    anti-join): DuckDB computes a common table expression read twice once, so the samples of a
+    failed key cost what its count costs, where a second query grouped the whole table again.
+
+    >>> found = exp.select("k").from_("t").where("k > 1")
+    >>> by_k = [exp.Ordered(this=exp.column("k", quoted=True))]
+    >>> counted_sample(found, exp.Count(this=exp.Star()), ["k"], by_k, 5).sql("duckdb")
+    'WITH "__found" AS (SELECT k FROM t WHERE k > 1) SELECT "k", (SELECT COUNT(*) FROM "__found") AS "__total" FROM "__found" ORDER BY "k" LIMIT 5'
+    """
+    name = exp.to_identifier(FOUND, quoted=True)
+    scalar = exp.select(total).from_(exp.Table(this=name.copy())).subquery()
+    query = exp.select(
+        *[exp.column(c, quoted=True) for c in columns], exp.alias_(scalar, TOTAL, quoted=True)
+    ).from_(exp.Table(this=name.copy()))
+    return query.order_by(*order).limit(limit).with_(name.copy(), as_=found)
