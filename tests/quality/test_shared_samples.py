@@ -113,3 +113,28 @@ def test_shared_samples_are_those_of_each_checks_own_query(
     assert sorted(row["id"] for row in shared["t.amount.maximum"]) == [7, 1308, 2609]
     # Four checks sampled by one query instead of four.
     assert alone_engine.fetches - shared_engine.fetches == 3
+
+
+def test_shared_samples_are_the_first_failing_rows_by_key(tmp_path: Path) -> None:
+    """Eight rows fail, stored in descending key order across row groups read by two threads:
+    the five shown are always the five smallest keys, whatever order the scan returns them in."""
+    (tmp_path / "contract.yaml").write_text(CONTRACT)
+    data = tmp_path / "t.parquet"
+    duckdb.execute(
+        f"""COPY (SELECT 20000 - i AS id, 'a@b.example' AS email,
+                   CASE WHEN i % 2500 = 1 THEN -1.0 ELSE 10.0 END AS amount,
+                   CASE WHEN i % 2500 = 2 THEN 'lost' ELSE 'open' END AS status, 'n' AS note
+            FROM range(20000) r(i)) TO '{data}' (FORMAT parquet, ROW_GROUP_SIZE 2048)"""
+    )
+    engine = DuckDBEngine(threads=2)
+    seen = [_samples(engine, tmp_path / "contract.yaml", data) for _ in range(3)]
+    assert seen[0] == seen[1] == seen[2]
+    # Failing ids: 20000 - i for i = 1, 2501, …, 17501 (amount) and 2, 2502, … (status).
+    assert sorted(row["id"] for row in seen[0]["t.amount.minimum"]) == [2499, 4999, 7499, 9999, 12499]
+    assert sorted(row["id"] for row in seen[0]["t.status.quality[0].invalidValues"]) == [
+        2498,
+        4998,
+        7498,
+        9998,
+        12498,
+    ]
