@@ -130,7 +130,7 @@ def query_label(sql: str) -> str:
     """Which of andmesh's queries this is, from its SQL."""
     if "__andmesh_m" in sql:
         return "count + samples from the kept result"
-    if '"__found"' in sql:  # since s9-gate: count and samples from one grouping / anti-join
+    if '"__andmesh_found"' in sql:  # since s9-gate: count and samples from one grouping / anti-join
         if "ANTI JOIN" in sql:
             return "relationship: anti-join, count + samples"
         return "primary key: grouping, count + samples"

@@ -601,3 +601,19 @@ def test_failed_key_and_relationship_samples_are_the_first_by_key(tmp_path: Path
     assert rel.samples == [{"ref": r} for r in (90, 91, 92, 93, 94)]
     assert len([q for q in session.queries if "GROUP BY" in q.upper()]) == 1
     assert len([q for q in session.queries if "ANTI JOIN" in q.upper()]) == 1
+
+
+def test_a_unique_column_called_n_is_counted(tmp_path: Path) -> None:
+    """The grouping's own count has a name no column takes: a column called `n` (or `total`)
+    is grouped, not summed in place of the count (it measured 1 here, not 2)."""
+    contract = contract_of(
+        "      - {name: n, logicalType: integer, unique: true}\n"
+        "      - {name: total, logicalType: integer, unique: true}\n",
+        tmp_path,
+    )
+    run = check(contract, {"n": [1, 1, 2], "total": [5, 5, 6]}, tmp_path)
+    by_id = {c.id: c for c in run.checks}
+    assert (by_id["t.n.unique"].status, by_id["t.n.unique"].measured) == (CheckStatus.failed, 2)
+    assert by_id["t.n.unique"].samples == [{"n": 1}]
+    assert by_id["t.total.unique"].measured == 2
+    assert by_id["t.total.unique"].samples == [{"total": 5, "n": 2}]

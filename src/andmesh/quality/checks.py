@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from open_data_contract_standard.model import DataQuality, SchemaProperty
 
 SAMPLE_ROWS = 5
+COUNT = "__andmesh_n"  # a uniqueness check's rows per key, in its SQL
 
 # logicalType → test on the data type of the column
 LOGICAL_TYPES: dict[str, Callable[[DType], bool]] = {
@@ -571,18 +572,18 @@ def _duplicates(
     assert check.group_keys is not None
     keys = [table.ref(k) for k in check.group_keys]
     count = exp.Count(this=exp.Star())
+    # The count under a name no column takes (a key column called `n` was summed instead of it).
     grouped = (
-        table.select(*keys, exp.alias_(count, "n", quoted=True), where=sql.and_(*map(sql.not_null, keys)))
+        table.select(*keys, exp.alias_(count, COUNT, quoted=True), where=sql.and_(*map(sql.not_null, keys)))
         .group_by(*[k.copy() for k in keys])
         .having(exp.GT(this=count.copy(), expression=exp.convert(1)))
     )
     # One grouped scan gives the count and the samples: the rows sharing a key in all, and the
     # keys shared by the most rows first (then by key, so the samples are always the same).
-    n = exp.column("n", quoted=True)
+    n = exp.column(COUNT, quoted=True)
     order = [exp.Ordered(this=n.copy(), desc=True)]
     order += [exp.Ordered(this=exp.column(k, quoted=True)) for k in check.group_keys]
-    shown = [*check.group_keys, "n"]
-    query = sql.counted_sample(grouped, exp.Sum(this=n), shown, order, SAMPLE_ROWS)
+    query = sql.counted_sample(grouped, exp.Sum(this=n), [*check.group_keys, COUNT], order, SAMPLE_ROWS)
     text = query.sql(session.dialect)
     memo = tuple(check.group_keys)
     if counted is not None and memo in counted:
@@ -590,7 +591,11 @@ def _duplicates(
     else:
         found = session.fetch(text)
         measured = int(found[0][sql.TOTAL] or 0) if found else 0
-        samples = [{k: row[k] for k in shown} for row in found]
+        samples = []
+        for row in found:
+            sample = {k: row[k] for k in check.group_keys}
+            sample.setdefault("n", row[COUNT])  # rows sharing this key (unless a key is called n)
+            samples.append(sample)
         if counted is not None:
             counted[memo] = (measured, samples)
     result = _judge(check, measured, rows, text)

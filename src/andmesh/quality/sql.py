@@ -176,15 +176,16 @@ def rounded(value: exp.Expr) -> exp.Expr:
     return cast(exp.Round(this=value.copy(), decimals=exp.Literal.number(0)), "BIGINT")
 
 
-FOUND = "__found"
-TOTAL = "__total"
+# Names no column of a checked table takes (a column may be called `n` or `total`).
+FOUND = "__andmesh_found"
+TOTAL = "__andmesh_total"
 
 
 def counted_sample(
     found: exp.Select, total: exp.Expr, columns: list[str], order: list[exp.Ordered], limit: int
 ) -> exp.Select:
     """The first ``limit`` rows of ``found`` in ``order``, each with ``total`` (an aggregate over
-    all of ``found``) as ``__total``: no rows when ``found`` is empty.
+    all of ``found``) as :data:`TOTAL`: no rows when ``found`` is empty.
 
     A failed check's count and its samples from one evaluation of ``found`` (a grouping, an
     anti-join): DuckDB computes a common table expression read twice once, so the samples of a
@@ -193,7 +194,7 @@ def counted_sample(
     >>> found = exp.select("k").from_("t").where("k > 1")
     >>> by_k = [exp.Ordered(this=exp.column("k", quoted=True))]
     >>> counted_sample(found, exp.Count(this=exp.Star()), ["k"], by_k, 5).sql("duckdb")
-    'WITH "__found" AS (SELECT k FROM t WHERE k > 1) SELECT "k", (SELECT COUNT(*) FROM "__found") AS "__total" FROM "__found" ORDER BY "k" LIMIT 5'
+    'WITH "__andmesh_found" AS (SELECT k FROM t WHERE k > 1) SELECT "k", (SELECT COUNT(*) FROM "__andmesh_found") AS "__andmesh_total" FROM "__andmesh_found" ORDER BY "k" LIMIT 5'
     """
     name = exp.to_identifier(FOUND, quoted=True)
     scalar = exp.select(total).from_(exp.Table(this=name.copy())).subquery()
