@@ -656,12 +656,19 @@ def _shared_samples(
     pii: set[str],
     key: bytes,
 ) -> list[tuple[PlannedCheck, CheckResult]]:
-    """Samples of several checks (with the failing rows each counted) from one scan; the checks
-    it could not serve."""
+    """Samples of several checks (with the failing rows each counted) in few scans; the checks
+    they could not serve.
+
+    Null tests share one scan (an ``OR`` of them): each alone reads its column whole anyway.
+    Any other check has its own query: a single comparison or list is pushed into the Parquet
+    scan, which skips the row groups whose statistics or dictionary rule it out, where an ``OR``
+    with other columns reads every row of every column it names (6 M dirty rows, ten checks:
+    0.21 s CPU against 0.31 s for one ``OR`` of all).
+    """
     keys = [k for k in _key_columns(contract) if k in table.columns]
-    columns: list[exp.Expr] = [exp.alias_(table.ref(k), k, quoted=True) for k in keys]
-    predicates: list[exp.Expr] = []
+    key_columns: list[exp.Expr] = [exp.alias_(table.ref(k), k, quoted=True) for k in keys]
     served: list[tuple[int, PlannedCheck, CheckResult, bool, int]] = []
+    scans: dict[int, list[tuple[int, exp.Expr, list[exp.Expr]]]] = {}
     try:
         for index, (check, result, failing) in enumerate(shared):
             assert check.failing is not None
@@ -670,24 +677,30 @@ def _shared_samples(
                 result.samples = []  # nothing to show, as a check's own query would find
                 continue
             predicate = check.failing(table)
-            predicates.append(predicate)
             flag = exp.Coalesce(this=exp.paren(predicate.copy()), expressions=[exp.false()])
-            columns.append(exp.alias_(flag, f"__f{index}", quoted=True))
+            columns = [exp.alias_(flag, f"__f{index}", quoted=True)]
             if shown is not None:
                 columns.append(exp.alias_(shown, f"__v{index}", quoted=True))
+            scans.setdefault(-1 if _null_test(predicate) else index, []).append((index, predicate, columns))
             served.append((index, check, result, shown is not None, failing))
-        if not served:
-            return []
-        # Bounded by the counts the aggregate measured; the limit guards a reading that is not
-        # a count of these rows (a check cut short falls back to its own query below).
-        limit = SHARED_SAMPLE_ROWS * len(served) + 1
-        query = table.select(*columns, where=sql.or_(*predicates)).limit(limit)
-        rows = session.fetch(query.sql(session.dialect))
     except Exception:  # samples only illustrate a count already measured: each check alone
         return [(check, result) for _, check, result, _, _ in served]
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for members in scans.values():
+        # Bounded by the counts the aggregate measured; the limit guards a reading that is not
+        # a count of these rows (a check cut short falls back to its own query below).
+        limit = SHARED_SAMPLE_ROWS * len(members) + 1
+        selected = key_columns + [c for _, _, columns in members for c in columns]
+        query = table.select(*selected, where=sql.or_(*[p for _, p, _ in members])).limit(limit)
+        try:
+            found = session.fetch(query.sql(session.dialect))
+        except Exception:
+            found = None
+        for index, _, _ in members:
+            rows[index] = [] if found is None else [row for row in found if row[f"__f{index}"]]
     missing = []
     for index, check, result, has_value, failing in served:
-        picked = [row for row in rows if row[f"__f{index}"]]
+        picked = rows[index]
         if len(picked) != failing:  # not every failing row: the first ones are not known
             missing.append((check, result))
             continue
@@ -701,6 +714,14 @@ def _shared_samples(
         hidden = pii | ({name} if name.split(".", 1)[0] in pii else set())
         result.samples = _mask(_first(samples, SAMPLE_ROWS), hidden, key)
     return missing
+
+
+def _null_test(predicate: exp.Expr) -> bool:
+    """Whether ``predicate`` only asks if columns are null (``a IS NULL OR b IS NULL``)."""
+    return all(
+        isinstance(node, exp.Is | exp.Or | exp.Paren | exp.Column | exp.Null | exp.Identifier)
+        for node in predicate.walk()
+    )
 
 
 def _first(samples: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
