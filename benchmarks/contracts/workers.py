@@ -87,11 +87,15 @@ SAMPLE_EXPERIMENTS: dict[str, list[str]] = {
     "key: 5 samples by grouping again (andmesh before ffe54cf)": [
         f"SELECT * FROM ({DUPLICATES}) ORDER BY n DESC LIMIT 5"
     ],
-    "key: temp table, count + samples from it (andmesh now)": [
+    "key: temp table, count + samples from it (andmesh ffe54cf)": [
         f"CREATE TEMP TABLE kept AS {DUPLICATES}",
         "SELECT sum(n), count(*) FROM kept",
         "SELECT * FROM kept ORDER BY n DESC LIMIT 5",
         "DROP TABLE kept",
+    ],
+    "key: count + 5 samples, one grouping read twice as a CTE (andmesh s9-gate)": [
+        f'WITH "__found" AS ({DUPLICATES}) SELECT l_orderkey, l_linenumber, n, '
+        '(SELECT sum(n) FROM "__found") FROM "__found" ORDER BY n DESC, l_orderkey, l_linenumber LIMIT 5'
     ],
     "key: count + 5 samples in one query (max_by)": [
         "SELECT sum(n), count(*), max_by({'k': l_orderkey, 'l': l_linenumber, 'n': n}, n, 5) "
@@ -99,11 +103,15 @@ SAMPLE_EXPERIMENTS: dict[str, list[str]] = {
     ],
     "foreign key: count": [f"SELECT count(*) FROM ({ORPHANS})"],
     "foreign key: 5 samples by joining again (before ffe54cf)": [f"{ORPHANS} LIMIT 5"],
-    "foreign key: temp table, count + samples (andmesh now)": [
+    "foreign key: temp table, count + samples (andmesh ffe54cf)": [
         f"CREATE TEMP TABLE kept AS {ORPHANS}",
         "SELECT count(*) FROM kept",
         "SELECT * FROM kept LIMIT 5",
         "DROP TABLE kept",
+    ],
+    "foreign key: count + 5 samples, one anti-join read twice as a CTE (andmesh s9-gate)": [
+        f'WITH "__found" AS ({ORPHANS}) SELECT l_orderkey, (SELECT count(*) FROM "__found") '
+        'FROM "__found" ORDER BY l_orderkey LIMIT 5'
     ],
     "foreign key: count + 5 samples in one query (max_by)": [
         f"SELECT count(*), max_by(l_orderkey, l_orderkey, 5) FROM ({ORPHANS})"
@@ -122,6 +130,10 @@ def query_label(sql: str) -> str:
     """Which of andmesh's queries this is, from its SQL."""
     if "__andmesh_m" in sql:
         return "count + samples from the kept result"
+    if '"__andmesh_found"' in sql:  # since s9-gate: count and samples from one grouping / anti-join
+        if "ANTI JOIN" in sql:
+            return "relationship: anti-join, count + samples"
+        return "primary key: grouping, count + samples"
     if '"__rows"' in sql:
         return "orders: count (no rules)" if 'FROM "orders"' in sql else "aggregate (all row-level checks)"
     if "ANTI JOIN" in sql:

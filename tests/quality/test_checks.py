@@ -562,5 +562,58 @@ def test_a_key_that_is_also_unique_is_grouped_once(tmp_path: Path) -> None:
     assert key.samples == unique.samples == [{"id": 3, "n": 3}, {"id": 1, "n": 2}]
     assert (other.status, other.measured) == (CheckStatus.passed, 0)
     grouped = [q for q in session.queries if "GROUP BY" in q.upper()]
-    # id: its count and its sample (it fails); b: its count only (it holds).
-    assert len(grouped) == 3, grouped
+    # One grouped query per key, its count and its sample together: id (it fails), b (it holds).
+    assert len(grouped) == 2, grouped
+
+
+def test_failed_key_and_relationship_samples_are_the_first_by_key(tmp_path: Path) -> None:
+    """Samples of a failed key or foreign key come with their count from one query, and are
+    always the same rows: keys shared by the most rows first, then by key; orphans by key."""
+    contract = contract_of(
+        "      - {name: id, logicalType: integer, primaryKey: true}\n"
+        "      - {name: ref, logicalType: integer, relationships: [{type: foreignKey, to: other.id}]}\n",
+        tmp_path,
+    )
+    file, other = tmp_path / "t.parquet", tmp_path / "other.parquet"
+    # Seven keys repeated (8 three times), in no order; refs 90..97 have no match, also in no order.
+    ids = [40, 8, 12, 40, 31, 8, 12, 77, 5, 31, 8, 77, 60, 5, 60, 1, 2]
+    refs = [97, 1, 93, 2, 90, 96, 3, 91, 95, 1, 94, 92, None, 2, 3, 1, 2]
+    pq.write_table(pa.table({"id": ids, "ref": refs}), file)
+    pq.write_table(pa.table({"id": [1, 2, 3]}), other)
+    session = CountingSession()
+    try:
+        session.bind("t", [str(file)], "parquet")
+        session.bind("other", [str(other)], "parquet")
+        run = run_checks(session, "t", contract, "t", references={"other": "other"})
+    finally:
+        session.close()
+    by_id = {c.id: c for c in run.checks}
+    key, rel = by_id["t.primaryKey"], by_id["t.ref.relationship[0]"]
+    assert (key.status, key.measured) == (CheckStatus.failed, 15)
+    assert key.samples == [
+        {"id": 8, "n": 3},
+        {"id": 5, "n": 2},
+        {"id": 12, "n": 2},
+        {"id": 31, "n": 2},
+        {"id": 40, "n": 2},
+    ]
+    assert (rel.status, rel.measured) == (CheckStatus.failed, 8)
+    assert rel.samples == [{"ref": r} for r in (90, 91, 92, 93, 94)]
+    assert len([q for q in session.queries if "GROUP BY" in q.upper()]) == 1
+    assert len([q for q in session.queries if "ANTI JOIN" in q.upper()]) == 1
+
+
+def test_a_unique_column_called_n_is_counted(tmp_path: Path) -> None:
+    """The grouping's own count has a name no column takes: a column called `n` (or `total`)
+    is grouped, not summed in place of the count (it measured 1 here, not 2)."""
+    contract = contract_of(
+        "      - {name: n, logicalType: integer, unique: true}\n"
+        "      - {name: total, logicalType: integer, unique: true}\n",
+        tmp_path,
+    )
+    run = check(contract, {"n": [1, 1, 2], "total": [5, 5, 6]}, tmp_path)
+    by_id = {c.id: c for c in run.checks}
+    assert (by_id["t.n.unique"].status, by_id["t.n.unique"].measured) == (CheckStatus.failed, 2)
+    assert by_id["t.n.unique"].samples == [{"n": 1}]
+    assert by_id["t.total.unique"].measured == 2
+    assert by_id["t.total.unique"].samples == [{"total": 5, "n": 2}]

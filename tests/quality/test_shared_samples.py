@@ -111,5 +111,69 @@ def test_shared_samples_are_those_of_each_checks_own_query(
     assert all(row["note"] is None for row in shared["t.note.required"])
     assert all(row["email"] == "masked" for row in shared["t.email.pattern"])
     assert sorted(row["id"] for row in shared["t.amount.maximum"]) == [7, 1308, 2609]
-    # Four checks sampled by one query instead of four.
-    assert alone_engine.fetches - shared_engine.fetches == 3
+    # Each of these four has a query of its own either way: a comparison or a list alone is
+    # pushed into the Parquet scan (only null tests share one scan, see below).
+    assert alone_engine.fetches == shared_engine.fetches
+
+
+NULLS = """\
+apiVersion: v3.1.0
+kind: DataContract
+id: nulls
+version: 1.0.0
+status: active
+schema:
+  - name: t
+    properties:
+      - {name: id, logicalType: integer, primaryKey: true}
+      - {name: a, logicalType: integer, required: true}
+      - {name: b, logicalType: string, required: true}
+      - {name: c, logicalType: number, required: true}
+"""
+
+
+def test_null_tests_share_one_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three `required` columns with a few nulls each: one query finds the samples of all three,
+    the same rows their own queries find."""
+    (tmp_path / "contract.yaml").write_text(NULLS)
+    data = tmp_path / "t.parquet"
+    duckdb.execute(
+        f"""COPY (SELECT i AS id, CASE WHEN i % 401 = 1 THEN NULL ELSE i END AS a,
+                   CASE WHEN i % 307 = 2 THEN NULL ELSE 'x' END AS b,
+                   CASE WHEN i % 997 = 3 THEN NULL ELSE 1.5 END AS c
+            FROM range(3000) r(i)) TO '{data}' (FORMAT parquet)"""
+    )
+    shared_engine = CountingEngine()
+    shared = _samples(shared_engine, tmp_path / "contract.yaml", data)
+    monkeypatch.setattr(checks, "SHARED_SAMPLE_ROWS", -1)
+    alone_engine = CountingEngine()
+    alone = _samples(alone_engine, tmp_path / "contract.yaml", data)
+    assert set(shared) == {"t.a.required", "t.b.required", "t.c.required"}
+    assert sorted(row["id"] for row in shared["t.c.required"]) == [3, 1000, 1997, 2994]
+    assert shared == {k: alone[k] for k in shared}
+    assert alone_engine.fetches - shared_engine.fetches == 2
+
+
+def test_shared_samples_are_the_first_failing_rows_by_key(tmp_path: Path) -> None:
+    """Eight rows fail, stored in descending key order across row groups read by two threads:
+    the five shown are always the five smallest keys, whatever order the scan returns them in."""
+    (tmp_path / "contract.yaml").write_text(CONTRACT)
+    data = tmp_path / "t.parquet"
+    duckdb.execute(
+        f"""COPY (SELECT 20000 - i AS id, 'a@b.example' AS email,
+                   CASE WHEN i % 2500 = 1 THEN -1.0 ELSE 10.0 END AS amount,
+                   CASE WHEN i % 2500 = 2 THEN 'lost' ELSE 'open' END AS status, 'n' AS note
+            FROM range(20000) r(i)) TO '{data}' (FORMAT parquet, ROW_GROUP_SIZE 2048)"""
+    )
+    engine = DuckDBEngine(threads=2)
+    seen = [_samples(engine, tmp_path / "contract.yaml", data) for _ in range(3)]
+    assert seen[0] == seen[1] == seen[2]
+    # Failing ids: 20000 - i for i = 1, 2501, …, 17501 (amount) and 2, 2502, … (status).
+    assert sorted(row["id"] for row in seen[0]["t.amount.minimum"]) == [2499, 4999, 7499, 9999, 12499]
+    assert sorted(row["id"] for row in seen[0]["t.status.quality[0].invalidValues"]) == [
+        2498,
+        4998,
+        7498,
+        9998,
+        12498,
+    ]

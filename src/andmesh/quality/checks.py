@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from open_data_contract_standard.model import DataQuality, SchemaProperty
 
 SAMPLE_ROWS = 5
+COUNT = "__andmesh_n"  # a uniqueness check's rows per key, in its SQL
 
 # logicalType → test on the data type of the column
 LOGICAL_TYPES: dict[str, Callable[[DType], bool]] = {
@@ -571,24 +572,30 @@ def _duplicates(
     assert check.group_keys is not None
     keys = [table.ref(k) for k in check.group_keys]
     count = exp.Count(this=exp.Star())
+    # The count under a name no column takes (a key column called `n` was summed instead of it).
     grouped = (
-        table.select(*keys, exp.alias_(count, "n", quoted=True), where=sql.and_(*map(sql.not_null, keys)))
+        table.select(*keys, exp.alias_(count, COUNT, quoted=True), where=sql.and_(*map(sql.not_null, keys)))
         .group_by(*[k.copy() for k in keys])
         .having(exp.GT(this=count.copy(), expression=exp.convert(1)))
     )
-    query = exp.select(exp.Sum(this=exp.column("n", quoted=True))).from_(grouped.subquery("dupes"))
+    # One grouped scan gives the count and the samples: the rows sharing a key in all, and the
+    # keys shared by the most rows first (then by key, so the samples are always the same).
+    n = exp.column(COUNT, quoted=True)
+    order = [exp.Ordered(this=n.copy(), desc=True)]
+    order += [exp.Ordered(this=exp.column(k, quoted=True)) for k in check.group_keys]
+    query = sql.counted_sample(grouped, exp.Sum(this=n), [*check.group_keys, COUNT], order, SAMPLE_ROWS)
     text = query.sql(session.dialect)
     memo = tuple(check.group_keys)
     if counted is not None and memo in counted:
         measured, samples = counted[memo]
     else:
-        # One grouped scan, no temporary table: a key that holds (the usual case) is
-        # settled by this count; only a failing one is grouped again for its sample.
-        measured = int(next(iter(session.fetch(text)[0].values())) or 0)
+        found = session.fetch(text)
+        measured = int(found[0][sql.TOTAL] or 0) if found else 0
         samples = []
-        if measured:
-            sample = grouped.order_by(exp.Ordered(this=exp.column("n", quoted=True), desc=True))
-            samples = session.fetch(sample.limit(SAMPLE_ROWS).sql(session.dialect))
+        for row in found:
+            sample = {k: row[k] for k in check.group_keys}
+            sample.setdefault("n", row[COUNT])  # rows sharing this key (unless a key is called n)
+            samples.append(sample)
         if counted is not None:
             counted[memo] = (measured, samples)
     result = _judge(check, measured, rows, text)
@@ -615,13 +622,14 @@ def _sample_failed(
     A check's own ``WHERE failing LIMIT 5`` reads the whole table when its few failing rows
     are spread out (11 failed checks: 11 scans of 6 M rows). Checks failing on few rows are
     sampled together: one scan keeps every row failing any of them, with a flag per check,
-    and each check takes its first rows. A check failing on many rows finds its 5 early
-    and keeps its own query.
+    and each check shows its first rows by key (then by value): the same rows every time,
+    whatever order the engine's threads return them in. A check failing on many rows finds
+    its 5 early and keeps its own query.
     """
-    shared = [(c, r) for c, r, n in failed if n is not None and n <= SHARED_SAMPLE_ROWS]
+    shared = [(c, r, n) for c, r, n in failed if n is not None and n <= SHARED_SAMPLE_ROWS]
     if len(shared) < 2:
         shared = []
-    together = {id(result) for _, result in shared}
+    together = {id(result) for _, result, _ in shared}
     for check, result, _ in failed:
         if id(result) not in together:
             result.samples = _samples(session, table, contract, check, pii, key)
@@ -644,42 +652,56 @@ def _shared_samples(
     session: EngineSession,
     table: Relation,
     contract: Contract,
-    shared: list[tuple[PlannedCheck, CheckResult]],
+    shared: list[tuple[PlannedCheck, CheckResult, int]],
     pii: set[str],
     key: bytes,
 ) -> list[tuple[PlannedCheck, CheckResult]]:
-    """Samples of several checks from one scan; the checks it could not serve."""
+    """Samples of several checks (with the failing rows each counted) in few scans; the checks
+    they could not serve.
+
+    Null tests share one scan (an ``OR`` of them): each alone reads its column whole anyway.
+    Any other check has its own query: a single comparison or list is pushed into the Parquet
+    scan, which skips the row groups whose statistics or dictionary rule it out, where an ``OR``
+    with other columns reads every row of every column it names (6 M dirty rows, ten checks:
+    0.21 s CPU against 0.31 s for one ``OR`` of all).
+    """
     keys = [k for k in _key_columns(contract) if k in table.columns]
-    columns: list[exp.Expr] = [exp.alias_(table.ref(k), k, quoted=True) for k in keys]
-    predicates: list[exp.Expr] = []
-    served: list[tuple[int, PlannedCheck, CheckResult, bool]] = []
+    key_columns: list[exp.Expr] = [exp.alias_(table.ref(k), k, quoted=True) for k in keys]
+    served: list[tuple[int, PlannedCheck, CheckResult, bool, int]] = []
+    scans: dict[int, list[tuple[int, exp.Expr, list[exp.Expr]]]] = {}
     try:
-        for index, (check, result) in enumerate(shared):
+        for index, (check, result, failing) in enumerate(shared):
             assert check.failing is not None
             shown = _shown(table, check)
             if shown is None and not keys:
                 result.samples = []  # nothing to show, as a check's own query would find
                 continue
             predicate = check.failing(table)
-            predicates.append(predicate)
             flag = exp.Coalesce(this=exp.paren(predicate.copy()), expressions=[exp.false()])
-            columns.append(exp.alias_(flag, f"__f{index}", quoted=True))
+            columns = [exp.alias_(flag, f"__f{index}", quoted=True)]
             if shown is not None:
                 columns.append(exp.alias_(shown, f"__v{index}", quoted=True))
-            served.append((index, check, result, shown is not None))
-        if not served:
-            return []
+            scans.setdefault(-1 if _null_test(predicate) else index, []).append((index, predicate, columns))
+            served.append((index, check, result, shown is not None, failing))
+    except Exception:  # samples only illustrate a count already measured: each check alone
+        return [(check, result) for _, check, result, _, _ in served]
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for members in scans.values():
         # Bounded by the counts the aggregate measured; the limit guards a reading that is not
         # a count of these rows (a check cut short falls back to its own query below).
-        limit = SHARED_SAMPLE_ROWS * len(served) + 1
-        query = table.select(*columns, where=sql.or_(*predicates)).limit(limit)
-        rows = session.fetch(query.sql(session.dialect))
-    except Exception:  # samples only illustrate a count already measured: each check alone
-        return [(check, result) for _, check, result, _ in served]
+        limit = SHARED_SAMPLE_ROWS * len(members) + 1
+        selected = key_columns + [c for _, _, columns in members for c in columns]
+        query = table.select(*selected, where=sql.or_(*[p for _, p, _ in members])).limit(limit)
+        try:
+            found = session.fetch(query.sql(session.dialect))
+        except Exception:
+            found = None
+        for index, _, _ in members:
+            rows[index] = [] if found is None else [row for row in found if row[f"__f{index}"]]
     missing = []
-    for index, check, result, has_value in served:
-        picked = [row for row in rows if row[f"__f{index}"]][:SAMPLE_ROWS]
-        if len(rows) >= limit and len(picked) < SAMPLE_ROWS:
+    for index, check, result, has_value, failing in served:
+        picked = rows[index]
+        if len(picked) != failing:  # not every failing row: the first ones are not known
             missing.append((check, result))
             continue
         samples = []
@@ -690,8 +712,33 @@ def _shared_samples(
             samples.append(sample)
         name = check.property or ""
         hidden = pii | ({name} if name.split(".", 1)[0] in pii else set())
-        result.samples = _mask(samples, hidden, key)
+        result.samples = _mask(_first(samples, SAMPLE_ROWS), hidden, key)
     return missing
+
+
+def _null_test(predicate: exp.Expr) -> bool:
+    """Whether ``predicate`` only asks if columns are null (``a IS NULL OR b IS NULL``)."""
+    return all(
+        isinstance(node, exp.Is | exp.Or | exp.Paren | exp.Column | exp.Null | exp.Identifier)
+        for node in predicate.walk()
+    )
+
+
+def _first(samples: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The first ``count`` samples in the order of their values, column after column (nulls last).
+
+    >>> _first([{"k": 3}, {"k": None}, {"k": 1}, {"k": 2}], 3)
+    [{'k': 1}, {'k': 2}, {'k': 3}]
+    """
+
+    def order(sample: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple((value is None, value if value is not None else 0) for value in sample.values())
+
+    try:
+        ordered = sorted(samples, key=order)
+    except TypeError:  # values without an order (a struct): by their text, still always the same
+        ordered = sorted(samples, key=repr)
+    return ordered[:count]
 
 
 def _samples(

@@ -18,6 +18,9 @@ from andmesh.quality.plan import Evaluation, PlannedCheck, decided
 from andmesh.quality.results import CheckStatus
 from andmesh.quality.sql import Relation
 
+# Orphan rows shown with a failed relationship (as many as the other checks show).
+SAMPLE_ROWS = 5
+
 if TYPE_CHECKING:
     from open_data_contract_standard.model import Relationship
 
@@ -96,13 +99,15 @@ def plan_relationship(
             .from_(keyed.subquery(exp.to_identifier("k", quoted=True)))
             .join(right.subquery(exp.to_identifier("r", quoted=True)), on=on, join_type="anti")
         )
-        # One anti-join, counted without a temporary table: a relationship that holds (the
-        # usual case) is settled by the count; only a failing one is joined again for its sample.
-        counted = exp.select(exp.Count(this=exp.Star())).from_(anti.subquery("orphans")).sql(dialect)
-        measured = int(next(iter(session.fetch(counted)[0].values())) or 0)
-        samples: list[dict[str, Any]] = []
-        if measured:
-            samples = session.fetch(anti.limit(5).sql(dialect))
+        # One anti-join gives the count and the samples (the first orphans by key: the same rows
+        # every time). DuckDB keeps the orphans' keys once for both (spilled to disk if need be);
+        # a relationship that holds keeps nothing.
+        order = [exp.Ordered(this=exp.column(c, quoted=True)) for c in source_cols]
+        query = sql.counted_sample(anti, exp.Count(this=exp.Star()), source_cols, order, SAMPLE_ROWS)
+        counted = query.sql(dialect)
+        found = session.fetch(counted)
+        measured = int(found[0][sql.TOTAL] or 0) if found else 0
+        samples: list[dict[str, Any]] = [{c: row[c] for c in source_cols} for row in found]
         return Evaluation(measured, counted, samples)
 
     return PlannedCheck(
