@@ -26,7 +26,7 @@ from andmesh.quality.columns import Column
 from andmesh.quality.dtypes import DType, honours, misfit, parse_physical
 from andmesh.quality.operators import satisfies, threshold_of
 from andmesh.quality.options import EVALUATED_OPTIONS, option_check
-from andmesh.quality.plan import Evaluation, PlannedCheck, decided
+from andmesh.quality.plan import SAMPLE_ROWS, Evaluation, PlannedCheck, decided
 from andmesh.quality.relationships import plan_relationship
 from andmesh.quality.results import CheckResult, CheckRun, CheckStatus
 from andmesh.quality.sla import plan_sla
@@ -38,7 +38,6 @@ from andmesh.spec.mesh import Contract
 if TYPE_CHECKING:
     from open_data_contract_standard.model import DataQuality, SchemaProperty
 
-SAMPLE_ROWS = 5
 COUNT = "__andmesh_n"  # a uniqueness check's rows per key, in its SQL
 
 # logicalType → test on the data type of the column

@@ -15,6 +15,10 @@ from andmesh.quality.sql import Relation
 Predicate = Callable[[Relation], exp.Expr]
 
 
+# Failing rows a failed check shows (its samples), whatever kind of check it is.
+SAMPLE_ROWS = 5
+
+
 @dataclass
 class Evaluation:
     """What a check with its own query measured."""

@@ -14,12 +14,9 @@ from sqlglot import exp
 
 from andmesh.engine.base import EngineSession
 from andmesh.quality import sql
-from andmesh.quality.plan import Evaluation, PlannedCheck, decided
+from andmesh.quality.plan import SAMPLE_ROWS, Evaluation, PlannedCheck, decided
 from andmesh.quality.results import CheckStatus
 from andmesh.quality.sql import Relation
-
-# Orphan rows shown with a failed relationship (as many as the other checks show).
-SAMPLE_ROWS = 5
 
 if TYPE_CHECKING:
     from open_data_contract_standard.model import Relationship
